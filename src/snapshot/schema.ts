@@ -1,0 +1,256 @@
+// The snapshot: what one probe of one account saw, as plain JSON-serialisable data.
+// Connectors produce it, the analyzer reads it, `probe --out` saves it and `analyze` loads it again.
+// Bump SNAPSHOT_SCHEMA_VERSION when a change would make an older reader misread a newer file.
+import { z } from 'zod';
+
+export const SNAPSHOT_SCHEMA_NAME = 'maildoctor/snapshot';
+export const SNAPSHOT_SCHEMA_VERSION = 1;
+export const SNAPSHOT_SCHEMA = `${SNAPSHOT_SCHEMA_NAME}@${SNAPSHOT_SCHEMA_VERSION}`;
+
+const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO date');
+
+export const TransportSchema = z.enum(['implicit', 'starttls', 'none']);
+export type Transport = z.infer<typeof TransportSchema>;
+
+/** Why a protocol could not be observed. Recorded, never thrown past the connector. */
+export const ProbeErrorKindSchema = z.enum([
+  'dns', // host name does not resolve
+  'refused', // TCP connection refused
+  'unreachable', // network unreachable / host down / reset before greeting
+  'timeout', // a deadline fired
+  'tls', // TLS handshake or certificate verification failed
+  'starttls-missing', // STARTTLS/STLS asked for but not offered
+  'plaintext-refused', // we would have to send a password without TLS and were not allowed to
+  'auth', // the server rejected the credentials
+  'in-use', // POP3 [IN-USE]: another session holds the mailbox
+  'login-delay', // POP3 [LOGIN-DELAY]: logged in too soon after the last login
+  'sys-temp', // [SYS/TEMP] or another temporary server failure
+  'sys-perm', // [SYS/PERM] or another permanent server failure
+  'protocol', // the server said something we could not understand
+  'unsupported', // the server lacks something the probe needs (e.g. POP3 UIDL)
+  'internal', // a bug in maildoctor (should not happen)
+]);
+export type ProbeErrorKind = z.infer<typeof ProbeErrorKindSchema>;
+
+export const ProbeErrorSchema = z.object({
+  kind: ProbeErrorKindSchema,
+  /** One line for a human; never contains the password. */
+  message: z.string(),
+  /** Which step failed: 'connect', 'greeting', 'tls', 'starttls', 'login', 'quota', 'list', 'uidl', ... */
+  step: z.string().optional(),
+  /** Server response code when there was one: IN-USE, AUTH, SYS/TEMP, AUTHENTICATIONFAILED, ... */
+  code: z.string().optional(),
+  /** Last server line (sanitised, truncated), when it helps. */
+  serverText: z.string().optional(),
+});
+export type ProbeError = z.infer<typeof ProbeErrorSchema>;
+
+/** Facts about the TLS session and the peer certificate. */
+export const TlsFactsSchema = z.object({
+  /** How TLS was reached: implicit (IMAPS/POP3S) or upgraded by STARTTLS/STLS. */
+  mode: z.enum(['implicit', 'starttls']),
+  protocol: z.string().nullable(), // e.g. TLSv1.3
+  cipher: z.string().nullable(),
+  /** Whether the certificate chain and host name verified against the trusted CAs. */
+  verified: z.boolean(),
+  /** Why verification failed (node's code, e.g. DEPTH_ZERO_SELF_SIGNED_CERT), when it did. */
+  verifyError: z.string().nullable(),
+  /** --insecure was used: verification was not enforced. */
+  insecure: z.boolean(),
+  certificate: z
+    .object({
+      subject: z.string(),
+      issuer: z.string(),
+      subjectAltNames: z.array(z.string()),
+      validFrom: isoDate,
+      validTo: isoDate,
+      selfSigned: z.boolean(),
+      fingerprint256: z.string(),
+    })
+    .nullable(),
+});
+export type TlsFacts = z.infer<typeof TlsFactsSchema>;
+
+/** One quota resource. STORAGE is converted from KiB to bytes; MESSAGE stays a count. */
+export const QuotaResourceSchema = z.object({
+  name: z.string(), // STORAGE, MESSAGE, MAILBOX, ANNOTATION-STORAGE, ...
+  usage: z.number().nonnegative(),
+  limit: z.number().nonnegative(),
+  unit: z.enum(['bytes', 'messages', 'count']),
+});
+export type QuotaResource = z.infer<typeof QuotaResourceSchema>;
+
+export const QuotaSchema = z.object({
+  /** false when the server does not advertise QUOTA (then roots is empty). */
+  supported: z.boolean(),
+  roots: z.array(z.object({ root: z.string(), resources: z.array(QuotaResourceSchema) })),
+  source: z.string(), // e.g. "IMAP GETQUOTAROOT INBOX"
+});
+export type Quota = z.infer<typeof QuotaSchema>;
+
+/** Message counts by INTERNALDATE age, relative to the snapshot's takenAt. */
+export const AgeBucketsSchema = z.object({
+  lt1d: z.number().int().nonnegative(),
+  lt7d: z.number().int().nonnegative(), // 1 day <= age < 7 days
+  lt30d: z.number().int().nonnegative(), // 7 days <= age < 30 days
+  older: z.number().int().nonnegative(), // >= 30 days
+});
+export type AgeBuckets = z.infer<typeof AgeBucketsSchema>;
+
+export const FolderStatusSchema = z.object({
+  messages: z.number().int().nonnegative(),
+  uidNext: z.number().int().nonnegative(),
+  /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; imapflow gives a BigInt). */
+  uidValidity: z.string(),
+  unseen: z.number().int().nonnegative().nullable(),
+  highestModseq: z.string().nullable(),
+  /** STATUS SIZE (RFC 8438), when offered. */
+  sizeBytes: z.number().nonnegative().nullable(),
+});
+export type FolderStatus = z.infer<typeof FolderStatusSchema>;
+
+/** What one folder's messages look like by date; gathered for every selectable folder. */
+export const FolderActivitySchema = z.object({
+  ages: AgeBucketsSchema,
+  oldestInternalDate: isoDate.nullable(),
+  newestInternalDate: isoDate.nullable(),
+});
+export type FolderActivity = z.infer<typeof FolderActivitySchema>;
+
+export const FolderSchema = z.object({
+  path: z.string(),
+  delimiter: z.string().nullable(),
+  /** RFC 6154 special use (\Sent, \Junk, \Trash, \Drafts, \Archive, \All, \Flagged) or null; guessed from the name when the server does not say (see specialUseSource). */
+  specialUse: z.string().nullable(),
+  specialUseSource: z.enum(['server', 'name']).nullable(),
+  flags: z.array(z.string()),
+  subscribed: z.boolean(),
+  selectable: z.boolean(),
+  status: FolderStatusSchema.nullable(),
+  activity: FolderActivitySchema.nullable(),
+});
+export type Folder = z.infer<typeof FolderSchema>;
+
+/** Per-message identity, only with --history. Never subjects, bodies or addresses. */
+export const MessageIdentitySchema = z.object({
+  uid: z.number().int().positive(),
+  sizeBytes: z.number().int().nonnegative(),
+  internalDate: isoDate,
+  /** sha256 hex of the Message-ID header value (trimmed, angle brackets kept), or null when absent. */
+  messageIdHash: z.string().nullable(),
+  seen: z.boolean(),
+  deleted: z.boolean(),
+});
+export type MessageIdentity = z.infer<typeof MessageIdentitySchema>;
+
+export const InboxFactsSchema = z.object({
+  messages: z.number().int().nonnegative(),
+  uidNext: z.number().int().nonnegative(),
+  uidValidity: z.string(),
+  ages: AgeBucketsSchema,
+  oldestInternalDate: isoDate.nullable(),
+  newestInternalDate: isoDate.nullable(),
+  /** Counts of system flags: seen, answered, flagged, deleted, draft. */
+  flags: z.object({
+    seen: z.number().int().nonnegative(),
+    answered: z.number().int().nonnegative(),
+    flagged: z.number().int().nonnegative(),
+    deleted: z.number().int().nonnegative(),
+    draft: z.number().int().nonnegative(),
+  }),
+  /** Counts of keywords clients set: $Forwarded, $Junk, $NotJunk, $MDNSent, ... (only those found). */
+  keywords: z.record(z.string(), z.number().int().nonnegative()),
+  /** How the counts were obtained, e.g. "ESEARCH" or "SEARCH" or "FETCH". */
+  method: z.string(),
+  /** Present only when the probe was asked for per-message history. */
+  messageList: z.array(MessageIdentitySchema).nullable(),
+});
+export type InboxFacts = z.infer<typeof InboxFactsSchema>;
+
+export const ImapEvidenceSchema = z.object({
+  greeting: z.string().nullable(),
+  capabilitiesPreLogin: z.array(z.string()),
+  capabilities: z.array(z.string()),
+  serverId: z.record(z.string(), z.string()).nullable(),
+  transport: TransportSchema,
+  tls: TlsFactsSchema.nullable(),
+  /** e.g. "AUTHENTICATE PLAIN" or "LOGIN". */
+  loginMethod: z.string(),
+  quota: QuotaSchema,
+  folders: z.array(FolderSchema),
+  inbox: InboxFactsSchema,
+});
+export type ImapEvidence = z.infer<typeof ImapEvidenceSchema>;
+
+export const Pop3EvidenceSchema = z.object({
+  greeting: z.string(),
+  /** CAPA lines before login (null when CAPA is not supported). */
+  capaPreLogin: z.array(z.string()).nullable(),
+  capaPostLogin: z.array(z.string()).nullable(),
+  implementation: z.string().nullable(),
+  /** CAPA EXPIRE: 'NEVER', a number of days as a string, or null when not announced. Post-login value wins. */
+  expire: z.string().nullable(),
+  /** CAPA LOGIN-DELAY seconds, or null. */
+  loginDelaySeconds: z.number().nullable(),
+  transport: TransportSchema,
+  tls: TlsFactsSchema.nullable(),
+  /** "USER/PASS" or "SASL PLAIN". */
+  loginMethod: z.string(),
+  stat: z.object({ messages: z.number().int().nonnegative(), sizeBytes: z.number().nonnegative() }),
+  /** LIST and UIDL joined by message number. uidl is null when the server has no UIDL. */
+  messages: z.array(
+    z.object({
+      n: z.number().int().positive(),
+      sizeBytes: z.number().int().nonnegative(),
+      uidl: z.string().nullable(),
+    }),
+  ),
+  /** The UIDL format that matched, and the IMAP identity it maps to. */
+  uidlFormat: z.enum(['dovecot', 'cyrus', 'uw', 'courier', 'gmail', 'unknown', 'none']),
+  /** IMAP UIDs per message number (same order as messages) when the UIDL format carries them, else null. */
+  uidlMap: z
+    .object({
+      uidValidity: z.string().nullable(),
+      uids: z.array(z.number().int().nonnegative().nullable()),
+    })
+    .nullable(),
+  /** How long the POP3 session was open (connect to QUIT), in milliseconds. */
+  sessionMs: z.number().nonnegative(),
+});
+export type Pop3Evidence = z.infer<typeof Pop3EvidenceSchema>;
+
+function probeResult<T extends z.ZodTypeAny>(evidence: T) {
+  return z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), durationMs: z.number().nonnegative(), evidence }),
+    z.object({ ok: z.literal(false), durationMs: z.number().nonnegative(), error: ProbeErrorSchema }),
+  ]);
+}
+
+export const ImapResultSchema = probeResult(ImapEvidenceSchema);
+export type ImapResult = z.infer<typeof ImapResultSchema>;
+export const Pop3ResultSchema = probeResult(Pop3EvidenceSchema);
+export type Pop3Result = z.infer<typeof Pop3ResultSchema>;
+
+export const EndpointSchema = z.object({
+  host: z.string(),
+  port: z.number().int().min(1).max(65535),
+  tls: TransportSchema,
+});
+export type Endpoint = z.infer<typeof EndpointSchema>;
+
+export const SnapshotSchema = z.object({
+  schema: z.literal(SNAPSHOT_SCHEMA),
+  tool: z.object({ name: z.literal('maildoctor'), version: z.string() }),
+  /** When the probe started (ISO). Rules use it as "now" for ages. */
+  takenAt: isoDate,
+  /** The account without secrets. */
+  account: z.object({
+    user: z.string(),
+    imap: EndpointSchema.nullable(),
+    pop: EndpointSchema.nullable(),
+  }),
+  /** null when the protocol was not probed (--only). */
+  imap: ImapResultSchema.nullable(),
+  pop: Pop3ResultSchema.nullable(),
+});
+export type Snapshot = z.infer<typeof SnapshotSchema>;

@@ -1,0 +1,63 @@
+// The local test mailbox: a real Dovecot that maildoctor's tests and `npm run demo` start on loopback.
+// Implemented in ./dovecot.ts (start/stop/users) and ./seed.ts (Maildir writing, LMTP delivery).
+
+export interface TestbedPorts {
+  imap: number; // IMAP with STARTTLS
+  imaps: number; // implicit TLS
+  pop3: number; // POP3 with STLS
+  pop3s: number; // implicit TLS
+  lmtp: number; // LMTP (TCP, loopback) for real delivery
+}
+
+/** What a test process needs to reach a running testbed (JSON-serialisable, passed from globalSetup). */
+export interface TestbedInfo {
+  host: '127.0.0.1';
+  ports: TestbedPorts;
+  /** PEM of the self-signed server certificate (SAN IP:127.0.0.1, DNS:localhost). */
+  caPem: string;
+  caFile: string;
+  /** Root directory of this instance (config, users, mail homes, logs). */
+  root: string;
+  /** Dovecot's main log file (formats our log connector reads). */
+  logFile: string;
+  /** Directory holding one passwd-file per user. */
+  usersDir: string;
+  /** Directory under which each user's home lives: `${homesDir}/${user}`. */
+  homesDir: string;
+}
+
+export interface AddUserOptions {
+  /** Defaults to a unique name. */
+  user?: string;
+  /** Defaults to a random password. */
+  password?: string;
+  /** Storage quota in bytes (Dovecot rule *:storage=…B); default 100 MiB. */
+  quotaStorageBytes?: number;
+  /** Message-count quota; default none. */
+  quotaMessages?: number;
+  /** Per-user override: pop3_lock_session = yes. */
+  popLockSession?: boolean;
+}
+
+export interface TestUser {
+  user: string;
+  password: string;
+  home: string;
+  /** `${home}/Maildir` */
+  maildir: string;
+}
+
+export interface SeedMessage {
+  /** INTERNALDATE (file mtime); default now. */
+  date?: Date;
+  /** IMAP system flags to set: \Seen \Answered \Flagged \Deleted \Draft. */
+  flags?: string[];
+  /** Keywords such as $Forwarded, $Junk (written to dovecot-keywords). */
+  keywords?: string[];
+  subject?: string;
+  messageId?: string;
+  from?: string;
+  to?: string;
+  /** Body size in bytes (approximate); default ~200. */
+  bodyBytes?: number;
+}

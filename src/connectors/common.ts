@@ -1,0 +1,130 @@
+// What every connector shares: the options of one connection, TLS facts from a socket, and the mapping of
+// Node's network errors onto probe error kinds.
+import type { PeerCertificate, TLSSocket } from 'node:tls';
+import type { ProbeError, ProbeErrorKind, TlsFacts, Transport } from '../snapshot/schema.js';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  tls: Transport;
+  user: string;
+  password: string;
+  /** Extra trusted CA certificates (PEM), from --ca. */
+  ca?: string;
+  /** --insecure: do not enforce certificate verification (still recorded). */
+  insecure?: boolean;
+  /** Deadline for each network step, in milliseconds. */
+  timeoutMs: number;
+  /** Allow sending the password over a connection without TLS (tls: 'none' only). */
+  allowPlaintext?: boolean;
+}
+
+/** Options Node's tls.connect needs for our verification policy. */
+export function tlsConnectOptions(opts: Pick<ConnectOptions, 'host' | 'ca' | 'insecure'>) {
+  return {
+    host: opts.host,
+    servername: isIpAddress(opts.host) ? undefined : opts.host,
+    ca: opts.ca,
+    // With --insecure the handshake goes on, and tlsFacts() still records whether and why verification failed.
+    rejectUnauthorized: !opts.insecure,
+  };
+}
+
+export function isIpAddress(host: string): boolean {
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(':');
+}
+
+function nameOf(entity: Record<string, string | string[] | undefined> | undefined): string {
+  if (!entity) return '';
+  return Object.entries(entity)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : v}`)
+    .join(', ');
+}
+
+/** TLS session and certificate facts from a connected TLS socket. */
+export function tlsFacts(socket: TLSSocket, mode: 'implicit' | 'starttls', insecure: boolean): TlsFacts {
+  const cipher = socket.getCipher();
+  const cert = socket.getPeerCertificate(false) as PeerCertificate | Record<string, never>;
+  const hasCert = cert && 'subject' in cert && cert.subject !== undefined;
+  const authError = socket.authorizationError;
+  return {
+    mode,
+    protocol: socket.getProtocol() ?? null,
+    cipher: cipher?.standardName ?? cipher?.name ?? null,
+    verified: socket.authorized,
+    verifyError: socket.authorized ? null : authError ? String(authError) : 'unverified',
+    insecure,
+    certificate: hasCert
+      ? {
+          subject: nameOf(cert.subject as unknown as Record<string, string>),
+          issuer: nameOf(cert.issuer as unknown as Record<string, string>),
+          subjectAltNames: (cert.subjectaltname ?? '')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          validFrom: new Date(cert.valid_from).toISOString(),
+          validTo: new Date(cert.valid_to).toISOString(),
+          selfSigned: nameOf(cert.subject as unknown as Record<string, string>) === nameOf(cert.issuer as unknown as Record<string, string>),
+          fingerprint256: cert.fingerprint256,
+        }
+      : null,
+  };
+}
+
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+/** Map a Node network/TLS error to a probe error. `step` names what we were doing. */
+export function classifyNetworkError(err: unknown, step: string, endpoint: string): ProbeError {
+  const e = err as NodeJS.ErrnoException & { reason?: string };
+  const code = e?.code ?? '';
+  let kind: ProbeErrorKind = 'unreachable';
+  let message: string;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME') {
+    kind = 'dns';
+    message = `cannot resolve host name of ${endpoint}`;
+  } else if (code === 'ECONNREFUSED') {
+    kind = 'refused';
+    message = `connection to ${endpoint} refused (nothing listens on that port)`;
+  } else if (code === 'ETIMEDOUT' || code === 'ETIMEOUT') {
+    kind = 'timeout';
+    message = `no answer from ${endpoint} during ${step}`;
+  } else if (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(e?.message ?? '')) {
+    kind = 'tls';
+    message = `TLS with ${endpoint} failed: ${code || e?.message}`;
+  } else if (code === 'ECONNRESET' || code === 'EPIPE') {
+    kind = 'unreachable';
+    message = `${endpoint} closed the connection during ${step}`;
+  } else if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH' || code === 'EHOSTDOWN') {
+    kind = 'unreachable';
+    message = `${endpoint} is unreachable (${code})`;
+  } else {
+    message = `${step} with ${endpoint} failed: ${oneLine(e?.message ?? String(err))}`;
+  }
+  return { kind, message, step, ...(code ? { code } : {}) };
+}
+
+/** Collapse a server or error text to one printable line of bounded length. */
+export function oneLine(text: string, max = 200): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\r\n]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '?').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Remove every occurrence of the password from a text that might echo it (defence in depth). */
+export function scrub(text: string, password: string): string {
+  if (!password) return text;
+  let out = text.split(password).join('***');
+  const b64 = Buffer.from(password).toString('base64');
+  if (b64.length >= 4) out = out.split(b64).join('***');
+  return out;
+}

@@ -12,8 +12,15 @@ export interface TestbedPorts {
 /** What a test process needs to reach a running testbed (JSON-serialisable, passed from globalSetup). */
 export interface TestbedInfo {
   host: '127.0.0.1';
+  /**
+   * The same listeners reached on another loopback address. Dovecot treats a connection whose remote and local
+   * IPs are equal (127.0.0.1 → 127.0.0.1) as secured and allows plaintext logins there; connecting to
+   * 127.0.0.2 comes from 127.0.0.1, so Dovecot applies disable_plaintext_auth: IMAP announces LOGINDISABLED
+   * and POP3 refuses USER/PASS before STARTTLS/STLS. The certificate covers this address too.
+   */
+  untrustedHost: '127.0.0.2';
   ports: TestbedPorts;
-  /** PEM of the self-signed server certificate (SAN IP:127.0.0.1, DNS:localhost). */
+  /** PEM of the self-signed server certificate (SAN IP:127.0.0.1, IP:127.0.0.2, DNS:localhost). */
   caPem: string;
   caFile: string;
   /** Root directory of this instance (config, users, mail homes, logs). */

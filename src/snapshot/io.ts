@@ -1,0 +1,67 @@
+// Save and load snapshot files. Loading validates: a corrupt, foreign or newer-schema file is refused with
+// one line that says which of those it is.
+import { readFile, writeFile, rename } from 'node:fs/promises';
+import { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from './schema.js';
+
+export class SnapshotFileError extends Error {
+  override name = 'SnapshotFileError';
+}
+
+/** Parse and validate snapshot JSON text; `label` names the source in errors. */
+export function parseSnapshot(text: string, label: string): Snapshot {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new SnapshotFileError(`${label} is not valid JSON (corrupt or not a maildoctor snapshot)`);
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new SnapshotFileError(`${label} is not a maildoctor snapshot (expected a JSON object)`);
+  }
+  const schema = (data as { schema?: unknown }).schema;
+  if (typeof schema !== 'string' || !schema.startsWith(`${SNAPSHOT_SCHEMA_NAME}@`)) {
+    throw new SnapshotFileError(
+      `${label} is not a maildoctor snapshot (schema ${JSON.stringify(schema ?? null)}, expected "${SNAPSHOT_SCHEMA}")`,
+    );
+  }
+  const version = Number(schema.slice(SNAPSHOT_SCHEMA_NAME.length + 1));
+  if (!Number.isInteger(version)) {
+    throw new SnapshotFileError(`${label} has an unreadable schema version "${schema}"`);
+  }
+  if (version > SNAPSHOT_SCHEMA_VERSION) {
+    throw new SnapshotFileError(
+      `${label} was written by a newer maildoctor (schema ${schema}; this version reads up to ${SNAPSHOT_SCHEMA}): upgrade maildoctor`,
+    );
+  }
+  const parsed = SnapshotSchema.safeParse(data);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    const where = first?.path.length ? first.path.join('.') : '(top level)';
+    throw new SnapshotFileError(`${label} is corrupt: ${where}: ${first?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+export async function loadSnapshot(path: string): Promise<Snapshot> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SnapshotFileError(
+      code === 'ENOENT' ? `snapshot file not found: ${path}` : `cannot read snapshot ${path}: ${code ?? String(err)}`,
+    );
+  }
+  return parseSnapshot(text, path);
+}
+
+export function serializeSnapshot(snapshot: Snapshot): string {
+  return `${JSON.stringify(SnapshotSchema.parse(snapshot), null, 2)}\n`;
+}
+
+/** Write atomically (temp file + rename) so a killed process never leaves half a snapshot. */
+export async function saveSnapshot(path: string, snapshot: Snapshot): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, serializeSnapshot(snapshot), { mode: 0o600 });
+  await rename(tmp, path);
+}

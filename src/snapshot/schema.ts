@@ -114,6 +114,11 @@ export const FolderActivitySchema = z.object({
   ages: AgeBucketsSchema,
   oldestInternalDate: isoDate.nullable(),
   newestInternalDate: isoDate.nullable(),
+  /**
+   * How ages and oldest/newest were obtained, e.g. "WITHIN; ESORT ARRIVAL" (exact) or
+   * "SINCE+FETCH INTERNALDATE; first/last message (approximate)". Absent in older snapshots.
+   */
+  agesMethod: z.string().optional(),
 });
 export type FolderActivity = z.infer<typeof FolderActivitySchema>;
 
@@ -162,6 +167,8 @@ export const InboxFactsSchema = z.object({
   keywords: z.record(z.string(), z.number().int().nonnegative()),
   /** How the counts were obtained, e.g. "ESEARCH" or "SEARCH" or "FETCH". */
   method: z.string(),
+  /** How ages and oldest/newest were obtained (see FolderActivity.agesMethod). Absent in older snapshots. */
+  agesMethod: z.string().optional(),
   /** Present only when the probe was asked for per-message history. */
   messageList: z.array(MessageIdentitySchema).nullable(),
 });
@@ -169,7 +176,10 @@ export type InboxFacts = z.infer<typeof InboxFactsSchema>;
 
 export const ImapEvidenceSchema = z.object({
   greeting: z.string().nullable(),
+  /** Capabilities right before login (after STARTTLS when it was used): what a client chooses AUTH= from. */
   capabilitiesPreLogin: z.array(z.string()),
+  /** With STARTTLS only: the capabilities announced before the upgrade (LOGINDISABLED shows here). */
+  capabilitiesBeforeTls: z.array(z.string()).nullable().optional(),
   capabilities: z.array(z.string()),
   serverId: z.record(z.string(), z.string()).nullable(),
   transport: TransportSchema,
@@ -186,6 +196,8 @@ export const Pop3EvidenceSchema = z.object({
   greeting: z.string(),
   /** CAPA lines before login (null when CAPA is not supported). */
   capaPreLogin: z.array(z.string()).nullable(),
+  /** With STLS only: the CAPA lines seen before the upgrade (capaPreLogin then holds the ones after it). */
+  capaBeforeStls: z.array(z.string()).nullable().optional(),
   capaPostLogin: z.array(z.string()).nullable(),
   implementation: z.string().nullable(),
   /** CAPA EXPIRE: 'NEVER', a number of days as a string, or null when not announced. Post-login value wins. */

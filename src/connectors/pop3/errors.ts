@@ -1,0 +1,43 @@
+// The one error type of the POP3 client: a probe error kind plus the step it happened in, so the probe can
+// record it in the snapshot as it is.
+import type { ProbeError, ProbeErrorKind } from '../../snapshot/schema.js';
+
+export interface Pop3ErrorDetails {
+  step?: string;
+  /** RFC 2449 / 3206 response code, e.g. IN-USE, SYS/TEMP. */
+  code?: string;
+  /** The server's line (sanitised, without the password). */
+  serverText?: string;
+}
+
+export class Pop3Error extends Error {
+  override name = 'Pop3Error';
+  readonly kind: ProbeErrorKind;
+  readonly step: string | undefined;
+  readonly code: string | undefined;
+  readonly serverText: string | undefined;
+
+  constructor(kind: ProbeErrorKind, message: string, details: Pop3ErrorDetails = {}) {
+    super(message);
+    this.kind = kind;
+    this.step = details.step;
+    this.code = details.code;
+    this.serverText = details.serverText;
+  }
+
+  /** The same error for another step (when a lower layer did not know which step it was in). */
+  withStep(step: string): Pop3Error {
+    if (this.step) return this;
+    return new Pop3Error(this.kind, this.message, { step, code: this.code, serverText: this.serverText });
+  }
+
+  toProbeError(): ProbeError {
+    return {
+      kind: this.kind,
+      message: this.message,
+      ...(this.step !== undefined ? { step: this.step } : {}),
+      ...(this.code !== undefined ? { code: this.code } : {}),
+      ...(this.serverText !== undefined ? { serverText: this.serverText } : {}),
+    };
+  }
+}

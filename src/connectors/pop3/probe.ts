@@ -1,0 +1,144 @@
+// One short, read-only POP3 session → Pop3Evidence, or a classified probe error. Never throws.
+// The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, UIDL, LIST, QUIT. While it is open the
+// customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
+import type { Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
+import { classifyNetworkError, oneLine, scrub, type ConnectOptions } from '../common.js';
+import { parseCapa } from './capa.js';
+import { Pop3Client } from './client.js';
+import { Pop3Error } from './errors.js';
+import { mapUidls } from './uidl.js';
+
+export interface Pop3ProbeOptions extends ConnectOptions {
+  /** Log in with SASL PLAIN when the server offers it (default true); false prefers USER/PASS when offered. */
+  preferSasl?: boolean;
+  /** What the caller knows about the server software ("dovecot", ...): helps read ambiguous UIDLs. */
+  implementationHint?: string;
+  /** Longest reply line accepted (default 64 KiB). */
+  maxLineBytes?: number;
+}
+
+const ms = (from: number) => Math.max(0, Math.round(performance.now() - from));
+
+/** Probe one POP3 account. Resolves with evidence or a probe error; never rejects. */
+export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
+  const started = performance.now();
+  const endpoint = `${opts.host}:${opts.port}`;
+  let client: Pop3Client | null = null;
+  const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, opts.password) });
+  const quitQuietly = async () => {
+    await client?.quit().catch(() => undefined);
+  };
+  try {
+    client = new Pop3Client({
+      host: opts.host,
+      port: opts.port,
+      transport: opts.tls === 'implicit' ? 'implicit' : 'plain',
+      ca: opts.ca,
+      insecure: opts.insecure,
+      timeoutMs: opts.timeoutMs,
+      maxLineBytes: opts.maxLineBytes,
+    });
+    const sessionStart = performance.now();
+    const greeting = await client.connect();
+    let capaPreLogin = await client.capa();
+    let capaBeforeStls: string[] | null | undefined;
+
+    if (opts.tls === 'starttls') {
+      // Without CAPA we cannot know: try STLS, whose -ERR means the same.
+      if (capaPreLogin !== null && !parseCapa(capaPreLogin).tags.has('STLS')) {
+        await quitQuietly();
+        return fail({ kind: 'starttls-missing', step: 'starttls', message: `${endpoint} does not offer STLS (its CAPA lacks it)` });
+      }
+      await client.stls();
+      capaBeforeStls = capaPreLogin;
+      capaPreLogin = await client.capa();
+    }
+
+    if (opts.tls === 'none' && !opts.allowPlaintext) {
+      const stls = parseCapa(capaPreLogin).tags.has('STLS');
+      await quitQuietly();
+      return fail({
+        kind: 'plaintext-refused',
+        step: 'login',
+        message: `not sending the password to ${endpoint} without TLS (plaintext not allowed)${stls ? '; the server offers STLS' : ''}`,
+      });
+    }
+
+    const pre = parseCapa(capaPreLogin);
+    const saslPlain = pre.sasl.includes('PLAIN');
+    const userPass = capaPreLogin === null || pre.tags.has('USER');
+    let loginMethod: string;
+    if (saslPlain && ((opts.preferSasl ?? true) || !userPass)) {
+      loginMethod = 'SASL PLAIN';
+      await client.authPlain(opts.user, opts.password);
+    } else if (userPass || client.secure) {
+      // Over TLS a server that lists neither USER nor SASL PLAIN may still take USER/PASS: try it.
+      loginMethod = 'USER/PASS';
+      await client.login(opts.user, opts.password);
+    } else {
+      await quitQuietly();
+      return fail({
+        kind: 'plaintext-refused',
+        step: 'login',
+        message: `${endpoint} offers no password login on a connection without TLS${pre.tags.has('STLS') ? ' (it offers STLS)' : ''}`,
+      });
+    }
+
+    const capaPostLogin = await client.capa();
+    const stat = await client.stat();
+    const uidl = await client.uidl();
+    const list = await client.list();
+    await client.quit().catch(() => undefined); // everything is read; a slow QUIT changes nothing
+    const sessionMs = ms(sessionStart);
+
+    const post = parseCapa(capaPostLogin);
+    const implementation = post.implementation ?? pre.implementation;
+    const byNumber = new Map<number, string>();
+    for (const u of uidl ?? []) byNumber.set(u.n, u.uidl);
+    const messages = list.map((m) => ({ n: m.n, sizeBytes: m.sizeBytes, uidl: uidl ? (byNumber.get(m.n) ?? null) : null }));
+    const greetingText = oneLine(greeting.line.replace(/^\+OK\s*/i, ''));
+    const { uidlFormat, uidlMap } = mapUidls(uidl ? messages.map((m) => m.uidl) : null, {
+      greeting: greetingText,
+      implementation,
+      hint: opts.implementationHint ?? null,
+    });
+
+    const evidence: Pop3Evidence = {
+      greeting: greetingText,
+      capaPreLogin,
+      ...(capaBeforeStls !== undefined ? { capaBeforeStls } : {}),
+      capaPostLogin,
+      implementation,
+      expire: post.expire ?? pre.expire,
+      loginDelaySeconds: post.loginDelaySeconds ?? pre.loginDelaySeconds,
+      transport: opts.tls,
+      tls: client.tls,
+      loginMethod,
+      stat,
+      messages,
+      uidlFormat,
+      uidlMap,
+      sessionMs,
+    };
+    return { ok: true, durationMs: ms(started), evidence };
+  } catch (e) {
+    return fail(toProbeError(e, endpoint));
+  } finally {
+    client?.close();
+  }
+}
+
+function toProbeError(e: unknown, endpoint: string): ProbeError {
+  if (e instanceof Pop3Error) return e.toProbeError();
+  if (e && typeof e === 'object' && 'code' in e) return classifyNetworkError(e, 'connect', endpoint);
+  return { kind: 'internal', message: `POP3 probe of ${endpoint} failed: ${e instanceof Error ? e.message : String(e)}` };
+}
+
+function sanitise(error: ProbeError, password: string): ProbeError {
+  const clean = (t: string) => oneLine(scrub(t, password));
+  return {
+    ...error,
+    message: clean(error.message),
+    ...(error.serverText !== undefined ? { serverText: clean(error.serverText) } : {}),
+  };
+}

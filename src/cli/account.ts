@@ -1,0 +1,143 @@
+// Account options shared by `check` and `probe`, and where the password comes from.
+import { readFile } from 'node:fs/promises';
+import type { Argv } from 'yargs';
+import type { AccountOptions } from '../probe.js';
+import type { Endpoint, Transport } from '../snapshot/schema.js';
+import { UsageError } from './errors.js';
+
+const TRANSPORTS = ['implicit', 'starttls', 'none'] as const;
+
+/** Well-known ports (RFC 8314 implicit TLS; 143/110 for STARTTLS/STLS or plain). */
+const DEFAULT_PORTS = {
+  imap: { implicit: 993, starttls: 143, none: 143 },
+  pop: { implicit: 995, starttls: 110, none: 110 },
+} as const;
+
+export function withAccountOptions<T>(y: Argv<T>) {
+  return y
+    .option('host', { type: 'string', describe: 'Mail server for both protocols', group: 'Account:' })
+    .option('user', { type: 'string', describe: 'Login name (often the full address)', group: 'Account:' })
+    .option('imap-host', { type: 'string', describe: 'IMAP server (default: --host)', group: 'Account:' })
+    .option('pop-host', { type: 'string', describe: 'POP3 server (default: --host)', group: 'Account:' })
+    .option('imap-port', { type: 'number', describe: 'IMAP port (default 993, or 143 with starttls/none)', group: 'Account:' })
+    .option('pop-port', { type: 'number', describe: 'POP3 port (default 995, or 110 with starttls/none)', group: 'Account:' })
+    .option('imap-tls', { choices: TRANSPORTS, default: 'implicit' as Transport, describe: 'How IMAP reaches TLS', group: 'Account:' })
+    .option('pop-tls', { choices: TRANSPORTS, default: 'implicit' as Transport, describe: 'How POP3 reaches TLS', group: 'Account:' })
+    .option('only', { choices: ['imap', 'pop'] as const, describe: 'Probe one protocol only', group: 'Account:' })
+    .option('password-file', {
+      type: 'string',
+      describe: 'Read the password from this file (else MAILDOCTOR_PASSWORD, else a prompt on a terminal)',
+      group: 'Account:',
+    })
+    .option('ca', { type: 'string', describe: 'Trust this CA or self-signed certificate (PEM file)', group: 'Connection:' })
+    .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify TLS certificates (reported as a finding)', group: 'Connection:' })
+    .option('allow-plaintext', {
+      type: 'boolean',
+      default: false,
+      describe: 'Allow sending the password without TLS (with --imap-tls/--pop-tls none)',
+      group: 'Connection:',
+    })
+    .option('timeout', { type: 'number', default: 20, describe: 'Deadline of each network step, in seconds', group: 'Connection:' });
+}
+
+export interface RawAccountArgs {
+  host?: string;
+  user?: string;
+  imapHost?: string;
+  popHost?: string;
+  imapPort?: number;
+  popPort?: number;
+  imapTls: Transport;
+  popTls: Transport;
+  only?: 'imap' | 'pop';
+  passwordFile?: string;
+  ca?: string;
+  insecure: boolean;
+  allowPlaintext: boolean;
+  timeout: number;
+}
+
+function endpoint(kind: 'imap' | 'pop', host: string | undefined, port: number | undefined, tls: Transport): Endpoint {
+  if (!host) throw new UsageError(`no ${kind === 'imap' ? 'IMAP' : 'POP3'} server: give --host or --${kind}-host`);
+  const p = port ?? DEFAULT_PORTS[kind][tls];
+  if (!Number.isInteger(p) || p < 1 || p > 65535) throw new UsageError(`--${kind}-port must be a port number (1-65535), got ${port}`);
+  return { host, port: p, tls };
+}
+
+async function readPasswordFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `password file not found: ${path}` : `cannot read password file ${path}: ${code ?? 'error'}`);
+  }
+  const pw = text.replace(/\r?\n$/, '');
+  if (!pw) throw new UsageError(`password file ${path} is empty`);
+  return pw;
+}
+
+/** Ask on the terminal without echo. */
+export function promptPassword(question: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.setEncoding('utf8');
+    let pw = '';
+    const done = (err?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stderr.write('\n');
+      if (err) reject(err);
+      else resolve(pw);
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return done();
+        if (ch === '\u0003' || ch === '\u0004') return done(new UsageError('password prompt cancelled'));
+        if (ch === '\u007f' || ch === '\b') pw = pw.slice(0, -1);
+        else pw += ch;
+      }
+    };
+    stdin.on('data', onData);
+  });
+}
+
+export async function resolvePassword(args: RawAccountArgs, user: string, host: string): Promise<string> {
+  if (args.passwordFile) return readPasswordFile(args.passwordFile);
+  const env = process.env.MAILDOCTOR_PASSWORD;
+  if (env) return env;
+  if (process.stdin.isTTY) return promptPassword(`Password for ${user} at ${host}: `);
+  throw new UsageError('no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked');
+}
+
+export async function resolveAccount(args: RawAccountArgs, extra: { history?: boolean } = {}): Promise<AccountOptions> {
+  if (!args.user) throw new UsageError('no account: give --user');
+  if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);
+  const imap = args.only === 'pop' ? null : endpoint('imap', args.imapHost ?? args.host, args.imapPort, args.imapTls);
+  const pop = args.only === 'imap' ? null : endpoint('pop', args.popHost ?? args.host, args.popPort, args.popTls);
+  let ca: string | undefined;
+  if (args.ca) {
+    try {
+      ca = await readFile(args.ca, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --ca file ${args.ca}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca file ${args.ca} holds no PEM certificate`);
+  }
+  const password = await resolvePassword(args, args.user, (imap ?? pop)!.host);
+  return {
+    user: args.user,
+    password,
+    imap,
+    pop,
+    ca,
+    insecure: args.insecure,
+    allowPlaintext: args.allowPlaintext,
+    timeoutMs: Math.round(args.timeout * 1000),
+    history: extra.history,
+  };
+}

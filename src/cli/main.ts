@@ -1,0 +1,43 @@
+#!/usr/bin/env node
+// yargs wiring only: parse → run → render → exit code. Each command lives in its own file.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { VERSION } from '../version.js';
+import { EXIT, UsageError } from './errors.js';
+import { registerCheck } from './check.js';
+import { registerProbe } from './probe.js';
+import { registerAnalyze } from './analyze.js';
+import { registerRecommend } from './recommend.js';
+import { SnapshotFileError } from '../snapshot/io.js';
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`maildoctor: ${message}\n`);
+  process.exit(code);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let cli = yargs(argv)
+    .scriptName('maildoctor')
+    .usage('$0 <command> [options]\n\nFinds out why mail goes missing from an account: reads it over IMAP and POP3 and explains what it sees.')
+    .version(VERSION)
+    .strict()
+    .demandCommand(1, 'say which command: check, probe, analyze or recommend (see --help)')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .epilogue('Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage or internal error). Docs: README.md')
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      fail(`${err?.message ?? msg} (see maildoctor --help)`, EXIT.unknown);
+    });
+  cli = registerCheck(cli);
+  cli = registerProbe(cli);
+  cli = registerAnalyze(cli);
+  cli = registerRecommend(cli);
+  await cli.parseAsync();
+}
+
+main(hideBin(process.argv)).catch((err: unknown) => {
+  if (err instanceof UsageError || err instanceof SnapshotFileError) fail(err.message, EXIT.unknown);
+  const e = err as Error;
+  fail(`internal error: ${e?.message ?? String(err)} (this is a bug in maildoctor ${VERSION}; please report it)`, EXIT.unknown);
+});

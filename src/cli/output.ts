@@ -1,0 +1,48 @@
+// From a snapshot to what stdout shows, and the exit code: shared by `check` and `analyze`.
+import type { Argv } from 'yargs';
+import { analyze } from '../analyzer/index.js';
+import { buildReport, render, exitCode, type ReportFormat } from '../report/index.js';
+import type { Snapshot } from '../snapshot/schema.js';
+import { UsageError } from './errors.js';
+
+export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios'] as const;
+
+export function withReportOptions<T>(y: Argv<T>) {
+  return y
+    .option('format', { alias: 'f', choices: FORMATS, default: 'text' as ReportFormat, describe: 'Report format', group: 'Report:' })
+    .option('quota-warn', { type: 'number', default: 80, describe: 'Quota use (percent) that gives a warning', group: 'Report:' })
+    .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
+    .check((argv) => {
+      ruleOptions(argv as unknown as ReportArgs); // throws a UsageError before anything is probed or read
+      return true;
+    });
+}
+
+export interface ReportArgs {
+  format: ReportFormat;
+  quotaWarn: number;
+  quotaCrit: number;
+}
+
+/** Colour only on a terminal, never with NO_COLOR set (https://no-color.org), never for machine formats. */
+export function useColor(format: ReportFormat): boolean {
+  return format === 'text' && Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
+}
+
+export function ruleOptions(args: ReportArgs) {
+  const { quotaWarn, quotaCrit } = args;
+  if (!(quotaWarn > 0 && quotaWarn <= 100) || !(quotaCrit > 0 && quotaCrit <= 100)) {
+    throw new UsageError('--quota-warn and --quota-crit are percentages between 1 and 100');
+  }
+  if (quotaWarn > quotaCrit) throw new UsageError(`--quota-warn (${quotaWarn}) must not be above --quota-crit (${quotaCrit})`);
+  return { 'quota-near-limit': { warnRatio: quotaWarn / 100, critRatio: quotaCrit / 100 } };
+}
+
+/** Analyze, render to stdout, and return the exit code the report calls for. */
+export function emitReport(snapshot: Snapshot, args: ReportArgs): number {
+  const analysis = analyze(snapshot, { options: ruleOptions(args) });
+  const report = buildReport(snapshot, analysis);
+  const out = render(report, args.format, { color: useColor(args.format) });
+  process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
+  return exitCode(report.status);
+}

@@ -1,0 +1,35 @@
+import type { Argv } from 'yargs';
+import { probeAccount } from '../probe.js';
+import { saveSnapshot, serializeSnapshot } from '../snapshot/io.js';
+import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
+import { EXIT } from './errors.js';
+import { progressTo } from './progress.js';
+
+export function registerProbe<T>(cli: Argv<T>) {
+  return cli.command(
+    'probe',
+    'Probe the account and write what the server shows as a snapshot (JSON), without diagnosing',
+    (y) =>
+      withAccountOptions(y)
+        .option('out', { alias: 'o', type: 'string', describe: 'Write the snapshot to this file (default: stdout)' })
+        .option('message-list', {
+          type: 'boolean',
+          default: false,
+          describe: 'Also record per-message identity of INBOX (UID, size, date, hash of Message-ID; never subjects or bodies)',
+        })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' }),
+    async (argv) => {
+      const args = argv as unknown as RawAccountArgs & { out?: string; quiet: boolean; messageList: boolean };
+      const account = await resolveAccount(args, { history: args.messageList });
+      const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
+      if (args.out) await saveSnapshot(args.out, snapshot);
+      else process.stdout.write(serializeSnapshot(snapshot));
+      // A probe that observed nothing at all is UNKNOWN; otherwise the snapshot was written and that is OK.
+      const results = [snapshot.imap, snapshot.pop].filter((r) => r !== null);
+      process.exitCode = results.some((r) => r.ok) ? EXIT.ok : EXIT.unknown;
+      for (const r of results) {
+        if (!r.ok) process.stderr.write(`maildoctor: ${r.error.message}\n`);
+      }
+    },
+  );
+}

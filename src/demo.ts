@@ -1,0 +1,94 @@
+// `npm run demo`: the main job end to end on an embedded default. Starts a local Dovecot (installed with apt
+// when missing and running as root), seeds one account the way a mixed POP3 + IMAP customer leaves it, runs
+// the real `maildoctor check` against it, prints the report and stops the server again.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { addUser, doveadm, ensureDovecotInstalled, startTestbed, type Testbed } from './testbed/dovecot.js';
+import { createFolder, deliverLmtp, seedMaildir } from './testbed/seed.js';
+import type { SeedMessage } from './testbed/types.js';
+
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+
+function say(line: string): void {
+  process.stderr.write(`demo: ${line}\n`);
+}
+
+async function seedScenario(tb: Testbed) {
+  const now = Date.now();
+  const u = await addUser(tb, { user: 'demo', quotaStorageBytes: 8 * 1024 * 1024 });
+  // Two months of mail arrived in INBOX.
+  const old: SeedMessage[] = Array.from({ length: 240 }, (_, i) => ({
+    date: new Date(now - (60 - i / 4) * DAY),
+    flags: ['\\Seen'],
+    subject: `Order ${1000 + i}`,
+    bodyBytes: 2_000,
+  }));
+  seedMaildir(tb, u, 'INBOX', old);
+  // The laptop uses IMAP: it sends mail (saved to Sent), files mail away and drafts replies.
+  seedMaildir(tb, u, 'Sent', Array.from({ length: 18 }, (_, i) => ({ date: new Date(now - i * 9 * HOUR), flags: ['\\Seen'], bodyBytes: 1_500 })));
+  seedMaildir(tb, u, 'Drafts', [{ date: new Date(now - 2 * HOUR), flags: ['\\Draft', '\\Seen'] }]);
+  seedMaildir(tb, u, 'Archive', Array.from({ length: 12 }, (_, i) => ({ date: new Date(now - (40 + i) * DAY), flags: ['\\Seen'] })));
+  // The server's spam filter put recent mail into Junk, which a POP3 device never sees.
+  seedMaildir(tb, u, 'Junk', Array.from({ length: 7 }, (_, i) => ({ date: new Date(now - i * 20 * HOUR), keywords: ['$Junk'], bodyBytes: 3_000 })));
+  createFolder(tb, u, 'Trash');
+  // Let Dovecot assign UIDs, then the phone's POP3 client takes INBOX: downloaded and deleted from the server.
+  // (Played here by doveadm expunge; `fetchmail` without --keep does the same to a real account.)
+  const sync = await doveadm(tb, ['mailbox', 'status', '-u', u.user, 'messages uidnext', 'INBOX']);
+  if (sync.code !== 0) throw new Error(`doveadm mailbox status failed: ${sync.stderr.trim()}`);
+  const expunge = await doveadm(tb, ['expunge', '-u', u.user, 'mailbox', 'INBOX', 'all']);
+  if (expunge.code !== 0) throw new Error(`doveadm expunge failed: ${expunge.stderr.trim()}`);
+  // Since the phone last polled: one message the laptop has already answered, and three delivered for real (LMTP).
+  seedMaildir(tb, u, 'INBOX', [{ date: new Date(now - 3 * HOUR), flags: ['\\Seen', '\\Answered'], bodyBytes: 1_800 }]);
+  for (let i = 0; i < 3; i++) {
+    const reply = await deliverLmtp(tb, u, { subject: `New message ${i + 1}`, bodyBytes: 1_200 });
+    if (reply.code !== 250) throw new Error(`LMTP delivery failed: ${reply.code} ${reply.text}`);
+  }
+  return u;
+}
+
+function runCheck(tb: Testbed, user: string, password: string): Promise<number> {
+  const cli = fileURLToPath(new URL('./cli/main.js', import.meta.url));
+  const args = [
+    cli,
+    'check',
+    '--host', tb.host,
+    '--imap-port', String(tb.ports.imaps),
+    '--pop-port', String(tb.ports.pop3s),
+    '--user', user,
+    '--ca', tb.caFile,
+    ...process.argv.slice(2),
+  ];
+  say(`maildoctor ${args.slice(1).join(' ')}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, MAILDOCTOR_PASSWORD: password } });
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code ?? 3));
+  });
+}
+
+async function main(): Promise<void> {
+  say('making sure Dovecot is installed …');
+  ensureDovecotInstalled();
+  const tb = await startTestbed();
+  let code = 3;
+  try {
+    say(`Dovecot runs on ${tb.host} (IMAPS ${tb.ports.imaps}, POP3S ${tb.ports.pop3s}); seeding account "demo" …`);
+    const u = await seedScenario(tb);
+    say('the account: a phone downloads INBOX over POP3 and deletes it; a laptop uses IMAP; a spam filter files into Junk.');
+    process.stderr.write('\n');
+    code = await runCheck(tb, u.user, u.password);
+  } finally {
+    await tb.stop();
+  }
+  const names = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'];
+  process.stderr.write('\n');
+  say(`maildoctor exited with ${code} (${names[code] ?? '?'}); the test mailbox is stopped and removed.`);
+  // The demo succeeds when the diagnosis ran; CRITICAL is the expected verdict for this account.
+  process.exitCode = code === 3 ? 1 : 0;
+}
+
+main().catch((err: unknown) => {
+  say(`failed: ${(err as Error)?.message ?? String(err)}`);
+  process.exitCode = 1;
+});

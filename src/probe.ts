@@ -1,0 +1,81 @@
+// One probe of one account: IMAP and POP3 side by side (two connections, so a probe costs the slower of the
+// two), gathered into a snapshot. Never throws for anything the network or the server does.
+import { probeImap } from './connectors/imap.js';
+import { probePop3 } from './connectors/pop3/index.js';
+import type { ConnectOptions } from './connectors/common.js';
+import { SNAPSHOT_SCHEMA, type Endpoint, type ImapResult, type Pop3Result, type Snapshot } from './snapshot/schema.js';
+import { VERSION } from './version.js';
+
+export interface AccountOptions {
+  user: string;
+  password: string;
+  /** null: do not probe this protocol. */
+  imap: Endpoint | null;
+  pop: Endpoint | null;
+  ca?: string;
+  insecure?: boolean;
+  allowPlaintext?: boolean;
+  /** Deadline of each network step, in milliseconds. */
+  timeoutMs: number;
+  /** Record per-message identity of INBOX (for history and vanished-mail detection). */
+  history?: boolean;
+}
+
+export interface ProbeRunOptions {
+  now?: Date;
+  onProgress?: (message: string) => void;
+}
+
+async function guarded<T extends ImapResult | Pop3Result>(what: string, run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  try {
+    return await run();
+  } catch (err) {
+    // Connectors record every network failure themselves; reaching here is a bug, kept apart as 'internal'.
+    return {
+      ok: false,
+      durationMs: Date.now() - started,
+      error: { kind: 'internal', step: what, message: `internal error in the ${what} probe: ${(err as Error)?.message ?? String(err)}` },
+    } as T;
+  }
+}
+
+function connectOptions(account: AccountOptions, endpoint: Endpoint): ConnectOptions {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    tls: endpoint.tls,
+    user: account.user,
+    password: account.password,
+    ca: account.ca,
+    insecure: account.insecure,
+    allowPlaintext: account.allowPlaintext,
+    timeoutMs: account.timeoutMs,
+  };
+}
+
+export async function probeAccount(account: AccountOptions, run: ProbeRunOptions = {}): Promise<Snapshot> {
+  const now = run.now ?? new Date();
+  const progress = run.onProgress ?? (() => {});
+  const imapTask = account.imap
+    ? guarded('IMAP', () => {
+        progress(`IMAP ${account.imap!.host}:${account.imap!.port} (${account.imap!.tls})`);
+        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, now, onProgress: progress });
+      })
+    : Promise.resolve(null);
+  const popTask = account.pop
+    ? guarded('POP3', () => {
+        progress(`POP3 ${account.pop!.host}:${account.pop!.port} (${account.pop!.tls})`);
+        return probePop3(connectOptions(account, account.pop!));
+      })
+    : Promise.resolve(null);
+  const [imap, pop] = await Promise.all([imapTask, popTask]);
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    tool: { name: 'maildoctor', version: VERSION },
+    takenAt: now.toISOString(),
+    account: { user: account.user, imap: account.imap, pop: account.pop },
+    imap,
+    pop,
+  };
+}

@@ -1,0 +1,47 @@
+// Run the built CLI (dist/cli/main.js) as a child process, the way users and CI run it.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { TestbedInfo, TestUser } from './testbed.js';
+
+export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MAILDOCTOR_PASSWORD: undefined, ...opts.env };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`maildoctor ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms`));
+    }, opts.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
+/** Account arguments for a testbed user over implicit TLS, trusting the testbed CA. */
+export function accountArgs(tb: TestbedInfo, user: TestUser, over: { imapPort?: number; popPort?: number; ca?: boolean } = {}): string[] {
+  return [
+    '--host', tb.host,
+    '--imap-port', String(over.imapPort ?? tb.ports.imaps),
+    '--pop-port', String(over.popPort ?? tb.ports.pop3s),
+    '--user', user.user,
+    ...(over.ca === false ? [] : ['--ca', tb.caFile]),
+    '--timeout', '15',
+  ];
+}

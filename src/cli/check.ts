@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { probeAccount } from '../probe.js';
 import { saveSnapshot } from '../snapshot/io.js';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
@@ -18,6 +17,8 @@ export function registerCheck<T>(cli: Argv<T>) {
     async (argv) => {
       const args = argv as unknown as RawAccountArgs & ReportArgs & { save?: string; quiet: boolean };
       const account = await resolveAccount(args);
+      // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
+      const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
       if (args.save) await saveSnapshot(args.save, snapshot);
       process.exitCode = emitReport(snapshot, args);

@@ -11,7 +11,9 @@ import { registerRecommend } from './recommend.js';
 import { SnapshotFileError } from '../snapshot/io.js';
 
 function fail(message: string, code: number): never {
-  process.stderr.write(`maildoctor: ${message}\n`);
+  // One line, whatever the message: yargs puts some of its own on several.
+  const line = message.replace(/:\s*\n\s*/g, ': ').replace(/\s*\n\s*/g, '; ');
+  process.stderr.write(`maildoctor: ${line}\n`);
   process.exit(code);
 }
 

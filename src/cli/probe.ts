@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { probeAccount } from '../probe.js';
 import { saveSnapshot, serializeSnapshot } from '../snapshot/io.js';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT } from './errors.js';
@@ -21,6 +20,8 @@ export function registerProbe<T>(cli: Argv<T>) {
     async (argv) => {
       const args = argv as unknown as RawAccountArgs & { out?: string; quiet: boolean; messageList: boolean };
       const account = await resolveAccount(args, { history: args.messageList });
+      // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
+      const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
       if (args.out) await saveSnapshot(args.out, snapshot);
       else process.stdout.write(serializeSnapshot(snapshot));

@@ -1,0 +1,293 @@
+// The IMAP probe: one read-only session (EXAMINE, BODY.PEEK, STATUS, SEARCH, GETQUOTAROOT) that records
+// ImapEvidence. Never throws: every failure becomes { ok: false, error } with a probe error kind.
+import { ImapFlow, type ListResponse } from 'imapflow';
+import { VERSION } from '../version.js';
+import type { ConnectOptions } from './common.js';
+import { oneLine } from './common.js';
+import type { Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts } from '../snapshot/schema.js';
+import { classifyImapError, fail, withDeadline } from './imap/errors.js';
+import { preflight } from './imap/preflight.js';
+import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
+import { quota } from './imap/quota.js';
+
+export interface ImapProbeOptions extends ConnectOptions {
+  /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
+  history: boolean;
+  /** The probe's "now": ages are relative to it. */
+  now: Date;
+  onProgress?: (msg: string) => void;
+  /**
+   * Act as if the server lacked these capabilities (upper case, e.g. 'ESEARCH', 'WITHIN', 'ESORT',
+   * 'LIST-STATUS'): exercises the fallbacks against a server that has them all. Recorded capabilities
+   * stay the server's.
+   */
+  ignoreCapabilities?: string[];
+}
+
+/** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
+const NAME_SPECIAL_USE: Record<string, string> = {
+  sent: '\\Sent',
+  'sent items': '\\Sent',
+  'sent messages': '\\Sent',
+  'sent mail': '\\Sent',
+  junk: '\\Junk',
+  'junk e-mail': '\\Junk',
+  'junk email': '\\Junk',
+  spam: '\\Junk',
+  'bulk mail': '\\Junk',
+  trash: '\\Trash',
+  'deleted items': '\\Trash',
+  'deleted messages': '\\Trash',
+  bin: '\\Trash',
+  drafts: '\\Drafts',
+  archive: '\\Archive',
+  archives: '\\Archive',
+};
+const RFC6154 = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
+
+export function guessSpecialUse(path: string, delimiter: string | null): string | null {
+  const leaf = delimiter ? path.split(delimiter).pop()! : path;
+  const top = path.toUpperCase().startsWith('INBOX') && delimiter ? leaf : path;
+  return NAME_SPECIAL_USE[top.trim().toLowerCase()] ?? null;
+}
+
+function specialUseOf(entry: ListResponse): { specialUse: string | null; source: 'server' | 'name' | null } {
+  for (const f of entry.flags ?? []) if (RFC6154.has(f)) return { specialUse: f, source: 'server' };
+  const su = entry.specialUse;
+  const src = (entry as { specialUseSource?: string }).specialUseSource;
+  if (su && su !== '\\Inbox' && RFC6154.has(su)) return { specialUse: su, source: src === 'extension' ? 'server' : 'name' };
+  const guess = guessSpecialUse(entry.path, entry.delimiter ?? null);
+  return guess ? { specialUse: guess, source: 'name' } : { specialUse: null, source: null };
+}
+
+function folderStatus(entry: ListResponse): FolderStatus | null {
+  const s = entry.status as
+    | { messages?: number; uidNext?: number; uidValidity?: bigint; unseen?: number; highestModseq?: bigint; size?: number; error?: unknown }
+    | undefined;
+  if (!s || s.error || s.messages === undefined) return null;
+  return {
+    messages: s.messages,
+    uidNext: s.uidNext ?? 0,
+    uidValidity: s.uidValidity !== undefined ? s.uidValidity.toString() : '0',
+    unseen: s.unseen ?? null,
+    highestModseq: s.highestModseq !== undefined ? s.highestModseq.toString() : null,
+    sizeBytes: s.size ?? null,
+  };
+}
+
+function capabilityList(client: ImapFlow): string[] {
+  return [...client.capabilities.entries()].map(([k, v]) => (typeof v === 'number' ? `${k}=${v}` : k));
+}
+
+function loginMethodOf(client: ImapFlow, preauth: boolean): string {
+  if (preauth) return 'PREAUTH';
+  const auth = (client as unknown as { authCapabilities?: Map<string, boolean> }).authCapabilities;
+  for (const [k, used] of auth ?? []) {
+    if (!used) continue;
+    return k === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${k.replace(/^AUTH=/, '')}`;
+  }
+  return 'unknown';
+}
+
+function serverIdOf(client: ImapFlow): Record<string, string> | null {
+  const info = client.serverInfo;
+  if (!info) return null;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(info)) {
+    if (v === null || v === undefined || v === false) continue;
+    out[k] = oneLine(v instanceof Date ? v.toISOString() : String(v));
+  }
+  return Object.keys(out).length ? out : null;
+}
+
+export async function probeImap(opts: ImapProbeOptions): Promise<ImapResult> {
+  const t0 = performance.now();
+  const endpoint = `${opts.host}:${opts.port}`;
+  const state = { step: 'connect' };
+  try {
+    const evidence = await run(opts, state);
+    return { ok: true, durationMs: Math.round(performance.now() - t0), evidence };
+  } catch (e) {
+    return { ok: false, durationMs: Math.round(performance.now() - t0), error: classifyImapError(e, state.step, endpoint, opts.password) };
+  }
+}
+
+async function run(opts: ImapProbeOptions, state: { step: string }): Promise<ImapEvidence> {
+  const endpoint = `${opts.host}:${opts.port}`;
+  const progress = (m: string) => {
+    try {
+      opts.onProgress?.(`IMAP ${m}`);
+    } catch {
+      /* a progress callback must not break the probe */
+    }
+  };
+  const ms = opts.timeoutMs;
+
+  progress(`connecting to ${endpoint} (${opts.tls})`);
+  state.step = 'connect';
+  const pre = await preflight(opts);
+  const preCaps = new Set(pre.capabilities.map((c) => c.toUpperCase()));
+  if (opts.tls === 'none' && !pre.preauth) {
+    if (opts.password && !opts.allowPlaintext) {
+      fail(
+        'plaintext-refused',
+        'login',
+        `not sending the password to ${endpoint} without TLS${preCaps.has('STARTTLS') ? ' (the server offers STARTTLS: use --imap-tls starttls)' : ''}`,
+      );
+    }
+    if (preCaps.has('LOGINDISABLED')) {
+      fail('plaintext-refused', 'login', `${endpoint} refuses logins without TLS (LOGINDISABLED)`, { code: 'LOGINDISABLED' });
+    }
+  }
+
+  const client = new ImapFlow({
+    host: opts.host,
+    port: opts.port,
+    secure: opts.tls === 'implicit',
+    doSTARTTLS: opts.tls === 'starttls' ? true : opts.tls === 'none' ? false : undefined,
+    auth: { user: opts.user, pass: opts.password },
+    tls: {
+      ca: opts.ca,
+      rejectUnauthorized: !opts.insecure,
+    },
+    logger: false,
+    clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
+    connectionTimeout: ms,
+    greetingTimeout: ms,
+    socketTimeout: ms,
+    // No ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): the probe only reads, and rev2 changes SEARCH answers.
+    disableAutoEnable: true,
+    disableAutoIdle: true,
+  });
+  let asyncError: unknown = null;
+  client.on('error', (e: unknown) => {
+    asyncError ??= e;
+  });
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    state.step = name;
+    return withDeadline(name, ms, fn, () => client.close());
+  };
+
+  try {
+    progress('logging in');
+    // Several round trips (CAPABILITY, ID, AUTHENTICATE, NAMESPACE); a wrong password costs the server's delay.
+    state.step = 'login';
+    await withDeadline('login', ms * 2, () => client.connect(), () => client.close());
+    const capabilities = capabilityList(client);
+    const loginMethod = loginMethodOf(client, pre.preauth);
+    const serverId = serverIdOf(client);
+    const ignore = new Set((opts.ignoreCapabilities ?? []).map((c) => c.toUpperCase()));
+    for (const c of ignore) client.capabilities.delete(c);
+    const caps = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
+    const ctx: Ctx = { client, caps, ms, now: opts.now, step };
+
+    progress('quota');
+    const q = await quota(ctx);
+
+    progress('listing folders');
+    const entries = await step('list', () =>
+      client.list({
+        statusQuery: { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true, size: true },
+      }),
+    );
+    const folders: Folder[] = entries.map((e) => {
+      const su = specialUseOf(e);
+      const flags = [...(e.flags ?? [])].sort();
+      const selectable = !flags.includes('\\Noselect') && !flags.includes('\\NonExistent');
+      return {
+        path: e.path,
+        delimiter: e.delimiter ?? null,
+        specialUse: su.specialUse,
+        specialUseSource: su.source,
+        flags,
+        subscribed: !!e.subscribed,
+        selectable,
+        status: selectable ? folderStatus(e) : null,
+        activity: null,
+      };
+    });
+    progress(`${folders.length} folders`);
+
+    // INBOX first: counts, ages, flags, keywords, history.
+    progress('examining INBOX');
+    const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
+    const total = box.exists;
+    const inboxActivity = await activity(ctx, total, 'INBOX');
+    const flags = total > 0 ? await flagCounts(ctx) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
+    const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
+    let list: InboxFacts['messageList'] = null;
+    if (opts.history) {
+      progress(`fetching identities of ${total} INBOX messages`);
+      list = await messageList(ctx, total, (n) => progress(`${n} of ${total} identities`));
+    }
+    const inbox: InboxFacts = {
+      messages: total,
+      uidNext: box.uidNext,
+      uidValidity: box.uidValidity.toString(),
+      ages: inboxActivity.ages,
+      oldestInternalDate: inboxActivity.oldestInternalDate,
+      newestInternalDate: inboxActivity.newestInternalDate,
+      flags,
+      keywords,
+      method: caps.has('ESEARCH') ? 'ESEARCH' : 'SEARCH',
+      agesMethod: inboxActivity.agesMethod,
+      messageList: list,
+    };
+
+    for (const f of folders) {
+      if (!f.selectable) continue;
+      if (f.path.toUpperCase() === 'INBOX') {
+        f.activity = inboxActivity;
+        continue;
+      }
+      if (f.status && f.status.messages === 0) {
+        f.activity = { ages: { lt1d: 0, lt7d: 0, lt30d: 0, older: 0 }, oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty' };
+        continue;
+      }
+      progress(`examining ${f.path}`);
+      try {
+        const b = await step(`examine ${f.path}`, () => client.mailboxOpen(f.path, { readOnly: true }));
+        f.activity = await activity(ctx, b.exists, f.path);
+      } catch (e) {
+        // One folder that cannot be examined leaves its activity unknown; a lost connection ends the probe.
+        const err = e as { responseStatus?: string };
+        if (err.responseStatus !== 'NO' && err.responseStatus !== 'BAD') throw e;
+      }
+    }
+
+    state.step = 'logout';
+    return {
+      greeting: pre.greeting,
+      capabilitiesPreLogin: pre.capabilities,
+      capabilitiesBeforeTls: pre.capabilitiesBeforeTls,
+      capabilities,
+      serverId,
+      transport: opts.tls,
+      tls: pre.tls,
+      loginMethod,
+      quota: q,
+      folders,
+      inbox,
+    };
+  } catch (e) {
+    // An error event that came first explains better than the "connection closed" that followed it.
+    if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError;
+    throw e;
+  } finally {
+    await closeQuietly(client, Math.min(ms, 5000));
+  }
+}
+
+async function closeQuietly(client: ImapFlow, ms: number): Promise<void> {
+  try {
+    if (client.usable) await withDeadline('logout', ms, () => client.logout(), () => client.close());
+  } catch {
+    /* the evidence is already complete */
+  } finally {
+    try {
+      client.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}

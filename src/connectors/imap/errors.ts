@@ -1,0 +1,139 @@
+// How the IMAP probe fails: a ProbeFailure carries the ProbeError to record; classifyImapError maps what
+// imapflow, Node's sockets or our own preflight threw onto a probe error kind.
+import { classifyNetworkError, oneLine, scrub } from '../common.js';
+import type { ProbeError, ProbeErrorKind } from '../../snapshot/schema.js';
+
+export class ProbeFailure extends Error {
+  constructor(readonly error: ProbeError) {
+    super(error.message);
+    this.name = 'ProbeFailure';
+  }
+}
+
+export function fail(kind: ProbeErrorKind, step: string, message: string, extra: Partial<ProbeError> = {}): never {
+  throw new ProbeFailure({ kind, step, message, ...extra });
+}
+
+/** A deadline fired. */
+export class StepTimeout extends Error {
+  constructor(
+    readonly step: string,
+    readonly ms: number,
+  ) {
+    super(`no answer within ${ms} ms during ${step}`);
+    this.name = 'StepTimeout';
+  }
+}
+
+/** IMAP response codes (RFC 5530 and friends) that say more than "NO". */
+const RESPONSE_CODE_KINDS: Record<string, ProbeErrorKind> = {
+  AUTHENTICATIONFAILED: 'auth',
+  AUTHORIZATIONFAILED: 'auth',
+  EXPIRED: 'auth',
+  CONTACTADMIN: 'auth',
+  PRIVACYREQUIRED: 'plaintext-refused',
+  UNAVAILABLE: 'sys-temp',
+  SERVERBUG: 'sys-temp',
+  LIMIT: 'sys-temp',
+  INUSE: 'in-use',
+  OVERQUOTA: 'sys-perm',
+  NOPERM: 'sys-perm',
+};
+
+interface ImapFlowErrorLike {
+  message?: string;
+  code?: string;
+  authenticationFailed?: boolean;
+  serverResponseCode?: string;
+  responseStatus?: string;
+  responseText?: string;
+  response?: unknown;
+  reason?: string;
+}
+
+/** Map anything thrown during `step` onto a ProbeError. Never leaks the password. */
+export function classifyImapError(err: unknown, step: string, endpoint: string, password: string): ProbeError {
+  const clean = (s: string) => oneLine(scrub(s, password));
+  if (err instanceof ProbeFailure) return { ...err.error, message: clean(err.error.message) };
+  if (err instanceof StepTimeout) {
+    return { kind: 'timeout', step: err.step, message: `no answer from ${endpoint} within ${err.ms} ms during ${err.step}` };
+  }
+  const e = (err ?? {}) as ImapFlowErrorLike;
+  const code = typeof e.code === 'string' ? e.code : '';
+  const serverText = typeof e.responseText === 'string' ? clean(e.responseText) : typeof e.response === 'string' ? clean(e.response) : undefined;
+  const rc = typeof e.serverResponseCode === 'string' ? e.serverResponseCode.toUpperCase() : codeFromText(serverText);
+  if (e.authenticationFailed) {
+    const kind = (rc && RESPONSE_CODE_KINDS[rc]) || 'auth';
+    return {
+      kind: kind === 'sys-temp' || kind === 'plaintext-refused' || kind === 'in-use' ? kind : 'auth',
+      step,
+      message: `${endpoint} rejected the login${serverText ? `: ${serverText}` : ''}`,
+      ...(rc ? { code: rc } : {}),
+      ...(serverText ? { serverText } : {}),
+    };
+  }
+  if (code === 'CONNECT_TIMEOUT' || code === 'GREETING_TIMEOUT' || code === 'UPGRADE_TIMEOUT' || code === 'ETIMEOUT') {
+    return { kind: 'timeout', step, code, message: `no answer from ${endpoint} during ${step} (${code})` };
+  }
+  if (e.responseStatus === 'NO' || e.responseStatus === 'BAD') {
+    const kind = (rc && RESPONSE_CODE_KINDS[rc]) || 'protocol';
+    return {
+      kind,
+      step,
+      message: `${endpoint} answered ${e.responseStatus} during ${step}${serverText ? `: ${serverText}` : ''}`,
+      ...(rc ? { code: rc } : {}),
+      ...(serverText ? { serverText } : {}),
+    };
+  }
+  if (e.responseStatus === 'BYE' || code === 'NoConnection' || code === 'EConnectionClosed' || code.startsWith('ClosedAfterConnect')) {
+    const reason = typeof e.reason === 'string' ? clean(e.reason) : undefined;
+    return {
+      kind: 'unreachable',
+      step,
+      code: code || 'BYE',
+      message: `${endpoint} closed the connection during ${step}${reason ? `: ${reason}` : ''}`,
+      ...(reason ? { serverText: reason } : {}),
+    };
+  }
+  if (code.startsWith('ParserError') || code === 'InvalidResponse' || code === 'UnexpectedTag' || code === 'MissingTag' || code === 'LineTooLarge' || code === 'ResponseTooLarge' || code === 'TooManyTokens' || code === 'STARTTLS_INJECTION') {
+    return { kind: 'protocol', step, code, message: `could not understand ${endpoint} during ${step}: ${clean(e.message ?? code)}` };
+  }
+  if (code === 'MissingServerExtension') {
+    return { kind: 'unsupported', step, code, message: clean(e.message ?? code) };
+  }
+  if (/^E[A-Z]+$/.test(code) || code.startsWith('ERR_') || /certificate|self.signed|SSL|TLS/i.test(e.message ?? '') || /CERT|SIGNED|VERIFY/.test(code)) {
+    const pe = classifyNetworkError(err, step, endpoint);
+    return { ...pe, message: clean(pe.message) };
+  }
+  return { kind: 'internal', step, ...(code ? { code } : {}), message: `unexpected failure during ${step}: ${clean(e.message ?? String(err))}` };
+}
+
+function codeFromText(text: string | undefined): string | undefined {
+  const m = text ? /^\[([A-Z0-9/-]+)/i.exec(text) : null;
+  return m ? m[1]!.toUpperCase() : undefined;
+}
+
+/**
+ * Run `fn` with a deadline. On expiry `onTimeout` runs (close the connection) and a StepTimeout is thrown;
+ * the late settlement of `fn` is swallowed so it cannot become an unhandled rejection.
+ */
+export async function withDeadline<T>(step: string, ms: number, fn: () => Promise<T>, onTimeout: () => void): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const work = fn();
+  work.catch(() => undefined);
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      try {
+        onTimeout();
+      } catch {
+        /* closing is best effort */
+      }
+      reject(new StepTimeout(step, ms));
+    }, ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

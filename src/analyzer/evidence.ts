@@ -1,0 +1,42 @@
+// Whether the evidence a rule needs is in the snapshot, and if not, why: the reason a skipped rule shows.
+import type { Snapshot } from '../snapshot/schema.js';
+import type { EvidencePath } from './types.js';
+import { limitedResources } from './facts.js';
+
+function protocolMissing(snapshot: Snapshot, which: 'imap' | 'pop', needOk: boolean): string | null {
+  const name = which === 'imap' ? 'IMAP' : 'POP3';
+  const result = snapshot[which];
+  const other = which === 'imap' ? snapshot.pop : snapshot.imap;
+  if (result === null) return other !== null ? `${name} not probed (--only ${which === 'imap' ? 'pop' : 'imap'})` : `${name} not probed`;
+  if (needOk && !result.ok) return `${name} probe failed: ${result.error.kind} (${result.error.message})`;
+  return null;
+}
+
+/** The reason the first missing path is missing, or null when everything needed is there. */
+export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[]): string | null {
+  for (const path of needs) {
+    let reason: string | null = null;
+    switch (path) {
+      case 'imap':
+      case 'imap.probed':
+        reason = protocolMissing(snapshot, 'imap', path === 'imap');
+        break;
+      case 'pop':
+      case 'pop.probed':
+        reason = protocolMissing(snapshot, 'pop', path === 'pop');
+        break;
+      case 'imap.quota': {
+        reason = protocolMissing(snapshot, 'imap', true);
+        if (reason || !snapshot.imap?.ok) break;
+        const quota = snapshot.imap.evidence.quota;
+        if (!quota.supported) reason = 'the server does not offer IMAP QUOTA (see quota-unknown)';
+        else if (limitedResources(quota).length === 0) {
+          reason = 'the server publishes no storage or message limit (see quota-unknown)';
+        }
+        break;
+      }
+    }
+    if (reason) return reason;
+  }
+  return null;
+}

@@ -1,0 +1,36 @@
+import { defineRule } from '../define-rule.js';
+import { failureOf } from '../facts.js';
+import { errorFinding } from '../probe-errors.js';
+import { step } from '../../report/steps.js';
+
+/**
+ * A protocol could not be reached or spoke no sense before login: DNS failure, connection refused, network
+ * unreachable, a timeout before login, an unreadable greeting or a [SYS/...] greeting. Critical: devices set
+ * up that way cannot fetch mail. (Use --only when the provider does not offer one of the protocols.)
+ */
+export default defineRule({
+  id: 'connect-failed',
+  needs: [],
+  defaults: {},
+  docs: { summary: 'The IMAP or POP3 server could not be reached (DNS, refused, unreachable, timeout before login).' },
+  check({ snapshot, report }) {
+    const failures = (['imap', 'pop3'] as const)
+      .map((p) => failureOf(snapshot, p))
+      .filter((f) => f !== null && errorFinding(f) === 'connect')
+      .map((f) => f!);
+    if (failures.length === 0) return;
+    const otherProtocolWorks = Boolean(snapshot.imap?.ok || snapshot.pop?.ok);
+    const first = failures[0]!;
+    report({
+      severity: 'critical',
+      evidence: { failures, otherProtocolWorks },
+      steps: [
+        step('check-host-and-port', { failures }),
+        step('check-network-path'),
+        ...(otherProtocolWorks && failures.length === 1
+          ? [step('protocol-not-offered', { protocol: first.protocol, other: first.protocol === 'imap' ? 'pop3' : 'imap' })]
+          : []),
+      ],
+    });
+  },
+});

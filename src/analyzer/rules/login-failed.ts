@@ -1,0 +1,35 @@
+import { defineRule } from '../define-rule.js';
+import { failureOf } from '../facts.js';
+import { errorFinding } from '../probe-errors.js';
+import { step } from '../../report/steps.js';
+import type { Protocol } from '../types.js';
+
+/**
+ * A probe reached the server but the login was refused: [AUTH]/AUTHENTICATIONFAILED, or a [SYS/TEMP] /
+ * [SYS/PERM] answer to the login. Critical: devices with these credentials get no mail. One finding for both
+ * protocols; when the other protocol logged in with the same credentials, the protocol may be disabled.
+ */
+export default defineRule({
+  id: 'login-failed',
+  needs: [],
+  defaults: {},
+  docs: { summary: 'The server refused the login (wrong user name or password, locked or disabled account).' },
+  check({ snapshot, report }) {
+    const failures = (['imap', 'pop3'] as const)
+      .map((p) => failureOf(snapshot, p))
+      .filter((f) => f !== null && errorFinding(f) === 'login')
+      .map((f) => f!);
+    if (failures.length === 0) return;
+    const worked: Protocol[] = [];
+    if (snapshot.imap?.ok) worked.push('imap');
+    if (snapshot.pop?.ok) worked.push('pop3');
+    const other = worked[0];
+    report({
+      severity: 'critical',
+      evidence: { failures, otherProtocolWorks: other !== undefined },
+      steps: other
+        ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), step('check-user-and-password', { protocols: failures.map((f) => f.protocol) })]
+        : [step('check-user-and-password', { protocols: failures.map((f) => f.protocol) }), step('try-webmail-login'), step('update-password-everywhere')],
+    });
+  },
+});

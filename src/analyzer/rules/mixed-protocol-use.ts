@@ -1,0 +1,39 @@
+import { defineRule } from '../define-rule.js';
+import { step } from '../../report/steps.js';
+import type { Confidence } from '../types.js';
+
+/**
+ * Fires when the same probe shows a POP client (mail deleted from INBOX without trace, a POP3 session holding
+ * the mailbox, a LOGIN-DELAY refusal, read mail with no IMAP trace) AND an IMAP client (recent mail in Sent,
+ * Drafts, Trash, Archive or user folders; \Answered, \Flagged, \Deleted or client keywords in INBOX).
+ * See signs.ts for each sign's strength. Both sides need a strong sign: a weak one is explained without a
+ * second reader (a LOGIN-DELAY refusal by our own previous run, recently filed folders by a server filter).
+ * Confidence: high with two or more kinds of strong IMAP sign, medium with one (a single kind, such as a few
+ * old \Flagged messages, may date from an earlier setup). Always critical: this is how mail goes missing.
+ */
+export default defineRule({
+  id: 'mixed-protocol-use',
+  needs: ['imap'],
+  defaults: {},
+  docs: { summary: 'Signs of a POP client and of IMAP clients on the same mailbox: the classic cause of missing mail.' },
+  check({ signs, report }) {
+    const popStrong = signs.pop.some((s) => s.strength === 'strong');
+    const imapStrongKinds = new Set(signs.imap.filter((s) => s.strength === 'strong').map((s) => s.kind));
+    if (!popStrong || imapStrongKinds.size === 0) return;
+    const confidence: Confidence = imapStrongKinds.size >= 2 ? 'high' : 'medium';
+    const strongFirst = <T extends { strength: string }>(xs: T[]) =>
+      [...xs].sort((a, b) => (a.strength === b.strength ? 0 : a.strength === 'strong' ? -1 : 1));
+    report({
+      severity: 'critical',
+      confidence,
+      evidence: { popSigns: strongFirst(signs.pop), imapSigns: strongFirst(signs.imap) },
+      steps: [
+        step('check-protocol-on-every-device'),
+        step('where-to-see-protocol'),
+        step('imap-on-every-device'),
+        step('move-pop-device-to-imap'),
+        step('pop-only-on-one-device'),
+      ],
+    });
+  },
+});

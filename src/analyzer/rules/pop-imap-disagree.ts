@@ -1,0 +1,74 @@
+import { defineRule } from '../define-rule.js';
+import { imapOf, isInbox, popOf } from '../facts.js';
+import { step } from '../../report/steps.js';
+import type { DisagreeReason } from '../types.js';
+
+/**
+ * Compares the two views of INBOX: POP3 STAT count and size against IMAP's INBOX count and STATUS SIZE, and
+ * the POP3 UIDLs (when their format carries IMAP identities, e.g. Dovecot %08Xu%08Xv) against INBOX's
+ * UIDVALIDITY and UIDNEXT. The probes run side by side, so mail arriving in between makes a small, harmless
+ * difference: a UIDL beyond UIDNEXT counts as a sign of a different mailbox only beyond what such new mail
+ * explains. Likely reasons, in order:
+ *   different-mailbox       UIDVALIDITY differs, or more POP UIDs beyond IMAP's UIDNEXT than POP has extra messages;
+ *   pop-hides-deleted       POP shows fewer, exactly as many fewer as IMAP has \Deleted (Dovecot serves them; some servers hide them);
+ *   changed-between-probes  any other count difference;
+ *   size-accounting         same count, different total size.
+ * Warning for the first two, info for the last two.
+ */
+export default defineRule({
+  id: 'pop-imap-disagree',
+  needs: ['imap', 'pop'],
+  defaults: {},
+  docs: { summary: 'POP3 and IMAP show different INBOX contents (counts, sizes, UIDL versus UID), with the likely reason.' },
+  check({ snapshot, report }) {
+    const imap = imapOf(snapshot);
+    const pop = popOf(snapshot);
+    if (!imap || !pop) return;
+    const popMessages = pop.stat.messages;
+    const imapMessages = imap.inbox.messages;
+    const messageDiff = popMessages - imapMessages;
+    const imapSizeBytes = imap.folders.find((f) => isInbox(f.path))?.status?.sizeBytes ?? null;
+    const sizeDiffBytes = imapSizeBytes === null ? null : pop.stat.sizeBytes - imapSizeBytes;
+    const popUidValidity = pop.uidlMap?.uidValidity ?? null;
+    const beyond = pop.uidlMap ? pop.uidlMap.uids.filter((u) => u !== null && u >= imap.inbox.uidNext).length : null;
+    const deleted = imap.inbox.flags.deleted;
+
+    const reasons: DisagreeReason[] = [];
+    if ((popUidValidity !== null && popUidValidity !== imap.inbox.uidValidity) || (beyond !== null && beyond > Math.max(0, messageDiff))) {
+      reasons.push('different-mailbox');
+    } else if (messageDiff < 0 && deleted > 0 && -messageDiff === deleted) {
+      reasons.push('pop-hides-deleted');
+    } else if (messageDiff !== 0) {
+      reasons.push('changed-between-probes');
+    } else if (sizeDiffBytes !== null && sizeDiffBytes !== 0) {
+      reasons.push('size-accounting');
+    }
+    const reason = reasons[0];
+    if (!reason) return;
+    const serious = reason === 'different-mailbox' || reason === 'pop-hides-deleted';
+    report({
+      severity: serious ? 'warning' : 'info',
+      evidence: {
+        popMessages,
+        imapMessages,
+        messageDiff,
+        popSizeBytes: pop.stat.sizeBytes,
+        imapSizeBytes,
+        sizeDiffBytes,
+        popUidValidity,
+        imapUidValidity: imap.inbox.uidValidity,
+        popUidsBeyondImapUidNext: beyond,
+        imapDeletedMessages: deleted,
+        likelyReasons: reasons,
+      },
+      steps:
+        reason === 'different-mailbox'
+          ? [step('same-server-for-both')]
+          : reason === 'pop-hides-deleted'
+            ? [step('expunge-deleted', { deleted }), step('check-protocol-on-every-device')]
+            : reason === 'changed-between-probes'
+              ? [step('rerun-check')]
+              : [],
+    });
+  },
+});

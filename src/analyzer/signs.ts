@@ -1,0 +1,121 @@
+// Signs of how an account is read, from one probe. Several rules weigh the same signs (pop-deletes-mail,
+// mixed-protocol-use, mail-hidden-from-pop, ...), so the runner computes them once.
+//
+// IMAP clients leave traces only they can leave: a POP3 client cannot set flags other than (on Dovecot)
+// \Seen by downloading, cannot save into server folders, cannot move mail out of INBOX. So:
+//   strong IMAP signs  mail from the last 7 days in Sent, Drafts, Trash or Archive (an IMAP client or webmail
+//                      saved or moved it there); \Answered, \Flagged or \Deleted in INBOX; keywords clients
+//                      set ($Forwarded, $MDNSent, $Junk/$NotJunk, Thunderbird's $label1..5).
+//   weak IMAP sign     mail from the last 7 days in user folders: an IMAP client filed it, or a server filter
+//                      did at delivery; one probe cannot tell which.
+// POP3 clients leave these:
+//   strong POP signs   the INBOX ledger shows mail deleted outright (see removalPattern); the probe's own POP3
+//                      login was refused with [IN-USE] (another POP3 session is open right now).
+//   weak POP signs     our login was refused with [LOGIN-DELAY] (someone logged in shortly before, or our own
+//                      previous run did); INBOX mail was read while no strong IMAP trace exists (Dovecot marks
+//                      downloaded mail \Seen, but so does a webmail reader who never replies or files). This one
+//                      only ever stands alone, so it never makes mixed-protocol-use fire.
+import type { ImapEvidence, Snapshot } from '../snapshot/schema.js';
+import { ageSeconds, imapOf, inboxLedger, isInbox, last7Days, popError, role } from './facts.js';
+import type { FindingEvidenceMap, ImapSignKind, PopSignKind, Sign, UsageSigns } from './types.js';
+import { DAY_SECONDS } from '../report/format.js';
+
+export interface RemovalOptions {
+  /** At least this many messages must have been deleted outright. */
+  minRemoved: number;
+  /** ... and they must be at least this share of what INBOX ever received. */
+  minRemovedRatio: number;
+  /** INBOX holds nothing older than this (a POP client empties it, at once or after N days). */
+  maxOldestAgeDays: number;
+}
+
+export const REMOVAL_DEFAULTS: RemovalOptions = { minRemoved: 20, minRemovedRatio: 0.5, maxOldestAgeDays: 31 };
+
+export type RemovalPattern = Omit<FindingEvidenceMap['pop-deletes-mail'], 'imapClientSeen'>;
+
+/**
+ * Mail deleted from INBOX after download, from one probe: INBOX took in far more than it holds, the other
+ * folders together cannot have received what left (so it was deleted, not moved), and INBOX holds only young
+ * mail. null when the pattern is absent or cannot be judged (a folder without STATUS leaves the bound open).
+ */
+export function removalPattern(imap: ImapEvidence, now: Date, opts: RemovalOptions): RemovalPattern | null {
+  const ledger = inboxLedger(imap);
+  if (ledger.received === 0 || ledger.otherFoldersReceived === null || ledger.removedWithoutTrace === null) return null;
+  const removed = ledger.removedWithoutTrace;
+  const ratio = removed / ledger.received;
+  const oldest = imap.inbox.oldestInternalDate;
+  const oldestAgeSeconds = oldest ? ageSeconds(oldest, now) : null;
+  const young = oldestAgeSeconds === null || oldestAgeSeconds <= opts.maxOldestAgeDays * DAY_SECONDS;
+  if (removed < opts.minRemoved || ratio < opts.minRemovedRatio || !young) return null;
+  return {
+    inboxUidValidity: imap.inbox.uidValidity,
+    inboxReceived: ledger.received,
+    inboxMessages: ledger.held,
+    leftInbox: ledger.leftInbox,
+    otherFoldersReceived: ledger.otherFoldersReceived,
+    removedWithoutTrace: removed,
+    removedRatio: ratio,
+    oldestAgeSeconds,
+  };
+}
+
+/** Keywords that mail clients set and servers do not (compared without case). */
+const CLIENT_KEYWORDS = ['$forwarded', 'forwarded', '$mdnsent', '$junk', '$notjunk', 'junk', 'nonjunk', 'notjunk', '$label1', '$label2', '$label3', '$label4', '$label5'];
+
+function sign<K extends ImapSignKind | PopSignKind>(kind: K, strength: 'strong' | 'weak', count: number | null, folders: string[] = [], keyword: string | null = null): Sign<K> {
+  return { kind, strength, count, folders, keyword };
+}
+
+export function imapClientSigns(imap: ImapEvidence): Sign<ImapSignKind>[] {
+  const signs: Sign<ImapSignKind>[] = [];
+  const recentIn = (r: string) => imap.folders.filter((f) => f.selectable && !isInbox(f.path) && role(f) === r && last7Days(f) > 0);
+  const folderSign = (kind: ImapSignKind, r: string) => {
+    const fs = recentIn(r);
+    const n = fs.reduce((a, f) => a + last7Days(f), 0);
+    if (n > 0) signs.push(sign(kind, 'strong', n, fs.map((f) => f.path)));
+  };
+  folderSign('sent-recent', 'sent');
+  folderSign('drafts-recent', 'drafts');
+  folderSign('trash-recent', 'trash');
+  folderSign('archive-recent', 'archive');
+  const filed = imap.folders
+    .filter((f) => f.selectable && !isInbox(f.path) && role(f) === null && last7Days(f) > 0)
+    .sort((a, b) => last7Days(b) - last7Days(a) || a.path.localeCompare(b.path));
+  if (filed.length) signs.push(sign('folders-filed-recent', 'weak', filed.reduce((a, f) => a + last7Days(f), 0), filed.map((f) => f.path)));
+  const { answered, flagged, deleted } = imap.inbox.flags;
+  if (answered > 0) signs.push(sign('inbox-answered', 'strong', answered, ['INBOX']));
+  if (flagged > 0) signs.push(sign('inbox-flagged', 'strong', flagged, ['INBOX']));
+  if (deleted > 0) signs.push(sign('inbox-deleted-flag', 'strong', deleted, ['INBOX']));
+  const keywords = Object.entries(imap.inbox.keywords)
+    .filter(([k, n]) => n > 0 && CLIENT_KEYWORDS.includes(k.toLowerCase()))
+    .sort(([a], [b]) => a.localeCompare(b));
+  for (const [k, n] of keywords) signs.push(sign('inbox-client-keyword', 'strong', n, ['INBOX'], k));
+  return signs;
+}
+
+export function popUseSigns(snapshot: Snapshot, removal: RemovalPattern | null, imapSigns: Sign<ImapSignKind>[]): Sign<PopSignKind>[] {
+  const signs: Sign<PopSignKind>[] = [];
+  if (removal) signs.push(sign('removed-without-trace', 'strong', removal.removedWithoutTrace, ['INBOX']));
+  const err = popError(snapshot);
+  if (err?.kind === 'in-use') signs.push(sign('pop-session-active', 'strong', null));
+  if (err?.kind === 'login-delay') signs.push(sign('pop-login-delay', 'weak', null));
+  const imap = imapOf(snapshot);
+  // Weak IMAP signs (recently filed folders) do not count against it: a server filter files mail too.
+  const strongImap = imapSigns.some((s) => s.strength === 'strong');
+  if (imap && signs.length === 0 && !strongImap && imap.inbox.flags.seen > 0) {
+    signs.push(sign('read-without-imap-traces', 'weak', imap.inbox.flags.seen, ['INBOX']));
+  }
+  return signs;
+}
+
+/** An IMAP client is shown by a strong sign; recently filed folders alone may be a server filter's work. */
+export function imapClientSeen(signs: { imap: Sign<ImapSignKind>[] }): boolean {
+  return signs.imap.some((s) => s.strength === 'strong');
+}
+
+export function usageSigns(snapshot: Snapshot, now: Date, removalOpts: RemovalOptions): UsageSigns & { removal: RemovalPattern | null } {
+  const imap = imapOf(snapshot);
+  const removal = imap ? removalPattern(imap, now, removalOpts) : null;
+  const imapSigns = imap ? imapClientSigns(imap) : [];
+  return { removal, imap: imapSigns, pop: popUseSigns(snapshot, removal, imapSigns) };
+}

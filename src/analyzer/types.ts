@@ -1,0 +1,302 @@
+// The analyzer's vocabulary: finding ids with their typed evidence, rules, and the result of a run.
+// Every finding id is a key of FindingEvidenceMap, so a wording table `Record<FindingId, …>` that lacks an
+// entry does not compile (the arethetypeswrong pattern).
+import type { ProbeErrorKind, Snapshot, Transport } from '../snapshot/schema.js';
+import type { StepRef } from '../report/steps.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+export type Status = 'ok' | 'warning' | 'critical' | 'unknown';
+export type Confidence = 'low' | 'medium' | 'high';
+export type Protocol = 'imap' | 'pop3';
+
+/** Severity order, most severe first (findings sort this way). */
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+
+/** One folder's size facts (sizeBytes null when the server has no STATUS=SIZE). */
+export interface FolderFact {
+  folder: string;
+  specialUse: string | null;
+  messages: number;
+  sizeBytes: number | null;
+}
+
+/** A probe error, with where it happened, as evidence. Never contains secrets (the connector scrubs). */
+export interface ProbeFailure {
+  protocol: Protocol;
+  host: string | null;
+  port: number | null;
+  tls: Transport | null;
+  kind: ProbeErrorKind;
+  step: string | null;
+  code: string | null;
+  message: string;
+  serverText: string | null;
+}
+
+/** Traces of how the account is read. See signs.ts for what each one means and how strong it is. */
+export type PopSignKind = 'removed-without-trace' | 'pop-session-active' | 'pop-login-delay' | 'read-without-imap-traces';
+export type ImapSignKind =
+  | 'sent-recent'
+  | 'drafts-recent'
+  | 'trash-recent'
+  | 'archive-recent'
+  | 'folders-filed-recent'
+  | 'inbox-answered'
+  | 'inbox-flagged'
+  | 'inbox-deleted-flag'
+  | 'inbox-client-keyword';
+export type SignKind = PopSignKind | ImapSignKind;
+
+export interface Sign<K extends SignKind = SignKind> {
+  kind: K;
+  strength: 'strong' | 'weak';
+  /** How many messages show it (null when it is not a count, e.g. a POP lock). */
+  count: number | null;
+  /** Folders it was seen in, most telling first. */
+  folders: string[];
+  keyword: string | null;
+}
+
+export type TlsProblemKind =
+  | 'certificate-expired'
+  | 'certificate-not-yet-valid'
+  | 'certificate-self-signed'
+  | 'certificate-untrusted'
+  | 'certificate-wrong-host'
+  | 'handshake-failed'
+  | 'certificate-expiring'
+  | 'no-tls-offered'
+  | 'plaintext-login'
+  | 'plaintext-login-offered'
+  | 'insecure-unneeded';
+
+export interface TlsProblem {
+  protocol: Protocol;
+  host: string | null;
+  port: number | null;
+  problem: TlsProblemKind;
+  severity: Severity;
+  /** Node's verification error code when verification failed. */
+  verifyError: string | null;
+  /** Certificate end of validity (ISO), when a certificate was seen. */
+  validTo: string | null;
+  /** Seconds from the snapshot time to validTo (negative once expired). */
+  expiresInSeconds: number | null;
+  /** --insecure was used for this connection. */
+  insecure: boolean;
+}
+
+export type DisagreeReason = 'different-mailbox' | 'pop-hides-deleted' | 'changed-between-probes' | 'size-accounting';
+
+/** The evidence each finding carries. Units are in the key names; ratios are 0..1; nothing is pre-formatted. */
+export interface FindingEvidenceMap {
+  'quota-near-limit': {
+    source: string;
+    quotaRoot: string;
+    /** The resource with the highest ratio, which sets the severity. */
+    resource: 'STORAGE' | 'MESSAGE';
+    ratio: number;
+    usedBytes: number | null;
+    limitBytes: number | null;
+    storageRatio: number | null;
+    usedMessages: number | null;
+    limitMessages: number | null;
+    messagesRatio: number | null;
+    warnRatio: number;
+    critRatio: number;
+    /** Trash, Junk and Sent first (the usual cleanup), then the rest by size. */
+    largestFolders: FolderFact[];
+    /** A POP client was seen, so "leave a copy on the server" may be what fills it. */
+    popUseSeen: boolean;
+  };
+  'quota-unknown': {
+    quotaSupported: boolean;
+    totalMessages: number;
+    /** Sum of STATUS SIZE over the folders that report it; null when none does. */
+    totalSizeBytes: number | null;
+    foldersWithoutSize: number;
+    largestFolders: FolderFact[];
+  };
+  'pop-deletes-mail': {
+    inboxUidValidity: string;
+    /** UIDNEXT-1: messages INBOX has taken in under this UIDVALIDITY (approximately; UIDs are never reused). */
+    inboxReceived: number;
+    inboxMessages: number;
+    /** inboxReceived - inboxMessages: messages that are no longer in INBOX. */
+    leftInbox: number;
+    /** Sum of UIDNEXT-1 over every other folder: the most that can have been moved out of INBOX. */
+    otherFoldersReceived: number;
+    /** leftInbox - otherFoldersReceived: at least this many were deleted outright, not moved. */
+    removedWithoutTrace: number;
+    removedRatio: number;
+    oldestAgeSeconds: number | null;
+    imapClientSeen: boolean;
+  };
+  'mixed-protocol-use': {
+    popSigns: Sign<PopSignKind>[];
+    imapSigns: Sign<ImapSignKind>[];
+  };
+  'mail-hidden-from-pop': {
+    last7Days: number;
+    folders: { folder: string; specialUse: string | null; last7Days: number; last1Day: number }[];
+    popUseSeen: boolean;
+    popSigns: PopSignKind[];
+  };
+  'pop-imap-disagree': {
+    popMessages: number;
+    imapMessages: number;
+    /** popMessages - imapMessages. */
+    messageDiff: number;
+    popSizeBytes: number;
+    imapSizeBytes: number | null;
+    sizeDiffBytes: number | null;
+    popUidValidity: string | null;
+    imapUidValidity: string;
+    /** POP messages whose UIDL maps to a UID at or above IMAP's UIDNEXT (null when the UIDL format is opaque). */
+    popUidsBeyondImapUidNext: number | null;
+    imapDeletedMessages: number;
+    likelyReasons: DisagreeReason[];
+  };
+  'pop-mailbox-locked': {
+    code: string | null;
+    step: string | null;
+    message: string;
+    serverText: string | null;
+    imapClientSeen: boolean;
+  };
+  'pop-server-expires-mail': {
+    /** CAPA EXPIRE in days (0 = removed as soon as downloaded); null when not announced or NEVER. */
+    expireDays: number | null;
+    loginDelaySeconds: number | null;
+    /** The probe's own login was refused with [LOGIN-DELAY]. */
+    loginDelayRefused: boolean;
+    imapClientSeen: boolean;
+  };
+  'deleted-not-expunged': {
+    deletedMessages: number;
+    inboxMessages: number;
+    deletedRatio: number;
+    /** Only with per-message history; else null. */
+    deletedBytes: number | null;
+    /** POP3 lists them too (its count includes them); null when POP was not observed. */
+    servedToPop: boolean | null;
+    quotaRatio: number | null;
+    popUseSeen: boolean;
+  };
+  'login-failed': {
+    failures: ProbeFailure[];
+    otherProtocolWorks: boolean;
+  };
+  'connect-failed': {
+    failures: ProbeFailure[];
+    otherProtocolWorks: boolean;
+  };
+  'tls-problem': {
+    problems: TlsProblem[];
+  };
+  'no-recent-mail': {
+    newestAgeSeconds: number;
+    newestFolder: string;
+    quietDays: number;
+    inboxMessages: number;
+  };
+}
+
+export type FindingId = keyof FindingEvidenceMap;
+
+const ID_TABLE: Record<FindingId, true> = {
+  'quota-near-limit': true,
+  'quota-unknown': true,
+  'pop-deletes-mail': true,
+  'mixed-protocol-use': true,
+  'mail-hidden-from-pop': true,
+  'pop-imap-disagree': true,
+  'pop-mailbox-locked': true,
+  'pop-server-expires-mail': true,
+  'deleted-not-expunged': true,
+  'login-failed': true,
+  'connect-failed': true,
+  'tls-problem': true,
+  'no-recent-mail': true,
+};
+/** Every finding id, derived from a table the compiler checks against FindingEvidenceMap. */
+export const FINDING_IDS = Object.keys(ID_TABLE) as FindingId[];
+
+export interface FindingOf<K extends FindingId> {
+  id: K;
+  severity: Severity;
+  /** One line, with the numbers. */
+  title: string;
+  /** Why it matters. */
+  explanation: string;
+  evidence: FindingEvidenceMap[K];
+  /** What to do, in order. */
+  steps: string[];
+  confidence?: Confidence;
+}
+
+/** Any finding; `switch (f.id)` narrows `f.evidence`. */
+export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
+
+/** Evidence a rule reads; the runner skips the rule (with a reason) when it is absent. */
+/**
+ * 'imap' / 'pop': the probe succeeded. 'imap.quota': it also found a quota limit. 'imap.probed' /
+ * 'pop.probed': the protocol was probed at all (rules that read the probe error itself need only that).
+ */
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.probed' | 'pop' | 'pop.probed';
+
+export type RuleOptionValue = number | boolean | string;
+export type RuleOptions = Record<string, RuleOptionValue>;
+
+/** What a rule hands to report(); the runner adds id, title, explanation and the step texts. */
+export interface FindingDraft<K extends FindingId> {
+  severity: Severity;
+  evidence: FindingEvidenceMap[K];
+  steps: StepRef[];
+  confidence?: Confidence;
+}
+
+/** Signs of POP and IMAP use, computed once per run and shared by the rules (see signs.ts). */
+export interface UsageSigns {
+  pop: Sign<PopSignKind>[];
+  imap: Sign<ImapSignKind>[];
+}
+
+export interface RuleContext<K extends FindingId, O extends RuleOptions> {
+  snapshot: Snapshot;
+  previous: Snapshot | null;
+  options: O;
+  /** The analysis time (normally snapshot.takenAt). */
+  now: Date;
+  signs: UsageSigns;
+  report(draft: FindingDraft<K>): void;
+}
+
+export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = RuleOptions> {
+  id: K;
+  needs: readonly EvidencePath[];
+  defaults: O;
+  docs: { summary: string };
+  // Method syntax on purpose: a Rule<'x', {a: number}> then fits in the registry's Rule[].
+  check(ctx: RuleContext<K, O>): void;
+}
+
+export interface SkippedRule {
+  rule: FindingId;
+  reason: string;
+}
+
+export interface Analysis {
+  status: Status;
+  /** Sorted by severity (critical first), then id. */
+  findings: Finding[];
+  skipped: SkippedRule[];
+  /** Ids of the rules that ran. */
+  checked: FindingId[];
+  /** Rules that threw (a maildoctor bug); they are also listed in skipped. */
+  errors: { rule: FindingId; message: string }[];
+  /** The options each rule ran with (defaults merged with what was passed). */
+  options: Record<FindingId, RuleOptions>;
+  /** The time the analysis used, ISO. */
+  now: string;
+}

@@ -1,0 +1,93 @@
+// buildReport(): a snapshot and its analysis → the report every renderer reads. Pure: the time and the tool
+// version come in as values (by default the snapshot's own), so a saved snapshot replays to the same report.
+import type { Analysis } from '../analyzer/types.js';
+import { worstResource } from '../analyzer/facts.js';
+import { measuredFrom, recommend, type CustomerAnswers } from '../analyzer/recommend.js';
+import type { Endpoint, ImapResult, Pop3Result, Snapshot } from '../snapshot/schema.js';
+import { REPORT_SCHEMA } from './schema.js';
+import type { Report } from './types.js';
+import { verdictOf } from './verdict.js';
+
+export interface BuildReportOptions {
+  /** The account to show (no secrets: user and endpoints only); default the snapshot's. */
+  account?: { user: string; imap: Endpoint | null; pop: Endpoint | null };
+  /** Default: the analysis time (snapshot.takenAt), which keeps replays identical. */
+  generatedAt?: string;
+  /** The running maildoctor's version; default the version that took the snapshot. */
+  toolVersion?: string;
+  /** The customer's answers (check --devices …): adds the article's protocol recommendation to the report. */
+  answers?: CustomerAnswers | null;
+}
+
+function probeSummary(result: ImapResult | Pop3Result | null): Report['probes']['imap'] {
+  if (!result) return { state: 'not-probed', durationMs: null, error: null };
+  if (result.ok) return { state: 'ok', durationMs: result.durationMs, error: null };
+  const e = result.error;
+  return { state: 'failed', durationMs: result.durationMs, error: { kind: e.kind, message: e.message, step: e.step ?? null, code: e.code ?? null } };
+}
+
+function metrics(snapshot: Snapshot, analysis: Analysis): Report['metrics'] {
+  const imap = snapshot.imap?.ok ? snapshot.imap.evidence : null;
+  const pop = snapshot.pop?.ok ? snapshot.pop.evidence : null;
+  const storage = imap ? worstResource(imap.quota, 'STORAGE') : null;
+  const messages = imap ? worstResource(imap.quota, 'MESSAGE') : null;
+  const q = analysis.options['quota-near-limit'];
+  return {
+    quotaStorageUsedBytes: storage?.usage ?? null,
+    quotaStorageLimitBytes: storage?.limit ?? null,
+    quotaStorageRatio: storage?.ratio ?? null,
+    quotaMessagesUsed: messages?.usage ?? null,
+    quotaMessagesLimit: messages?.limit ?? null,
+    quotaMessagesRatio: messages?.ratio ?? null,
+    quotaWarnRatio: typeof q?.warnRatio === 'number' ? q.warnRatio : 0.8,
+    quotaCritRatio: typeof q?.critRatio === 'number' ? q.critRatio : 0.95,
+    inboxMessages: imap?.inbox.messages ?? null,
+    popMessages: pop?.stat.messages ?? null,
+    imapDurationMs: snapshot.imap?.durationMs ?? null,
+    popDurationMs: snapshot.pop?.durationMs ?? null,
+  };
+}
+
+export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildReportOptions = {}): Report {
+  const src = opts.account ?? snapshot.account;
+  // Copy field by field so nothing but user and endpoints can ride along (no secrets in any output).
+  const endpoint = (e: Endpoint | null): Endpoint | null => (e ? { host: e.host, port: e.port, tls: e.tls } : null);
+  const account = { user: src.user, imap: endpoint(src.imap), pop: endpoint(src.pop) };
+  const unknownReasons = [
+    ...[snapshot.imap, snapshot.pop].flatMap((r, i) =>
+      r && !r.ok ? [`${i === 0 ? 'IMAP' : 'POP3'} probe failed: ${r.error.kind} (${r.error.message})`] : [],
+    ),
+    ...(snapshot.imap === null && snapshot.pop === null ? ['neither IMAP nor POP3 was probed'] : []),
+    ...analysis.errors.map((e) => `rule ${e.rule} crashed: ${e.message}`),
+  ];
+  return {
+    schema: REPORT_SCHEMA,
+    tool: { name: 'maildoctor', version: opts.toolVersion ?? snapshot.tool.version },
+    generatedAt: opts.generatedAt ?? analysis.now,
+    snapshotTakenAt: snapshot.takenAt,
+    account,
+    status: analysis.status,
+    verdict: verdictOf(analysis.status, analysis.findings, unknownReasons),
+    probes: { imap: probeSummary(snapshot.imap), pop: probeSummary(snapshot.pop) },
+    findings: analysis.findings,
+    skipped: analysis.skipped,
+    checked: analysis.checked,
+    errors: analysis.errors,
+    ...(opts.answers ? { recommendation: recommend(opts.answers, measuredFrom(snapshot, analysis)) } : {}),
+    metrics: metrics(snapshot, analysis),
+  };
+}
+
+/** Exit code per the monitoring convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+export function exitCode(status: Report['status']): 0 | 1 | 2 | 3 {
+  switch (status) {
+    case 'ok':
+      return 0;
+    case 'warning':
+      return 1;
+    case 'critical':
+      return 2;
+    case 'unknown':
+      return 3;
+  }
+}

@@ -1,0 +1,42 @@
+// Markdown to paste into a ticket: the same content as the text report, with headings and lists.
+// Anything that came from the server or the account (folder names, host names, server text) is escaped.
+import { evidenceLines } from './evidence-text.js';
+import { numbered, SYMBOL, skippedLines } from './render-text.js';
+import type { Report } from './types.js';
+
+/** Escape the characters that would turn text into markup. */
+export function md(text: string): string {
+  return text.replace(/[\\`*_[\]<>|#]/g, (ch) => `\\${ch}`);
+}
+
+export function renderMarkdown(report: Report): string {
+  const out: string[] = [
+    `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()} for ${md(report.account.user)}`,
+    '',
+    `**${md(report.verdict)}**`,
+  ];
+  if (report.findings.length) {
+    out.push('', '| Severity | Finding | Id |', '| --- | --- | --- |');
+    for (const f of report.findings) out.push(`| ${SYMBOL[f.severity]} ${f.severity} | ${md(f.title)} | \`${f.id}\` |`);
+  }
+  for (const f of report.findings) {
+    out.push('', `### ${SYMBOL[f.severity]} ${f.severity.toUpperCase()}: ${md(f.title)}`, '');
+    out.push(`\`${f.id}\`${f.confidence ? ` · confidence ${f.confidence}` : ''}`, '');
+    out.push(`**Why:** ${md(f.explanation)}`);
+    const ev = evidenceLines(f);
+    if (ev.length) out.push('', '**Evidence**', '', ...ev.map((l) => `- ${md(l)}`));
+    if (f.steps.length) out.push('', '**What to do**', '', ...f.steps.map((s, i) => numbered(i + 1, md(s), '')));
+  }
+  const rec = report.recommendation;
+  if (rec) {
+    out.push('', `### Recommended protocol: ${rec.protocol === 'imap' ? 'IMAP' : 'POP3'}`, '', ...rec.reasons.map((r) => `- ${md(r)}`));
+    if (rec.caveats.length) out.push('', '**Keep in mind**', '', ...rec.caveats.map((c) => `- ${md(c)}`));
+  }
+  const skipped = skippedLines(report);
+  if (skipped.length) out.push('', '### Not checked', '', ...skipped.map((l) => `- ${md(l)}`));
+  out.push(
+    '',
+    `<sub>maildoctor ${md(report.tool.version)} · ${report.checked.length} checks · snapshot ${report.snapshotTakenAt} · IMAP ${report.probes.imap.state}, POP3 ${report.probes.pop.state}</sub>`,
+  );
+  return `${out.join('\n')}\n`;
+}

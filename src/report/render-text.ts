@@ -1,0 +1,84 @@
+// The text report: verdict first, then each finding (symbol and severity word, title, why, evidence, numbered
+// steps), then what was not checked. Colour only when asked (the caller checks TTY and NO_COLOR), and never
+// the only signal: every severity also has its symbol and word. A clean account gets one line.
+import type { Finding, Severity, Status } from '../analyzer/types.js';
+import { evidenceLines } from './evidence-text.js';
+import { list, millis, plural } from './format.js';
+import type { RenderOptions, Report } from './types.js';
+
+export const SYMBOL: Record<Severity | Status, string> = { critical: '✖', warning: '⚠', info: 'ℹ', ok: '✔', unknown: '?' };
+const COLOR: Record<Severity | Status, string> = { critical: '31', warning: '33', info: '36', ok: '32', unknown: '35' };
+
+function paint(on: boolean | undefined, code: string, s: string): string {
+  return on ? `\u001b[${code}m${s}\u001b[0m` : s;
+}
+
+function label(level: Severity | Status, color: boolean | undefined): string {
+  return paint(color, `1;${COLOR[level]}`, `${SYMBOL[level]} ${level.toUpperCase()}`);
+}
+
+function probedWith(report: Report): string {
+  const names = [report.probes.imap.state === 'ok' ? 'IMAP' : null, report.probes.pop.state === 'ok' ? 'POP3' : null].filter((x): x is string => x !== null);
+  return names.length ? list(names) : 'no protocol';
+}
+
+function findingBlock(f: Finding, color: boolean | undefined): string[] {
+  const lines = [`${label(f.severity, color)}  ${paint(color, '1', f.title)}`];
+  lines.push(paint(color, '2', `  ${f.id}${f.confidence ? ` · confidence ${f.confidence}` : ''}`));
+  lines.push(`  Why: ${f.explanation}`);
+  const ev = evidenceLines(f);
+  if (ev.length) lines.push('  Evidence:', ...ev.map((l) => `    - ${l}`));
+  if (f.steps.length) lines.push('  What to do:', ...f.steps.map((s, i) => numbered(i + 1, s, '    ')));
+  return lines;
+}
+
+function recommendationLines(report: Report): string[] {
+  const r = report.recommendation;
+  if (!r) return [];
+  return [
+    `Recommended protocol: ${r.protocol === 'imap' ? 'IMAP' : 'POP3'}`,
+    ...r.reasons.map((x) => `  - ${x}`),
+    ...(r.caveats.length ? ['  Keep in mind:', ...r.caveats.map((x) => `  - ${x}`)] : []),
+  ];
+}
+
+/** "1. text", with the continuation lines of a multi-line step indented under its text. */
+export function numbered(n: number, text: string, indent: string): string {
+  const head = `${indent}${n}. `;
+  return text
+    .split('\n')
+    .map((line, i) => (i === 0 ? head + line : ' '.repeat(head.length) + line))
+    .join('\n');
+}
+
+/** Skipped rules grouped by reason: "pop-imap-disagree, pop-mailbox-locked: POP3 not probed (--only imap)". */
+export function skippedLines(report: Report): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const s of report.skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.rule]);
+  return [...byReason].map(([reason, rules]) => `${rules.join(', ')}: ${reason}`);
+}
+
+function footer(report: Report): string {
+  const timing = [
+    report.probes.imap.durationMs !== null ? `IMAP ${millis(report.probes.imap.durationMs)}` : null,
+    report.probes.pop.durationMs !== null ? `POP3 ${millis(report.probes.pop.durationMs)}` : null,
+  ].filter(Boolean);
+  return `${plural(report.checked.length, 'check')} run${report.skipped.length ? `, ${report.skipped.length} not run` : ''}${timing.length ? ` · ${timing.join(', ')}` : ''} · snapshot ${report.snapshotTakenAt}`;
+}
+
+export function renderText(report: Report, opts: RenderOptions = {}): string {
+  const c = opts.color;
+  const who = report.account.user;
+  const rec = recommendationLines(report);
+  if (report.status === 'ok' && report.findings.length === 0 && report.skipped.length === 0) {
+    const line = `${label('ok', c)}  ${who}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}).`;
+    return rec.length ? `${[line, '', ...rec].join('\n')}\n` : `${line}\n`;
+  }
+  const out: string[] = [`${label(report.status, c)}  ${paint(c, '1', who)}`, `  ${report.verdict}`];
+  for (const f of report.findings) out.push('', ...findingBlock(f, c));
+  if (rec.length) out.push('', ...rec);
+  const skipped = skippedLines(report);
+  if (skipped.length) out.push('', paint(c, '1', 'Not checked:'), ...skipped.map((l) => `  - ${l}`));
+  out.push('', paint(c, '2', footer(report)));
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,67 @@
+// The JSON report contract, "maildoctor/report@1". The CLI, CI jobs and fleet scans validate reports with
+// ReportSchema. Finding ids are checked for shape, not against today's list, so a reader built now still
+// accepts a report from a later maildoctor that knows more findings; evidence is open per finding
+// (see docs/findings.md for each id's fields).
+import { z } from 'zod';
+import { EndpointSchema } from '../snapshot/schema.js';
+
+export const REPORT_SCHEMA = 'maildoctor/report@1';
+
+const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'not a kebab-case id');
+export const SeveritySchema = z.enum(['info', 'warning', 'critical']);
+export const StatusSchema = z.enum(['ok', 'warning', 'critical', 'unknown']);
+
+export const ReportFindingSchema = z.object({
+  id: kebab,
+  severity: SeveritySchema,
+  title: z.string().min(1),
+  explanation: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  steps: z.array(z.string()),
+  confidence: z.enum(['low', 'medium', 'high']).optional(),
+});
+
+export const ProbeSummarySchema = z.object({
+  state: z.enum(['ok', 'failed', 'not-probed']),
+  durationMs: z.number().nonnegative().nullable(),
+  error: z
+    .object({ kind: z.string(), message: z.string(), step: z.string().nullable(), code: z.string().nullable() })
+    .nullable(),
+});
+
+const nullableNumber = z.number().nullable();
+
+export const ReportSchema = z.object({
+  schema: z.literal(REPORT_SCHEMA),
+  tool: z.object({ name: z.literal('maildoctor'), version: z.string() }),
+  generatedAt: z.string(),
+  snapshotTakenAt: z.string(),
+  account: z.object({ user: z.string(), imap: EndpointSchema.nullable(), pop: EndpointSchema.nullable() }).strict(),
+  status: StatusSchema,
+  verdict: z.string().min(1),
+  probes: z.object({ imap: ProbeSummarySchema, pop: ProbeSummarySchema }),
+  findings: z.array(ReportFindingSchema),
+  skipped: z.array(z.object({ rule: kebab, reason: z.string() })),
+  checked: z.array(kebab),
+  errors: z.array(z.object({ rule: kebab, message: z.string() })),
+  /** Present when the customer's answers were given (check --devices …): the article's protocol choice. */
+  recommendation: z
+    .object({ protocol: z.enum(['imap', 'pop3']), reasons: z.array(z.string()), caveats: z.array(z.string()) })
+    .optional(),
+  metrics: z.object({
+    quotaStorageUsedBytes: nullableNumber,
+    quotaStorageLimitBytes: nullableNumber,
+    quotaStorageRatio: nullableNumber,
+    quotaMessagesUsed: nullableNumber,
+    quotaMessagesLimit: nullableNumber,
+    quotaMessagesRatio: nullableNumber,
+    quotaWarnRatio: z.number(),
+    quotaCritRatio: z.number(),
+    inboxMessages: nullableNumber,
+    popMessages: nullableNumber,
+    imapDurationMs: nullableNumber,
+    popDurationMs: nullableNumber,
+  }),
+});
+
+export type ReportJson = z.infer<typeof ReportSchema>;

@@ -1,0 +1,186 @@
+// What to do, once, in our own words: the troubleshooting advice of the support article (one protocol per
+// account, IMAP for several devices, POP only for one device, a full mailbox refuses mail) plus the fixes for
+// what the rules find. Rules pick steps by key and pass the numbers; the text lives only here.
+// A key without a text, or a text without its parameters, does not compile.
+import type { FolderFact, ProbeFailure, Protocol } from '../analyzer/types.js';
+import { bytes, count, duration, list, percent, plural } from './format.js';
+
+export interface StepParamsMap {
+  'check-protocol-on-every-device': Record<string, never>;
+  'where-to-see-protocol': Record<string, never>;
+  'imap-on-every-device': Record<string, never>;
+  'move-pop-device-to-imap': Record<string, never>;
+  'pop-only-on-one-device': Record<string, never>;
+  'pop-single-device-is-fine': Record<string, never>;
+  'pop-leave-copy': { oldestAgeDays: number | null };
+  'find-pop-collector': { removed: number; onlyIfUnknown: boolean };
+  'quota-refuses-mail': { ratio: number; usedBytes: number | null; limitBytes: number | null; usedMessages: number | null; limitMessages: number | null };
+  'quota-clean': { folders: FolderFact[] };
+  'quota-raise': Record<string, never>;
+  'quota-pop-copies': Record<string, never>;
+  'quota-ask-provider': { totalSizeBytes: number | null; totalMessages: number };
+  'look-in-junk-and-filters': { folders: { folder: string; last7Days: number }[] };
+  'pop-sees-inbox-only': Record<string, never>;
+  'check-user-and-password': { protocols: Protocol[] };
+  'try-webmail-login': Record<string, never>;
+  'update-password-everywhere': Record<string, never>;
+  'protocol-disabled-for-account': { protocol: Protocol; other: Protocol };
+  'check-host-and-port': { failures: ProbeFailure[] };
+  'check-network-path': Record<string, never>;
+  'protocol-not-offered': { protocol: Protocol; other: Protocol };
+  'renew-certificate': { host: string; expiresInSeconds: number };
+  'certificate-name': { host: string };
+  'certificate-not-yet-valid': Record<string, never>;
+  'certificate-trust': { insecureUsed: boolean };
+  'tls-mode-and-port': Record<string, never>;
+  'require-tls': { protocols: Protocol[] };
+  'drop-insecure': Record<string, never>;
+  'find-pop-session-holder': Record<string, never>;
+  'stuck-pop-lock': Record<string, never>;
+  'expunge-deleted': { deleted: number };
+  'deleted-come-back-over-pop': Record<string, never>;
+  'server-expire-policy': { days: number };
+  'login-delay-policy': { seconds: number };
+  'rerun-check': Record<string, never>;
+  'same-server-for-both': Record<string, never>;
+  'test-delivery': { quietDays: number };
+}
+
+export type StepKey = keyof StepParamsMap;
+
+/** A step chosen by a rule: its key and the numbers it needs. */
+export type StepRef = { [K in StepKey]: { key: K; params: StepParamsMap[K] } }[StepKey];
+
+type NoParams<K extends StepKey> = StepParamsMap[K] extends Record<string, never> ? K : never;
+type ParamKeys = Exclude<StepKey, { [K in StepKey]: NoParams<K> }[StepKey]>;
+
+/** step('quota-raise') or step('quota-clean', { folders }). */
+export function step<K extends StepKey>(
+  key: K,
+  ...params: K extends ParamKeys ? [StepParamsMap[K]] : []
+): StepRef {
+  return { key, params: (params[0] ?? {}) as StepParamsMap[K] } as StepRef;
+}
+
+const NAME: Record<Protocol, string> = { imap: 'IMAP', pop3: 'POP3' };
+
+function folderList(folders: FolderFact[]): string {
+  return list(
+    folders.map((f) => {
+      const size = f.sizeBytes !== null ? bytes(f.sizeBytes) : null;
+      return `${f.folder} (${size ? `${size}, ` : ''}${plural(f.messages, 'message')})`;
+    }),
+  );
+}
+
+const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
+  'check-protocol-on-every-device': () =>
+    'Make a list of everything that opens this mailbox (phones, tablets, computers, webmail, and anything that collects mail automatically) and check on each one whether the account is set up as IMAP or as POP. Every one of them should use the same protocol.',
+  'where-to-see-protocol': () =>
+    [
+      'Where each program shows the protocol:',
+      '- Outlook for Windows: File › Account Settings › Account Settings, the Type column',
+      '- Thunderbird: Account Settings › Server Settings, Server Type',
+      '- Apple Mail on a Mac: Mail › Settings › Accounts; the account list shows the type',
+      '- iPhone and iPad: the account page in the Mail settings is headed IMAP or POP',
+      '- Android mail apps: the account settings, incoming server',
+      '- Webmail always works on the server copy, the way IMAP does',
+      '- Easily forgotten: an old phone or laptop, a shared office PC, a helpdesk or CRM tool, and mail services that collect this mailbox (Gmail\'s "Check mail from other accounts" uses POP)',
+    ].join('\n'),
+  'imap-on-every-device': () =>
+    'More than one device reads this mailbox, so set every one of them up with IMAP. With IMAP the mail stays on the server, each device shows the same folders, and reading, filing or deleting on one device shows up on the others.',
+  'move-pop-device-to-imap': () =>
+    'To move a device from POP to IMAP without losing mail: what POP already downloaded exists only on that device, so keep it first (export it, or once the IMAP account is added, drag it into an IMAP folder so it goes back to the server). Then add the mailbox as an IMAP account and remove the POP account last.',
+  'pop-only-on-one-device': () =>
+    'Keep POP only if the mailbox is read on a single device, has to be readable without an internet connection, or keeps running into its storage limit; and then use POP on that one device and read the mailbox nowhere else.',
+  'pop-single-device-is-fine': () =>
+    'If a single device reads this mailbox, nothing is wrong: POP works as designed. Make sure that device is backed up, because the mail now exists only there.',
+  'pop-leave-copy': ({ oldestAgeDays }) =>
+    'In the POP account settings of that device, the option usually called "Leave a copy of messages on the server" decides what happens after download: off, the device takes the mail away and no other device sees it again; on, the server keeps it (optionally only for some days), other devices still see it, and it keeps counting against the storage limit.' +
+    (oldestAgeDays !== null && oldestAgeDays >= 1
+      ? ` The oldest message still in INBOX is ${plural(oldestAgeDays, 'day')} old: either the device removes mail after about that long, or it has not fetched mail since.`
+      : ''),
+  'find-pop-collector': ({ removed, onlyIfUnknown }) =>
+    `${onlyIfUnknown ? 'If nobody knowingly uses POP, something still' : 'Something'} downloads this mailbox by POP and deletes what it took: at least ${plural(removed, 'message')} so far. Find it: check every device and program that reads this mailbox, including programs that collect mail on their own (fetchmail or getmail scripts, helpdesk and CRM tools, another mail service importing this mailbox).`,
+  'quota-refuses-mail': ({ ratio, usedBytes, limitBytes, usedMessages, limitMessages }) => {
+    const amount =
+      usedBytes !== null && limitBytes !== null
+        ? `${bytes(usedBytes)} of ${bytes(limitBytes)}`
+        : usedMessages !== null && limitMessages !== null
+          ? `${count(usedMessages)} of ${count(limitMessages)} messages`
+          : percent(ratio);
+    return ratio >= 1
+      ? `The mailbox is full (${amount}): the server is refusing new mail right now and the senders get a bounce. Free space first, then ask the senders of anything important to send it again.`
+      : `Once the mailbox reaches 100%, the server refuses new mail and the senders get a bounce. It is at ${percent(ratio)} now (${amount}): free space or raise the limit before it gets there.`;
+  },
+  'quota-clean': ({ folders }) =>
+    (folders.length
+      ? `Free space where it counts most: ${folderList(folders)}. `
+      : 'Free space in the largest folders first. ') +
+    'Empty Trash and Junk, then delete or archive old messages with large attachments (most mail programs can sort a folder by size).',
+  'quota-raise': () => 'If the mail has to stay on the server, ask the provider for a larger mailbox.',
+  'quota-pop-copies': () =>
+    'A POP device that leaves a copy of every message on the server fills the mailbox over time: set it to remove messages from the server after some days (14 is common), or, if several devices read the mailbox, move them all to IMAP and keep the folders tidy.',
+  'quota-ask-provider': ({ totalSizeBytes, totalMessages }) =>
+    `The server does not publish its storage limit over IMAP. The folders hold ${totalSizeBytes !== null ? `${bytes(totalSizeBytes)} in ` : ''}${plural(totalMessages, 'message')} now; look up the limit in webmail or ask the provider, so a full mailbox does not come as a surprise.`,
+  'look-in-junk-and-filters': ({ folders }) =>
+    `Open webmail and look at the folders outside INBOX that received mail in the last 7 days: ${list(folders.map((f) => `${f.folder} (${count(f.last7Days)})`))}. Mark wanted mail as "not spam", and review the filter rules that move mail out of INBOX.`,
+  'pop-sees-inbox-only': () =>
+    'A POP device only ever downloads INBOX; what the spam filter or a rule puts into another folder never reaches it. Either switch that device to IMAP, which shows every folder, or look through Junk and the filtered folders in webmail regularly.',
+  'check-user-and-password': ({ protocols }) =>
+    `Check the user name and password the devices use (many providers want the full email address as the user name): the server refused them over ${list(protocols.map((p) => NAME[p]))}.`,
+  'try-webmail-login': () =>
+    'Try the same user name and password in webmail. If that fails too, reset the password there or through the provider; if webmail works, the devices have an old or mistyped password.',
+  'update-password-everywhere': () =>
+    'After a password change, enter the new password on every device: one that keeps trying the old password can get the account locked for a while, for all devices.',
+  'protocol-disabled-for-account': ({ protocol, other }) =>
+    `The same login works over ${NAME[other]}, so ${NAME[protocol]} access may be switched off for this account: check the account's settings in webmail or ask the provider.`,
+  'check-host-and-port': ({ failures }) =>
+    `Compare the server name and port with the provider's settings: ${list(failures.map((f) => `${NAME[f.protocol]} ${f.host ?? '?'}:${f.port ?? '?'}${f.tls ? ` (${f.tls === 'none' ? 'no TLS' : f.tls === 'implicit' ? 'TLS' : 'STARTTLS'})` : ''}`))}. The usual ports are 993 (TLS) or 143 (STARTTLS) for IMAP and 995 (TLS) or 110 (STARTTLS) for POP3.`,
+  'check-network-path': () =>
+    "If the settings are right, try from another network: a firewall, VPN or antivirus mail shield can block mail ports. Also check the provider's status page.",
+  'protocol-not-offered': ({ protocol, other }) =>
+    `If the provider does not offer ${NAME[protocol]} at all, nothing is broken: run the check again with --only ${other === 'pop3' ? 'pop' : 'imap'}.`,
+  'renew-certificate': ({ host, expiresInSeconds }) =>
+    expiresInSeconds < 0
+      ? `The certificate of ${host} expired ${duration(-expiresInSeconds)} ago: the server's administrator has to renew it (with automatic renewal, such as Let's Encrypt, check why the renewal stopped).`
+      : `The certificate of ${host} expires in ${duration(expiresInSeconds)}: make sure the server's administrator renews it before then (with automatic renewal, check that the renewal job runs).`,
+  'certificate-name': ({ host }) =>
+    `The certificate does not name ${host}: set the devices to the host name the provider documents (the one the certificate is issued for), or have the certificate cover this name.`,
+  'certificate-not-yet-valid': () =>
+    "The certificate's validity starts in the future: check the date and time on the server and on the device (a wrong clock makes a good certificate fail), or have the certificate reissued.",
+  'certificate-trust': ({ insecureUsed }) =>
+    'The certificate is not issued by an authority that devices trust. For a private server, install its CA on the devices (and pass it to maildoctor with --ca FILE); otherwise use the host name the provider documents, whose certificate is trusted. Do not tell people to accept the warning: that also accepts an impostor.' +
+    (insecureUsed ? ' This check ran with --insecure, which hides exactly this problem.' : ''),
+  'tls-mode-and-port': () =>
+    'Check that the TLS mode matches the port: implicit TLS on 993 (IMAP) and 995 (POP3), STARTTLS on 143 and 110.',
+  'require-tls': ({ protocols }) =>
+    `Use TLS for ${list(protocols.map((p) => NAME[p]))}: set the devices to SSL/TLS or STARTTLS, and ask the administrator to refuse logins without TLS.`,
+  'drop-insecure': () =>
+    'Leave --insecure off: the certificate verifies without it, and with it a fake server would go unnoticed.',
+  'find-pop-session-holder': () =>
+    'Another POP session has the mailbox open: a device is downloading right now, or a crashed client still holds the lock. Whatever it is uses POP: check each device and program that reads this mailbox (the next step says where to look).',
+  'stuck-pop-lock': () =>
+    'If the lock lasts more than a few minutes with every mail program closed, ask the provider to end the stuck session.',
+  'expunge-deleted': ({ deleted }) =>
+    `Remove the ${plural(deleted, 'message')} marked as deleted: in the IMAP client, purge or compact INBOX (Thunderbird: "Compact", or "Clean up (Expunge) Inbox on exit" in Server Settings; Outlook: Folder › Purge › Purge Deleted Items), or set it to move deleted mail to Trash instead of only marking it.`,
+  'deleted-come-back-over-pop': () =>
+    'Until they are removed, a POP device downloads them as if they were new mail, so "deleted" mail reappears there.',
+  'server-expire-policy': ({ days }) =>
+    (days === 0
+      ? 'The server deletes mail as soon as a POP client has downloaded it, whatever "leave a copy on the server" says.'
+      : `The server deletes mail ${plural(days, 'day')} after a POP client has downloaded it, whatever "leave a copy on the server" says.`) +
+    ' If other devices or webmail need that mail, use IMAP on every device instead.',
+  'login-delay-policy': ({ seconds }) =>
+    `The server lets a POP client log in only once every ${duration(seconds)}: set the device to check for mail no more often than that, or it will see login errors.`,
+  'rerun-check': () => 'Run the check again: mail that arrived or was removed while the probe ran explains a small difference.',
+  'same-server-for-both': () =>
+    'Check that the IMAP and POP server names on the devices lead to the same mail server: after a move to a new provider, one of them often still points at the old one.',
+  'test-delivery': ({ quietDays }) =>
+    `Nothing has arrived for more than ${plural(quietDays, 'day')}: send a test message from an address at another provider. If it does not arrive, look at the way in (the domain's MX records, forwarding rules, a full mailbox, the sender's side), not at the mail programs.`,
+};
+
+export function renderStep(ref: StepRef): string {
+  const text = TEXT[ref.key] as (p: StepParamsMap[typeof ref.key]) => string;
+  return text(ref.params);
+}

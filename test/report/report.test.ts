@@ -1,0 +1,198 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../src/analyzer/index.js';
+import {
+  buildReport,
+  exitCode,
+  render,
+  renderJunit,
+  renderMarkdown,
+  renderNagios,
+  renderText,
+  REPORT_FORMATS,
+  ReportSchema,
+  type ReportFormat,
+} from '../../src/report/index.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
+import { assertWellFormedXml } from './xml-check.js';
+
+const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt' };
+const ALL = Object.keys(SCENARIOS) as ScenarioName[];
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+function reportOf(s: Snapshot) {
+  return buildReport(s, analyze(s));
+}
+
+describe('report snapshots (mixed, healthy)', () => {
+  for (const name of ['mixed', 'healthy-imap-only'] as const) {
+    for (const format of REPORT_FORMATS) {
+      it(`${name} as ${format}`, async () => {
+        await expect(render(reportOf(scenario(name)), format)).toMatchFileSnapshot(`__snapshots__/${name}.${EXT[format]}`);
+      });
+    }
+  }
+});
+
+describe('json', () => {
+  it.each(ALL)('%s validates against report@1', (name) => {
+    const report = reportOf(scenario(name));
+    const parsed = ReportSchema.parse(JSON.parse(render(report, 'json')));
+    expect(parsed.schema).toBe('maildoctor/report@1');
+    expect(parsed.status).toBe(report.status);
+    expect(parsed.findings.map((f) => f.id)).toEqual(report.findings.map((f) => f.id));
+  });
+
+  it('replays identically: same snapshot → same report bytes, time taken from the snapshot', () => {
+    const s = scenario('mixed');
+    expect(render(reportOf(s), 'json')).toBe(render(reportOf(s), 'json'));
+    expect(reportOf(s).generatedAt).toBe(s.takenAt);
+    expect(buildReport(s, analyze(s), { generatedAt: '2030-01-01T00:00:00.000Z', toolVersion: '9.9.9' })).toMatchObject({
+      generatedAt: '2030-01-01T00:00:00.000Z',
+      tool: { name: 'maildoctor', version: '9.9.9' },
+    });
+  });
+
+  it('carries only user and endpoints of the account, never anything else', () => {
+    const s = scenario('wrong-password');
+    const account = { ...s.account, password: 'hunter2', imap: { ...s.account.imap!, password: 'hunter2' } } as unknown as Snapshot['account'];
+    const out = render(buildReport(s, analyze(s), { account }), 'json');
+    expect(out).not.toContain('hunter2');
+    expect(ReportSchema.parse(JSON.parse(out)).account).toEqual(s.account);
+  });
+});
+
+describe('text', () => {
+  it.each(ALL)('%s without colour has no ANSI escapes; with colour the same text plus escapes', (name) => {
+    const report = reportOf(scenario(name));
+    const plain = renderText(report, { color: false });
+    const colored = renderText(report, { color: true });
+    expect(plain).not.toMatch(ANSI);
+    expect(colored).toMatch(ANSI);
+    expect(colored.replace(ANSI, '')).toBe(plain);
+  });
+
+  it.each(ALL)('%s: every finding shows its symbol and severity word, not only a colour', (name) => {
+    const report = reportOf(scenario(name));
+    const plain = renderText(report);
+    const symbol = { critical: '✖ CRITICAL', warning: '⚠ WARNING', info: 'ℹ INFO' } as const;
+    for (const f of report.findings) expect(plain).toContain(`${symbol[f.severity]}  ${f.title}`);
+  });
+
+  it('a clean account is one short line', () => {
+    const out = renderText(reportOf(scenario('healthy-imap-only')));
+    expect(out).toBe('✔ OK  alice@example.com: no problems found (13 checks over IMAP and POP3).\n');
+  });
+
+  it('shows what was not checked, with the reason, verdict first', () => {
+    const out = renderText(reportOf(scenario('wrong-password')));
+    const lines = out.split('\n');
+    expect(lines[0]).toBe('✖ CRITICAL  alice@example.com');
+    expect(lines[1]).toBe('  The server refuses the login, so no device gets new mail.');
+    expect(out).toContain('Not checked:');
+    expect(out).toMatch(/quota-near-limit, quota-unknown, .*: IMAP probe failed: auth \(/);
+  });
+
+  it('an unknown result says nothing could be checked', () => {
+    const s = buildSnapshot({ imap: null, pop: null });
+    const out = renderText(reportOf(s));
+    expect(out.split('\n')[0]).toBe('? UNKNOWN  alice@example.com');
+    expect(out).toContain('Nothing could be checked reliably: neither IMAP nor POP3 was probed.');
+    expect(exitCode(reportOf(s).status)).toBe(3);
+  });
+
+  it('numbers the steps and indents multi-line steps under their text', () => {
+    const out = renderText(reportOf(scenario('mixed')));
+    expect(out).toContain('    2. Where each program shows the protocol:\n       - Outlook for Windows:');
+  });
+});
+
+describe('recommendation in the report (check --devices …)', () => {
+  it('is absent without answers and present, validated and rendered with them', () => {
+    const s = scenario('mixed');
+    expect(reportOf(s).recommendation).toBeUndefined();
+    const report = buildReport(s, analyze(s), { answers: { devices: 1, offline: true } });
+    expect(report.recommendation?.protocol).toBe('imap');
+    expect(ReportSchema.parse(JSON.parse(render(report, 'json'))).recommendation?.protocol).toBe('imap');
+    expect(renderText(report)).toContain('Recommended protocol: IMAP\n  - One device was named, but the probe found both a POP client and IMAP clients');
+    expect(renderMarkdown(report)).toContain('### Recommended protocol: IMAP');
+    assertWellFormedXml(renderJunit(report));
+  });
+
+  it('follows the success line of a clean account', () => {
+    const s = scenario('healthy-pop-only');
+    const out = renderText(buildReport(s, analyze(s), { answers: { devices: 1, offline: true } }));
+    expect(out.split('\n')[0]).toBe('✔ OK  alice@example.com: no problems found (13 checks over IMAP and POP3).');
+    expect(out).toContain('Recommended protocol: POP3');
+  });
+});
+
+describe('junit', () => {
+  it.each(ALL)('%s is well-formed XML with one testcase per rule', (name) => {
+    const report = reportOf(scenario(name));
+    const xml = renderJunit(report);
+    assertWellFormedXml(xml);
+    expect(xml.match(/<testcase /g)?.length).toBe(report.checked.length + report.skipped.length);
+    const failing = new Set(report.findings.filter((f) => f.severity !== 'info').map((f) => f.id));
+    expect(xml.match(/<failure /g)?.length ?? 0).toBe(failing.size);
+    expect(xml.match(/<skipped /g)?.length ?? 0).toBe(report.skipped.length);
+    expect(xml).toContain(`failures="${failing.size}"`);
+  });
+
+  it('escapes markup and drops control characters coming from the server or the account', () => {
+    const spec = junkWithPopUserSpec();
+    (spec.imap as ImapSpec).folders!.push({ path: 'A&B <"x"> \u0001\'q\'', ages: { lt1d: 1 } });
+    const s = buildSnapshot({ ...spec, user: 'o\'brien&co<x>@example.com' });
+    const xml = renderJunit(reportOf(s));
+    assertWellFormedXml(xml);
+    expect(xml).toContain('A&amp;B &lt;&quot;x&quot;&gt; &apos;q&apos;');
+  });
+
+  it('marks a failing rule with its worst severity as type', () => {
+    const xml = renderJunit(reportOf(scenario('mixed')));
+    expect(xml).toMatch(/<testcase classname="maildoctor\.alice@example\.com" name="mixed-protocol-use" time="0">\n\s+<failure message="[^"]+" type="critical">/);
+  });
+});
+
+describe('nagios', () => {
+  const LINE = /^MAILDOCTOR (OK|WARNING|CRITICAL|UNKNOWN) - [^|\n]+ \| ('[a-z_]+'=-?\d+(\.\d+)?(%|s|B)?(;(-?\d+(\.\d+)?)?){0,4})( '[a-z_]+'=-?\d+(\.\d+)?(%|s|B)?(;(-?\d+(\.\d+)?)?){0,4})*\n$/;
+
+  it.each(ALL)('%s is one line with valid perfdata and the status word of the exit code', (name) => {
+    const report = reportOf(scenario(name));
+    const out = renderNagios(report);
+    expect(out).toMatch(LINE);
+    expect(out.split('\n')).toHaveLength(2);
+    const word = ['OK', 'WARNING', 'CRITICAL', 'UNKNOWN'][exitCode(report.status)];
+    expect(out.startsWith(`MAILDOCTOR ${word} - `)).toBe(true);
+  });
+
+  it('gives quota in percent with warn/crit/min/max, and in bytes', () => {
+    const out = renderNagios(reportOf(scenario('quota-over-95')));
+    expect(out).toContain("'quota_storage'=97%;80;95;0;100");
+    expect(out).toContain("'quota_storage_bytes'=1041529856B;858993459;1020054732;0;1073741824");
+    expect(out).toContain('[quota-near-limit]');
+  });
+
+  it('keeps a pipe in the text out of the perfdata', () => {
+    const report = reportOf(scenario('healthy-imap-only'));
+    const out = renderNagios({ ...report, account: { ...report.account, user: 'a|b@example.com' } });
+    expect(out.split('|')).toHaveLength(2);
+  });
+});
+
+describe('markdown', () => {
+  it('escapes markup in names from the server', () => {
+    const spec = junkWithPopUserSpec();
+    (spec.imap as ImapSpec).folders!.push({ path: 'Lists|*new*_', ages: { lt1d: 1 } });
+    const out = renderMarkdown(reportOf(buildSnapshot(spec)));
+    expect(out).toContain('Lists\\|\\*new\\*\\_');
+    expect(out).not.toContain('Lists|*new*_');
+  });
+});
+
+describe('exitCode', () => {
+  it('maps status to the monitoring convention', () => {
+    expect([exitCode('ok'), exitCode('warning'), exitCode('critical'), exitCode('unknown')]).toEqual([0, 1, 2, 3]);
+  });
+});

@@ -1,0 +1,109 @@
+import { ruleTester } from './rule-tester.js';
+import { buildSnapshot, deletedNotExpungedSpec, healthyImapOnlySpec, MiB, scenario, type PopSpec } from '../support/snapshot-builder.js';
+
+function healthyWithPop(pop: PopSpec, base = healthyImapOnlySpec()) {
+  base.pop = pop;
+  return buildSnapshot(base);
+}
+
+const base = {
+  imapMessages: 1200,
+  imapUidValidity: '1717000000',
+  imapDeletedMessages: 0,
+};
+
+ruleTester('pop-imap-disagree', {
+  valid: [{ name: 'same counts, sizes, UIDVALIDITY (mixed scenario)', snapshot: scenario('mixed') }],
+  invalid: [
+    {
+      name: 'POP3 UIDLs carry another UIDVALIDITY and 38 messages → different mailbox, warning',
+      snapshot: scenario('pop-imap-disagree'),
+      findings: [
+        {
+          severity: 'warning',
+          titleIncludes: ['different mailboxes', '38 messages', '1,200'],
+          evidence: {
+            ...base,
+            popMessages: 38,
+            messageDiff: -1162,
+            popSizeBytes: 2 * MiB,
+            imapSizeBytes: 180 * MiB,
+            sizeDiffBytes: 2 * MiB - 180 * MiB,
+            popUidValidity: '1600000000',
+            popUidsBeyondImapUidNext: 0,
+            likelyReasons: ['different-mailbox'],
+          },
+        },
+      ],
+    },
+    {
+      name: 'POP3 shows 60 fewer, exactly the \\Deleted ones → server hides them, warning',
+      snapshot: (() => {
+        const spec = deletedNotExpungedSpec();
+        spec.pop = { messages: 1140, sizeBytes: 1425 * MiB, uids: Array.from({ length: 1140 }, (_, i) => 361 + i) };
+        return buildSnapshot(spec);
+      })(),
+      findings: [
+        {
+          severity: 'warning',
+          evidence: {
+            ...base,
+            imapDeletedMessages: 60,
+            popMessages: 1140,
+            messageDiff: -60,
+            popSizeBytes: 1425 * MiB,
+            imapSizeBytes: 1500 * MiB,
+            sizeDiffBytes: -75 * MiB,
+            popUidValidity: '1717000000',
+            popUidsBeyondImapUidNext: 0,
+            likelyReasons: ['pop-hides-deleted'],
+          },
+        },
+      ],
+    },
+    {
+      name: 'one message arrived between the probes (its UID is IMAP’s UIDNEXT) → info',
+      snapshot: healthyWithPop({ messages: 1201, sizeBytes: 180 * MiB + 5000, uids: Array.from({ length: 1201 }, (_, i) => 301 + i) }),
+      findings: [
+        {
+          severity: 'info',
+          evidence: {
+            ...base,
+            popMessages: 1201,
+            messageDiff: 1,
+            popSizeBytes: 180 * MiB + 5000,
+            imapSizeBytes: 180 * MiB,
+            sizeDiffBytes: 5000,
+            popUidValidity: '1717000000',
+            popUidsBeyondImapUidNext: 1,
+            likelyReasons: ['changed-between-probes'],
+          },
+        },
+      ],
+    },
+    {
+      name: 'same count, 1,200 bytes more over POP3 → size accounting, info',
+      snapshot: healthyWithPop({ messages: 1200, sizeBytes: 180 * MiB + 1200 }),
+      findings: [
+        {
+          severity: 'info',
+          evidence: {
+            ...base,
+            popMessages: 1200,
+            messageDiff: 0,
+            popSizeBytes: 180 * MiB + 1200,
+            imapSizeBytes: 180 * MiB,
+            sizeDiffBytes: 1200,
+            popUidValidity: '1717000000',
+            popUidsBeyondImapUidNext: 0,
+            likelyReasons: ['size-accounting'],
+          },
+        },
+      ],
+    },
+  ],
+  skipped: [
+    { name: 'POP3 locked', snapshot: scenario('pop-locked'), reason: /^POP3 probe failed: in-use/ },
+    { name: 'POP3 not probed', snapshot: buildSnapshot({ ...healthyImapOnlySpec(), pop: null }), reason: 'POP3 not probed (--only imap)' },
+  ],
+});

@@ -1,0 +1,89 @@
+// RuleTester in the ESLint style: `valid` cases must produce no finding of the rule, `invalid` cases exactly
+// the listed findings (count, severity, confidence, evidence compared whole), `skipped` cases must be skipped
+// with the reason. The rule runs through the real runner, so wording and steps are exercised too. A case can
+// not pass silently: the rule must have run (not been skipped) for valid and invalid cases, and the healthy
+// IMAP-only and POP-only scenarios are always added to the valid cases.
+import { describe, expect, it } from 'vitest';
+import { analyze, type AnalyzeOptions } from '../../src/analyzer/index.js';
+import type { Confidence, FindingEvidenceMap, FindingId, Severity } from '../../src/analyzer/types.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { scenario } from '../support/snapshot-builder.js';
+
+interface BaseCase {
+  name: string;
+  snapshot: Snapshot;
+  options?: AnalyzeOptions['options'];
+  now?: string;
+}
+
+export interface ExpectedFinding<K extends FindingId> {
+  severity: Severity;
+  evidence: FindingEvidenceMap[K];
+  confidence?: Confidence;
+  /** Substrings the title must contain (numbers, names). */
+  titleIncludes?: string[];
+}
+
+export interface RuleTests<K extends FindingId> {
+  valid: BaseCase[];
+  invalid: (BaseCase & { findings: ExpectedFinding<K>[] })[];
+  skipped?: (BaseCase & { reason: string | RegExp })[];
+}
+
+function run(c: BaseCase) {
+  return analyze(c.snapshot, { options: c.options, ...(c.now ? { now: c.now } : {}) });
+}
+
+export function ruleTester<K extends FindingId>(id: K, tests: RuleTests<K>): void {
+  const valid: BaseCase[] = [
+    { name: 'healthy IMAP-only account (always checked)', snapshot: scenario('healthy-imap-only') },
+    { name: 'healthy POP-only single device (always checked)', snapshot: scenario('healthy-pop-only') },
+    ...tests.valid,
+  ];
+  describe(id, () => {
+    if (tests.invalid.length === 0) throw new Error(`${id}: a rule test needs at least one invalid case`);
+    describe('valid', () => {
+      for (const c of valid) {
+        it(c.name, () => {
+          const a = run(c);
+          expect(a.checked, `${id} must have run`).toContain(id);
+          expect(a.findings.filter((f) => f.id === id)).toEqual([]);
+        });
+      }
+    });
+    describe('invalid', () => {
+      for (const c of tests.invalid) {
+        it(c.name, () => {
+          const a = run(c);
+          expect(a.checked, `${id} must have run`).toContain(id);
+          const got = a.findings.filter((f) => f.id === id);
+          expect(got.length, 'number of findings').toBe(c.findings.length);
+          c.findings.forEach((want, i) => {
+            const f = got[i]!;
+            expect(f.severity).toBe(want.severity);
+            expect(f.confidence).toBe(want.confidence);
+            expect(f.evidence).toStrictEqual(want.evidence);
+            for (const part of want.titleIncludes ?? []) expect(f.title).toContain(part);
+            expect(f.title.length).toBeGreaterThan(0);
+            expect(f.explanation.length).toBeGreaterThan(0);
+            expect(f.steps.every((s) => s.length > 0)).toBe(true);
+          });
+        });
+      }
+    });
+    if (tests.skipped?.length) {
+      describe('skipped', () => {
+        for (const c of tests.skipped!) {
+          it(c.name, () => {
+            const a = run(c);
+            expect(a.checked).not.toContain(id);
+            const s = a.skipped.find((x) => x.rule === id);
+            expect(s, `${id} must be listed as skipped`).toBeDefined();
+            if (typeof c.reason === 'string') expect(s!.reason).toBe(c.reason);
+            else expect(s!.reason).toMatch(c.reason);
+          });
+        }
+      });
+    }
+  });
+}

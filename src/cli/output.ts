@@ -3,12 +3,14 @@ import type { Argv } from 'yargs';
 import { analyze } from '../analyzer/index.js';
 import { buildReport, render, exitCode, type ReportFormat } from '../report/index.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import { VERSION } from '../version.js';
+import { answersFrom, withAnswerOptions, type AnswerArgs } from './recommend.js';
 import { UsageError } from './errors.js';
 
 export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios'] as const;
 
 export function withReportOptions<T>(y: Argv<T>) {
-  return y
+  return withAnswerOptions(y)
     .option('format', { alias: 'f', choices: FORMATS, default: 'text' as ReportFormat, describe: 'Report format', group: 'Report:' })
     .option('quota-warn', { type: 'number', default: 80, describe: 'Quota use (percent) that gives a warning', group: 'Report:' })
     .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
@@ -18,7 +20,7 @@ export function withReportOptions<T>(y: Argv<T>) {
     });
 }
 
-export interface ReportArgs {
+export interface ReportArgs extends AnswerArgs {
   format: ReportFormat;
   quotaWarn: number;
   quotaCrit: number;
@@ -41,7 +43,8 @@ export function ruleOptions(args: ReportArgs) {
 /** Analyze, render to stdout, and return the exit code the report calls for. */
 export function emitReport(snapshot: Snapshot, args: ReportArgs): number {
   const analysis = analyze(snapshot, { options: ruleOptions(args) });
-  const report = buildReport(snapshot, analysis);
+  // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
+  const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args) });
   const out = render(report, args.format, { color: useColor(args.format) });
   process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
   return exitCode(report.status);

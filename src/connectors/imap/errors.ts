@@ -53,7 +53,7 @@ interface ImapFlowErrorLike {
 
 /** Map anything thrown during `step` onto a ProbeError. Never leaks the password. */
 export function classifyImapError(err: unknown, step: string, endpoint: string, password: string): ProbeError {
-  const clean = (s: string) => oneLine(scrub(s, password));
+  const clean = (s: string) => oneLine(scrub(s, password, [endpoint, endpoint.replace(/:\d+$/, '')]));
   if (err instanceof ProbeFailure) return { ...err.error, message: clean(err.error.message) };
   if (err instanceof StepTimeout) {
     return { kind: 'timeout', step: err.step, message: `no answer from ${endpoint} within ${err.ms} ms during ${err.step}` };

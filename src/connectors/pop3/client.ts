@@ -292,7 +292,8 @@ export class Pop3Client {
 
   #clean(text: string): string {
     let out = text;
-    for (const s of this.#secrets) out = scrub(out, s);
+    const keep = [this.endpoint, this.#opts.host];
+    for (const s of this.#secrets) out = scrub(out, s, keep);
     return oneLine(out);
   }
 

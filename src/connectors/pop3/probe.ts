@@ -24,7 +24,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
   const started = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
   let client: Pop3Client | null = null;
-  const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, opts.password) });
+  const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, opts.password, [`${opts.host}:${opts.port}`, opts.host]) });
   const quitQuietly = async () => {
     await client?.quit().catch(() => undefined);
   };
@@ -134,8 +134,8 @@ function toProbeError(e: unknown, endpoint: string): ProbeError {
   return { kind: 'internal', message: `POP3 probe of ${endpoint} failed: ${e instanceof Error ? e.message : String(e)}` };
 }
 
-function sanitise(error: ProbeError, password: string): ProbeError {
-  const clean = (t: string) => oneLine(scrub(t, password));
+function sanitise(error: ProbeError, password: string, keep: string[]): ProbeError {
+  const clean = (t: string) => oneLine(scrub(t, password, keep));
   return {
     ...error,
     message: clean(error.message),

@@ -1,23 +1,15 @@
 // The CLI contract of `probe`, `check --save` and `analyze` against the real Dovecot: snapshots, probe errors per
 // protocol, passwords from env/file and never in any output, one-line usage errors with exit 3.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSnapshot } from '../../src/snapshot/io.js';
 import { accountArgs, runCli, type CliResult } from '../support/cli.js';
 import { daysAgo, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
+import { closedPort } from '../support/fake-server.js';
 
 const PASSWORD = 'S3cret-Pa55-XYZZY';
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 function expectNoSecret(...texts: string[]) {
   for (const t of texts) {

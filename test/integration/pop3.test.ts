@@ -1,7 +1,6 @@
 // The POP3 probe against the real Dovecot testbed: pop3s and STLS, an empty and a 5,000-message mailbox, the
 // UIDL → IMAP UID/UIDVALIDITY mapping checked against IMAP's own view (EXAMINE), the probe errors Dovecot really
 // produces, a mailbox left untouched, and node-pop3 as an independent second reader of the same UIDL and LIST.
-import net from 'node:net';
 import { ImapFlow } from 'imapflow';
 import Pop3Command from 'node-pop3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import {
   testbed,
   type TestUser,
 } from '../support/testbed.js';
+import { closedPort } from '../support/fake-server.js';
 
 const SEEDED = 5000;
 
@@ -84,14 +84,6 @@ function messagesAndFlags(files: Record<string, string[]>): Record<string, Recor
     }
   }
   return out;
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 describe('POP3 probe on Dovecot', () => {

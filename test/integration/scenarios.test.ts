@@ -3,7 +3,6 @@
 // for older history. Each scenario then runs `maildoctor check --format json` as a child process and asserts
 // the status, the exit code and the finding ids (issue 3, "Proof").
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -22,6 +21,7 @@ import {
   type SeedMessage,
   type TestUser,
 } from '../support/testbed.js';
+import { closedPort } from '../support/fake-server.js';
 
 // Saved snapshots of every check (kept with MAILDOCTOR_KEEP_TESTBED=1, to replay with `maildoctor analyze`).
 // MAILDOCTOR_SCENARIO_TIMINGS=1 prints each check's duration and exit code on stderr.
@@ -54,14 +54,6 @@ async function deliver(user: TestUser, n: number, msg: SeedMessage = {}): Promis
 function maildirCount(user: TestUser, folder = 'INBOX'): number {
   const dir = folder === 'INBOX' ? user.maildir : join(user.maildir, `.${folder}`);
   return ['cur', 'new'].reduce((n, sub) => n + readdirSync(join(dir, sub)).length, 0);
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 interface Checked {

@@ -1,0 +1,240 @@
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { Argv } from 'yargs';
+import { formatFromName, formatRowError, parseAccounts, type AccountsFormat } from '../scan/accounts.js';
+import { dropTornTail, readDone } from '../scan/resume.js';
+import { countInto, emptyTotals, runScan, type ScanLine, type ScanProgress } from '../scan/run.js';
+import { inShard, parseShard, type Shard } from '../scan/shard.js';
+import { renderSummary, worstExitCode } from '../scan/summary.js';
+import { VERSION } from '../version.js';
+import { withAccountOptions, type RawAccountArgs } from './account.js';
+import { EXIT, UsageError } from './errors.js';
+import { ruleOptions } from './output.js';
+
+interface ScanArgs extends RawAccountArgs {
+  accounts: string;
+  out?: string;
+  concurrency: number;
+  perHost: number;
+  retries: number;
+  retryDelay: number;
+  shard?: string;
+  resume: boolean;
+  allowInlinePasswords: boolean;
+  inputFormat?: AccountsFormat;
+  quiet: boolean;
+  quotaWarn: number;
+  quotaCrit: number;
+}
+
+const MAX_ERRORS_SHOWN = 20;
+
+export function registerScan<T>(cli: Argv<T>) {
+  return cli.command(
+    'scan <accounts>',
+    'Check many accounts (CSV or JSONL file): one report@1 JSON line per account, a summary on stderr',
+    (y) =>
+      withAccountOptions(y)
+        .positional('accounts', { type: 'string', demandOption: true, describe: 'Accounts file: CSV with a header row, or JSON Lines; "-" reads stdin' })
+        .hide('user')
+        .option('out', { alias: 'o', type: 'string', describe: 'Write the JSON lines to this file (default stdout)', group: 'Scan:' })
+        .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Accounts probed at once (each uses one IMAP and one POP3 connection)', group: 'Scan:' })
+        .option('per-host', { type: 'number', default: 0, describe: 'At most this many accounts at once per server host (0: only --concurrency)', group: 'Scan:' })
+        .option('retries', { type: 'number', default: 2, describe: 'Retries of a protocol that answered [SYS/TEMP], [UNAVAILABLE] or [LOGIN-DELAY]', group: 'Scan:' })
+        .option('retry-delay', { type: 'number', default: 2, describe: 'Seconds before the first retry; doubles each time', group: 'Scan:' })
+        .option('shard', { type: 'string', describe: 'Scan only shard i of n (e.g. 2/8): a stable split by account key', group: 'Scan:' })
+        .option('resume', { type: 'boolean', default: false, describe: 'Skip accounts already in --out, and append to it', group: 'Scan:' })
+        .option('allow-inline-passwords', { type: 'boolean', default: false, describe: 'Accept a "password" column in the accounts file', group: 'Scan:' })
+        .option('input-format', { choices: ['csv', 'jsonl'] as const, describe: 'Accounts file format (default: from the name, else sniffed)', group: 'Scan:' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress line and no summary on stderr', group: 'Scan:' })
+        .option('quota-warn', { type: 'number', default: 80, describe: 'Quota use (percent) that gives a warning', group: 'Report:' })
+        .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
+        .example('MAILDOCTOR_PASSWORD=… $0 scan accounts.csv --host mail.example.com --out results.jsonl', 'one shared password')
+        .example('$0 scan accounts.jsonl --out results.jsonl --shard 3/8 --resume', 'the third of eight CI jobs, resumable'),
+    async (argv) => {
+      process.exitCode = await runScanCommand(argv as unknown as ScanArgs);
+    },
+  );
+}
+
+function writeLine(stream: NodeJS.WritableStream, text: string): Promise<void> | void {
+  if (stream.write(text)) return;
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (e: Error) => {
+      stream.off('drain', onDrain);
+      reject(e);
+    };
+    stream.once('drain', onDrain);
+    stream.once('error', onError);
+  });
+}
+
+function progressLine(quiet: boolean): { update: (p: ScanProgress) => void; clear: () => void } {
+  if (quiet || !process.stderr.isTTY) return { update: () => {}, clear: () => {} };
+  const started = Date.now();
+  let last = 0;
+  let shown = false;
+  return {
+    update(p) {
+      const t = Date.now();
+      if (t - last < 100 && p.done < p.total) return;
+      last = t;
+      shown = true;
+      const width = 24;
+      const filled = p.total ? Math.round((p.done / p.total) * width) : width;
+      const s = p.byStatus;
+      const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+      const text = `${bar} ${p.done}/${p.total}  ok ${s.ok} · warning ${s.warning} · critical ${s.critical} · unknown ${s.unknown}  (${p.active} active${p.retrying ? `, ${p.retrying} waiting to retry` : ''}, ${Math.round((t - started) / 1000)} s)`;
+      process.stderr.write(`\r\x1b[K${text.slice(0, (process.stderr.columns || 120) - 1)}`);
+    },
+    clear() {
+      if (shown) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+export async function runScanCommand(args: ScanArgs): Promise<number> {
+  if (args.user) throw new UsageError('scan takes the users from the accounts file, not --user');
+  for (const [name, v, min] of [
+    ['--concurrency', args.concurrency, 1],
+    ['--per-host', args.perHost, 0],
+    ['--retries', args.retries, 0],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min || v > 10_000) throw new UsageError(`${name} must be a whole number from ${min} to 10000, got ${v}`);
+  }
+  if (!(args.retryDelay >= 0) || args.retryDelay > 3600) throw new UsageError(`--retry-delay must be between 0 and 3600 seconds, got ${args.retryDelay}`);
+  if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);
+  const rules = ruleOptions({ quotaWarn: args.quotaWarn, quotaCrit: args.quotaCrit } as Parameters<typeof ruleOptions>[0]);
+  let shard: Shard | null = null;
+  if (args.shard !== undefined) {
+    try {
+      shard = parseShard(args.shard);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  if (args.resume && !args.out) throw new UsageError('--resume needs --out FILE (the file an earlier run wrote)');
+  for (const [flag, port] of [['--imap-port', args.imapPort], ['--pop-port', args.popPort]] as const) {
+    if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`${flag} must be a port number (1-65535), got ${port}`);
+  }
+  let ca: string | undefined;
+  if (args.ca) {
+    try {
+      ca = await readFile(args.ca, 'utf8');
+    } catch (err) {
+      throw new UsageError(`cannot read --ca file ${args.ca}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca file ${args.ca} holds no PEM certificate`);
+  }
+
+  // The accounts file: every bad row is reported (one line each, with its line number) before anything runs.
+  const fromStdin = args.accounts === '-';
+  let text: string;
+  try {
+    text = fromStdin ? await readStdin() : await readFile(args.accounts, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `accounts file not found: ${args.accounts}` : `cannot read accounts file ${args.accounts}: ${code ?? 'error'}`);
+  }
+  const parsed = parseAccounts(text, {
+    format: args.inputFormat ?? (fromStdin ? undefined : (formatFromName(args.accounts) ?? undefined)),
+    allowInlinePasswords: args.allowInlinePasswords,
+  });
+  text = '';
+  if (parsed.errors.length) {
+    const name = fromStdin ? '<stdin>' : args.accounts;
+    for (const e of parsed.errors.slice(0, MAX_ERRORS_SHOWN)) process.stderr.write(`maildoctor: ${formatRowError(name, e)}\n`);
+    if (parsed.errors.length > MAX_ERRORS_SHOWN) process.stderr.write(`maildoctor: … and ${parsed.errors.length - MAX_ERRORS_SHOWN} more bad rows\n`);
+    process.stderr.write(`maildoctor: ${parsed.errors.length} bad row${parsed.errors.length === 1 ? '' : 's'} in ${name}; nothing was scanned\n`);
+    return EXIT.unknown;
+  }
+
+  const inShardRows = parsed.rows.filter((r) => inShard(r.key, shard));
+  const totals = emptyTotals();
+  let resumed = 0;
+  let rows = inShardRows;
+  if (args.resume && args.out && existsSync(args.out)) {
+    dropTornTail(args.out);
+    const wanted = new Set(inShardRows.map((r) => r.key));
+    const done = new Set<string>();
+    for await (const d of readDone(args.out)) {
+      if (!wanted.has(d.key) || done.has(d.key)) continue;
+      done.add(d.key);
+      countInto(totals, d.status, d.findingIds);
+      resumed++;
+    }
+    rows = inShardRows.filter((r) => !done.has(r.key));
+  }
+
+  let out: WriteStream | NodeJS.WriteStream;
+  if (args.out) {
+    const stream = createWriteStream(args.out, { flags: args.resume ? 'a' : 'w', mode: 0o600 });
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (e: NodeJS.ErrnoException) => reject(new UsageError(`cannot write --out file ${args.out}: ${e.code ?? e.message}`)));
+    });
+    out = stream;
+  } else {
+    out = process.stdout;
+  }
+
+  const progress = progressLine(args.quiet);
+  const started = Date.now();
+  const scanTotals = await runScan(rows, {
+    defaults: {
+      host: args.host,
+      imapHost: args.imapHost,
+      popHost: args.popHost,
+      imapPort: args.imapPort,
+      popPort: args.popPort,
+      imapTls: args.imapTls,
+      popTls: args.popTls,
+      only: args.only,
+      passwordFile: args.passwordFile,
+      ca,
+      insecure: args.insecure,
+      allowPlaintext: args.allowPlaintext,
+      timeoutMs: Math.round(args.timeout * 1000),
+    },
+    concurrency: args.concurrency,
+    perHost: args.perHost,
+    retries: args.retries,
+    retryDelayMs: Math.round(args.retryDelay * 1000),
+    baseDir: fromStdin ? process.cwd() : dirname(resolvePath(args.accounts)),
+    env: process.env,
+    ruleOptions: rules,
+    toolVersion: VERSION,
+    onResult: (line: ScanLine) => writeLine(out, `${JSON.stringify(line)}\n`),
+    onTick: (p) => progress.update({ ...p, total: p.total + resumed, done: p.done + resumed, byStatus: addStatus(p.byStatus, totals.byStatus) }),
+  });
+  if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
+  progress.clear();
+
+  for (const s of Object.keys(totals.byStatus) as (keyof typeof totals.byStatus)[]) totals.byStatus[s] += scanTotals.byStatus[s];
+  for (const [id, n] of scanTotals.findings) totals.findings.set(id, (totals.findings.get(id) ?? 0) + n);
+  totals.accounts += scanTotals.accounts;
+  totals.retries += scanTotals.retries;
+  if (!args.quiet) {
+    process.stderr.write(
+      renderSummary(totals, { seconds: (Date.now() - started) / 1000, resumed, skippedByShard: parsed.rows.length - inShardRows.length }),
+    );
+  }
+  return worstExitCode(totals);
+}
+
+function addStatus<T extends Record<string, number>>(a: T, b: T): T {
+  const out = { ...a };
+  for (const k of Object.keys(b) as (keyof T)[]) (out[k] as number) = (out[k] as number) + (b[k] as number);
+  return out;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

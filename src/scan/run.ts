@@ -1,0 +1,383 @@
+// The fleet scan engine: probe many accounts with bounded concurrency, a per-host limit and retries with
+// backoff for temporary server refusals, and hand each finished account to the caller as one JSON line.
+// Nothing per account is kept once its line is written (memory stays flat in the number of accounts): only
+// the counters of the summary.
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { analyze } from '../analyzer/index.js';
+import type { AccountOptions, ProbeRunOptions } from '../probe.js';
+import { buildReport, type ReportJson } from '../report/index.js';
+import { toJson } from '../report/types.js';
+import { SNAPSHOT_SCHEMA, type Endpoint, type ProbeErrorKind, type Snapshot, type Transport } from '../snapshot/schema.js';
+import type { RuleOptionOverrides } from '../analyzer/registry.js';
+import type { AccountRow } from './accounts.js';
+
+/** Probe errors worth another try after a pause: the server said "not now". */
+export const RETRYABLE_KINDS: ReadonlySet<ProbeErrorKind> = new Set<ProbeErrorKind>(['sys-temp', 'login-delay']);
+
+const DEFAULT_PORTS = {
+  imap: { implicit: 993, starttls: 143, none: 143 },
+  pop: { implicit: 995, starttls: 110, none: 110 },
+} as const;
+
+/** Account options from the command line, used where a row leaves a field empty. */
+export interface ScanDefaults {
+  host?: string;
+  imapHost?: string;
+  popHost?: string;
+  imapPort?: number;
+  popPort?: number;
+  imapTls: Transport;
+  popTls: Transport;
+  only?: 'imap' | 'pop';
+  /** Shared password file (--password-file), after the row's own password_file / password_env. */
+  passwordFile?: string;
+  /** PEM of --ca. */
+  ca?: string;
+  insecure: boolean;
+  allowPlaintext: boolean;
+  timeoutMs: number;
+}
+
+/** What the `scan` field of each output line carries besides the report. */
+export interface ScanMeta {
+  /** Line of the accounts file the account came from. */
+  line: number;
+  key: string;
+  /** Probes made (1 + retries used). */
+  attempts: number;
+  durationMs: number;
+  /** Why the account could not be probed at all (no host, no password, unreadable password file). */
+  error?: string;
+}
+
+export type ScanLine = { scan: ScanMeta } & ReportJson;
+
+export type ProbeFn = (account: AccountOptions, run: ProbeRunOptions) => Promise<Snapshot>;
+
+export interface ScanOptions {
+  defaults: ScanDefaults;
+  /** Accounts in flight at once. */
+  concurrency: number;
+  /** Accounts in flight at once per server host (0: no limit beyond concurrency). */
+  perHost: number;
+  /** Further attempts after a sys-temp / login-delay probe error. */
+  retries: number;
+  /** Pause before the first retry; doubles for each further one (with ±25% jitter), at most 5 minutes. */
+  retryDelayMs: number;
+  /** Directory that relative password_file paths are read from (the accounts file's). */
+  baseDir: string;
+  env: Record<string, string | undefined>;
+  ruleOptions?: RuleOptionOverrides;
+  toolVersion: string;
+  /** Default: probeAccount (loaded on first use). */
+  probe?: ProbeFn;
+  /** Receives each finished account; may return a promise (back-pressure of the writer). */
+  onResult: (line: ScanLine) => void | Promise<void>;
+  /** Called after every finished account and every retry scheduled. */
+  onTick?: (state: ScanProgress) => void;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface ScanProgress {
+  total: number;
+  done: number;
+  active: number;
+  retrying: number;
+  byStatus: Record<ReportJson['status'], number>;
+}
+
+export interface ScanTotals {
+  byStatus: Record<ReportJson['status'], number>;
+  /** finding id → accounts with it */
+  findings: Map<string, number>;
+  accounts: number;
+  retries: number;
+}
+
+export function emptyTotals(): ScanTotals {
+  return { byStatus: { ok: 0, warning: 0, critical: 0, unknown: 0 }, findings: new Map(), accounts: 0, retries: 0 };
+}
+
+export function countInto(totals: ScanTotals, status: string, findingIds: readonly string[]): void {
+  const s = (status in totals.byStatus ? status : 'unknown') as ReportJson['status'];
+  totals.byStatus[s]++;
+  totals.accounts++;
+  for (const id of new Set(findingIds)) totals.findings.set(id, (totals.findings.get(id) ?? 0) + 1);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// From a row and the defaults to the options of one probe.
+
+interface Resolved {
+  account: AccountOptions;
+}
+
+function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): Endpoint | string {
+  const host = kind === 'imap' ? (row.imapHost ?? row.host ?? d.imapHost ?? d.host) : (row.popHost ?? row.host ?? d.popHost ?? d.host);
+  if (!host) return `no ${kind === 'imap' ? 'IMAP' : 'POP3'} server: the row has no host or ${kind}_host, and no --host or --${kind}-host was given`;
+  const tls = (kind === 'imap' ? row.imapTls : row.popTls) ?? (kind === 'imap' ? d.imapTls : d.popTls);
+  const port = (kind === 'imap' ? row.imapPort : row.popPort) ?? (kind === 'imap' ? d.imapPort : d.popPort) ?? DEFAULT_PORTS[kind][tls];
+  return { host, port, tls };
+}
+
+async function readSecretFile(path: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(code === 'ENOENT' ? `password file not found: ${path}` : `cannot read password file ${path}: ${code ?? 'error'}`);
+  }
+  const pw = text.split(/\r?\n/)[0] ?? '';
+  if (!pw) throw new Error(`password file ${path} is empty`);
+  return pw;
+}
+
+/** The row's password: inline (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
+async function passwordOf(row: AccountRow, opts: ScanOptions): Promise<string> {
+  if (row.password) return row.password;
+  if (row.passwordFile) return readSecretFile(isAbsolute(row.passwordFile) ? row.passwordFile : resolvePath(opts.baseDir, row.passwordFile));
+  if (row.passwordEnv) {
+    const v = opts.env[row.passwordEnv];
+    if (!v) throw new Error(`environment variable ${row.passwordEnv} (password_env) is not set`);
+    return v;
+  }
+  if (opts.defaults.passwordFile) return readSecretFile(opts.defaults.passwordFile);
+  const shared = opts.env.MAILDOCTOR_PASSWORD;
+  if (shared) return shared;
+  throw new Error('no password: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set');
+}
+
+export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Resolved | { error: string; imap: Endpoint | null; pop: Endpoint | null }> {
+  const only = row.only ?? opts.defaults.only;
+  const imap = only === 'pop' ? null : endpointOf('imap', row, opts.defaults);
+  const pop = only === 'imap' ? null : endpointOf('pop', row, opts.defaults);
+  const ok = (e: Endpoint | string | null): Endpoint | null => (typeof e === 'string' ? null : e);
+  const missing = [imap, pop].find((e): e is string => typeof e === 'string');
+  if (missing) return { error: missing, imap: ok(imap), pop: ok(pop) };
+  let password: string;
+  try {
+    password = await passwordOf(row, opts);
+  } catch (err) {
+    return { error: (err as Error).message, imap: ok(imap), pop: ok(pop) };
+  }
+  const d = opts.defaults;
+  return {
+    account: {
+      user: row.user,
+      password,
+      imap: ok(imap),
+      pop: ok(pop),
+      ca: d.ca,
+      insecure: d.insecure,
+      allowPlaintext: d.allowPlaintext,
+      timeoutMs: d.timeoutMs,
+      history: false,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One account: probe (and re-probe the protocols that said "not now"), analyze, report.
+
+function retryableProtocols(s: Snapshot): { imap: boolean; pop: boolean } {
+  return {
+    imap: Boolean(s.imap && !s.imap.ok && RETRYABLE_KINDS.has(s.imap.error.kind)),
+    pop: Boolean(s.pop && !s.pop.ok && RETRYABLE_KINDS.has(s.pop.error.kind)),
+  };
+}
+
+function notProbedSnapshot(row: AccountRow, imap: Endpoint | null, pop: Endpoint | null, now: Date, version: string): Snapshot {
+  return {
+    schema: SNAPSHOT_SCHEMA,
+    tool: { name: 'maildoctor', version },
+    takenAt: now.toISOString(),
+    account: { user: row.user, imap, pop },
+    imap: null,
+    pop: null,
+  };
+}
+
+export function toLine(snapshot: Snapshot, meta: ScanMeta, opts: Pick<ScanOptions, 'ruleOptions' | 'toolVersion'>): ScanLine {
+  const analysis = analyze(snapshot, { options: opts.ruleOptions });
+  const report = toJson(buildReport(snapshot, analysis, { toolVersion: opts.toolVersion }));
+  // The scan facts first, so `head` of the file reads well; the rest is the report@1 document itself.
+  return { scan: meta, ...report };
+}
+
+interface Job {
+  row: AccountRow;
+  account: AccountOptions | null;
+  snapshot: Snapshot | null;
+  attempts: number;
+  started: number;
+  notBefore: number;
+  hosts: string[];
+}
+
+/**
+ * Scan the rows. Output order is completion order (each line names its input line and key). Resolves with the
+ * totals once every row has its line; never rejects for anything an account or server does.
+ */
+export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): Promise<ScanTotals> {
+  const concurrency = Math.max(1, Math.floor(opts.concurrency));
+  const perHost = opts.perHost > 0 ? Math.floor(opts.perHost) : Infinity;
+  const now = opts.now ?? (() => new Date());
+  const random = opts.random ?? Math.random;
+  const totals = emptyTotals();
+  let probe = opts.probe;
+  const getProbe = async (): Promise<ProbeFn> => {
+    if (!probe) probe = (await import('../probe.js')).probeAccount;
+    return probe;
+  };
+
+  const queue: Job[] = rows.map((row) => ({ row, account: null, snapshot: null, attempts: 0, started: 0, notBefore: 0, hosts: [] }));
+  let next = 0; // queue[next..] not yet started
+  const waiting: Job[] = []; // started, waiting for a retry (or for their host to have room)
+  const hostActive = new Map<string, number>();
+  let active = 0;
+  let done = 0;
+  let retrying = 0;
+  let writeChain: Promise<void> = Promise.resolve();
+  const tick = () => opts.onTick?.({ total: rows.length, done, active, retrying, byStatus: { ...totals.byStatus } });
+
+  const hostsOf = (job: Job): string[] => {
+    const r = job.row;
+    const d = opts.defaults;
+    const hs = new Set<string>();
+    const only = r.only ?? d.only;
+    if (only !== 'pop') hs.add(r.imapHost ?? r.host ?? d.imapHost ?? d.host ?? '');
+    if (only !== 'imap') hs.add(r.popHost ?? r.host ?? d.popHost ?? d.host ?? '');
+    return [...hs];
+  };
+  const fits = (job: Job) => job.hosts.every((h) => (hostActive.get(h) ?? 0) < perHost);
+  const take = (job: Job) => {
+    active++;
+    for (const h of job.hosts) hostActive.set(h, (hostActive.get(h) ?? 0) + 1);
+  };
+  const release = (job: Job) => {
+    active--;
+    for (const h of job.hosts) hostActive.set(h, (hostActive.get(h) ?? 1) - 1);
+  };
+
+  return new Promise<ScanTotals>((resolveAll, rejectAll) => {
+    let timer: NodeJS.Timeout | null = null;
+    const finish = (job: Job, snapshot: Snapshot, error?: string) => {
+      const meta: ScanMeta = { line: job.row.line, key: job.row.key, attempts: job.attempts, durationMs: Date.now() - job.started, ...(error ? { error } : {}) };
+      let line: ScanLine;
+      try {
+        line = toLine(snapshot, meta, opts);
+      } catch (err) {
+        // A bug in analysis must not lose the account: record it as unknown with the reason.
+        const s = notProbedSnapshot(job.row, snapshot.account.imap, snapshot.account.pop, now(), opts.toolVersion);
+        line = toLine(s, { ...meta, error: `internal error while analysing: ${(err as Error)?.message ?? String(err)}` }, { toolVersion: opts.toolVersion });
+      }
+      countInto(totals, line.status, line.findings.map((f) => f.id));
+      job.account = null; // drop the password and snapshot as soon as the line exists
+      job.snapshot = null;
+      writeChain = writeChain.then(() => opts.onResult(line));
+      done++;
+      tick();
+    };
+
+    const runJob = async (job: Job) => {
+      try {
+        if (job.attempts === 0) {
+          job.started = Date.now();
+          const r = await resolveRow(job.row, opts);
+          if ('error' in r) {
+            job.attempts = 0;
+            finish(job, notProbedSnapshot(job.row, r.imap, r.pop, now(), opts.toolVersion), r.error);
+            return;
+          }
+          job.account = r.account;
+        }
+        const account = job.account!;
+        let target = account;
+        if (job.snapshot) {
+          const again = retryableProtocols(job.snapshot);
+          target = { ...account, imap: again.imap ? account.imap : null, pop: again.pop ? account.pop : null };
+        }
+        job.attempts++;
+        const snap = await (await getProbe())(target, { now: now() });
+        const merged: Snapshot = job.snapshot
+          ? { ...snap, account: job.snapshot.account, imap: target.imap ? snap.imap : job.snapshot.imap, pop: target.pop ? snap.pop : job.snapshot.pop }
+          : snap;
+        job.snapshot = merged;
+        const again = retryableProtocols(merged);
+        if ((again.imap || again.pop) && job.attempts <= opts.retries) {
+          const base = opts.retryDelayMs * 2 ** (job.attempts - 1);
+          job.notBefore = Date.now() + Math.min(300_000, base * (0.75 + random() * 0.5));
+          totals.retries++;
+          retrying++;
+          waiting.push(job);
+          tick();
+          return;
+        }
+        finish(job, merged);
+      } catch (err) {
+        // probeAccount never throws; this is a bug somewhere on our side: keep the account with the reason.
+        const s = notProbedSnapshot(job.row, job.account?.imap ?? null, job.account?.pop ?? null, now(), opts.toolVersion);
+        finish(job, s, `internal error: ${(err as Error)?.message ?? String(err)}`);
+      }
+    };
+
+    const pump = () => {
+      if (timer) {
+        clearTimeout(timer);
+        timer = null;
+      }
+      const t = Date.now();
+      let soonest = Infinity;
+      // Retries whose pause is over come first, then new rows in input order. A row whose host is full waits;
+      // later rows for other hosts go ahead (look-ahead bounded so a huge file stays cheap).
+      for (let i = 0; i < waiting.length && active < concurrency; ) {
+        const job = waiting[i]!;
+        if (job.notBefore > t) {
+          soonest = Math.min(soonest, job.notBefore);
+          i++;
+          continue;
+        }
+        if (!fits(job)) {
+          i++;
+          continue;
+        }
+        waiting.splice(i, 1);
+        if (job.attempts > 0) retrying--;
+        start(job);
+      }
+      let scanned = 0;
+      for (let i = next; i < queue.length && active < concurrency && scanned < 10_000; i++, scanned++) {
+        const job = queue[i]!;
+        if (job.hosts.length === 0) job.hosts = hostsOf(job);
+        if (!fits(job)) continue;
+        // Take it out of the queue: swap it to position `next` and advance.
+        if (i !== next) {
+          queue.splice(i, 1);
+          queue.splice(next, 0, job);
+        }
+        queue[next] = undefined as unknown as Job; // let it be collected once done
+        next++;
+        start(job);
+      }
+      if (soonest !== Infinity) timer = setTimeout(pump, Math.max(1, soonest - Date.now()));
+      if (active === 0 && next >= queue.length && waiting.length === 0) {
+        writeChain.then(() => resolveAll(totals), rejectAll);
+      }
+    };
+
+    const start = (job: Job) => {
+      take(job);
+      void runJob(job).finally(() => {
+        release(job);
+        pump();
+      });
+    };
+
+    tick();
+    pump();
+  });
+}

@@ -1,7 +1,9 @@
 // `npm run demo`: the main job end to end on an embedded default. Starts a local Dovecot (installed with apt
-// when missing and running as root), seeds one account the way a mixed POP3 + IMAP customer leaves it, runs
-// the real `maildoctor check` against it, prints the report and stops the server again.
+// when missing and running as root), seeds one account the way a mixed POP3 + IMAP customer has it, runs the
+// real `maildoctor check` once, lets the customer's POP3 phone take INBOX, checks again and prints that report
+// (the second check proves with history what one probe can only suspect), then stops the server again.
 import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { addUser, doveadm, ensureDovecotInstalled, startTestbed, type Testbed } from './testbed/dovecot.js';
 import { createFolder, deliverLmtp, seedMaildir } from './testbed/seed.js';
@@ -14,7 +16,8 @@ function say(line: string): void {
   process.stderr.write(`demo: ${line}\n`);
 }
 
-async function seedScenario(tb: Testbed) {
+/** The account before the phone's next poll: two months of mail in INBOX, an IMAP laptop, a spam filter. */
+async function seedAccount(tb: Testbed) {
   const now = Date.now();
   const u = await addUser(tb, { user: 'demo', quotaStorageBytes: 8 * 1024 * 1024 });
   // Two months of mail arrived in INBOX.
@@ -32,22 +35,23 @@ async function seedScenario(tb: Testbed) {
   // The server's spam filter put recent mail into Junk, which a POP3 device never sees.
   seedMaildir(tb, u, 'Junk', Array.from({ length: 7 }, (_, i) => ({ date: new Date(now - i * 20 * HOUR), keywords: ['$Junk'], bodyBytes: 3_000 })));
   createFolder(tb, u, 'Trash');
-  // Let Dovecot assign UIDs, then the phone's POP3 client takes INBOX: downloaded and deleted from the server.
-  // (Played here by doveadm expunge; `fetchmail` without --keep does the same to a real account.)
-  const sync = await doveadm(tb, ['mailbox', 'status', '-u', u.user, 'messages uidnext', 'INBOX']);
-  if (sync.code !== 0) throw new Error(`doveadm mailbox status failed: ${sync.stderr.trim()}`);
-  const expunge = await doveadm(tb, ['expunge', '-u', u.user, 'mailbox', 'INBOX', 'all']);
-  if (expunge.code !== 0) throw new Error(`doveadm expunge failed: ${expunge.stderr.trim()}`);
-  // Since the phone last polled: one message the laptop has already answered, and three delivered for real (LMTP).
-  seedMaildir(tb, u, 'INBOX', [{ date: new Date(now - 3 * HOUR), flags: ['\\Seen', '\\Answered'], bodyBytes: 1_800 }]);
-  for (let i = 0; i < 3; i++) {
-    const reply = await deliverLmtp(tb, u, { subject: `New message ${i + 1}`, bodyBytes: 1_200 });
-    if (reply.code !== 250) throw new Error(`LMTP delivery failed: ${reply.code} ${reply.text}`);
-  }
   return u;
 }
 
-function runCheck(tb: Testbed, user: string, password: string): Promise<number> {
+/** The phone polls: its POP3 client downloads INBOX and deletes it from the server; then new mail arrives. */
+async function phonePollsAndMailArrives(tb: Testbed, user: string) {
+  // Played here by doveadm expunge; `fetchmail` without --keep does the same to a real account.
+  const expunge = await doveadm(tb, ['expunge', '-u', user, 'mailbox', 'INBOX', 'all']);
+  if (expunge.code !== 0) throw new Error(`doveadm expunge failed: ${expunge.stderr.trim()}`);
+  // Since then: one message the laptop has already answered, and three delivered for real (LMTP).
+  seedMaildir(tb, user, 'INBOX', [{ date: new Date(Date.now() - 3 * HOUR), flags: ['\\Seen', '\\Answered'], bodyBytes: 1_800 }]);
+  for (let i = 0; i < 3; i++) {
+    const reply = await deliverLmtp(tb, user, { subject: `New message ${i + 1}`, bodyBytes: 1_200 });
+    if (reply.code !== 250) throw new Error(`LMTP delivery failed: ${reply.code} ${reply.text}`);
+  }
+}
+
+function runCheck(tb: Testbed, user: string, password: string, history: string, show: boolean): Promise<number> {
   const cli = fileURLToPath(new URL('./cli/main.js', import.meta.url));
   const args = [
     cli,
@@ -57,11 +61,15 @@ function runCheck(tb: Testbed, user: string, password: string): Promise<number> 
     '--pop-port', String(tb.ports.pop3s),
     '--user', user,
     '--ca', tb.caFile,
-    ...process.argv.slice(2),
+    '--history', history,
+    ...(show ? process.argv.slice(2) : ['--quiet']),
   ];
-  say(`maildoctor ${args.slice(1).join(' ')}`);
+  if (show) say(`maildoctor ${args.slice(1).join(' ')}`);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, MAILDOCTOR_PASSWORD: password } });
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', show ? 'inherit' : 'ignore', 'inherit'],
+      env: { ...process.env, MAILDOCTOR_PASSWORD: password },
+    });
     child.on('error', reject);
     child.on('exit', (code) => resolve(code ?? 3));
   });
@@ -74,10 +82,17 @@ async function main(): Promise<void> {
   let code = 3;
   try {
     say(`Dovecot runs on ${tb.host} (IMAPS ${tb.ports.imaps}, POP3S ${tb.ports.pop3s}); seeding account "demo" …`);
-    const u = await seedScenario(tb);
-    say('the account: a phone downloads INBOX over POP3 and deletes it; a laptop uses IMAP; a spam filter files into Junk.');
+    const u = await seedAccount(tb);
+    const history = join(tb.root, 'history.db');
+    say('the account: a laptop uses IMAP, a spam filter files into Junk, and a phone reads INBOX over POP3.');
+    say('first check (recorded in a throwaway history database) …');
+    const first = await runCheck(tb, u.user, u.password, history, false);
+    if (first === 3) throw new Error('the first check could not run');
+    say('the phone polls: it downloads INBOX over POP3 and deletes it from the server; then new mail arrives …');
+    await phonePollsAndMailArrives(tb, u.user);
+    say('second check:');
     process.stderr.write('\n');
-    code = await runCheck(tb, u.user, u.password);
+    code = await runCheck(tb, u.user, u.password, history, true);
   } finally {
     await tb.stop();
   }

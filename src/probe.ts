@@ -3,6 +3,7 @@
 import { probeImap } from './connectors/imap.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
+import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import { SNAPSHOT_SCHEMA, type Endpoint, type ImapResult, type Pop3Result, type Snapshot } from './snapshot/schema.js';
 import { VERSION } from './version.js';
 
@@ -19,6 +20,8 @@ export interface AccountOptions {
   timeoutMs: number;
   /** Record per-message identity of INBOX (for history and vanished-mail detection). */
   history?: boolean;
+  /** With history: what the previous probe saw, so a repeat probe reads only what changed. */
+  known?: KnownMailboxes;
 }
 
 export interface ProbeRunOptions {
@@ -60,7 +63,7 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
   const imapTask = account.imap
     ? guarded('IMAP', () => {
         progress(`IMAP ${account.imap!.host}:${account.imap!.port} (${account.imap!.tls})`);
-        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, now, onProgress: progress });
+        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, known: account.known, now, onProgress: progress });
       })
     : Promise.resolve(null);
   const popTask = account.pop

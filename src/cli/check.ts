@@ -3,25 +3,33 @@ import { saveSnapshot } from '../snapshot/io.js';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
 import { progressTo } from './progress.js';
+import { addLogEvidence, checkLogFiles, withLogOptions, type LogArgs } from './logs.js';
+import { historyForCheck, withHistoryOptions, type HistoryArgs } from './history.js';
 
 export function registerCheck<T>(cli: Argv<T>) {
   return cli.command(
     'check',
     'Probe the account over IMAP and POP3, diagnose it and print the report (the main job)',
     (y) =>
-      withReportOptions(withAccountOptions(y))
+      withLogOptions(withHistoryOptions(withReportOptions(withAccountOptions(y))))
         .option('save', { type: 'string', describe: 'Also save the snapshot to this file (analyze it later offline)' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
         .example('MAILDOCTOR_PASSWORD=… $0 check --host mail.example.com --user alice@example.com', 'diagnose one account')
         .example('$0 check --host mail.example.com --user ci@example.com --password-file pw --format junit > maildoctor.xml', 'CI smoke check'),
     async (argv) => {
-      const args = argv as unknown as RawAccountArgs & ReportArgs & { save?: string; quiet: boolean };
-      const account = await resolveAccount(args);
+      const args = argv as unknown as RawAccountArgs & ReportArgs & HistoryArgs & LogArgs & { save?: string; quiet: boolean };
+      checkLogFiles(args); // a missing log stops here, before anything touches the network
+      // History first: a database from a newer maildoctor stops here, before anything touches the network.
+      const history = historyForCheck(args);
+      const account = await resolveAccount(args, { history: history !== null });
+      if (history) account.known = history.known(account);
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
+      await addLogEvidence(snapshot, args, args.quiet);
       if (args.save) await saveSnapshot(args.save, snapshot);
-      process.exitCode = emitReport(snapshot, args);
+      process.exitCode = emitReport(snapshot, args, history?.earlier() ?? {});
+      history?.record(snapshot, process.exitCode);
     },
   );
 }

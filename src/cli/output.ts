@@ -41,8 +41,8 @@ export function ruleOptions(args: ReportArgs) {
 }
 
 /** Analyze, render to stdout, and return the exit code the report calls for. */
-export function emitReport(snapshot: Snapshot, args: ReportArgs): number {
-  const analysis = analyze(snapshot, { options: ruleOptions(args) });
+export function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: { previous?: Snapshot | null; history?: Snapshot[] } = {}): number {
+  const analysis = analyze(snapshot, { options: ruleOptions(args), previous: earlier.previous ?? null, history: earlier.history ?? [] });
   // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
   const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args) });
   const out = render(report, args.format, { color: useColor(args.format) });

@@ -9,6 +9,7 @@ import { classifyImapError, fail, withDeadline } from './imap/errors.js';
 import { preflight } from './imap/preflight.js';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
 import { quota } from './imap/quota.js';
+import { arrivals, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
@@ -22,6 +23,11 @@ export interface ImapProbeOptions extends ConnectOptions {
    * stay the server's.
    */
   ignoreCapabilities?: string[];
+  /**
+   * With history: what the previous probe saw. INBOX identities are then read cheaply (only what changed),
+   * and other folders report the Message-ID hashes of what arrived since (Folder.arrivals).
+   */
+  known?: KnownMailboxes;
 }
 
 /** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
@@ -218,7 +224,10 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     let list: InboxFacts['messageList'] = null;
     if (opts.history) {
       progress(`fetching identities of ${total} INBOX messages`);
-      list = await messageList(ctx, total, (n) => progress(`${n} of ${total} identities`));
+      const onN = (n: number) => progress(`${n} of ${total} identities`);
+      list = opts.known
+        ? (await repeatMessageList(ctx, total, { uidValidity: box.uidValidity.toString(), uidNext: box.uidNext }, opts.known.inbox, onN)).list
+        : await messageList(ctx, total, onN);
     }
     const inbox: InboxFacts = {
       messages: total,
@@ -248,6 +257,11 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       try {
         const b = await step(`examine ${f.path}`, () => client.mailboxOpen(f.path, { readOnly: true }));
         f.activity = await activity(ctx, b.exists, f.path);
+        if (opts.history && opts.known && f.status) {
+          const before = opts.known.folders[f.path];
+          const since = before && before.uidValidity === f.status.uidValidity ? before.uidNext : 1;
+          f.arrivals = await arrivals(ctx, since, f.status.uidNext, f.path);
+        }
       } catch (e) {
         // One folder that cannot be examined leaves its activity unknown; a lost connection ends the probe.
         const err = e as { responseStatus?: string };

@@ -1,10 +1,14 @@
 // Run the built CLI (dist/cli/main.js) as a child process, the way users and CI run it.
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestbedInfo, TestUser } from './testbed.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+/** A private state directory per test process (history databases of CLI runs land here). */
+export const TEST_STATE_HOME = mkdtempSync(join(tmpdir(), 'maildoctor-state-'));
 
 export interface CliResult {
   code: number;
@@ -14,7 +18,8 @@ export interface CliResult {
 
 export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MAILDOCTOR_PASSWORD: undefined, ...opts.env };
+  // `check` keeps history under XDG_STATE_HOME by default: never the real home's during tests.
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MAILDOCTOR_PASSWORD: undefined, XDG_STATE_HOME: TEST_STATE_HOME, ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -113,7 +113,7 @@ export function parseInternalDate(v: string): Date | null {
  * FETCH through imapflow's exec with our own handler: imapflow's fetch() builds a rich object (and an id
  * hash) per message, which costs ~3x the CPU on a 100k-message mailbox. Always BODY.PEEK.
  */
-async function rawFetch(
+export async function rawFetch(
   ctx: Ctx,
   set: string,
   byUid: boolean,
@@ -302,7 +302,12 @@ export function messageIdHash(headers: Buffer | undefined): string | null {
 }
 
 /** Per-message identities of the examined mailbox (history only): one streaming FETCH, no bodies. */
-export async function messageList(ctx: Ctx, total: number, onProgress?: (n: number) => void): Promise<MessageIdentity[]> {
+export async function messageList(
+  ctx: Ctx,
+  total: number,
+  onProgress?: (n: number) => void,
+  uidSet?: string,
+): Promise<MessageIdentity[]> {
   const out: MessageIdentity[] = [];
   if (total === 0) return out;
   const items = [
@@ -312,7 +317,7 @@ export async function messageList(ctx: Ctx, total: number, onProgress?: (n: numb
     atom('FLAGS'),
     { type: 'ATOM', value: 'BODY.PEEK', section: [atom('HEADER.FIELDS'), [atom('MESSAGE-ID')]] },
   ];
-  await rawFetch(ctx, '1:*', false, items, 'history fetch', (m) => {
+  await rawFetch(ctx, uidSet ?? '1:*', uidSet !== undefined, items, 'history fetch', (m) => {
     // Unsolicited FETCH responses (flag updates from other sessions) carry no UID/size: skip them.
     if (!m.uid || m.size === null || !m.internalDate) return;
     const flags = (m.flags ?? []).map((f) => f.toLowerCase());

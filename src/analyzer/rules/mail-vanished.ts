@@ -1,0 +1,54 @@
+import { defineRule } from '../define-rule.js';
+import { step } from '../../report/steps.js';
+import { vanishedMail } from '../../history/diff.js';
+
+/**
+ * Two probes of one account (history): INBOX messages of the earlier probe that are gone now and are in no
+ * folder. A message moved by an IMAP client shows up in another folder above that folder's earlier UIDNEXT;
+ * repeat probes report the Message-ID hashes found there (Folder.arrivals), so each gone message is looked
+ * up. Where a folder could not be searched, its UIDNEXT growth bounds how many may have gone there and the
+ * count becomes a lower bound. Messages flagged \Deleted at the earlier probe are an IMAP client deleting and
+ * are not counted. Critical when an IMAP client is also seen (its user never gets that mail), else warning.
+ * Without history (no earlier probe) it finds nothing.
+ */
+export default defineRule({
+  id: 'mail-vanished',
+  needs: ['imap', 'previous.imap'],
+  defaults: { minMessages: 1 },
+  docs: { summary: 'Mail that left INBOX between two probes and went to no folder: a POP client downloading and deleting, proven.' },
+  check({ snapshot, previous, signs, options, report }) {
+    if (!previous) return;
+    const v = vanishedMail(previous, snapshot);
+    if (!v || v.vanished.length === 0 || v.vanished.length < options.minMessages) return;
+    const imapUseSeen = signs.imap.some((s) => s.strength === 'strong');
+    const dates = v.vanished.map((m) => m.internalDate).sort();
+    const from = previous.takenAt;
+    const to = snapshot.takenAt;
+    report({
+      severity: imapUseSeen ? 'critical' : 'warning',
+      confidence: v.method === 'message-id' ? 'high' : 'medium',
+      evidence: {
+        vanishedMessages: v.vanished.length,
+        vanishedBytes: v.vanished.reduce((a, m) => a + m.sizeBytes, 0),
+        atLeast: v.method === 'uidnext-bound' || v.unmatchedArrivals > 0,
+        method: v.method,
+        seenBefore: v.vanished.filter((m) => m.seen).length,
+        goneFromInbox: v.goneFromInbox,
+        movedMessages: v.moved,
+        expungedAfterDeleteFlag: v.expungedAfterDeleteFlag,
+        fromTakenAt: from,
+        toTakenAt: to,
+        windowSeconds: Math.round((Date.parse(to) - Date.parse(from)) / 1000),
+        oldestInternalDate: dates[0] ?? null,
+        newestInternalDate: dates[dates.length - 1] ?? null,
+        imapUseSeen,
+      },
+      steps: [
+        step('vanished-window', { count: v.vanished.length, fromTakenAt: from, toTakenAt: to }),
+        step('find-pop-collector', { removed: v.vanished.length, onlyIfUnknown: false }),
+        step('check-protocol-on-every-device'),
+        ...(imapUseSeen ? [step('imap-on-every-device'), step('move-pop-device-to-imap')] : [step('pop-leave-copy', { oldestAgeDays: null })]),
+      ],
+    });
+  },
+});

@@ -1,0 +1,129 @@
+// History on the command line: the options `check` shares (--history, --no-history, retention), what `check`
+// does with the store, and the `history` command that lists stored probes.
+import { existsSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import type { KnownMailboxes } from '../connectors/imap/repeat.js';
+import { accountKey, defaultHistoryPath, HistoryError, openHistory, type HistoryStore, type ProbeRow } from '../history/store.js';
+import type { AccountOptions } from '../probe.js';
+import { bytes, count } from '../report/format.js';
+import type { Snapshot } from '../snapshot/schema.js';
+import { UsageError } from './errors.js';
+
+export interface HistoryArgs {
+  /** A path, or false with --no-history. */
+  history?: string | boolean;
+  keepProbes: number;
+  keepDays?: number;
+}
+
+export function withHistoryOptions<T>(y: Argv<T>) {
+  return y
+    .option('history', {
+      type: 'string',
+      describe: 'History database of earlier probes (default $XDG_STATE_HOME/maildoctor/history.db); --no-history to skip',
+      group: 'History:',
+    })
+    .option('keep-probes', { type: 'number', default: 50, describe: 'Probes kept per account in the history', group: 'History:' })
+    .option('keep-days', { type: 'number', describe: 'Also drop probes older than this many days (the newest is always kept)', group: 'History:' });
+}
+
+export function historyPath(args: { history?: string | boolean }): string | null {
+  if (args.history === false) return null;
+  if (typeof args.history === 'string' && args.history !== '') return args.history;
+  return defaultHistoryPath();
+}
+
+function openOrFail(path: string, args: Partial<HistoryArgs>): HistoryStore {
+  if (args.keepProbes !== undefined && !(Number.isInteger(args.keepProbes) && args.keepProbes >= 1)) {
+    throw new UsageError('--keep-probes must be a whole number of at least 1');
+  }
+  if (args.keepDays !== undefined && !(args.keepDays > 0)) throw new UsageError('--keep-days must be a positive number of days');
+  return openHistory(path, { keepProbes: args.keepProbes, keepDays: args.keepDays ?? null });
+}
+
+export interface CheckHistory {
+  /** What the previous probe saw, for a cheap repeat probe (undefined without a usable previous probe). */
+  known(account: AccountOptions): KnownMailboxes | undefined;
+  earlier(): { previous: Snapshot | null; history: Snapshot[] };
+  /** Store the probe with the status the report gave; a failure is told on stderr, never fatal. */
+  record(snapshot: Snapshot, exitCode: number): void;
+}
+
+const STATUS_BY_EXIT = ['ok', 'warning', 'critical', 'unknown'];
+
+/** The history side of `check`; null with --no-history. Throws HistoryError for a newer database. */
+export function historyForCheck(args: HistoryArgs): CheckHistory | null {
+  const path = historyPath(args);
+  if (!path) return null;
+  const store = openOrFail(path, args);
+  let previous: Snapshot | null = null;
+  let history: Snapshot[] = [];
+  return {
+    known(account) {
+      const key = accountKey({ account: { user: account.user, imap: account.imap, pop: account.pop } });
+      previous = store.latestProbe(key);
+      history = store.recentSnapshots(key, 30);
+      if (!previous?.imap?.ok) return undefined;
+      const ev = previous.imap.evidence;
+      const folders: KnownMailboxes['folders'] = {};
+      for (const f of ev.folders) if (f.status) folders[f.path] = { uidValidity: f.status.uidValidity, uidNext: f.status.uidNext };
+      const inbox = ev.inbox.messageList ? { uidValidity: ev.inbox.uidValidity, uidNext: ev.inbox.uidNext, messages: ev.inbox.messageList } : null;
+      return { inbox, folders };
+    },
+    earlier: () => ({ previous, history }),
+    record(snapshot, exitCode) {
+      try {
+        store.recordProbe(snapshot, { status: STATUS_BY_EXIT[exitCode] ?? 'unknown' });
+      } catch (e) {
+        process.stderr.write(`maildoctor: this probe was not saved to the history ${path}: ${(e as Error).message}\n`);
+      } finally {
+        store.close();
+      }
+    },
+  };
+}
+
+function quotaText(r: ProbeRow): string {
+  if (r.quotaUsedBytes === null || r.quotaLimitBytes === null) return 'quota -';
+  return `quota ${bytes(r.quotaUsedBytes)} of ${bytes(r.quotaLimitBytes)}`;
+}
+
+export function registerHistory<T>(cli: Argv<T>) {
+  return cli.command(
+    'history',
+    'List the probes stored in the history database (newest first)',
+    (y) =>
+      y
+        .option('account', { type: 'string', describe: 'Only this account (user@host, as `check` stores it)' })
+        .option('history', { type: 'string', describe: 'History database (default $XDG_STATE_HOME/maildoctor/history.db)' })
+        .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
+    (argv) => {
+      const args = argv as unknown as { account?: string; history?: string | boolean; format: 'text' | 'json' };
+      const path = historyPath(args) ?? defaultHistoryPath();
+      // Listing never creates a database.
+      let rows: ProbeRow[] = [];
+      if (existsSync(path)) {
+        const store = openHistory(path);
+        try {
+          rows = store.listProbes(args.account);
+        } finally {
+          store.close();
+        }
+      }
+      if (args.format === 'json') {
+        process.stdout.write(`${JSON.stringify({ schema: 'maildoctor/history@1', path, probes: rows }, null, 2)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write(`No probes stored${args.account ? ` for ${args.account}` : ''} in ${path}\n`);
+        return;
+      }
+      for (const r of rows) {
+        const inbox = r.inboxMessages === null ? 'INBOX -' : `INBOX ${count(r.inboxMessages)}`;
+        process.stdout.write(`${r.takenAt}  ${r.status.padEnd(8)}  ${inbox.padEnd(14)}  ${quotaText(r).padEnd(28)}  ${r.account}\n`);
+      }
+    },
+  );
+}
+
+export { HistoryError };

@@ -1,0 +1,298 @@
+// The history store: earlier probes of each account in one SQLite file (better-sqlite3, WAL, one transaction
+// per write), so a second probe can prove what one probe can only suspect. Stored per probe: the snapshot
+// without INBOX's message list (it holds no secrets, subjects, bodies or addresses), and INBOX's per-message
+// identities in their own table (UID, UIDVALIDITY, size, INTERNALDATE, sha256 of the Message-ID, seen, deleted).
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SnapshotSchema, type MessageIdentity, type Snapshot } from '../snapshot/schema.js';
+
+/** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
+export const HISTORY_SCHEMA_VERSION = 1;
+
+/** Migration n takes a database from user_version n-1 to n. */
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE accounts (
+      id INTEGER PRIMARY KEY,
+      key TEXT NOT NULL UNIQUE            -- user@host
+    );
+    CREATE TABLE probes (
+      id INTEGER PRIMARY KEY,
+      account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+      taken_at TEXT NOT NULL,             -- ISO
+      status TEXT NOT NULL,               -- the analysis status, or 'probed'
+      inbox_messages INTEGER,             -- null when IMAP failed
+      quota_used_bytes INTEGER,
+      quota_limit_bytes INTEGER,
+      snapshot TEXT NOT NULL              -- snapshot JSON with inbox.messageList = null
+    );
+    CREATE INDEX probes_by_account ON probes(account_id, taken_at);
+    CREATE TABLE inbox_messages (
+      probe_id INTEGER NOT NULL REFERENCES probes(id) ON DELETE CASCADE,
+      uid INTEGER NOT NULL,
+      uid_validity TEXT NOT NULL,
+      size INTEGER NOT NULL,
+      internal_date TEXT NOT NULL,
+      message_id_hash BLOB,               -- 32 bytes of sha256, or null when the message has no Message-ID
+      seen INTEGER NOT NULL,
+      deleted INTEGER NOT NULL,
+      PRIMARY KEY (probe_id, uid)
+    ) WITHOUT ROWID;
+  `,
+};
+
+import { HistoryError } from './errors.js';
+export { HistoryError };
+
+export interface RetentionOptions {
+  /** Probes kept per account (newest first). Default 50. */
+  keepProbes?: number;
+  /** Also drop probes older than this many days (default: keep regardless of age). */
+  keepDays?: number | null;
+  /** Probes per account that keep their INBOX message list (only the newest is needed to compare). Default 3. */
+  keepMessageLists?: number;
+}
+
+export interface ProbeRow {
+  id: number;
+  account: string;
+  takenAt: string;
+  status: string;
+  inboxMessages: number | null;
+  quotaUsedBytes: number | null;
+  quotaLimitBytes: number | null;
+  /** INBOX identities stored for this probe. */
+  storedMessages: number;
+}
+
+/** XDG state dir: $XDG_STATE_HOME/maildoctor/history.db, else ~/.local/state/maildoctor/history.db. */
+export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
+  return join(base, 'maildoctor', 'history.db');
+}
+
+/** The key an account is stored under: user@host (the IMAP host, else the POP host). */
+export function accountKey(snapshot: Pick<Snapshot, 'account'>): string {
+  const host = snapshot.account.imap?.host ?? snapshot.account.pop?.host ?? 'unknown';
+  return `${snapshot.account.user}@${host}`;
+}
+
+function storageOf(s: Snapshot): { used: number | null; limit: number | null } {
+  if (!s.imap?.ok) return { used: null, limit: null };
+  for (const root of s.imap.evidence.quota.roots) {
+    const r = root.resources.find((x) => x.name.toUpperCase() === 'STORAGE');
+    if (r) return { used: r.usage, limit: r.limit };
+  }
+  return { used: null, limit: null };
+}
+
+export class HistoryStore {
+  readonly path: string;
+  private readonly db: Database.Database;
+  private readonly retention: Required<RetentionOptions>;
+
+  constructor(path: string, retention: RetentionOptions = {}) {
+    this.path = path;
+    this.retention = { keepProbes: retention.keepProbes ?? 50, keepDays: retention.keepDays ?? null, keepMessageLists: retention.keepMessageLists ?? 3 };
+    if (this.retention.keepProbes < 1) throw new HistoryError('history retention must keep at least 1 probe');
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    try {
+      this.db = new Database(path, { timeout: 5000 });
+    } catch (e) {
+      throw new HistoryError(`cannot open history database ${path}: ${(e as Error).message}`);
+    }
+    try {
+      this.migrate();
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('foreign_keys = ON');
+    } catch (e) {
+      this.db.close();
+      if (e instanceof HistoryError) throw e;
+      throw new HistoryError(`history database ${path} is not usable: ${(e as Error).message}`);
+    }
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) {
+      try {
+        chmodSync(f, 0o600);
+      } catch {
+        /* not there (yet), or not ours */
+      }
+    }
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > HISTORY_SCHEMA_VERSION) throw new HistoryError(`history database ${this.path} was written by a newer maildoctor`);
+    for (let v = version + 1; v <= HISTORY_SCHEMA_VERSION; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${v}`);
+      }).immediate();
+    }
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  /** Store one probe (and prune the account's old ones) in one transaction. Returns the probe id. */
+  recordProbe(snapshot: Snapshot, opts: { status?: string } = {}): number {
+    const key = accountKey(snapshot);
+    const list = snapshot.imap?.ok ? snapshot.imap.evidence.inbox.messageList : null;
+    const stored: Snapshot = snapshot.imap?.ok
+      ? { ...snapshot, imap: { ...snapshot.imap, evidence: { ...snapshot.imap.evidence, inbox: { ...snapshot.imap.evidence.inbox, messageList: null } } } }
+      : snapshot;
+    const q = storageOf(snapshot);
+    const uidValidity = snapshot.imap?.ok ? snapshot.imap.evidence.inbox.uidValidity : '';
+    const write = this.db.transaction((): number => {
+      this.db.prepare('INSERT INTO accounts (key) VALUES (?) ON CONFLICT(key) DO NOTHING').run(key);
+      const accountId = (this.db.prepare('SELECT id FROM accounts WHERE key = ?').get(key) as { id: number }).id;
+      const probeId = Number(
+        this.db
+          .prepare(
+            'INSERT INTO probes (account_id, taken_at, status, inbox_messages, quota_used_bytes, quota_limit_bytes, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            accountId,
+            snapshot.takenAt,
+            opts.status ?? 'probed',
+            snapshot.imap?.ok ? snapshot.imap.evidence.inbox.messages : null,
+            q.used,
+            q.limit,
+            JSON.stringify(stored),
+          ).lastInsertRowid,
+      );
+      if (list) {
+        const ins = this.db.prepare(
+          'INSERT INTO inbox_messages (probe_id, uid, uid_validity, size, internal_date, message_id_hash, seen, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        );
+        for (const m of list) {
+          ins.run(probeId, m.uid, uidValidity, m.sizeBytes, m.internalDate, m.messageIdHash ? Buffer.from(m.messageIdHash, 'hex') : null, m.seen ? 1 : 0, m.deleted ? 1 : 0);
+        }
+      }
+      this.pruneAccount(accountId);
+      return probeId;
+    });
+    return write.immediate();
+  }
+
+  private pruneAccount(accountId: number): void {
+    const { keepProbes, keepDays, keepMessageLists } = this.retention;
+    this.db
+      .prepare('DELETE FROM probes WHERE account_id = ? AND id NOT IN (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT ?)')
+      .run(accountId, accountId, keepProbes);
+    if (keepDays !== null) {
+      const cutoff = new Date(Date.now() - keepDays * 86_400_000).toISOString();
+      // Never the newest probe: the next check still needs something to compare with.
+      this.db
+        .prepare(
+          'DELETE FROM probes WHERE account_id = ? AND taken_at < ? AND id <> (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1)',
+        )
+        .run(accountId, cutoff, accountId);
+    }
+    this.db
+      .prepare(
+        'DELETE FROM inbox_messages WHERE probe_id IN (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET ?)',
+      )
+      .run(accountId, keepMessageLists);
+    // Rows of probes deleted above (foreign keys cascade, but be safe with databases opened without them).
+    this.db.prepare('DELETE FROM inbox_messages WHERE probe_id NOT IN (SELECT id FROM probes)').run();
+  }
+
+  /** Apply the retention to every account. */
+  prune(): void {
+    this.db.transaction(() => {
+      for (const { id } of this.db.prepare('SELECT id FROM accounts').all() as { id: number }[]) this.pruneAccount(id);
+    }).immediate();
+  }
+
+  private parse(json: string): Snapshot | null {
+    const r = SnapshotSchema.safeParse(JSON.parse(json));
+    return r.success ? r.data : null;
+  }
+
+  /** The newest stored probe of the account, with INBOX's message list restored when it was stored. */
+  latestProbe(account: string): Snapshot | null {
+    const row = this.db
+      .prepare('SELECT p.id, p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ORDER BY p.taken_at DESC, p.id DESC LIMIT 1')
+      .get(account) as { id: number; snapshot: string } | undefined;
+    if (!row) return null;
+    const snap = this.parse(row.snapshot);
+    if (!snap) return null;
+    if (snap.imap?.ok) {
+      const rows = this.db
+        .prepare('SELECT uid, size, internal_date, message_id_hash, seen, deleted FROM inbox_messages WHERE probe_id = ? ORDER BY uid')
+        .all(row.id) as { uid: number; size: number; internal_date: string; message_id_hash: Buffer | null; seen: number; deleted: number }[];
+      const stored = (this.db.prepare('SELECT COUNT(*) AS n FROM inbox_messages WHERE probe_id = ?').get(row.id) as { n: number }).n;
+      const list: MessageIdentity[] | null =
+        stored > 0 || snap.imap.evidence.inbox.messages === 0
+          ? rows.map((r) => ({
+              uid: r.uid,
+              sizeBytes: r.size,
+              internalDate: r.internal_date,
+              messageIdHash: r.message_id_hash ? r.message_id_hash.toString('hex') : null,
+              seen: r.seen === 1,
+              deleted: r.deleted === 1,
+            }))
+          : null;
+      snap.imap.evidence.inbox.messageList = list;
+    }
+    return snap;
+  }
+
+  /** Stored probes of the account, oldest first, without message lists (for trends such as quota growth). */
+  recentSnapshots(account: string, limit = 50): Snapshot[] {
+    const rows = this.db
+      .prepare('SELECT p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ORDER BY p.taken_at DESC, p.id DESC LIMIT ?')
+      .all(account, limit) as { snapshot: string }[];
+    return rows
+      .map((r) => this.parse(r.snapshot))
+      .filter((s): s is Snapshot => s !== null)
+      .reverse();
+  }
+
+  /** Probes, newest first; of one account when given. */
+  listProbes(account?: string): ProbeRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, a.key AS account, p.taken_at, p.status, p.inbox_messages, p.quota_used_bytes, p.quota_limit_bytes,
+                (SELECT COUNT(*) FROM inbox_messages m WHERE m.probe_id = p.id) AS stored
+         FROM probes p JOIN accounts a ON a.id = p.account_id
+         ${account ? 'WHERE a.key = ?' : ''}
+         ORDER BY p.taken_at DESC, p.id DESC`,
+      )
+      .all(...(account ? [account] : [])) as {
+      id: number;
+      account: string;
+      taken_at: string;
+      status: string;
+      inbox_messages: number | null;
+      quota_used_bytes: number | null;
+      quota_limit_bytes: number | null;
+      stored: number;
+    }[];
+    return rows.map((r) => ({
+      id: r.id,
+      account: r.account,
+      takenAt: r.taken_at,
+      status: r.status,
+      inboxMessages: r.inbox_messages,
+      quotaUsedBytes: r.quota_used_bytes,
+      quotaLimitBytes: r.quota_limit_bytes,
+      storedMessages: r.stored,
+    }));
+  }
+
+  /** Consistency check (PRAGMA integrity_check): 'ok' or the first problem. */
+  integrity(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+}
+
+/** Open (creating when needed, 0700 directory, 0600 file) and migrate the history database. */
+export function openHistory(path: string = defaultHistoryPath(), retention: RetentionOptions = {}): HistoryStore {
+  return new HistoryStore(path, retention);
+}

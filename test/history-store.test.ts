@@ -1,0 +1,145 @@
+// The history store: round trip, retention, privacy, file modes, a newer schema refused, and a process killed
+// mid-write leaving a consistent database.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { accountKey, defaultHistoryPath, HISTORY_SCHEMA_VERSION, openHistory } from '../src/history/store.js';
+import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
+import { scenario } from './support/snapshot-builder.js';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'md-history-'));
+
+function snapAt(iso: string, list: MessageIdentity[] | null = null): Snapshot {
+  const s = structuredClone(scenario('healthy-imap-only'));
+  s.takenAt = iso;
+  if (s.imap?.ok) s.imap.evidence.inbox.messageList = list;
+  return s;
+}
+const list = (n: number): MessageIdentity[] =>
+  Array.from({ length: n }, (_, i) => ({
+    uid: i + 1,
+    sizeBytes: 100 + i,
+    internalDate: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+    messageIdHash: i % 7 === 0 ? null : (i + 1).toString(16).padStart(64, 'a'),
+    seen: i % 2 === 0,
+    deleted: i % 5 === 0,
+  }));
+
+describe('history store', () => {
+  it('stores a probe and gives it back with the message list restored', () => {
+    const path = join(dir(), 'h.db');
+    const h = openHistory(path);
+    const s = snapAt('2025-06-02T12:00:00.000Z', list(50));
+    h.recordProbe(s, { status: 'warning' });
+    const back = h.latestProbe(accountKey(s));
+    expect(back).toEqual(s);
+    const rows = h.listProbes();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ account: accountKey(s), status: 'warning', inboxMessages: 1200, storedMessages: 50 });
+    expect(h.integrity()).toBe('ok');
+    h.close();
+  });
+
+  it('keys accounts as user@host and keeps them apart', () => {
+    const h = openHistory(join(dir(), 'h.db'));
+    const a = snapAt('2025-06-02T12:00:00.000Z', []);
+    const b = structuredClone(a);
+    b.account.user = 'bob@example.com';
+    h.recordProbe(a);
+    h.recordProbe(b);
+    expect(accountKey(a)).toBe(`${a.account.user}@${a.account.imap!.host}`);
+    expect(h.listProbes(accountKey(b))).toHaveLength(1);
+    expect(h.latestProbe('nobody@nowhere')).toBeNull();
+    h.close();
+  });
+
+  it('keeps keepProbes per account and message lists only for the newest keepMessageLists', () => {
+    const h = openHistory(join(dir(), 'h.db'), { keepProbes: 4, keepMessageLists: 2 });
+    for (let i = 0; i < 7; i++) h.recordProbe(snapAt(`2025-06-0${i + 1}T12:00:00.000Z`, list(10)));
+    const rows = h.listProbes();
+    expect(rows.map((r) => r.takenAt.slice(0, 10))).toEqual(['2025-06-07', '2025-06-06', '2025-06-05', '2025-06-04']);
+    expect(rows.map((r) => r.storedMessages)).toEqual([10, 10, 0, 0]);
+    expect(h.recentSnapshots(accountKey(snapAt('2025-06-01T00:00:00Z')), 10).map((s) => s.takenAt.slice(0, 10))).toEqual([
+      '2025-06-04',
+      '2025-06-05',
+      '2025-06-06',
+      '2025-06-07',
+    ]);
+    h.close();
+  });
+
+  it('drops probes older than keepDays but never the newest', () => {
+    const h = openHistory(join(dir(), 'h.db'), { keepDays: 1 });
+    h.recordProbe(snapAt('2020-01-01T00:00:00.000Z'));
+    h.recordProbe(snapAt('2020-01-02T00:00:00.000Z'));
+    expect(h.listProbes().map((r) => r.takenAt)).toEqual(['2020-01-02T00:00:00.000Z']);
+    h.close();
+  });
+
+  it('creates a 0700 directory and a 0600 file, and never stores the password', () => {
+    const root = dir();
+    const path = join(root, 'state', 'maildoctor', 'history.db');
+    const h = openHistory(path);
+    const password = 'S3cret-Pa55word-xyz';
+    h.recordProbe(snapAt('2025-06-02T12:00:00.000Z', list(20)));
+    h.close();
+    expect(statSync(join(root, 'state', 'maildoctor')).mode & 0o777).toBe(0o700);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    for (const f of [path, `${path}-wal`]) if (existsSync(f)) expect(readFileSync(f).includes(password)).toBe(false);
+  });
+
+  it('defaults to $XDG_STATE_HOME, else ~/.local/state', () => {
+    expect(defaultHistoryPath({ XDG_STATE_HOME: '/x/state' })).toBe('/x/state/maildoctor/history.db');
+    expect(defaultHistoryPath({})).toMatch(/\/\.local\/state\/maildoctor\/history\.db$/);
+    expect(defaultHistoryPath({ XDG_STATE_HOME: 'relative' })).toMatch(/\/\.local\/state\/maildoctor\/history\.db$/);
+  });
+
+  it('refuses a database written by a newer maildoctor, in one line', () => {
+    const path = join(dir(), 'h.db');
+    openHistory(path).close();
+    const db = new Database(path);
+    db.pragma(`user_version = ${HISTORY_SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => openHistory(path)).toThrow(`history database ${path} was written by a newer maildoctor`);
+  });
+
+  it('survives a process killed mid-write: consistent, earlier probes readable', async () => {
+    const store = fileURLToPath(new URL('../dist/history/store.js', import.meta.url));
+    expect(existsSync(store), 'dist is built by npm test').toBe(true);
+    const root = dir();
+    const path = join(root, 'h.db');
+    const s = snapAt('2025-06-02T12:00:00.000Z', list(5000));
+    writeFileSync(join(root, 'snap.json'), JSON.stringify(s));
+    const script = `
+      import { openHistory } from ${JSON.stringify(store)};
+      import { readFileSync } from 'node:fs';
+      const s = JSON.parse(readFileSync(process.env.SNAP_FILE, 'utf8'));
+      const h = openHistory(${JSON.stringify(path)}, { keepProbes: 1000, keepMessageLists: 1000 });
+      for (let i = 0; ; i++) {
+        s.takenAt = new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString();
+        h.recordProbe(s);
+        if (i === 2) process.stdout.write('ready\\n');
+      }`;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, SNAP_FILE: join(root, 'snap.json') }, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+      child.on('exit', (code) => reject(new Error(`writer exited early (${code})`)));
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const h = openHistory(path, { keepProbes: 1000, keepMessageLists: 1000 });
+    expect(h.integrity()).toBe('ok');
+    const rows = h.listProbes();
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    // Every probe is whole: all or none of its 5000 identities (one transaction each).
+    expect(rows.every((r) => r.storedMessages === 5000)).toBe(true);
+    const latest = h.latestProbe(accountKey(s));
+    expect(latest?.imap?.ok && latest.imap.evidence.inbox.messageList?.length).toBe(5000);
+    h.close();
+  }, 30_000);
+});

@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { ruleTester } from './rule-tester.js';
+import { analyze } from '../../src/analyzer/index.js';
+import type { MessageIdentity, Snapshot } from '../../src/snapshot/schema.js';
+import { scenario, TAKEN_AT } from '../support/snapshot-builder.js';
+import { NO_EARLIER_PROBE } from '../../src/analyzer/evidence.js';
+
+const EARLIER = '2025-06-02T11:00:00.000Z';
+const h = (n: number) => n.toString(16).padStart(64, '0');
+
+function msg(uid: number, over: Partial<MessageIdentity> = {}): MessageIdentity {
+  return { uid, sizeBytes: 1000 * uid, internalDate: `2025-06-01T0${uid % 10}:00:00.000Z`, messageIdHash: h(uid), seen: false, deleted: false, ...over };
+}
+
+type Edit = (s: Snapshot & { imap: { ok: true } }) => void;
+function snap(base: 'healthy-imap-only' | 'healthy-pop-only', takenAt: string, list: MessageIdentity[], edit?: Edit): Snapshot {
+  const s = structuredClone(scenario(base));
+  s.takenAt = takenAt;
+  if (!s.imap?.ok) throw new Error('fixture without IMAP');
+  s.imap.evidence.inbox.messageList = list;
+  edit?.(s as Snapshot & { imap: { ok: true } });
+  return s;
+}
+const folder = (s: Snapshot & { imap: { ok: true } }, path: string) => s.imap.evidence.folders.find((f) => f.path === path)!;
+/** Archive took in `n` messages since the earlier probe, with these hashes reported (or not). */
+function archiveGrew(n: number, hashes: string[] | null): Edit {
+  return (s) => {
+    const a = folder(s, 'Archive');
+    const since = a.status!.uidNext;
+    a.status!.uidNext += n;
+    a.status!.messages += n;
+    if (hashes) a.arrivals = { sinceUidNext: since, count: n, messageIdHashes: hashes };
+  };
+}
+
+const ten = Array.from({ length: 10 }, (_, i) => msg(i + 1));
+const prevImap = snap('healthy-imap-only', EARLIER, ten);
+const prevPop = snap('healthy-pop-only', EARLIER, ten.map((m) => ({ ...m, seen: m.uid === 2 })));
+
+const base = {
+  goneFromInbox: 3,
+  movedMessages: 0,
+  expungedAfterDeleteFlag: 0,
+  fromTakenAt: EARLIER,
+  toTakenAt: TAKEN_AT,
+  windowSeconds: 3600,
+  oldestInternalDate: '2025-06-01T01:00:00.000Z',
+  newestInternalDate: '2025-06-01T03:00:00.000Z',
+};
+
+ruleTester('mail-vanished', {
+  valid: [
+    { name: 'nothing gone', snapshot: snap('healthy-imap-only', TAKEN_AT, [...ten, msg(11)]), previous: prevImap },
+    {
+      name: 'three moved to Archive (found by Message-ID hash)',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3), archiveGrew(3, [h(1), h(2), h(3)])),
+      previous: prevImap,
+    },
+    {
+      name: 'three expunged after an IMAP client flagged them \\Deleted',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3)),
+      previous: snap('healthy-imap-only', EARLIER, ten.map((m) => ({ ...m, deleted: m.uid <= 3 }))),
+    },
+    {
+      name: 'UIDVALIDITY changed: not comparable (uidvalidity-changed tells)',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3), (s) => (s.imap.evidence.inbox.uidValidity = '999')),
+      previous: prevImap,
+    },
+    { name: 'earlier probe without a message list', snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3)), previous: snap('healthy-imap-only', EARLIER, []) },
+  ].map((c) => (c.name === 'earlier probe without a message list' ? { ...c, previous: nullList(c.previous!) } : c)),
+  invalid: [
+    {
+      name: 'three gone, in no folder, IMAP clients seen → critical',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3)),
+      previous: prevImap,
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'high',
+          titleIncludes: ['3 messages', '1 hour'],
+          evidence: { ...base, vanishedMessages: 3, vanishedBytes: 6000, atLeast: false, method: 'message-id', seenBefore: 0, imapUseSeen: true },
+        },
+      ],
+    },
+    {
+      name: 'POP-only account: warning, one had been read',
+      snapshot: snap('healthy-pop-only', TAKEN_AT, ten.slice(3)),
+      previous: prevPop,
+      findings: [
+        {
+          severity: 'warning',
+          confidence: 'high',
+          evidence: { ...base, vanishedMessages: 3, vanishedBytes: 6000, atLeast: false, method: 'message-id', seenBefore: 1, imapUseSeen: false },
+        },
+      ],
+    },
+    {
+      name: 'one moved (hash found), two vanished',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3), archiveGrew(1, [h(2)])),
+      previous: prevImap,
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'high',
+          evidence: { ...base, movedMessages: 1, vanishedMessages: 2, vanishedBytes: 4000, atLeast: false, method: 'message-id', seenBefore: 0, imapUseSeen: true, newestInternalDate: '2025-06-01T03:00:00.000Z' },
+        },
+      ],
+    },
+    {
+      name: 'Archive grew by 2 but reported no hashes: at least 1 (the smallest counted)',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3), archiveGrew(2, null)),
+      previous: prevImap,
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'medium',
+          evidence: { ...base, vanishedMessages: 1, vanishedBytes: 1000, atLeast: true, method: 'uidnext-bound', seenBefore: 0, imapUseSeen: true, newestInternalDate: '2025-06-01T01:00:00.000Z' },
+        },
+      ],
+    },
+  ],
+  skipped: [{ name: 'no earlier probe', snapshot: snap('healthy-imap-only', TAKEN_AT, ten), reason: NO_EARLIER_PROBE }],
+});
+
+function nullList(s: Snapshot): Snapshot {
+  const c = structuredClone(s);
+  if (c.imap?.ok) c.imap.evidence.inbox.messageList = null;
+  return c;
+}
+
+describe('mail-vanished as evidence for mixed-protocol-use', () => {
+  it('adds the strong POP sign vanished-between-probes', () => {
+    const a = analyze(snap('healthy-imap-only', TAKEN_AT, ten.slice(3)), { previous: prevImap });
+    const mixed = a.findings.find((f) => f.id === 'mixed-protocol-use');
+    expect(mixed?.severity).toBe('critical');
+    if (mixed?.id !== 'mixed-protocol-use') throw new Error('no mixed-protocol-use');
+    expect(mixed.evidence.popSigns[0]).toEqual({ kind: 'vanished-between-probes', strength: 'strong', count: 3, folders: ['INBOX'], keyword: null });
+  });
+  it('without history the same snapshot does not fire it', () => {
+    const a = analyze(snap('healthy-imap-only', TAKEN_AT, ten.slice(3)));
+    expect(a.findings.map((f) => f.id)).not.toContain('mixed-protocol-use');
+  });
+});

@@ -1,0 +1,45 @@
+import { ruleTester } from './rule-tester.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { scenario, TAKEN_AT } from '../support/snapshot-builder.js';
+import { NO_EARLIER_PROBE } from '../../src/analyzer/evidence.js';
+
+const EARLIER = '2025-06-01T12:00:00.000Z';
+function snap(name: 'healthy-imap-only' | 'healthy-pop-only', takenAt: string, uidValidity?: string): Snapshot {
+  const s = structuredClone(scenario(name));
+  s.takenAt = takenAt;
+  if (s.imap?.ok && uidValidity) s.imap.evidence.inbox.uidValidity = uidValidity;
+  return s;
+}
+const uv = (name: 'healthy-imap-only' | 'healthy-pop-only') => {
+  const s = scenario(name);
+  return s.imap?.ok ? s.imap.evidence.inbox.uidValidity : '';
+};
+
+ruleTester('uidvalidity-changed', {
+  valid: [
+    { name: 'same UIDVALIDITY', snapshot: snap('healthy-imap-only', TAKEN_AT), previous: snap('healthy-imap-only', EARLIER) },
+  ],
+  invalid: [
+    {
+      name: 'INBOX UIDVALIDITY changed, a POP client reads the account',
+      snapshot: snap('healthy-pop-only', TAKEN_AT, '1750000000'),
+      previous: snap('healthy-pop-only', EARLIER),
+      findings: [
+        {
+          severity: 'warning',
+          titleIncludes: ['1750000000'],
+          evidence: {
+            folder: 'INBOX',
+            previousUidValidity: uv('healthy-pop-only'),
+            uidValidity: '1750000000',
+            previousTakenAt: EARLIER,
+            previousMessages: 800,
+            messages: 800,
+            popUseSeen: true,
+          },
+        },
+      ],
+    },
+  ],
+  skipped: [{ name: 'no earlier probe', snapshot: snap('healthy-imap-only', TAKEN_AT, '42'), reason: NO_EARLIER_PROBE }],
+});

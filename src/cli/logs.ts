@@ -1,0 +1,152 @@
+// `maildoctor logs FILE... --user U`: what the server's own logs say about one account; and the --log options
+// that `check` shares (the evidence then goes into the snapshot for the rules).
+import { statSync } from 'node:fs';
+import type { Argv } from 'yargs';
+import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
+import { bytes, count, duration, list, plural } from '../report/format.js';
+import { UsageError } from './errors.js';
+
+export interface LogArgs {
+  log?: string[];
+  logAlias?: string[];
+  logMatchLocalPart: boolean;
+  dovecotVersion?: '2.3' | '2.4';
+}
+
+const GROUP = 'Server logs:';
+
+/** --log-alias, --log-match-local-part, --dovecot-version (shared by `check --log` and `logs`). */
+function withLogMatchOptions<T>(y: Argv<T>) {
+  return y
+    .option('log-alias', { type: 'string', array: true, describe: 'Other names the account has in the log (aliases, LMTP recipient addresses)', group: GROUP })
+    .option('log-match-local-part', {
+      type: 'boolean',
+      default: false,
+      describe: 'Also match the user under any domain (alice matches alice@example.com); a bare alice always matches alice@example.com',
+      group: GROUP,
+    })
+    .option('dovecot-version', { choices: ['2.3', '2.4'] as const, describe: 'Read POP3 logout lines as this version (default: told apart from the numbers)', group: GROUP });
+}
+
+export function withLogOptions<T>(y: Argv<T>) {
+  return withLogMatchOptions(y).option('log', {
+    type: 'string',
+    array: true,
+    describe: 'Dovecot log files (plain or gzip) to read for this account: POP3 deletions, devices, quota refusals',
+    group: GROUP,
+  });
+}
+
+function ensureReadable(files: string[]): void {
+  for (const f of files) {
+    let ok = false;
+    try {
+      ok = statSync(f).isFile();
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new UsageError(`cannot read log ${f}: no such file`);
+  }
+}
+
+async function readLogs(files: string[], user: string, args: LogArgs, until?: Date): Promise<LogEvidence> {
+  const { parseLogs, LogFileError } = await import('../connectors/log/index.js');
+  try {
+    return await parseLogs(files, {
+      user,
+      aliases: args.logAlias ?? [],
+      matchLocalPart: args.logMatchLocalPart,
+      ...(until ? { until } : {}),
+      ...(args.dovecotVersion ? { dovecotVersion: args.dovecotVersion } : {}),
+    });
+  } catch (err) {
+    if (err instanceof LogFileError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function notFoundNote(e: LogEvidence): string {
+  return `the log${e.files.length > 1 ? 's' : ''} (${plural(e.lines.total, 'line')}) ${e.files.length > 1 ? 'do' : 'does'} not mention ${e.user}: nothing to learn about this account there (another server's log, an older rotation, or try --log-match-local-part / --log-alias)`;
+}
+
+/** For check: validate the files before probing. */
+export function checkLogFiles(args: LogArgs): void {
+  if (args.log?.length) ensureReadable(args.log);
+}
+
+/**
+ * For check: read the logs after the probe, leaving out what happened from the probe's start on (its own
+ * logins would otherwise count as a device). Writes a note to stderr when the log does not mention the user.
+ */
+export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: boolean): Promise<void> {
+  if (!args.log?.length) return;
+  const startSecond = new Date(Math.floor(Date.parse(snapshot.takenAt) / 1000) * 1000);
+  const e = await readLogs(args.log, snapshot.account.user, args, startSecond);
+  snapshot.logs = e;
+  if (e.namesSeen.length === 0 && !quiet) process.stderr.write(`maildoctor: note: ${notFoundNote(e)}\n`);
+}
+
+const PROTO: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', other: 'other' };
+const span = (p: { first: string | null; last: string | null }) => (p.first ? (p.first === p.last ? p.first : `${p.first} → ${p.last}`) : '');
+
+export function renderLogText(e: LogEvidence): string {
+  const out: string[] = [];
+  const l = e.lines;
+  out.push(`Server log for ${e.user}${e.namesSeen.length ? ` (seen as ${list(e.namesSeen)})` : ''}`);
+  out.push(
+    `Read ${plural(e.files.length, 'file')}, ${count(l.total)} lines: ${count(l.matched)} about this account, ${count(l.otherUsers)} about other accounts, ` +
+      `${count(l.otherPrograms)} from other programs, ${count(l.unparseable)} unparseable${l.afterUntil ? `, ${count(l.afterUntil)} left out (after the probe started)` : ''}`,
+  );
+  if (e.namesSeen.length === 0) {
+    out.push(`Note: ${notFoundNote(e)}.`);
+    return `${out.join('\n')}\n`;
+  }
+  out.push(`Period: ${span(e.period) || 'no timestamps'}`);
+  out.push('Logins (each address is a device, or a network in front of several):');
+  if (e.logins.length === 0) out.push('  none');
+  for (const x of e.logins) {
+    out.push(`  ${PROTO[x.protocol]!.padEnd(5)} ${x.ip.padEnd(16)} ${plural(x.count, 'login')}${x.methods.length ? ` (${x.methods.join(', ')})` : ''}  ${span(x)}`);
+  }
+  if (e.authFailures.length) {
+    out.push(`Failed logins: ${e.authFailures.map((f) => `${PROTO[f.protocol]} from ${f.ip}: ${count(f.count)}`).join('; ')}`);
+  }
+  const p = e.pop;
+  out.push(
+    `POP3: ${plural(p.sessions, 'session')}${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${count(p.retrMessages)} messages downloaded (${bytes(p.retrBytes)}), ` +
+      `${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
+      `${p.pollIntervalSeconds !== null ? `; polls about every ${duration(p.pollIntervalSeconds)}` : ''}${p.lastDelete ? `; last deletion ${p.lastDelete}` : ''}`,
+  );
+  const i = e.imap;
+  out.push(`IMAP: ${plural(i.sessions, 'session')}; ${count(i.deleted)} marked deleted, ${count(i.expunged)} expunged, ${count(i.trashed)} moved to Trash`);
+  const d = e.deliveries;
+  out.push(
+    `Deliveries: ${count(d.saved)} saved, ${count(d.quotaRefused)} refused for quota${d.quotaDeferred ? ` (${count(d.quotaDeferred)} deferred)` : ''}` +
+      `${d.firstRefused ? `, ${span({ first: d.firstRefused, last: d.lastRefused })}` : ''}`,
+  );
+  if (p.sessions) {
+    const how = { '2.3': 'Dovecot 2.3 (del=deleted/messages)', '2.4': 'Dovecot 2.4 (del=count/bytes)', unknown: 'either version (the numbers did not tell)' }[e.popLogoutFormat];
+    out.push(`POP3 logout lines read as ${how}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function registerLogs<T>(cli: Argv<T>) {
+  return cli.command(
+    'logs <files..>',
+    'Read Dovecot logs (plain or gzip, any size) and summarise one account: devices, POP3 deletions, quota refusals',
+    (y) =>
+      withLogMatchOptions(y)
+        .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Log files, oldest first' })
+        .option('user', { alias: 'u', type: 'string', demandOption: true, describe: 'The account, as alice or alice@example.com' })
+        .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+        .example('$0 logs /var/log/dovecot.log /var/log/dovecot.log.1.gz --user alice@example.com', 'who reads this mailbox, and how'),
+    async (argv) => {
+      const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json' };
+      ensureReadable(args.files);
+      const e = await readLogs(args.files, args.user, args);
+      const out = args.format === 'json' ? `${JSON.stringify({ schema: 'maildoctor/logs@1', ...e }, null, 2)}\n` : renderLogText(e);
+      process.stdout.write(out);
+      process.exitCode = 0;
+    },
+  );
+}

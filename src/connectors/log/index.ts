@@ -1,0 +1,290 @@
+// Server logs → LogEvidence for one account. Streams every file once; keeps per-account counters only (plus
+// one timestamp per POP3 session of that account, for the poll interval), so memory does not grow with the log.
+import type { LogEvidence } from '../../snapshot/schema.js';
+import { parseLine, type LogEvent } from './line.js';
+import { openLog } from './read.js';
+
+export { parseLine, type LogEvent, type LineResult } from './line.js';
+export { openLog, LogFileError } from './read.js';
+
+export interface ParseLogsOptions {
+  /** The account: "alice" or "alice@example.com". */
+  user: string;
+  /** Other names the account appears under (LMTP recipient addresses, aliases). */
+  aliases?: string[];
+  /** Also match any name with the same local part (alice matches alice@example.com and alice@localhost). */
+  matchLocalPart?: boolean;
+  /** Events at or after this time are left out (check passes the probe's start: its own logins). */
+  until?: Date;
+  /** The time "Mon DD" timestamps (no year) are read against; default each file's modification time. */
+  now?: Date;
+  /** Force the POP3 logout format when the log does not tell: '2.3' del=deleted/messages, '2.4' del=count/bytes. */
+  dovecotVersion?: '2.3' | '2.4';
+}
+
+const DAY_MS = 86_400_000;
+
+function localPart(name: string): string {
+  const at = name.lastIndexOf('@');
+  return at > 0 ? name.slice(0, at) : name;
+}
+
+/** Decides whether a name in the log is this account. */
+export function userMatcher(opts: Pick<ParseLogsOptions, 'user' | 'aliases' | 'matchLocalPart'>): (name: string) => boolean {
+  const exact = new Set([opts.user, ...(opts.aliases ?? [])].map((n) => n.toLowerCase()));
+  // The bare local part of a full address is the same account with auth_username_format=%n (domain stripped).
+  const bare = new Set([...exact].filter((n) => n.includes('@')).map(localPart));
+  const locals = new Set([...exact].map(localPart));
+  const cache = new Map<string, boolean>();
+  return (name) => {
+    let hit = cache.get(name);
+    if (hit !== undefined) return hit;
+    const n = name.toLowerCase();
+    hit = exact.has(n) || (!n.includes('@') && bare.has(n)) || (opts.matchLocalPart === true && locals.has(localPart(n)));
+    if (cache.size < 10_000) cache.set(name, hit);
+    return hit;
+  };
+}
+
+interface Period {
+  first: number | null;
+  last: number | null;
+}
+
+function widen(p: Period, t: number | null): void {
+  if (t === null) return;
+  if (p.first === null || t < p.first) p.first = t;
+  if (p.last === null || t > p.last) p.last = t;
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** An accumulator for one account; feed it events, then take the evidence. */
+export class LogEvidenceBuilder {
+  private names = new Set<string>();
+  private period: Period = { first: null, last: null };
+  private logins = new Map<string, Period & { protocol: 'imap' | 'pop3'; ip: string; methods: Set<string>; count: number }>();
+  private failures = new Map<string, Period & { protocol: 'imap' | 'pop3' | 'other'; ip: string; count: number }>();
+  private popPeriod: Period = { first: null, last: null };
+  private imapPeriod: Period = { first: null, last: null };
+  private popTimes: number[] = [];
+  /** POP3 login times: polls start at a steady beat, their ends vary with how much there was to download. */
+  private popLoginTimes: number[] = [];
+  private pop = { sessions: 0, closedWithoutQuit: 0, retrMessages: 0, retrBytes: 0, deletedMessages: 0, sessionsWithDeletes: 0, lastDelete: null as number | null, expungeEvents: 0 };
+  /** del=a/b second numbers, for the 2.3/2.4 decision. */
+  private delSecond = { votes23: 0, votes24: 0 };
+  /** Sum of the second del= number over sessions that quit: deleted bytes when the format is 2.4. */
+  private delSecondSum = 0;
+  private imap = { sessions: 0, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0, copyEvents: 0 };
+  private deliveries = { saved: 0, quotaRefused: 0, quotaDeferred: 0, refused: { first: null, last: null } as Period };
+
+  add(event: LogEvent, time: number | null): void {
+    this.names.add(event.user);
+    widen(this.period, time);
+    switch (event.type) {
+      case 'login': {
+        if (event.protocol === 'other') break;
+        if (event.protocol === 'pop3' && time !== null) this.popLoginTimes.push(time);
+        const ip = event.ip ?? 'unknown';
+        const key = `${event.protocol} ${ip}`;
+        let l = this.logins.get(key);
+        if (!l) this.logins.set(key, (l = { protocol: event.protocol, ip, methods: new Set(), count: 0, first: null, last: null }));
+        l.count++;
+        if (event.method) l.methods.add(event.method);
+        widen(l, time);
+        break;
+      }
+      case 'auth-failed': {
+        const ip = event.ip ?? 'unknown';
+        const key = `${event.protocol} ${ip}`;
+        let f = this.failures.get(key);
+        if (!f) this.failures.set(key, (f = { protocol: event.protocol, ip, count: 0, first: null, last: null }));
+        f.count++;
+        widen(f, time);
+        break;
+      }
+      case 'pop3-logout': {
+        const p = this.pop;
+        p.sessions++;
+        if (!event.quit) p.closedWithoutQuit++;
+        p.retrMessages += event.retr[0];
+        p.retrBytes += event.retr[1];
+        // DELE is applied at QUIT only: a dropped session deleted nothing, whatever it had marked.
+        if (event.quit && event.del[0] > 0) {
+          p.deletedMessages += event.del[0];
+          p.sessionsWithDeletes++;
+          if (time !== null && (p.lastDelete === null || time > p.lastDelete)) p.lastDelete = time;
+        }
+        this.vote(event.del, event.retr[1], event.sizeBytes);
+        if (event.quit) this.delSecondSum += event.del[1];
+        widen(this.popPeriod, time);
+        if (time !== null) this.popTimes.push(time);
+        break;
+      }
+      case 'imap-logout':
+        this.imap.sessions++;
+        this.imap.deleted += event.deleted ?? 0;
+        this.imap.expunged += event.expunged ?? 0;
+        this.imap.trashed += event.trashed ?? 0;
+        widen(this.imapPeriod, time);
+        break;
+      case 'mail-log':
+        if (event.action === 'expunge') {
+          if (event.service === 'pop3') this.pop.expungeEvents++;
+          else if (event.service === 'imap') this.imap.expungeEvents++;
+        } else if (event.action === 'copy' && event.service === 'imap') this.imap.copyEvents++;
+        break;
+      case 'delivered':
+        this.deliveries.saved++;
+        break;
+      case 'quota-refused':
+        this.deliveries.quotaRefused++;
+        if (event.temporary) this.deliveries.quotaDeferred++;
+        widen(this.deliveries.refused, time);
+        break;
+    }
+  }
+
+  /**
+   * 2.3 logs del=deleted/messages-at-login, 2.4 del=deleted-count/deleted-bytes. The first number means the same
+   * in both; the second tells them apart, line by line where the numbers allow it:
+   *  - nothing deleted but a non-zero second number: a message count (2.4 would log 0 bytes);
+   *  - under 100 per deleted message: a count (no real message is that small);
+   *  - as a count it would make the mailbox's messages average under 100 bytes (size=): bytes;
+   *  - within 10% of the bytes retrieved in the same session (download, then delete): bytes.
+   * Other lines do not vote.
+   */
+  private vote(del: [number, number], retrBytes: number, sizeBytes: number | null): void {
+    const [n, second] = del;
+    const v = this.delSecond;
+    if (n === 0) {
+      if (second > 0) v.votes23++;
+      return;
+    }
+    if (second < n) return; // neither format allows it: a custom pop3_logout_format
+    if (second < n * 100) v.votes23++;
+    else if ((sizeBytes !== null && sizeBytes > 0 && second * 100 > sizeBytes) || (retrBytes > 0 && Math.abs(second - retrBytes) <= retrBytes * 0.1)) v.votes24++;
+  }
+
+  hasData(): boolean {
+    return this.names.size > 0;
+  }
+
+  build(base: { user: string; files: LogEvidence['files']; lines: LogEvidence['lines'] }, force?: '2.3' | '2.4'): LogEvidence {
+    const v = this.delSecond;
+    const format: LogEvidence['popLogoutFormat'] = force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : 'unknown');
+    const times = [...(this.popLoginTimes.length >= 2 ? this.popLoginTimes : this.popTimes)].sort((a, b) => a - b);
+    const gaps = times.slice(1).map((t, i) => (t - times[i]!) / 1000);
+    const byCount = <T extends { count: number; protocol: string; ip: string }>(a: T, b: T) =>
+      b.count - a.count || a.protocol.localeCompare(b.protocol) || a.ip.localeCompare(b.ip);
+    return {
+      user: base.user,
+      namesSeen: [...this.names].sort(),
+      files: base.files,
+      lines: base.lines,
+      period: { first: iso(this.period.first), last: iso(this.period.last) },
+      logins: [...this.logins.values()].sort(byCount).map((l) => ({
+        protocol: l.protocol,
+        ip: l.ip,
+        methods: [...l.methods].sort(),
+        count: l.count,
+        first: iso(l.first),
+        last: iso(l.last),
+      })),
+      authFailures: [...this.failures.values()].sort(byCount).map((f) => ({ protocol: f.protocol, ip: f.ip, count: f.count, first: iso(f.first), last: iso(f.last) })),
+      popLogoutFormat: format,
+      pop: {
+        sessions: this.pop.sessions,
+        closedWithoutQuit: this.pop.closedWithoutQuit,
+        retrMessages: this.pop.retrMessages,
+        retrBytes: this.pop.retrBytes,
+        deletedMessages: this.pop.deletedMessages,
+        deletedBytes: format === '2.4' ? this.delSecondSum : null,
+        sessionsWithDeletes: this.pop.sessionsWithDeletes,
+        lastDelete: iso(this.pop.lastDelete),
+        expungeEvents: this.pop.expungeEvents,
+        pollIntervalSeconds: median(gaps),
+        first: iso(this.popPeriod.first),
+        last: iso(this.popPeriod.last),
+      },
+      imap: { ...this.imap, first: iso(this.imapPeriod.first), last: iso(this.imapPeriod.last) },
+      deliveries: {
+        saved: this.deliveries.saved,
+        quotaRefused: this.deliveries.quotaRefused,
+        quotaDeferred: this.deliveries.quotaDeferred,
+        firstRefused: iso(this.deliveries.refused.first),
+        lastRefused: iso(this.deliveries.refused.last),
+      },
+    };
+  }
+}
+
+/** The year of a "Mon DD" timestamp: the reference year, or the one before when that would lie in the future. */
+function yearFor(reference: Date): { year: number; fix: (t: number) => number } {
+  const year = reference.getFullYear();
+  const limit = reference.getTime() + DAY_MS;
+  return {
+    year,
+    fix: (t) => {
+      if (t <= limit) return t;
+      const d = new Date(t);
+      d.setFullYear(d.getFullYear() - 1);
+      return d.getTime();
+    },
+  };
+}
+
+/**
+ * Streams the files in order and returns what they say about one account. Throws LogFileError when a file
+ * cannot be read (missing, not a file, broken gzip); lines it cannot parse are counted, never fatal.
+ */
+export async function parseLogs(files: string[], opts: ParseLogsOptions): Promise<LogEvidence> {
+  const isUser = userMatcher(opts);
+  const builder = new LogEvidenceBuilder();
+  const until = opts.until?.getTime() ?? Infinity;
+  const lines = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0 };
+  const fileFacts: LogEvidence['files'] = [];
+  for (const path of files) {
+    const log = await openLog(path);
+    const y = yearFor(opts.now ?? log.mtime);
+    const ctx = { year: y.year };
+    let n = 0;
+    let bad = 0;
+    await log.forEachLine((line) => {
+      n++;
+      if (line.length === 0) return;
+      const r = parseLine(line, ctx);
+      if (r.kind === 'unparseable') {
+        bad++;
+        return;
+      }
+      if (r.kind === 'other-program') {
+        lines.otherPrograms++;
+        return;
+      }
+      if (r.kind !== 'event') return;
+      if (!isUser(r.event.user)) {
+        lines.otherUsers++;
+        return;
+      }
+      const time = r.time === null ? null : y.fix(r.time);
+      if (time !== null && time >= until) {
+        lines.afterUntil++;
+        return;
+      }
+      lines.matched++;
+      builder.add(r.event, time);
+    });
+    lines.total += n;
+    lines.unparseable += bad;
+    fileFacts.push({ path, gzip: log.gzip, bytes: log.bytes, lines: n, unparseable: bad });
+  }
+  return builder.build({ user: opts.user, files: fileFacts, lines }, opts.dovecotVersion);
+}

@@ -1,0 +1,198 @@
+// One log line → one event. Pure: no I/O, no clock (the year for "Mon DD" timestamps comes in as a value).
+//
+// Accepted prefixes, each optional, in this order:
+//   timestamp     "Nov 26 13:57:01" (Dovecot's default log_timestamp and syslog), "2025-11-26 13:57:01",
+//                 "2025-11-26T13:57:01.123+01:00" (rsyslog's ISO format)
+//   syslog part   "host dovecot[123]: " or "host postfix/lmtp[99]: " (other programs are counted, not parsed,
+//                 except Postfix quota bounces), or a bare "dovecot: "
+//   timestamp     a second one after "dovecot: " (log_timestamp inside syslog, seen on old setups)
+//   level         "Info: " / "Warning: " / "Error: " / "Fatal: " / "Panic: " / "Debug: "
+//   service       "pop3(alice)<13557><UXflWC1hRol/AAAB>: ", "imap(alice@example.com): ",
+//                 "pop3(info@ise.mn 28678): " (older: pid inside the parentheses), "imap-login: ", "lmtp(7904): "
+// and then the level again (Dovecot's own log_path puts it after the service).
+
+export type LogProtocol = 'imap' | 'pop3';
+
+export type LogEvent =
+  /** pop3 logout: top/retr/del counters (del = deleted/messages at login on 2.3, deleted count/bytes on 2.4). */
+  | { type: 'pop3-logout'; user: string; quit: boolean; top: [number, number]; retr: [number, number]; del: [number, number]; sizeBytes: number | null }
+  /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts. */
+  | { type: 'imap-logout'; user: string; quit: boolean; deleted: number | null; expunged: number | null; trashed: number | null }
+  | { type: 'login'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
+  | { type: 'auth-failed'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
+  /** mail_log plugin: expunge, delete, undelete, copy, save, flag_change, mailbox_delete, mailbox_rename. */
+  | { type: 'mail-log'; user: string; service: string; action: string; box: string | null; from: string | null; sizeBytes: number | null }
+  | { type: 'delivered'; user: string; box: string }
+  /** A delivery refused for quota; temporary = 452 4.2.2 (the sender retries), else 552 5.2.2 / save failed. */
+  | { type: 'quota-refused'; user: string; temporary: boolean };
+
+export type LineResult =
+  | { kind: 'event'; time: number | null; event: LogEvent }
+  /** A log line we understood that carries nothing we count (connects, other services, ...). */
+  | { kind: 'other'; time: number | null }
+  /** A syslog line of another program. */
+  | { kind: 'other-program'; time: number | null }
+  | { kind: 'unparseable' };
+
+const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+
+const MON_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? +/;
+const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})? +/;
+const SYSLOG_PROG = /^([^\s:(<\[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
+const BARE_DOVECOT = /^dovecot(?:\[\d+\])?: /;
+const LEVEL = /^(?:Info|Warning|Error|Fatal|Panic|Debug): /;
+const SERVICE = /^([a-z][a-z0-9_-]*)(?:\(([^)]*)\))?((?:<[^>]*>)*): /i;
+
+export interface TimeContext {
+  /** Year for timestamps without one ("Nov 26 13:57:01"). */
+  year: number;
+}
+
+// Consecutive lines mostly share their second: remember the last "Mon DD HH:MM:SS" conversion.
+let lastStampText = '';
+let lastStampYear = 0;
+let lastStampMs = 0;
+
+/** Parses a timestamp at the start; returns [epoch ms (local time unless the text has a zone), rest]. */
+function timestamp(line: string, ctx: TimeContext): [number, string] | null {
+  const c = line.charCodeAt(0);
+  if (c >= 65 && c <= 90 && line.charCodeAt(3) === 32) {
+    // "Nov 26 13:57:01 " (15 characters and a space) seen just before?
+    if (lastStampYear === ctx.year && line.charCodeAt(15) === 32 && line.startsWith(lastStampText)) return [lastStampMs, line.slice(16).trimStart()];
+  } else if (c < 48 || c > 57) return null;
+  let m = MON_TS.exec(line);
+  if (m) {
+    const month = MONTHS[m[1]!];
+    if (month === undefined) return null;
+    const ms = new Date(ctx.year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
+    if (m[0].length === 16 && m[2]!.length === 2) {
+      lastStampText = m[0];
+      lastStampYear = ctx.year;
+      lastStampMs = ms;
+    }
+    return [ms, line.slice(m[0].length)];
+  }
+  m = ISO_TS.exec(line);
+  if (m) {
+    if (m[8]) {
+      const zone = m[8] === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
+      return [Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${zone}`), line.slice(m[0].length)];
+    }
+    const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
+    return [new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime(), line.slice(m[0].length)];
+  }
+  return null;
+}
+
+function stripLevel(s: string): string {
+  const m = LEVEL.exec(s);
+  return m ? s.slice(m[0].length) : s;
+}
+
+/** The user in "alice", "alice 28678" (pid appended by old versions), or null for "7904" (a bare pid). */
+function userOf(who: string | undefined): string | null {
+  if (!who) return null;
+  const sp = who.indexOf(' ');
+  const name = sp < 0 ? who : who.slice(0, sp);
+  if (name === '') return null;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c < 48 || c > 57) return name;
+  }
+  return null; // a bare pid: lmtp(7904)
+}
+
+const POP3_COUNTERS = /\btop=(\d+)\/(\d+), retr=(\d+)\/(\d+), del=(\d+)\/(\d+)(?:, size=(\d+))?/;
+const IMAP_COUNTERS = /\bin=\d+ out=\d+(?: deleted=(\d+) expunged=(\d+) trashed=(\d+))?/;
+const MAIL_LOG = /^(expunge|delete|undelete|copy|save|flag_change|mailbox_delete|mailbox_rename|mailbox_create)(?: from ([^:]+))?: (?:box=([^,]*))?/;
+const MAIL_LOG_SIZE = /, size=(\d+)/;
+const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
+const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.2\.2\b/;
+
+function protocolOf(service: string): LogProtocol | 'other' {
+  const s = service.toLowerCase().replace(/-login$/, '');
+  return s === 'imap' ? 'imap' : s === 'pop3' ? 'pop3' : 'other';
+}
+
+function dovecotLine(rest: string, time: number | null): LineResult {
+  const s = SERVICE.exec(rest);
+  if (!s) return { kind: 'unparseable' };
+  const service = s[1]!.toLowerCase();
+  const user = userOf(s[2]);
+  const msg = stripLevel(rest.slice(s[0].length));
+  const ev = (event: LogEvent): LineResult => ({ kind: 'event', time, event });
+
+  if (service.endsWith('-login')) {
+    const protocol = protocolOf(service);
+    const f = LOGIN_FIELDS.exec(msg);
+    if (!f) return { kind: 'other', time };
+    const fields = { user: f[1]!, protocol, method: f[2] ?? null, ip: f[3] ?? null };
+    if (msg.startsWith('Login: ')) return ev({ type: 'login', ...fields });
+    if (msg.includes('auth failed')) return ev({ type: 'auth-failed', ...fields });
+    return { kind: 'other', time };
+  }
+  if (!user) return { kind: 'other', time };
+
+  if (service === 'pop3') {
+    if (msg.includes('top=')) {
+      const c = POP3_COUNTERS.exec(msg);
+      if (!c) return { kind: 'unparseable' };
+      const n = (i: number) => Number(c[i]);
+      return ev({
+        type: 'pop3-logout',
+        user,
+        quit: msg.includes('Logged out'),
+        top: [n(1), n(2)],
+        retr: [n(3), n(4)],
+        del: [n(5), n(6)],
+        sizeBytes: c[7] !== undefined ? n(7) : null,
+      });
+    }
+  } else if (service === 'imap') {
+    if (msg.includes(' out=')) {
+      const c = IMAP_COUNTERS.exec(msg);
+      if (!c) return { kind: 'unparseable' };
+      const n = (i: number) => (c[i] === undefined ? null : Number(c[i]));
+      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted: n(1), expunged: n(2), trashed: n(3) });
+    }
+  } else if (service === 'lmtp' || service === 'lda' || service === 'deliver') {
+    const saved = /saved mail to (.+)$/.exec(msg);
+    if (saved) return ev({ type: 'delivered', user, box: saved[1]! });
+    if (QUOTA_TEXT.test(msg)) return ev({ type: 'quota-refused', user, temporary: /\b452\b|\b4\.2\.2\b/.test(msg) });
+  }
+  const ml = MAIL_LOG.exec(msg);
+  if (ml) {
+    const size = MAIL_LOG_SIZE.exec(msg);
+    return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes: size ? Number(size[1]) : null });
+  }
+  return { kind: 'other', time };
+}
+
+const POSTFIX_TO = /\bto=<([^>]+)>.*\bstatus=(bounced|deferred|undeliverable)\b/;
+
+/** Postfix reporting what Dovecot's LMTP said: "to=<alice@example.com>, ... status=bounced (... 552 5.2.2 ... Quota exceeded". */
+function postfixLine(msg: string, time: number | null): LineResult {
+  const m = POSTFIX_TO.exec(msg);
+  if (!m || !QUOTA_TEXT.test(msg)) return { kind: 'other-program', time };
+  return { kind: 'event', time, event: { type: 'quota-refused', user: m[1]!, temporary: m[2] === 'deferred' } };
+}
+
+export function parseLine(line: string, ctx: TimeContext): LineResult {
+  let rest = line;
+  let time: number | null = null;
+  const ts = timestamp(rest, ctx);
+  if (ts) [time, rest] = ts;
+  const sys = SYSLOG_PROG.exec(rest);
+  if (sys && time !== null) {
+    const prog = sys[2]!;
+    rest = rest.slice(sys[0].length);
+    if (prog.startsWith('postfix')) return postfixLine(rest, time);
+    if (prog !== 'dovecot') return { kind: 'other-program', time };
+  } else {
+    const bare = BARE_DOVECOT.exec(rest);
+    if (bare) rest = rest.slice(bare[0].length);
+  }
+  const ts2 = timestamp(rest, ctx);
+  if (ts2) [time, rest] = ts2;
+  return dovecotLine(stripLevel(rest), time);
+}

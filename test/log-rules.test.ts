@@ -1,0 +1,136 @@
+// The server log feeding pop-deletes-mail and mixed-protocol-use (RuleTester cases; quota-rejected-mail has its
+// own file under test/rules). Log evidence comes from the fixtures in fixtures/logs.
+import { describe, expect, it } from 'vitest';
+import { ruleTester } from './rules/rule-tester.js';
+import { analyze } from '../src/analyzer/index.js';
+import { parseSnapshot } from '../src/snapshot/io.js';
+import { parseLogs } from '../src/connectors/log/index.js';
+import type { Snapshot } from '../src/snapshot/schema.js';
+import { scenario, TAKEN_AT } from './support/snapshot-builder.js';
+
+const FIX = (name: string) => new URL(`../fixtures/logs/${name}`, import.meta.url).pathname;
+const now = new Date(TAKEN_AT);
+// POP3 from 198.51.100.7 deleting 3 messages in 2 sessions, IMAP from 203.0.113.20 (another device).
+const v24 = await parseLogs([FIX('dovecot-2.4-handwritten.log')], { user: 'alice@example.com', now });
+// fetchmail deleting 4 messages; the IMAP client logged in from the same address (127.0.0.1).
+const v23 = await parseLogs([FIX('dovecot-2.3.log')], { user: 'alice', now });
+// The same account before any POP3 session deleted anything.
+const noDeletes = await parseLogs([FIX('dovecot-2.4-handwritten.log')], { user: 'alice@example.com', now, until: new Date(2024, 10, 26, 13, 50, 0) });
+
+const withLogs = (name: Parameters<typeof scenario>[0], logs: Snapshot['logs']): Snapshot => ({ ...scenario(name), logs });
+const at = (mon: number, d: number, h: number, mi: number, s: number) => new Date(2024, mon, d, h, mi, s).toISOString();
+const DAY = 86_400;
+
+ruleTester('pop-deletes-mail', {
+  valid: [
+    { name: 'a log without POP deletions adds nothing', snapshot: withLogs('healthy-pop-only', noDeletes) },
+    { name: 'logs: null', snapshot: withLogs('healthy-pop-only', null) },
+  ],
+  invalid: [
+    {
+      name: 'log proof on an account whose ledger shows nothing: fires, confidence high, names the device',
+      snapshot: withLogs('healthy-pop-only', v24),
+      findings: [
+        {
+          severity: 'warning', // the log also shows an IMAP login from another address
+          confidence: 'high',
+          titleIncludes: ['server log', '3 messages in 2 sessions'],
+          evidence: {
+            inboxUidValidity: '1717000000',
+            inboxReceived: 800,
+            inboxMessages: 800,
+            leftInbox: 0,
+            otherFoldersReceived: 14,
+            removedWithoutTrace: 0,
+            removedRatio: 0,
+            oldestAgeSeconds: 400 * DAY,
+            imapClientSeen: true,
+            fromLog: {
+              popSessions: 4,
+              sessionsWithDeletes: 2,
+              retrMessages: 4,
+              deletedMessages: 3,
+              deletedBytes: 35161 + 5021,
+              pollIntervalSeconds: 300,
+              popIps: ['198.51.100.7'],
+              firstSession: at(10, 26, 13, 50, 2),
+              lastDelete: at(10, 26, 14, 0, 2),
+            },
+          },
+        },
+      ],
+    },
+    {
+      name: 'log proof on top of the ledger pattern (one POP device): info, confidence high',
+      snapshot: withLogs('pop-single-device-deletes', v23),
+      findings: [
+        {
+          severity: 'info', // IMAP logins only from the POP client's own address: a weak sign
+          confidence: 'high',
+          evidence: {
+            inboxUidValidity: '1717000000',
+            inboxReceived: 2400,
+            inboxMessages: 3,
+            leftInbox: 2397,
+            otherFoldersReceived: 39,
+            removedWithoutTrace: 2358,
+            removedRatio: 2358 / 2400,
+            oldestAgeSeconds: DAY / 2,
+            imapClientSeen: false,
+            fromLog: {
+              popSessions: 4,
+              sessionsWithDeletes: 2,
+              retrMessages: 7,
+              deletedMessages: 4,
+              deletedBytes: null,
+              pollIntervalSeconds: v23.pop.pollIntervalSeconds,
+              popIps: ['127.0.0.1'],
+              firstSession: v23.pop.first,
+              lastDelete: v23.pop.lastDelete,
+            },
+          },
+        },
+      ],
+    },
+  ],
+});
+
+ruleTester('mixed-protocol-use', {
+  valid: [
+    { name: 'POP deletions in the log, IMAP logins only from the same address (weak)', snapshot: withLogs('healthy-pop-only', v23) },
+    { name: 'IMAP login from another address but no POP deletion', snapshot: withLogs('healthy-pop-only', { ...v24, pop: { ...v24.pop, deletedMessages: 0, sessionsWithDeletes: 0 } }) },
+  ],
+  invalid: [
+    {
+      name: 'the log shows both: POP3 deleting from one address, IMAP from another → high',
+      snapshot: withLogs('healthy-pop-only', v24),
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'high',
+          titleIncludes: ['deleting 3 messages', '203.0.113.20'],
+          evidence: {
+            popSigns: [{ kind: 'log-pop-deletes', strength: 'strong', count: 3, folders: ['INBOX'], keyword: null, ips: ['198.51.100.7'] }],
+            imapSigns: [{ kind: 'log-imap-logins', strength: 'strong', count: 1, folders: [], keyword: null, ips: ['203.0.113.20'] }],
+          },
+        },
+      ],
+    },
+  ],
+});
+
+describe('a saved snapshot replays its log evidence', () => {
+  it('parseSnapshot keeps logs, and analyze gives the same log-based findings', () => {
+    const snap = withLogs('healthy-pop-only', v24);
+    const loaded = parseSnapshot(JSON.stringify(snap), 'test');
+    expect(loaded.logs).toEqual(v24);
+    const ids = (s: Snapshot) => analyze(s).findings.map((f) => [f.id, f.confidence]);
+    expect(ids(loaded)).toEqual(ids(snap));
+    expect(ids(loaded)).toContainEqual(['pop-deletes-mail', 'high']);
+  });
+
+  it('an older snapshot without the field still loads', () => {
+    const { logs: _, ...old } = withLogs('healthy-pop-only', null);
+    expect(parseSnapshot(JSON.stringify(old), 'old').logs).toBeUndefined();
+  });
+});

@@ -1,0 +1,96 @@
+// What a watch compares: one probe with the one before it (live lines, disappearance events), and the last
+// probe with the first (the report over the whole window). Pure: snapshots in, plain data out.
+import type { KnownMailboxes } from '../connectors/imap/repeat.js';
+import { vanishedMail } from '../history/diff.js';
+import type { Folder, Snapshot } from '../snapshot/schema.js';
+
+/** True when the snapshot has INBOX's per-message list (what every comparison needs). */
+export function hasMessageList(s: Snapshot): boolean {
+  return Boolean(s.imap?.ok && s.imap.evidence.inbox.messageList);
+}
+
+/** What a probe saw, as the `known` of the next one: the repeat probe then reads only what changed. */
+export function knownFrom(s: Snapshot): KnownMailboxes | undefined {
+  if (!s.imap?.ok) return undefined;
+  const ev = s.imap.evidence;
+  const folders: KnownMailboxes['folders'] = {};
+  for (const f of ev.folders) if (f.status) folders[f.path] = { uidValidity: f.status.uidValidity, uidNext: f.status.uidNext };
+  const inbox = ev.inbox.messageList ? { uidValidity: ev.inbox.uidValidity, uidNext: ev.inbox.uidNext, messages: ev.inbox.messageList } : null;
+  return { inbox, folders };
+}
+
+export interface ProbeDelta {
+  /** INBOX messages now that the earlier probe did not list. */
+  arrived: number;
+  /** Gone from INBOX and in no folder (see vanishedMail). */
+  vanished: number;
+  /** Of those, how many had been read (\Seen at the earlier probe). */
+  vanishedSeen: number;
+  vanishedBytes: number;
+  /** Gone from INBOX but found in another folder. */
+  moved: number;
+  /** vanished is a lower bound (a folder could not be searched). */
+  atLeast: boolean;
+}
+
+/** INBOX changes between two probes; null when they cannot be compared (no list, UIDVALIDITY changed). */
+export function probeDelta(previous: Snapshot, current: Snapshot): ProbeDelta | null {
+  const v = vanishedMail(previous, current);
+  if (!v || !previous.imap?.ok || !current.imap?.ok) return null;
+  const before = new Set((previous.imap.evidence.inbox.messageList ?? []).map((m) => m.uid));
+  const arrived = (current.imap.evidence.inbox.messageList ?? []).filter((m) => !before.has(m.uid)).length;
+  return {
+    arrived,
+    vanished: v.vanished.length,
+    vanishedSeen: v.vanished.filter((m) => m.seen).length,
+    vanishedBytes: v.vanished.reduce((a, m) => a + m.sizeBytes, 0),
+    moved: v.moved,
+    atLeast: v.method === 'uidnext-bound' || v.unmatchedArrivals > 0,
+  };
+}
+
+/**
+ * The last probe, with each folder's `arrivals` widened to everything that arrived there since the FIRST
+ * probe: every repeat probe hashed what arrived since the probe before it, so the chain of them covers the
+ * window. Then vanishedMail(first, result) can still tell moved mail from vanished mail over the whole watch.
+ * A folder whose chain has a gap (a probe that did not hash it while it grew, a UIDVALIDITY change) gets
+ * arrivals null, which makes the comparison a lower bound, as it should be. `probes` are the probes with
+ * IMAP evidence, in order, first and last included.
+ */
+export function windowSnapshot(probes: readonly Snapshot[]): Snapshot {
+  const last = probes[probes.length - 1]!;
+  const first = probes[0]!;
+  if (probes.length < 2 || !last.imap?.ok || !first.imap?.ok) return last;
+  const statusIn = (s: Snapshot, path: string) => (s.imap?.ok ? (s.imap.evidence.folders.find((f) => f.path === path)?.status ?? null) : null);
+  const folders: Folder[] = last.imap.evidence.folders.map((f) => {
+    if (!f.status || !f.selectable || f.path.toUpperCase() === 'INBOX') return f;
+    const base = statusIn(first, f.path);
+    const since = base && base.uidValidity === f.status.uidValidity ? base.uidNext : 1;
+    let expected = since;
+    let count = 0;
+    const hashes: string[] = [];
+    let complete = true;
+    for (const p of probes.slice(1)) {
+      const pf = p.imap?.ok ? p.imap.evidence.folders.find((x) => x.path === f.path) : undefined;
+      if (!pf?.status) continue; // not there yet (created later) or not readable: the next probe covers it
+      if (pf.status.uidValidity !== f.status.uidValidity) {
+        complete = false;
+        break;
+      }
+      if (pf.status.uidNext <= expected) continue;
+      if (pf.arrivals && pf.arrivals.sinceUidNext === expected) {
+        count += pf.arrivals.count;
+        hashes.push(...pf.arrivals.messageIdHashes);
+      } else if (pf.status.messages === 0) {
+        // Not searched because empty: whatever arrived there has left again (and, if it moved on, shows up
+        // in the folder it went to).
+      } else {
+        complete = false;
+        break;
+      }
+      expected = pf.status.uidNext;
+    }
+    return { ...f, arrivals: complete ? { sinceUidNext: since, count, messageIdHashes: hashes.sort() } : null };
+  });
+  return { ...last, imap: { ...last.imap, evidence: { ...last.imap.evidence, folders } } };
+}

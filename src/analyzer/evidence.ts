@@ -12,8 +12,17 @@ function protocolMissing(snapshot: Snapshot, which: 'imap' | 'pop', needOk: bool
   return null;
 }
 
+/** Why a rule that compares two probes did not run on a first check: expected, not a gap in the evidence. */
+export const NO_EARLIER_PROBE = 'no earlier probe of this account to compare with (first check, or --no-history)';
+
+/** Why a rule that reads the server's logs did not run: no --log was given. Expected, not a gap either. */
+export const NO_SERVER_LOG = 'no server log given (check --log FILE)';
+
+/** Skip reasons that only mean an optional input was not given (reports keep a clean account to one line). */
+export const OPTIONAL_INPUT_REASONS: ReadonlySet<string> = new Set([NO_EARLIER_PROBE, NO_SERVER_LOG]);
+
 /** The reason the first missing path is missing, or null when everything needed is there. */
-export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[]): string | null {
+export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[], previous: Snapshot | null = null): string | null {
   for (const path of needs) {
     let reason: string | null = null;
     switch (path) {
@@ -24,6 +33,13 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
       case 'pop':
       case 'pop.probed':
         reason = protocolMissing(snapshot, 'pop', path === 'pop');
+        break;
+      case 'previous.imap':
+        if (!previous) reason = NO_EARLIER_PROBE;
+        else if (!previous.imap?.ok) reason = 'the earlier probe has no IMAP evidence';
+        break;
+      case 'logs':
+        if (!snapshot.logs) reason = NO_SERVER_LOG;
         break;
       case 'imap.quota': {
         reason = protocolMissing(snapshot, 'imap', true);

@@ -11,7 +11,11 @@ import popMailboxLocked from './rules/pop-mailbox-locked.js';
 import popServerExpiresMail from './rules/pop-server-expires-mail.js';
 import quotaNearLimit from './rules/quota-near-limit.js';
 import quotaUnknown from './rules/quota-unknown.js';
+import quotaRejectedMail from './rules/quota-rejected-mail.js';
 import tlsProblem from './rules/tls-problem.js';
+import mailVanished from './rules/mail-vanished.js';
+import uidvalidityChanged from './rules/uidvalidity-changed.js';
+import quotaFilling from './rules/quota-filling.js';
 
 export const RULES = [
   connectFailed,
@@ -19,6 +23,7 @@ export const RULES = [
   tlsProblem,
   quotaNearLimit,
   quotaUnknown,
+  quotaRejectedMail,
   popDeletesMail,
   mixedProtocolUse,
   mailHiddenFromPop,
@@ -27,6 +32,9 @@ export const RULES = [
   popServerExpiresMail,
   deletedNotExpunged,
   noRecentMail,
+  mailVanished,
+  uidvalidityChanged,
+  quotaFilling,
 ] as const;
 
 export type RegisteredRule = (typeof RULES)[number];

@@ -3,6 +3,7 @@
 import type { Snapshot } from '../snapshot/schema.js';
 import { renderStep } from '../report/steps.js';
 import { missingEvidence } from './evidence.js';
+import { vanishedMail } from '../history/diff.js';
 import { RULES, type RuleOptionOverrides } from './registry.js';
 import { usageSigns, type RemovalOptions } from './signs.js';
 import { FINDING_TEXT, type FindingText } from './wording.js';
@@ -21,6 +22,8 @@ import {
 export interface AnalyzeOptions {
   /** An earlier snapshot of the same account (history); rules that compare two probes read it. */
   previous?: Snapshot | null;
+  /** Earlier snapshots of the account, oldest first (for trends such as quota growth); previous need not be in it. */
+  history?: Snapshot[];
   /** Per-rule option overrides, e.g. { 'quota-near-limit': { warnRatio: 0.7, critRatio: 0.9 } }. */
   options?: RuleOptionOverrides;
   /** The time ages and certificate expiry are measured against; default snapshot.takenAt (so replays match). */
@@ -50,13 +53,18 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
   }
   const options = Object.fromEntries(rules.map((r) => [r.id, resolveOptions(r, overrides[r.id])])) as Record<FindingId, RuleOptions>;
   const signs = usageSigns(snapshot, now, options['pop-deletes-mail'] as unknown as RemovalOptions);
+  // Two probes prove what one can only suspect: mail gone from INBOX and in no folder is a POP client's work.
+  const vanished = opts.previous ? vanishedMail(opts.previous, snapshot) : null;
+  if (vanished && vanished.vanished.length > 0) {
+    signs.pop.unshift({ kind: 'vanished-between-probes', strength: 'strong', count: vanished.vanished.length, folders: ['INBOX'], keyword: null });
+  }
 
   const findings: Finding[] = [];
   const skipped: SkippedRule[] = [];
   const checked: FindingId[] = [];
   const errors: Analysis['errors'] = [];
   for (const rule of rules) {
-    const missing = missingEvidence(snapshot, rule.needs);
+    const missing = missingEvidence(snapshot, rule.needs, opts.previous ?? null);
     if (missing) {
       skipped.push({ rule: rule.id, reason: missing });
       continue;
@@ -66,6 +74,7 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
       rule.check({
         snapshot,
         previous: opts.previous ?? null,
+        history: opts.history ?? [],
         options: options[rule.id],
         now,
         signs: { pop: signs.pop, imap: signs.imap },

@@ -15,7 +15,7 @@
 //                      previous run did); INBOX mail was read while no strong IMAP trace exists (Dovecot marks
 //                      downloaded mail \Seen, but so does a webmail reader who never replies or files). This one
 //                      only ever stands alone, so it never makes mixed-protocol-use fire.
-import type { ImapEvidence, Snapshot } from '../snapshot/schema.js';
+import type { ImapEvidence, LogEvidence, Snapshot } from '../snapshot/schema.js';
 import { ageSeconds, imapOf, inboxLedger, isInbox, last7Days, popError, role } from './facts.js';
 import type { FindingEvidenceMap, ImapSignKind, PopSignKind, Sign, UsageSigns } from './types.js';
 import { DAY_SECONDS } from '../report/format.js';
@@ -117,5 +117,35 @@ export function usageSigns(snapshot: Snapshot, now: Date, removalOpts: RemovalOp
   const imap = imapOf(snapshot);
   const removal = imap ? removalPattern(imap, now, removalOpts) : null;
   const imapSigns = imap ? imapClientSigns(imap) : [];
-  return { removal, imap: imapSigns, pop: popUseSigns(snapshot, removal, imapSigns) };
+  const logs = snapshot.logs ?? null;
+  if (logs) imapSigns.push(...logImapSigns(logs));
+  const pop = popUseSigns(snapshot, removal, imapSigns);
+  if (logs) pop.unshift(...logPopSigns(logs));
+  return { removal, imap: imapSigns, pop };
+}
+
+function popIps(logs: LogEvidence): string[] {
+  return logs.logins.filter((l) => l.protocol === 'pop3').map((l) => l.ip);
+}
+
+/** The server log (check --log): POP3 logouts with del>0 are the deletions themselves, a strong sign. */
+export function logPopSigns(logs: LogEvidence): Sign<PopSignKind>[] {
+  if (logs.pop.deletedMessages === 0) return [];
+  return [{ ...sign('log-pop-deletes', 'strong', logs.pop.deletedMessages, ['INBOX']), ips: popIps(logs) }];
+}
+
+/**
+ * IMAP logins in the server log: strong from addresses the POP3 client does not use (another device), weak from
+ * the same ones (a second program on that device, or a shared office address).
+ */
+export function logImapSigns(logs: LogEvidence): Sign<ImapSignKind>[] {
+  const pops = new Set(popIps(logs));
+  const imap = logs.logins.filter((l) => l.protocol === 'imap');
+  const other = imap.filter((l) => !pops.has(l.ip));
+  const same = imap.filter((l) => pops.has(l.ip));
+  const out: Sign<ImapSignKind>[] = [];
+  const total = (ls: typeof imap) => ls.reduce((a, l) => a + l.count, 0);
+  if (other.length) out.push({ ...sign('log-imap-logins', 'strong', total(other)), ips: other.map((l) => l.ip) });
+  if (same.length) out.push({ ...sign('log-imap-logins', 'weak', total(same)), ips: same.map((l) => l.ip) });
+  return out;
 }

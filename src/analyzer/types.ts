@@ -34,7 +34,13 @@ export interface ProbeFailure {
 }
 
 /** Traces of how the account is read. See signs.ts for what each one means and how strong it is. */
-export type PopSignKind = 'removed-without-trace' | 'pop-session-active' | 'pop-login-delay' | 'read-without-imap-traces';
+export type PopSignKind =
+  | 'removed-without-trace'
+  | 'pop-session-active'
+  | 'pop-login-delay'
+  | 'read-without-imap-traces'
+  | 'vanished-between-probes'
+  | 'log-pop-deletes';
 export type ImapSignKind =
   | 'sent-recent'
   | 'drafts-recent'
@@ -44,7 +50,8 @@ export type ImapSignKind =
   | 'inbox-answered'
   | 'inbox-flagged'
   | 'inbox-deleted-flag'
-  | 'inbox-client-keyword';
+  | 'inbox-client-keyword'
+  | 'log-imap-logins';
 export type SignKind = PopSignKind | ImapSignKind;
 
 export interface Sign<K extends SignKind = SignKind> {
@@ -55,6 +62,22 @@ export interface Sign<K extends SignKind = SignKind> {
   /** Folders it was seen in, most telling first. */
   folders: string[];
   keyword: string | null;
+  /** Client IPs, for signs read from the server log (log-pop-deletes, log-imap-logins). */
+  ips?: string[];
+}
+
+/** What the server log proves about a POP client deleting mail (check --log). */
+export interface PopLogProof {
+  popSessions: number;
+  sessionsWithDeletes: number;
+  retrMessages: number;
+  deletedMessages: number;
+  deletedBytes: number | null;
+  /** Median gap between POP3 logins: how often the device polls. */
+  pollIntervalSeconds: number | null;
+  popIps: string[];
+  firstSession: string | null;
+  lastDelete: string | null;
 }
 
 export type TlsProblemKind =
@@ -131,6 +154,8 @@ export interface FindingEvidenceMap {
     removedRatio: number;
     oldestAgeSeconds: number | null;
     imapClientSeen: boolean;
+    /** Present with --log: POP3 logout lines that show the deletions (direct proof). */
+    fromLog?: PopLogProof;
   };
   'mixed-protocol-use': {
     popSigns: Sign<PopSignKind>[];
@@ -200,6 +225,62 @@ export interface FindingEvidenceMap {
     quietDays: number;
     inboxMessages: number;
   };
+  'mail-vanished': {
+    /** Gone from INBOX since the earlier probe and in no folder (with atLeast: a lower bound). */
+    vanishedMessages: number;
+    vanishedBytes: number;
+    atLeast: boolean;
+    /** 'message-id': looked up by Message-ID hash in every folder; 'uidnext-bound': bounded by UIDNEXT growth. */
+    method: 'message-id' | 'uidnext-bound';
+    /** Of the vanished ones, how many were already read (\Seen) at the earlier probe. */
+    seenBefore: number;
+    goneFromInbox: number;
+    movedMessages: number;
+    /** Gone messages that an IMAP client had flagged \Deleted at the earlier probe (not counted as vanished). */
+    expungedAfterDeleteFlag: number;
+    fromTakenAt: string;
+    toTakenAt: string;
+    windowSeconds: number;
+    oldestInternalDate: string | null;
+    newestInternalDate: string | null;
+    imapUseSeen: boolean;
+  };
+  'uidvalidity-changed': {
+    folder: string;
+    previousUidValidity: string;
+    uidValidity: string;
+    previousTakenAt: string;
+    previousMessages: number;
+    messages: number;
+    popUseSeen: boolean;
+  };
+  'quota-filling': {
+    usedBytes: number;
+    limitBytes: number;
+    /** Least-squares slope over the stored probes and this one. */
+    growthBytesPerDay: number;
+    daysToFull: number;
+    projectedFullAt: string;
+    points: number;
+    spanSeconds: number;
+    warnDays: number;
+  };
+}
+
+export interface FindingEvidenceMap {
+  'quota-rejected-mail': {
+    /** Deliveries refused for quota in the log (bounced and deferred). */
+    refused: number;
+    /** Of those, deferred with 452 4.2.2 (the sender retries for a while). */
+    deferred: number;
+    firstRefused: string | null;
+    lastRefused: string | null;
+    /** Seconds from the last refusal to the analysis time. */
+    lastRefusedAgeSeconds: number | null;
+    /** Storage use now, from IMAP GETQUOTAROOT, when known. */
+    quotaRatio: number | null;
+    logFiles: string[];
+  };
 }
 
 export type FindingId = keyof FindingEvidenceMap;
@@ -218,6 +299,10 @@ const ID_TABLE: Record<FindingId, true> = {
   'connect-failed': true,
   'tls-problem': true,
   'no-recent-mail': true,
+  'quota-rejected-mail': true,
+  'mail-vanished': true,
+  'uidvalidity-changed': true,
+  'quota-filling': true,
 };
 /** Every finding id, derived from a table the compiler checks against FindingEvidenceMap. */
 export const FINDING_IDS = Object.keys(ID_TABLE) as FindingId[];
@@ -242,8 +327,10 @@ export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
 /**
  * 'imap' / 'pop': the probe succeeded. 'imap.quota': it also found a quota limit. 'imap.probed' /
  * 'pop.probed': the protocol was probed at all (rules that read the probe error itself need only that).
+ * 'previous.imap': an earlier probe of the account (from history) with IMAP evidence, for rules that compare two.
+ * 'logs': the server's logs were read (check --log).
  */
-export type EvidencePath = 'imap' | 'imap.quota' | 'imap.probed' | 'pop' | 'pop.probed';
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'logs';
 
 export type RuleOptionValue = number | boolean | string;
 export type RuleOptions = Record<string, RuleOptionValue>;
@@ -265,6 +352,8 @@ export interface UsageSigns {
 export interface RuleContext<K extends FindingId, O extends RuleOptions> {
   snapshot: Snapshot;
   previous: Snapshot | null;
+  /** Earlier probes of the account from history, oldest first (previous is the last); [] without history. */
+  history: Snapshot[];
   options: O;
   /** The analysis time (normally snapshot.takenAt). */
   now: Date;

@@ -36,6 +36,8 @@ export const POP_SIGN_LABEL: Record<PopSignKind, string> = {
   'pop-session-active': 'a POP3 session held the mailbox',
   'pop-login-delay': 'a LOGIN-DELAY refusal',
   'read-without-imap-traces': 'INBOX mail read with no IMAP client traces',
+  'vanished-between-probes': 'mail gone from INBOX between two probes, into no folder',
+  'log-pop-deletes': 'POP3 sessions deleting mail, in the server log',
 };
 
 /** One phrase per sign, with its number: used in titles and evidence. */
@@ -44,6 +46,7 @@ export const SIGN_TEXT: Record<SignKind, (s: Sign) => string> = {
   'pop-session-active': () => 'a POP3 session held the mailbox during the probe ([IN-USE])',
   'pop-login-delay': () => 'the POP3 login was refused as too soon after a previous one ([LOGIN-DELAY])',
   'read-without-imap-traces': (s) => `${plural(s.count ?? 0, 'INBOX message')} marked read while no IMAP client left any trace`,
+  'vanished-between-probes': (s) => `${plural(s.count ?? 0, 'message')} gone from INBOX since the previous probe and in no folder`,
   'sent-recent': (s) => `${plural(s.count ?? 0, 'message')} saved to ${folders(s.folders)} in the last 7 days`,
   'drafts-recent': (s) => `${plural(s.count ?? 0, 'draft')} saved to ${folders(s.folders)} in the last 7 days`,
   'trash-recent': (s) => `${plural(s.count ?? 0, 'message')} from the last 7 days moved to ${folders(s.folders)}`,
@@ -53,6 +56,10 @@ export const SIGN_TEXT: Record<SignKind, (s: Sign) => string> = {
   'inbox-answered': (s) => `${plural(s.count ?? 0, 'INBOX message')} marked answered`,
   'inbox-flagged': (s) => `${plural(s.count ?? 0, 'INBOX message')} flagged`,
   'inbox-deleted-flag': (s) => `${plural(s.count ?? 0, 'INBOX message')} marked deleted`,
+  'log-pop-deletes': (s) =>
+    `the server log shows POP3 sessions deleting ${plural(s.count ?? 0, 'message')} after download${s.ips?.length ? ` (from ${list(s.ips)})` : ''}`,
+  'log-imap-logins': (s) =>
+    `the server log shows ${plural(s.count ?? 0, 'IMAP login')} from ${s.ips?.length ? list(s.ips) : 'unknown addresses'}${s.strength === 'weak' ? ', the same addresses the POP3 client uses' : ''}`,
   'inbox-client-keyword': (s) => `${plural(s.count ?? 0, 'INBOX message')} with the client keyword ${s.keyword ?? '?'}`,
 };
 
@@ -112,14 +119,17 @@ export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {
   },
   'pop-deletes-mail': {
     title: (e) =>
-      `Mail is deleted from the server after download: INBOX took in about ${count(e.inboxReceived)} messages and holds ${count(e.inboxMessages)}`,
+      e.fromLog
+        ? `The server log shows a POP3 client deleting mail after download: ${plural(e.fromLog.deletedMessages, 'message')} in ${plural(e.fromLog.sessionsWithDeletes, 'session')}`
+        : `Mail is deleted from the server after download: INBOX took in about ${count(e.inboxReceived)} messages and holds ${count(e.inboxMessages)}`,
     explanation: (e) =>
       `At least ${plural(e.removedWithoutTrace, 'message')} left INBOX without going to any folder, and INBOX ${
         e.oldestAgeSeconds === null ? 'is empty' : `holds nothing older than ${duration(e.oldestAgeSeconds)}`
       }. That is what a POP client does when it does not leave a copy on the server (or removes it after some days); an IMAP client that deletes permanently looks the same, but rarely empties INBOX like this. ` +
       (e.imapClientSeen
         ? 'IMAP clients use this account too, so they never see the mail the POP client takes.'
-        : 'With a single device that is how POP is meant to work; any other device never sees that mail.'),
+        : 'With a single device that is how POP is meant to work; any other device never sees that mail.') +
+      (e.fromLog ? ' The server log records each deletion at the end of the POP3 session (DELE then QUIT), so this is not a guess.' : ''),
   },
   'mixed-protocol-use': {
     title: (e) => {
@@ -230,5 +240,32 @@ export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {
     title: (e) => `No new mail in any folder for ${duration(e.newestAgeSeconds)} (the newest is in ${e.newestFolder})`,
     explanation: () =>
       'If the customer expects mail, it is probably not reaching the server at all: the way in (MX records, forwarding, a full mailbox, the sender) is the place to look rather than the mail programs.',
+  },
+  'mail-vanished': {
+    title: (e) =>
+      `${e.atLeast ? 'At least ' : ''}${plural(e.vanishedMessages, 'message')} (${bytes(e.vanishedBytes)}) left INBOX in the last ${duration(e.windowSeconds)} and ${e.vanishedMessages === 1 ? 'is' : 'are'} in no folder`,
+    explanation: (e) =>
+      `Between the previous probe and this one, mail disappeared from the server without being moved anywhere` +
+      (e.seenBefore < e.vanishedMessages ? `; ${plural(e.vanishedMessages - e.seenBefore, 'message')} had never been read` : '; all had been read') +
+      '. That is what a POP client does when it downloads mail and deletes it from the server' +
+      (e.imapUseSeen ? ', and IMAP clients on this account will never see that mail.' : '.'),
+  },
+  'uidvalidity-changed': {
+    title: (e) => `The identity of every message in ${e.folder} was reset since the previous probe (UIDVALIDITY ${e.previousUidValidity} → ${e.uidValidity})`,
+    explanation: (e) =>
+      `Mail programs recognise messages by these identities. IMAP clients resync the folder by themselves; POP clients see ${plural(e.messages, 'message')} as new and download them all again, which leaves duplicates` +
+      (e.popUseSeen ? ' (a POP client uses this account).' : '.'),
+  },
+  'quota-filling': {
+    title: (e) => `At the current rate (${bytes(e.growthBytesPerDay)} a day) the mailbox is full in about ${plural(Math.max(1, Math.round(e.daysToFull)), 'day')}`,
+    explanation: (e) =>
+      `${bytes(e.usedBytes)} of ${bytes(e.limitBytes)} is used, measured over ${plural(e.points, 'probe')} across ${duration(e.spanSeconds)}. When it is full the server refuses new mail and senders get bounces.`,
+  },
+  'quota-rejected-mail': {
+    title: (e) =>
+      `The server refused ${plural(e.refused, 'delivery', 'deliveries')} because the mailbox was full${e.lastRefused ? ` (the last at ${e.lastRefused})` : ''}`,
+    explanation: (e) =>
+      `The server log shows mail refused for quota${e.deferred ? ` (${count(e.deferred)} only deferred, which the sender retries for a few days)` : ''}: the senders got a bounce and the messages never reached the mailbox, so no device can show them.` +
+      (e.quotaRatio !== null ? ` The mailbox is ${percent(e.quotaRatio)} full now.` : ''),
   },
 };

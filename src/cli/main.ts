@@ -8,6 +8,11 @@ import { registerCheck } from './check.js';
 import { registerProbe } from './probe.js';
 import { registerAnalyze } from './analyze.js';
 import { registerRecommend } from './recommend.js';
+import { registerLogs } from './logs.js';
+import { registerHistory } from './history.js';
+import { HistoryError } from '../history/errors.js';
+import { registerScan } from './scan.js';
+import { registerWatch } from './watch.js';
 import { SnapshotFileError } from '../snapshot/io.js';
 
 function fail(message: string, code: number): never {
@@ -23,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nFinds out why mail goes missing from an account: reads it over IMAP and POP3 and explains what it sees.')
     .version(VERSION)
     .strict()
-    .demandCommand(1, 'say which command: check, probe, analyze or recommend (see --help)')
+    .demandCommand(1, 'say which command: check, probe, analyze, recommend, logs, scan or watch (see --help)')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage or internal error). Docs: README.md')
@@ -35,11 +40,15 @@ export async function main(argv: string[]): Promise<void> {
   cli = registerProbe(cli);
   cli = registerAnalyze(cli);
   cli = registerRecommend(cli);
+  cli = registerLogs(cli);
+  cli = registerHistory(cli);
+  cli = registerScan(cli);
+  cli = registerWatch(cli);
   await cli.parseAsync();
 }
 
 main(hideBin(process.argv)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof SnapshotFileError) fail(err.message, EXIT.unknown);
+  if (err instanceof UsageError || err instanceof SnapshotFileError || err instanceof HistoryError) fail(err.message, EXIT.unknown);
   const e = err as Error;
   fail(`internal error: ${e?.message ?? String(err)} (this is a bug in maildoctor ${VERSION}; please report it)`, EXIT.unknown);
 });

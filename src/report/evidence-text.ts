@@ -31,6 +31,11 @@ export const EVIDENCE_LINES: { [K in FindingId]: Lines<K> } = {
     ...folderLine(e.largestFolders),
     `Source: ${e.source}, quota root "${e.quotaRoot}"`,
   ],
+  'quota-rejected-mail': (e) => [
+    `Refused for quota: ${count(e.refused)}${e.deferred ? ` (${count(e.deferred)} deferred with 452 4.2.2)` : ''}, first ${e.firstRefused ?? '?'}, last ${e.lastRefused ?? '?'}`,
+    ...(e.quotaRatio !== null ? [`Storage use now: ${percent(e.quotaRatio)}`] : []),
+    `Log files: ${e.logFiles.join(', ')}`,
+  ],
   'quota-unknown': (e) => [
     `IMAP QUOTA: ${e.quotaSupported ? 'offered, but no limit set' : 'not offered by the server'}`,
     `All folders: ${e.totalSizeBytes !== null ? `${bytes(e.totalSizeBytes)} in ` : ''}${plural(e.totalMessages, 'message')}${e.foldersWithoutSize ? ` (${plural(e.foldersWithoutSize, 'folder')} without a size)` : ''}`,
@@ -42,6 +47,12 @@ export const EVIDENCE_LINES: { [K in FindingId]: Lines<K> } = {
     `So at least ${count(e.removedWithoutTrace)} were deleted outright (${percent(e.removedRatio)} of what arrived)`,
     e.oldestAgeSeconds === null ? 'INBOX is empty' : `Oldest message in INBOX: ${duration(e.oldestAgeSeconds)} old`,
     `IMAP clients seen: ${yesNo(e.imapClientSeen)}`,
+    ...(e.fromLog
+      ? [
+          `Server log: ${plural(e.fromLog.popSessions, 'POP3 session')} from ${e.fromLog.popIps.join(', ') || '?'}, ${count(e.fromLog.retrMessages)} downloaded, ${count(e.fromLog.deletedMessages)} deleted${e.fromLog.deletedBytes !== null ? ` (${bytes(e.fromLog.deletedBytes)})` : ''} in ${plural(e.fromLog.sessionsWithDeletes, 'session')}`,
+          ...(e.fromLog.pollIntervalSeconds !== null ? [`Polls about every ${duration(e.fromLog.pollIntervalSeconds)}; last deletion ${e.fromLog.lastDelete ?? '?'}`] : []),
+        ]
+      : []),
   ],
   'mixed-protocol-use': (e) => [...e.popSigns.map((s) => signLine('POP', s)), ...e.imapSigns.map((s) => signLine('IMAP', s))],
   'mail-hidden-from-pop': (e) => [
@@ -86,6 +97,21 @@ export const EVIDENCE_LINES: { [K in FindingId]: Lines<K> } = {
   'no-recent-mail': (e) => [
     `Newest message: ${duration(e.newestAgeSeconds)} old, in ${e.newestFolder}`,
     `Quiet threshold: ${plural(e.quietDays, 'day')}; INBOX holds ${plural(e.inboxMessages, 'message')}`,
+  ],
+  'mail-vanished': (e) => [
+    `Window: ${e.fromTakenAt} → ${e.toTakenAt} (${duration(e.windowSeconds)})`,
+    `Gone from INBOX: ${count(e.goneFromInbox)}; found again in other folders: ${count(e.movedMessages)}; in no folder: ${e.atLeast ? 'at least ' : ''}${count(e.vanishedMessages)} (${bytes(e.vanishedBytes)})`,
+    `Already read at the previous probe: ${count(e.seenBefore)} of ${count(e.vanishedMessages)}`,
+    ...(e.expungedAfterDeleteFlag ? [`Not counted: ${plural(e.expungedAfterDeleteFlag, 'message')} an IMAP client had marked deleted`] : []),
+    `Method: ${e.method === 'message-id' ? 'looked up by Message-ID hash in every folder' : 'bounded by how many messages the other folders took in'}`,
+  ],
+  'uidvalidity-changed': (e) => [
+    `${e.folder} UIDVALIDITY: ${e.previousUidValidity} at ${e.previousTakenAt} (${plural(e.previousMessages, 'message')}), now ${e.uidValidity} (${plural(e.messages, 'message')})`,
+    `POP client seen: ${yesNo(e.popUseSeen)}`,
+  ],
+  'quota-filling': (e) => [
+    `Storage: ${bytes(e.usedBytes)} of ${bytes(e.limitBytes)}, growing ${bytes(e.growthBytesPerDay)} a day (${plural(e.points, 'probe')} over ${duration(e.spanSeconds)})`,
+    `Projected full: ${e.projectedFullAt} (warning under ${plural(e.warnDays, 'day')})`,
   ],
 };
 

@@ -1,6 +1,7 @@
 // The text report: verdict first, then each finding (symbol and severity word, title, why, evidence, numbered
 // steps), then what was not checked. Colour only when asked (the caller checks TTY and NO_COLOR), and never
 // the only signal: every severity also has its symbol and word. A clean account gets one line.
+import { NO_EARLIER_PROBE, OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
 import type { Finding, Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './evidence-text.js';
 import { list, millis, plural } from './format.js';
@@ -70,8 +71,15 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   const c = opts.color;
   const who = report.account.user;
   const rec = recommendationLines(report);
-  if (report.status === 'ok' && report.findings.length === 0 && report.skipped.length === 0) {
-    const line = `${label('ok', c)}  ${who}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}).`;
+  // Rules that need an earlier probe or a server log wait for those inputs: expected, so a clean account stays
+  // one line that says how many wait.
+  const waiting = report.skipped.filter((s) => OPTIONAL_INPUT_REASONS.has(s.reason));
+  if (report.status === 'ok' && report.findings.length === 0 && report.skipped.length === waiting.length) {
+    const needPrevious = waiting.filter((s) => s.reason === NO_EARLIER_PROBE).length;
+    const needLog = waiting.length - needPrevious;
+    const wants = [needPrevious ? `${needPrevious} wait for an earlier probe` : '', needLog ? `${needLog} for a server log` : ''].filter(Boolean);
+    const later = wants.length ? `; ${wants.join(', ')}` : '';
+    const line = `${label('ok', c)}  ${who}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}${later}).`;
     return rec.length ? `${[line, '', ...rec].join('\n')}\n` : `${line}\n`;
   }
   const out: string[] = [`${label(report.status, c)}  ${paint(c, '1', who)}`, `  ${report.verdict}`];

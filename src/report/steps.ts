@@ -44,6 +44,12 @@ export interface StepParamsMap {
   'rerun-check': Record<string, never>;
   'same-server-for-both': Record<string, never>;
   'test-delivery': { quietDays: number };
+  'find-pop-device-by-ip': { ips: string[]; pollIntervalSeconds: number | null };
+  'ask-senders-to-resend': { refused: number; firstRefused: string | null; lastRefused: string | null };
+  'vanished-window': { count: number; fromTakenAt: string; toTakenAt: string };
+  'pop-redownloads-all': Record<string, never>;
+  'uidvalidity-ask-provider': Record<string, never>;
+  'quota-trend': { daysToFull: number };
 }
 
 export type StepKey = keyof StepParamsMap;
@@ -176,8 +182,20 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
   'rerun-check': () => 'Run the check again: mail that arrived or was removed while the probe ran explains a small difference.',
   'same-server-for-both': () =>
     'Check that the IMAP and POP server names on the devices lead to the same mail server: after a move to a new provider, one of them often still points at the old one.',
+  'find-pop-device-by-ip': ({ ips, pollIntervalSeconds }) =>
+    `The server log names the POP3 device by its address: ${list(ips)}${pollIntervalSeconds !== null ? `, polling about every ${duration(pollIntervalSeconds)}` : ''}. Find the computer, phone or script behind it (an office's public address points to its network; a script that polls this often is usually a server or a helpdesk tool) and turn on "leave a copy on the server" there, or switch it to IMAP.`,
+  'ask-senders-to-resend': ({ refused, firstRefused, lastRefused }) =>
+    `${plural(refused, 'message')} ${refused === 1 ? 'was' : 'were'} refused${firstRefused ? ` between ${firstRefused} and ${lastRefused ?? firstRefused} (UTC)` : ''}: those senders got a bounce and the mail is not on the server. Once there is room again, ask them to send it again.`,
   'test-delivery': ({ quietDays }) =>
     `Nothing has arrived for more than ${plural(quietDays, 'day')}: send a test message from an address at another provider. If it does not arrive, look at the way in (the domain's MX records, forwarding rules, a full mailbox, the sender's side), not at the mail programs.`,
+  'vanished-window': ({ count: n, fromTakenAt, toTakenAt }) =>
+    `${plural(n, 'message')} left the mailbox between ${fromTakenAt} and ${toTakenAt} (UTC): ask which devices and programs were on and checking mail then; the one that downloads by POP without "leave a copy on the server" took them.`,
+  'pop-redownloads-all': () =>
+    'Expect POP devices to download every message again (duplicates): after the download, delete the duplicates there, or set the device up again with "leave a copy on the server".',
+  'uidvalidity-ask-provider': () =>
+    'Ask the provider whether the mailbox was restored, migrated or rebuilt: that is what resets the identity of every message. IMAP devices resync by themselves; nothing else is needed there.',
+  'quota-trend': ({ daysToFull }) =>
+    `At the current rate the mailbox is full in about ${plural(Math.max(1, Math.round(daysToFull)), 'day')}: clean up or raise the limit before then, or new mail will bounce.`,
 };
 
 export function renderStep(ref: StepRef): string {

@@ -9,6 +9,7 @@ const HEADLINE: { [K in FindingId]: (f: Extract<Finding, { id: K }>) => string }
       : f.severity === 'critical'
         ? 'The mailbox is almost full; new mail will soon be refused.'
         : 'The mailbox is filling up.',
+  'quota-rejected-mail': () => 'The server refused mail because the mailbox was full.',
   'quota-unknown': () => 'The server does not publish its storage limit.',
   'pop-deletes-mail': () => 'A POP client removes mail from the server after downloading it.',
   'mixed-protocol-use': () => 'Mail goes missing because POP and IMAP are both used on this mailbox.',
@@ -21,6 +22,9 @@ const HEADLINE: { [K in FindingId]: (f: Extract<Finding, { id: K }>) => string }
   'connect-failed': () => 'The mail server cannot be reached.',
   'tls-problem': (f) => (f.severity === 'critical' ? "The server's certificate is not valid, so devices may refuse to connect." : 'The connection security (TLS) needs attention.'),
   'no-recent-mail': () => 'No new mail has arrived for a while.',
+  'mail-vanished': () => 'Mail disappeared from the server between two checks without being moved to any folder.',
+  'uidvalidity-changed': () => 'The server reset the identity of every message: POP devices will download everything again.',
+  'quota-filling': () => 'The mailbox is filling up and will be full soon.',
 };
 
 export function headline(f: Finding): string {

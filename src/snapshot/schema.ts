@@ -133,6 +133,15 @@ export const FolderSchema = z.object({
   selectable: z.boolean(),
   status: FolderStatusSchema.nullable(),
   activity: FolderActivitySchema.nullable(),
+  /**
+   * History repeat probes only: Message-ID hashes (sha256 hex, see MessageIdentity) of the messages at or above
+   * the previous probe's uidNext (`sinceUidNext`), so mail moved out of INBOX can be told from mail deleted.
+   * Absent or null when not asked for, or when too many arrived (then only the uidNext growth bounds it).
+   */
+  arrivals: z
+    .object({ sinceUidNext: z.number().int().nonnegative(), count: z.number().int().nonnegative(), messageIdHashes: z.array(z.string()) })
+    .nullable()
+    .optional(),
 });
 export type Folder = z.infer<typeof FolderSchema>;
 
@@ -250,6 +259,71 @@ export const EndpointSchema = z.object({
 });
 export type Endpoint = z.infer<typeof EndpointSchema>;
 
+/** What the server's own logs say about one account (check --log, maildoctor logs). Counts only: no subjects, no message ids. */
+const LogPeriodSchema = z.object({ first: isoDate.nullable(), last: isoDate.nullable() });
+export const LogEvidenceSchema = z.object({
+  /** The account asked for, and the names it was found under in the log (alice, alice@example.com, ...). */
+  user: z.string(),
+  namesSeen: z.array(z.string()),
+  files: z.array(
+    z.object({ path: z.string(), gzip: z.boolean(), bytes: z.number().nonnegative(), lines: z.number().int().nonnegative(), unparseable: z.number().int().nonnegative() }),
+  ),
+  lines: z.object({
+    total: z.number().int().nonnegative(),
+    /** Lines about this account. */
+    matched: z.number().int().nonnegative(),
+    otherUsers: z.number().int().nonnegative(),
+    /** Syslog lines of other programs (postfix, cron, ...). */
+    otherPrograms: z.number().int().nonnegative(),
+    unparseable: z.number().int().nonnegative(),
+    /** Lines at or after `until` (the probe's own logins), left out. */
+    afterUntil: z.number().int().nonnegative(),
+  }),
+  /** Time span of this account's lines. */
+  period: LogPeriodSchema,
+  /** Logins by protocol and client IP: each one is a device (or a NAT in front of several). */
+  logins: z.array(
+    LogPeriodSchema.extend({ protocol: z.enum(['imap', 'pop3']), ip: z.string(), methods: z.array(z.string()), count: z.number().int().nonnegative() }),
+  ),
+  authFailures: z.array(LogPeriodSchema.extend({ protocol: z.enum(['imap', 'pop3', 'other']), ip: z.string(), count: z.number().int().nonnegative() })),
+  /** POP3 logout lines: '2.3' del=deleted/messages, '2.4' del=count/bytes; 'unknown' when nothing told them apart. */
+  popLogoutFormat: z.enum(['2.3', '2.4', 'unknown']),
+  pop: LogPeriodSchema.extend({
+    sessions: z.number().int().nonnegative(),
+    /** Sessions that ended without QUIT (Connection closed, inactivity): their deletions were not applied. */
+    closedWithoutQuit: z.number().int().nonnegative(),
+    retrMessages: z.number().int().nonnegative(),
+    retrBytes: z.number().nonnegative(),
+    deletedMessages: z.number().int().nonnegative(),
+    /** Only from 2.4 logout lines. */
+    deletedBytes: z.number().nonnegative().nullable(),
+    sessionsWithDeletes: z.number().int().nonnegative(),
+    lastDelete: isoDate.nullable(),
+    /** mail_log expunge events from pop3 sessions. */
+    expungeEvents: z.number().int().nonnegative(),
+    /** Median gap between POP3 sessions: how often the device polls (null with fewer than 2 sessions). */
+    pollIntervalSeconds: z.number().nonnegative().nullable(),
+  }),
+  imap: LogPeriodSchema.extend({
+    sessions: z.number().int().nonnegative(),
+    deleted: z.number().int().nonnegative(),
+    expunged: z.number().int().nonnegative(),
+    trashed: z.number().int().nonnegative(),
+    /** mail_log events from imap sessions. */
+    expungeEvents: z.number().int().nonnegative(),
+    copyEvents: z.number().int().nonnegative(),
+  }),
+  deliveries: z.object({
+    saved: z.number().int().nonnegative(),
+    /** Refused for quota: 552 5.2.2 / "save failed ...: Quota exceeded" (bounced) plus 452 4.2.2 (deferred). */
+    quotaRefused: z.number().int().nonnegative(),
+    quotaDeferred: z.number().int().nonnegative(),
+    firstRefused: isoDate.nullable(),
+    lastRefused: isoDate.nullable(),
+  }),
+});
+export type LogEvidence = z.infer<typeof LogEvidenceSchema>;
+
 export const SnapshotSchema = z.object({
   schema: z.literal(SNAPSHOT_SCHEMA),
   tool: z.object({ name: z.literal('maildoctor'), version: z.string() }),
@@ -264,5 +338,7 @@ export const SnapshotSchema = z.object({
   /** null when the protocol was not probed (--only). */
   imap: ImapResultSchema.nullable(),
   pop: Pop3ResultSchema.nullable(),
+  /** Server log evidence (check --log); absent or null when no log was read. */
+  logs: LogEvidenceSchema.nullable().optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

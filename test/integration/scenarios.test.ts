@@ -22,6 +22,7 @@ import {
   type TestUser,
 } from '../support/testbed.js';
 import { closedPort } from '../support/fake-server.js';
+import { NO_EARLIER_PROBE, NO_SERVER_LOG } from '../../src/analyzer/evidence.js';
 
 // Saved snapshots of every check (kept with MAILDOCTOR_KEEP_TESTBED=1, to replay with `maildoctor analyze`).
 // MAILDOCTOR_SCENARIO_TIMINGS=1 prints each check's duration and exit code on stderr.
@@ -162,8 +163,24 @@ function expectVerdict(c: Checked, status: 'ok' | 'warning' | 'critical', ids: s
   expect(c.report.errors, c.digest).toEqual([]);
 }
 
+// Rules that compare with an earlier probe, in registry order: on a first check they wait for the next one.
+// (quota-rejected-mail likewise waits for a server log: these checks give no --log.)
+const HISTORY_RULES = ['mail-vanished', 'uidvalidity-changed', 'quota-filling'];
+
 // Rules that read IMAP evidence: skipped (with a reason) when IMAP could not be observed.
-const IMAP_RULES = ['deleted-not-expunged', 'mail-hidden-from-pop', 'mixed-protocol-use', 'no-recent-mail', 'pop-deletes-mail', 'pop-imap-disagree', 'quota-near-limit', 'quota-unknown'];
+const IMAP_RULES = [
+  'deleted-not-expunged',
+  'mail-hidden-from-pop',
+  'mail-vanished',
+  'mixed-protocol-use',
+  'no-recent-mail',
+  'pop-deletes-mail',
+  'pop-imap-disagree',
+  'quota-filling',
+  'quota-near-limit',
+  'quota-unknown',
+  'uidvalidity-changed',
+];
 const POP_ONLY_RULES = ['pop-mailbox-locked', 'pop-server-expires-mail'];
 
 // ---------------------------------------------------------------------------------------------------------
@@ -276,7 +293,11 @@ describe.concurrent('maildoctor check on customer scenarios (real Dovecot, real 
     });
     const r = await check('a-healthy-imap', u);
     expectVerdict(r, 'ok', []);
-    expect(r.report.skipped, r.digest).toEqual([]);
+    // A first check: only the rules that compare with an earlier probe wait for the next one.
+    expect(r.report.skipped, r.digest).toEqual([
+      { rule: 'quota-rejected-mail', reason: NO_SERVER_LOG },
+      ...HISTORY_RULES.map((rule) => ({ rule, reason: NO_EARLIER_PROBE })),
+    ]);
   });
 
   it('b. POP-only on one device (fetchmail deletes): pop-deletes-mail as info, exit 0', async () => {
@@ -493,8 +514,8 @@ describe.concurrent('maildoctor check on customer scenarios (real Dovecot, real 
     expect(r.evidence('pop-mailbox-locked')).toMatchObject({ imapClientSeen: true });
     const mixed = r.evidence('mixed-protocol-use') as { popSigns: { kind: string }[] };
     expect(mixed.popSigns.map((s) => s.kind)).toEqual(['pop-session-active']);
-    // Only the rule that needs a POP3 listing is skipped; every IMAP rule ran.
-    expect(r.report.skipped.map((s) => s.rule), r.digest).toEqual(['pop-imap-disagree']);
+    // Only the rule that needs a POP3 listing is skipped (and, on a first check, those that compare two probes).
+    expect(r.report.skipped.map((s) => s.rule), r.digest).toEqual(['quota-rejected-mail', 'pop-imap-disagree', ...HISTORY_RULES]);
     expect(r.snapshot.pop?.durationMs, r.digest).toBeGreaterThan(9_000); // it waited for Dovecot's lock timeout
     expect(r.ms).toBeLessThan(25_000);
   });
@@ -511,7 +532,7 @@ describe.concurrent('maildoctor check on customer scenarios (real Dovecot, real 
       ['pop3', 'auth'],
     ]);
     expect(ev.otherProtocolWorks).toBe(false);
-    expect(r.report.skipped.map((s) => s.rule).sort()).toEqual([...IMAP_RULES].sort());
+    expect(r.report.skipped.map((s) => s.rule).sort()).toEqual([...IMAP_RULES, 'quota-rejected-mail'].sort());
     for (const text of [JSON.stringify(r.report), r.stderr]) expect(text).not.toContain(u.password);
   });
 
@@ -529,7 +550,7 @@ describe.concurrent('maildoctor check on customer scenarios (real Dovecot, real 
     expect(r.snapshot.pop?.ok).toBe(true);
     expect(r.report.probes.pop.state).toBe('ok');
     expect(r.report.metrics.popMessages).toBe(5);
-    const skipped = new Map(r.report.skipped.map((s) => [s.rule, s.reason]));
+    const skipped = new Map(r.report.skipped.filter((s) => s.reason !== NO_SERVER_LOG).map((s) => [s.rule, s.reason]));
     expect([...skipped.keys()].sort()).toEqual([...IMAP_RULES].sort());
     for (const reason of skipped.values()) expect(reason).toMatch(/IMAP probe failed: refused/);
     for (const rule of POP_ONLY_RULES) expect(r.report.checked).toContain(rule);

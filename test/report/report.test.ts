@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/analyzer/index.js';
+import { analyze, RULES } from '../../src/analyzer/index.js';
 import {
   buildReport,
   exitCode,
@@ -82,7 +82,7 @@ describe('text', () => {
 
   it('a clean account is one short line', () => {
     const out = renderText(reportOf(scenario('healthy-imap-only')));
-    expect(out).toBe('✔ OK  alice@example.com: no problems found (13 checks over IMAP and POP3).\n');
+    expect(out).toBe(`✔ OK  alice@example.com: no problems found (${RULES.length - 4} checks over IMAP and POP3; 3 wait for an earlier probe, 1 for a server log).\n`);
   });
 
   it('shows what was not checked, with the reason, verdict first', () => {
@@ -123,7 +123,7 @@ describe('recommendation in the report (check --devices …)', () => {
   it('follows the success line of a clean account', () => {
     const s = scenario('healthy-pop-only');
     const out = renderText(buildReport(s, analyze(s), { answers: { devices: 1, offline: true } }));
-    expect(out.split('\n')[0]).toBe('✔ OK  alice@example.com: no problems found (13 checks over IMAP and POP3).');
+    expect(out.split('\n')[0]).toBe(`✔ OK  alice@example.com: no problems found (${RULES.length - 4} checks over IMAP and POP3; 3 wait for an earlier probe, 1 for a server log).`);
     expect(out).toContain('Recommended protocol: POP3');
   });
 });

@@ -2,18 +2,22 @@
 // the listed findings (count, severity, confidence, evidence compared whole), `skipped` cases must be skipped
 // with the reason. The rule runs through the real runner, so wording and steps are exercised too. A case can
 // not pass silently: the rule must have run (not been skipped) for valid and invalid cases, and the healthy
-// IMAP-only and POP-only scenarios are always added to the valid cases.
+// IMAP-only and POP-only scenarios (each with itself as the earlier probe) are always added to the valid cases.
 import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyzer/index.js';
 import type { Confidence, FindingEvidenceMap, FindingId, Severity } from '../../src/analyzer/types.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { scenario } from '../support/snapshot-builder.js';
+import { LogEvidenceBuilder } from '../../src/connectors/log/index.js';
 
 interface BaseCase {
   name: string;
   snapshot: Snapshot;
   options?: AnalyzeOptions['options'];
   now?: string;
+  /** An earlier probe of the account and older history (rules that compare probes). */
+  previous?: Snapshot;
+  history?: Snapshot[];
 }
 
 export interface ExpectedFinding<K extends FindingId> {
@@ -30,14 +34,22 @@ export interface RuleTests<K extends FindingId> {
   skipped?: (BaseCase & { reason: string | RegExp })[];
 }
 
+/** The snapshot as if `check --log` had read a log that says nothing about this account. */
+export function withQuietLog(snapshot: Snapshot): Snapshot {
+  const lines = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0 };
+  return { ...snapshot, logs: new LogEvidenceBuilder().build({ user: snapshot.account.user, files: [], lines }) };
+}
+
 function run(c: BaseCase) {
-  return analyze(c.snapshot, { options: c.options, ...(c.now ? { now: c.now } : {}) });
+  return analyze(c.snapshot, { options: c.options, ...(c.now ? { now: c.now } : {}), previous: c.previous ?? null, history: c.history ?? [] });
 }
 
 export function ruleTester<K extends FindingId>(id: K, tests: RuleTests<K>): void {
   const valid: BaseCase[] = [
-    { name: 'healthy IMAP-only account (always checked)', snapshot: scenario('healthy-imap-only') },
-    { name: 'healthy POP-only single device (always checked)', snapshot: scenario('healthy-pop-only') },
+    // With themselves as the earlier probe (nothing changed in between) and a server log with nothing about the
+    // account, so the rules that compare two probes or read logs run too.
+    { name: 'healthy IMAP-only account (always checked)', snapshot: withQuietLog(scenario('healthy-imap-only')), previous: scenario('healthy-imap-only') },
+    { name: 'healthy POP-only single device (always checked)', snapshot: withQuietLog(scenario('healthy-pop-only')), previous: scenario('healthy-pop-only') },
     ...tests.valid,
   ];
   describe(id, () => {

@@ -20,7 +20,9 @@ export default defineRule({
     const popStrong = signs.pop.some((s) => s.strength === 'strong');
     const imapStrongKinds = new Set(signs.imap.filter((s) => s.strength === 'strong').map((s) => s.kind));
     if (!popStrong || imapStrongKinds.size === 0) return;
-    const confidence: Confidence = imapStrongKinds.size >= 2 ? 'high' : 'medium';
+    // The server log seeing both (deletions by POP3, IMAP logins from another address) is proof, not inference.
+    const bothInLog = signs.pop.some((s) => s.kind === 'log-pop-deletes') && imapStrongKinds.has('log-imap-logins');
+    const confidence: Confidence = imapStrongKinds.size >= 2 || bothInLog ? 'high' : 'medium';
     const strongFirst = <T extends { strength: string }>(xs: T[]) =>
       [...xs].sort((a, b) => (a.strength === b.strength ? 0 : a.strength === 'strong' ? -1 : 1));
     report({

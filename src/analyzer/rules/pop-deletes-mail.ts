@@ -1,6 +1,8 @@
 import { defineRule } from '../define-rule.js';
-import { imapOf } from '../facts.js';
-import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern } from '../signs.js';
+import { imapOf, inboxLedger } from '../facts.js';
+import type { LogEvidence } from '../../snapshot/schema.js';
+import type { PopLogProof } from '../types.js';
+import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, type RemovalPattern } from '../signs.js';
 import { step } from '../../report/steps.js';
 import { DAY_SECONDS } from '../../report/format.js';
 
@@ -14,7 +16,42 @@ import { DAY_SECONDS } from '../../report/format.js';
  *    an IMAP user who deletes permanently still keeps older mail).
  * Info when no IMAP client shows (one POP device is fine); warning when IMAP clients are seen as well
  * (mixed-protocol-use then says the critical part).
+ * With --log, POP3 logout lines with del>0 are direct proof: the rule then fires whatever the ledger shows
+ * (its numbers still reported, without thresholds) with confidence high, and names the device's address.
  */
+function logProof(logs: LogEvidence | null | undefined): PopLogProof | null {
+  if (!logs || logs.pop.deletedMessages === 0) return null;
+  return {
+    popSessions: logs.pop.sessions,
+    sessionsWithDeletes: logs.pop.sessionsWithDeletes,
+    retrMessages: logs.pop.retrMessages,
+    deletedMessages: logs.pop.deletedMessages,
+    deletedBytes: logs.pop.deletedBytes,
+    pollIntervalSeconds: logs.pop.pollIntervalSeconds,
+    popIps: logs.logins.filter((l) => l.protocol === 'pop3').map((l) => l.ip),
+    firstSession: logs.pop.first,
+    lastDelete: logs.pop.lastDelete,
+  };
+}
+
+/** The ledger as it stands, without the thresholds (used when the log already proves the deletions). */
+function ledgerPattern(imap: NonNullable<ReturnType<typeof imapOf>>, now: Date): RemovalPattern {
+  const any = removalPattern(imap, now, { minRemoved: 0, minRemovedRatio: 0, maxOldestAgeDays: Number.POSITIVE_INFINITY });
+  if (any) return any;
+  const l = inboxLedger(imap);
+  const oldest = imap.inbox.oldestInternalDate;
+  return {
+    inboxUidValidity: imap.inbox.uidValidity,
+    inboxReceived: l.received,
+    inboxMessages: l.held,
+    leftInbox: l.leftInbox,
+    otherFoldersReceived: l.otherFoldersReceived ?? 0,
+    removedWithoutTrace: l.removedWithoutTrace ?? 0,
+    removedRatio: l.received ? (l.removedWithoutTrace ?? 0) / l.received : 0,
+    oldestAgeSeconds: oldest ? Math.floor((now.getTime() - Date.parse(oldest)) / 1000) : null,
+  };
+}
+
 export default defineRule({
   id: 'pop-deletes-mail',
   needs: ['imap'],
@@ -23,21 +60,27 @@ export default defineRule({
   check({ snapshot, options, now, signs, report }) {
     const imap = imapOf(snapshot);
     if (!imap) return;
-    const pattern = removalPattern(imap, now, options);
+    const proof = logProof(snapshot.logs);
+    const pattern = removalPattern(imap, now, options) ?? (proof ? ledgerPattern(imap, now) : null);
     if (!pattern) return;
     const imapSeen = imapClientSeen(signs);
+    // The log's count when it is higher: what the ledger cannot see (deleted, then counted again by later mail).
+    const removed = Math.max(pattern.removedWithoutTrace, proof?.deletedMessages ?? 0);
     const oldestAgeDays = pattern.oldestAgeSeconds === null ? null : Math.floor(pattern.oldestAgeSeconds / DAY_SECONDS);
     report({
       severity: imapSeen ? 'warning' : 'info',
-      confidence: 'medium',
-      evidence: { ...pattern, imapClientSeen: imapSeen },
-      steps: imapSeen
-        ? [step('find-pop-collector', { removed: pattern.removedWithoutTrace, onlyIfUnknown: false }), step('pop-leave-copy', { oldestAgeDays })]
+      confidence: proof ? 'high' : 'medium',
+      evidence: { ...pattern, imapClientSeen: imapSeen, ...(proof ? { fromLog: proof } : {}) },
+      steps: [
+        ...(proof && proof.popIps.length ? [step('find-pop-device-by-ip', { ips: proof.popIps, pollIntervalSeconds: proof.pollIntervalSeconds })] : []),
+        ...(imapSeen
+        ? [step('find-pop-collector', { removed, onlyIfUnknown: false }), step('pop-leave-copy', { oldestAgeDays })]
         : [
             step('pop-single-device-is-fine'),
             step('pop-leave-copy', { oldestAgeDays }),
-            step('find-pop-collector', { removed: pattern.removedWithoutTrace, onlyIfUnknown: true }),
-          ],
+            step('find-pop-collector', { removed, onlyIfUnknown: true }),
+          ]),
+      ],
     });
   },
 });

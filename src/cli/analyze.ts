@@ -1,17 +1,23 @@
 import type { Argv } from 'yargs';
 import { loadSnapshot } from '../snapshot/io.js';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
+import { earlierThan } from './history.js';
 
 export function registerAnalyze<T>(cli: Argv<T>) {
   return cli.command(
     'analyze <snapshot>',
     'Diagnose a saved snapshot offline (same report as the check that saved it)',
     (y) =>
-      withReportOptions(y).positional('snapshot', { type: 'string', demandOption: true, describe: 'Snapshot file from probe --out or check --save' }),
+      withReportOptions(y)
+        .positional('snapshot', { type: 'string', demandOption: true, describe: 'Snapshot file from probe --out or check --save' })
+        .option('history', {
+          type: 'string',
+          describe: 'History database to find the probe before this one in (default as for check; read only); --no-history to skip',
+        }),
     async (argv) => {
-      const args = argv as unknown as ReportArgs & { snapshot: string };
+      const args = argv as unknown as ReportArgs & { snapshot: string; history?: string | boolean };
       const snapshot = await loadSnapshot(args.snapshot);
-      process.exitCode = emitReport(snapshot, args);
+      process.exitCode = emitReport(snapshot, args, earlierThan(snapshot, args));
     },
   );
 }

@@ -83,6 +83,22 @@ export function historyForCheck(args: HistoryArgs): CheckHistory | null {
   };
 }
 
+/**
+ * The probes that preceded a saved snapshot in the history database, so `analyze` gives the report the live
+ * `check` gave. Read-only: a missing database (another machine, --no-history) just means no earlier probe.
+ */
+export function earlierThan(snapshot: Snapshot, args: { history?: string | boolean }): { previous: Snapshot | null; history: Snapshot[] } {
+  const path = historyPath(args);
+  if (!path || !existsSync(path)) return { previous: null, history: [] };
+  const store = openHistory(path);
+  try {
+    const key = accountKey(snapshot);
+    return { previous: store.latestProbe(key, snapshot.takenAt), history: store.recentSnapshots(key, 30, snapshot.takenAt) };
+  } finally {
+    store.close();
+  }
+}
+
 function quotaText(r: ProbeRow): string {
   if (r.quotaUsedBytes === null || r.quotaLimitBytes === null) return 'quota -';
   return `quota ${bytes(r.quotaUsedBytes)} of ${bytes(r.quotaLimitBytes)}`;

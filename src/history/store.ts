@@ -214,11 +214,16 @@ export class HistoryStore {
     return r.success ? r.data : null;
   }
 
-  /** The newest stored probe of the account, with INBOX's message list restored when it was stored. */
-  latestProbe(account: string): Snapshot | null {
+  /**
+   * The newest stored probe of the account (taken before `before`, an ISO time, when given: `analyze` replays a
+   * saved snapshot against the probe that preceded it), with INBOX's message list restored when it was stored.
+   */
+  latestProbe(account: string, before?: string): Snapshot | null {
     const row = this.db
-      .prepare('SELECT p.id, p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ORDER BY p.taken_at DESC, p.id DESC LIMIT 1')
-      .get(account) as { id: number; snapshot: string } | undefined;
+      .prepare(
+        `SELECT p.id, p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ${before ? 'AND p.taken_at < ?' : ''} ORDER BY p.taken_at DESC, p.id DESC LIMIT 1`,
+      )
+      .get(account, ...(before ? [before] : [])) as { id: number; snapshot: string } | undefined;
     if (!row) return null;
     const snap = this.parse(row.snapshot);
     if (!snap) return null;
@@ -243,11 +248,13 @@ export class HistoryStore {
     return snap;
   }
 
-  /** Stored probes of the account, oldest first, without message lists (for trends such as quota growth). */
-  recentSnapshots(account: string, limit = 50): Snapshot[] {
+  /** Stored probes of the account (before `before`, when given), oldest first, without message lists (for trends such as quota growth). */
+  recentSnapshots(account: string, limit = 50, before?: string): Snapshot[] {
     const rows = this.db
-      .prepare('SELECT p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ORDER BY p.taken_at DESC, p.id DESC LIMIT ?')
-      .all(account, limit) as { snapshot: string }[];
+      .prepare(
+        `SELECT p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ${before ? 'AND p.taken_at < ?' : ''} ORDER BY p.taken_at DESC, p.id DESC LIMIT ?`,
+      )
+      .all(account, ...(before ? [before] : []), limit) as { snapshot: string }[];
     return rows
       .map((r) => this.parse(r.snapshot))
       .filter((s): s is Snapshot => s !== null)

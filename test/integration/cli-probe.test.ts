@@ -109,15 +109,24 @@ describe('maildoctor probe / check / analyze (CLI on real Dovecot)', () => {
     expect(snap.imap?.ok && snap.pop?.ok).toBe(true);
   });
 
-  it('check --save and analyze give the same report and exit code', async () => {
+  it('check --save and analyze give the same report and exit code, also against the earlier probe in history', async () => {
+    const db = join(dir, 'history.db');
+    const first = await runCli(['check', ...accountArgs(testbed(), user), '--history', db, '--format', 'json'], { env });
+    const firstReport = JSON.parse(first.stdout) as { skipped: { rule: string }[] };
+    expect(firstReport.skipped.map((s) => s.rule)).toContain('mail-vanished'); // nothing to compare with yet
     const saved = join(dir, 'saved.json');
-    const live = await runCli(['check', ...accountArgs(testbed(), user), '--save', saved, '--format', 'json'], { env });
-    const offline = await runCli(['analyze', saved, '--format', 'json']);
+    const live = await runCli(['check', ...accountArgs(testbed(), user), '--history', db, '--save', saved, '--format', 'json'], { env });
+    const liveReport = JSON.parse(live.stdout) as { schema: string; checked: string[] };
+    expect(liveReport.schema).toBe('maildoctor/report@1');
+    expect(liveReport.checked).toContain('mail-vanished'); // the second check compared with the first
+    // analyze finds the probe that preceded the saved one (not the saved one itself) in the same database.
+    const offline = await runCli(['analyze', saved, '--history', db, '--format', 'json']);
     expect(offline.code).toBe(live.code);
     expect(offline.stdout).toBe(live.stdout);
-    const report = JSON.parse(live.stdout) as { schema: string; status: string };
-    expect(report.schema).toBe('maildoctor/report@1');
-    expectNoSecret(live.stdout, live.stderr, readFileSync(saved, 'utf8'));
+    // Without the history the comparison cannot be replayed, and the report says so instead of passing it.
+    const alone = JSON.parse((await runCli(['analyze', saved, '--no-history', '--format', 'json'])).stdout) as { skipped: { rule: string }[] };
+    expect(alone.skipped.map((s) => s.rule)).toContain('mail-vanished');
+    expectNoSecret(live.stdout, live.stderr, readFileSync(saved, 'utf8'), readFileSync(db).toString('latin1'));
   });
 
   describe('bad input: one line on stderr, exit 3, nothing on stdout', () => {

@@ -1,7 +1,7 @@
 // Markdown to paste into a ticket: the same content as the text report, with headings and lists.
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './evidence-text.js';
-import { numbered, SYMBOL, skippedLines } from './render-text.js';
+import { freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
 import type { Report } from './types.js';
 
 /** Escape the characters that would turn text into markup. */
@@ -19,13 +19,16 @@ export function renderMarkdown(report: Report): string {
     out.push('', '| Severity | Finding | Id |', '| --- | --- | --- |');
     for (const f of report.findings) out.push(`| ${SYMBOL[f.severity]} ${f.severity} | ${md(f.title)} | \`${f.id}\` |`);
   }
-  for (const f of report.findings) {
+  const fresh = freshSteps(report.findings);
+  for (const [i, f] of report.findings.entries()) {
+    const { steps, repeated, firstShownUnder } = fresh[i]!;
     out.push('', `### ${SYMBOL[f.severity]} ${f.severity.toUpperCase()}: ${md(f.title)}`, '');
     out.push(`\`${f.id}\`${f.confidence ? ` · confidence ${f.confidence}` : ''}`, '');
     out.push(`**Why:** ${md(f.explanation)}`);
     const ev = evidenceLines(f);
     if (ev.length) out.push('', '**Evidence**', '', ...ev.map((l) => `- ${md(l)}`));
-    if (f.steps.length) out.push('', '**What to do**', '', ...f.steps.map((s, i) => numbered(i + 1, md(s), '')));
+    if (steps.length || repeated) out.push('', '**What to do**', '', ...steps.map((s, n) => numbered(n + 1, md(s), '')));
+    if (repeated) out.push(...(steps.length ? [''] : []), md(repeatedNote(repeated, firstShownUnder)));
   }
   const rec = report.recommendation;
   if (rec) {

@@ -23,13 +23,44 @@ function probedWith(report: Report): string {
   return names.length ? list(names) : 'no protocol';
 }
 
-function findingBlock(f: Finding, color: boolean | undefined): string[] {
+/**
+ * The steps each finding adds to what a reader has already been told: several findings about one cause (mail
+ * that vanished, mixed protocols) share steps, and a person reads them once. `repeated` counts those left out,
+ * with the title of the finding that showed them first. JSON keeps every finding's full list.
+ */
+export function freshSteps(findings: readonly Finding[]): { steps: string[]; repeated: number; firstShownUnder: string | null }[] {
+  const shownUnder = new Map<string, string>();
+  return findings.map((f) => {
+    const steps: string[] = [];
+    let repeated = 0;
+    let firstShownUnder: string | null = null;
+    for (const s of f.steps) {
+      const earlier = shownUnder.get(s);
+      if (earlier !== undefined) {
+        repeated++;
+        firstShownUnder ??= earlier;
+      } else {
+        steps.push(s);
+        shownUnder.set(s, f.title);
+      }
+    }
+    return { steps, repeated, firstShownUnder };
+  });
+}
+
+/** "2 more steps as under “…” above", for a finding whose other steps were already given. */
+export function repeatedNote(repeated: number, under: string | null): string {
+  return `${repeated === 1 ? 'One more step' : `${repeated} more steps`} as under "${under ?? ''}" above.`;
+}
+
+function findingBlock(f: Finding, fresh: ReturnType<typeof freshSteps>[number], color: boolean | undefined): string[] {
   const lines = [`${label(f.severity, color)}  ${paint(color, '1', f.title)}`];
   lines.push(paint(color, '2', `  ${f.id}${f.confidence ? ` · confidence ${f.confidence}` : ''}`));
   lines.push(`  Why: ${f.explanation}`);
   const ev = evidenceLines(f);
   if (ev.length) lines.push('  Evidence:', ...ev.map((l) => `    - ${l}`));
-  if (f.steps.length) lines.push('  What to do:', ...f.steps.map((s, i) => numbered(i + 1, s, '    ')));
+  if (fresh.steps.length || fresh.repeated) lines.push('  What to do:', ...fresh.steps.map((s, i) => numbered(i + 1, s, '    ')));
+  if (fresh.repeated) lines.push(`    ${fresh.steps.length ? '' : 'The steps are given above: '}${repeatedNote(fresh.repeated, fresh.firstShownUnder)}`);
   return lines;
 }
 
@@ -83,7 +114,8 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     return rec.length ? `${[line, '', ...rec].join('\n')}\n` : `${line}\n`;
   }
   const out: string[] = [`${label(report.status, c)}  ${paint(c, '1', who)}`, `  ${report.verdict}`];
-  for (const f of report.findings) out.push('', ...findingBlock(f, c));
+  const fresh = freshSteps(report.findings);
+  report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c)));
   if (rec.length) out.push('', ...rec);
   const skipped = skippedLines(report);
   if (skipped.length) out.push('', paint(c, '1', 'Not checked:'), ...skipped.map((l) => `  - ${l}`));

@@ -15,6 +15,8 @@ import {
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
 import { assertWellFormedXml } from './xml-check.js';
+import { freshSteps, repeatedNote } from '../../src/report/render-text.js';
+import type { Finding } from '../../src/analyzer/types.js';
 
 const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt' };
 const ALL = Object.keys(SCENARIOS) as ScenarioName[];
@@ -194,5 +196,19 @@ describe('markdown', () => {
 describe('exitCode', () => {
   it('maps status to the monitoring convention', () => {
     expect([exitCode('ok'), exitCode('warning'), exitCode('critical'), exitCode('unknown')]).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('steps shared by several findings', () => {
+  const finding = (title: string, steps: string[]) => ({ id: 'mixed-protocol-use', severity: 'critical', title, explanation: 'x', evidence: {}, steps }) as unknown as Finding;
+
+  it('are printed once, under the first finding that gives them, and counted where they repeat', () => {
+    const fresh = freshSteps([finding('First', ['a', 'b']), finding('Second', ['b', 'c']), finding('Third', ['a', 'b'])]);
+    expect(fresh).toEqual([
+      { steps: ['a', 'b'], repeated: 0, firstShownUnder: null },
+      { steps: ['c'], repeated: 1, firstShownUnder: 'First' },
+      { steps: [], repeated: 2, firstShownUnder: 'First' },
+    ]);
+    expect(repeatedNote(1, 'First')).toBe('One more step as under "First" above.');
   });
 });

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { accountKey, defaultHistoryPath, HISTORY_SCHEMA_VERSION, openHistory } from '../src/history/store.js';
+import { accountKey, defaultHistoryPath, HISTORY_SCHEMA_VERSION, MIGRATIONS, openHistory } from '../src/history/store.js';
+import { packIdentities, unpackIdentities } from '../src/history/pack.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
 import { scenario } from './support/snapshot-builder.js';
 
@@ -142,4 +143,38 @@ describe('history store', () => {
     expect(latest?.imap?.ok && latest.imap.evidence.inbox.messageList?.length).toBe(5000);
     h.close();
   }, 30_000);
+});
+
+describe('packed INBOX lists', () => {
+  it('round-trip every field, with and without a Message-ID hash', () => {
+    const l = list(300);
+    expect(unpackIdentities(packIdentities(l))).toEqual(l);
+    expect(packIdentities(l).length).toBe(300 * 49);
+    expect(unpackIdentities(Buffer.alloc(0))).toEqual([]);
+    expect(() => unpackIdentities(Buffer.alloc(50))).toThrow(/not a whole number/);
+  });
+
+  it('a version 1 database (a row per message) is migrated to blobs without losing a list', () => {
+    const path = join(dir(), 'v1.db');
+    const db = new Database(path);
+    db.exec(MIGRATIONS[1] as string);
+    db.pragma('user_version = 1');
+    const s = snapAt('2025-06-02T12:00:00.000Z', null);
+    db.prepare("INSERT INTO accounts (id, key) VALUES (1, ?)").run(accountKey(s));
+    db.prepare("INSERT INTO probes (id, account_id, taken_at, status, inbox_messages, snapshot) VALUES (1, 1, ?, 'ok', 1200, ?)").run(s.takenAt, JSON.stringify(s));
+    const ins = db.prepare('INSERT INTO inbox_messages (probe_id, uid, uid_validity, size, internal_date, message_id_hash, seen, deleted) VALUES (1, ?, ?, ?, ?, ?, ?, ?)');
+    const l = list(20);
+    for (const m of l) ins.run(m.uid, '1700000000', m.sizeBytes, m.internalDate, m.messageIdHash ? Buffer.from(m.messageIdHash, 'hex') : null, m.seen ? 1 : 0, m.deleted ? 1 : 0);
+    db.close();
+    const h = openHistory(path);
+    const back = h.latestProbe(accountKey(s));
+    expect(back?.imap?.ok && back.imap.evidence.inbox.messageList).toEqual(l);
+    expect(h.listProbes()[0]?.storedMessages).toBe(20);
+    expect(h.integrity()).toBe('ok');
+    h.close();
+    const after = new Database(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'inbox_messages'").get()).toBeUndefined();
+    after.close();
+  });
 });

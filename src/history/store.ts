@@ -1,18 +1,19 @@
 // The history store: earlier probes of each account in one SQLite file (better-sqlite3, WAL, one transaction
 // per write), so a second probe can prove what one probe can only suspect. Stored per probe: the snapshot
 // without INBOX's message list (it holds no secrets, subjects, bodies or addresses), and INBOX's per-message
-// identities in their own table (UID, UIDVALIDITY, size, INTERNALDATE, sha256 of the Message-ID, seen, deleted).
+// identities packed in one blob (UID, size, INTERNALDATE, sha256 of the Message-ID, seen, deleted; pack.ts).
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SnapshotSchema, type MessageIdentity, type Snapshot } from '../snapshot/schema.js';
+import { packIdentities, unpackIdentities } from './pack.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
-export const HISTORY_SCHEMA_VERSION = 1;
+export const HISTORY_SCHEMA_VERSION = 2;
 
-/** Migration n takes a database from user_version n-1 to n. */
-const MIGRATIONS: Record<number, string> = {
+/** Migration n takes a database from user_version n-1 to n (SQL, or a function for what SQL cannot do). */
+export const MIGRATIONS: Record<number, string | ((db: Database.Database) => void)> = {
   1: `
     CREATE TABLE accounts (
       id INTEGER PRIMARY KEY,
@@ -41,6 +42,33 @@ const MIGRATIONS: Record<number, string> = {
       PRIMARY KEY (probe_id, uid)
     ) WITHOUT ROWID;
   `,
+  // Version 2: one packed blob of identities per probe instead of a row per message (see pack.ts).
+  2: (db) => {
+    db.exec(`
+      CREATE TABLE inbox_lists (
+        probe_id INTEGER PRIMARY KEY REFERENCES probes(id) ON DELETE CASCADE,
+        uid_validity TEXT NOT NULL,
+        messages INTEGER NOT NULL,          -- how many identities the blob holds
+        packed BLOB NOT NULL                -- packIdentities()
+      );
+    `);
+    const probes = db.prepare('SELECT DISTINCT probe_id FROM inbox_messages').all() as { probe_id: number }[];
+    const rowsOf = db.prepare('SELECT uid, uid_validity, size, internal_date, message_id_hash, seen, deleted FROM inbox_messages WHERE probe_id = ? ORDER BY uid');
+    const put = db.prepare('INSERT INTO inbox_lists (probe_id, uid_validity, messages, packed) VALUES (?, ?, ?, ?)');
+    for (const { probe_id } of probes) {
+      const rows = rowsOf.all(probe_id) as { uid: number; uid_validity: string; size: number; internal_date: string; message_id_hash: Buffer | null; seen: number; deleted: number }[];
+      const list = rows.map((r) => ({
+        uid: r.uid,
+        sizeBytes: r.size,
+        internalDate: r.internal_date,
+        messageIdHash: r.message_id_hash ? r.message_id_hash.toString('hex') : null,
+        seen: r.seen === 1,
+        deleted: r.deleted === 1,
+      }));
+      put.run(probe_id, rows[0]?.uid_validity ?? '', list.length, packIdentities(list));
+    }
+    db.exec('DROP TABLE inbox_messages');
+  },
 };
 
 import { HistoryError } from './errors.js';
@@ -128,7 +156,9 @@ export class HistoryStore {
     if (version > HISTORY_SCHEMA_VERSION) throw new HistoryError(`history database ${this.path} was written by a newer maildoctor`);
     for (let v = version + 1; v <= HISTORY_SCHEMA_VERSION; v++) {
       this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v]!);
+        const step = MIGRATIONS[v]!;
+        if (typeof step === 'string') this.db.exec(step);
+        else step(this.db);
         this.db.pragma(`user_version = ${v}`);
       }).immediate();
     }
@@ -166,12 +196,7 @@ export class HistoryStore {
           ).lastInsertRowid,
       );
       if (list) {
-        const ins = this.db.prepare(
-          'INSERT INTO inbox_messages (probe_id, uid, uid_validity, size, internal_date, message_id_hash, seen, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        );
-        for (const m of list) {
-          ins.run(probeId, m.uid, uidValidity, m.sizeBytes, m.internalDate, m.messageIdHash ? Buffer.from(m.messageIdHash, 'hex') : null, m.seen ? 1 : 0, m.deleted ? 1 : 0);
-        }
+        this.db.prepare('INSERT INTO inbox_lists (probe_id, uid_validity, messages, packed) VALUES (?, ?, ?, ?)').run(probeId, uidValidity, list.length, packIdentities(list));
       }
       this.pruneAccount(accountId);
       return probeId;
@@ -195,11 +220,11 @@ export class HistoryStore {
     }
     this.db
       .prepare(
-        'DELETE FROM inbox_messages WHERE probe_id IN (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET ?)',
+        'DELETE FROM inbox_lists WHERE probe_id IN (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET ?)',
       )
       .run(accountId, keepMessageLists);
     // Rows of probes deleted above (foreign keys cascade, but be safe with databases opened without them).
-    this.db.prepare('DELETE FROM inbox_messages WHERE probe_id NOT IN (SELECT id FROM probes)').run();
+    this.db.prepare('DELETE FROM inbox_lists WHERE probe_id NOT IN (SELECT id FROM probes)').run();
   }
 
   /** Apply the retention to every account. */
@@ -228,21 +253,8 @@ export class HistoryStore {
     const snap = this.parse(row.snapshot);
     if (!snap) return null;
     if (snap.imap?.ok) {
-      const rows = this.db
-        .prepare('SELECT uid, size, internal_date, message_id_hash, seen, deleted FROM inbox_messages WHERE probe_id = ? ORDER BY uid')
-        .all(row.id) as { uid: number; size: number; internal_date: string; message_id_hash: Buffer | null; seen: number; deleted: number }[];
-      const stored = (this.db.prepare('SELECT COUNT(*) AS n FROM inbox_messages WHERE probe_id = ?').get(row.id) as { n: number }).n;
-      const list: MessageIdentity[] | null =
-        stored > 0 || snap.imap.evidence.inbox.messages === 0
-          ? rows.map((r) => ({
-              uid: r.uid,
-              sizeBytes: r.size,
-              internalDate: r.internal_date,
-              messageIdHash: r.message_id_hash ? r.message_id_hash.toString('hex') : null,
-              seen: r.seen === 1,
-              deleted: r.deleted === 1,
-            }))
-          : null;
+      const stored = this.db.prepare('SELECT packed FROM inbox_lists WHERE probe_id = ?').get(row.id) as { packed: Buffer } | undefined;
+      const list: MessageIdentity[] | null = stored ? unpackIdentities(stored.packed) : snap.imap.evidence.inbox.messages === 0 ? [] : null;
       snap.imap.evidence.inbox.messageList = list;
     }
     return snap;
@@ -266,7 +278,7 @@ export class HistoryStore {
     const rows = this.db
       .prepare(
         `SELECT p.id, a.key AS account, p.taken_at, p.status, p.inbox_messages, p.quota_used_bytes, p.quota_limit_bytes,
-                (SELECT COUNT(*) FROM inbox_messages m WHERE m.probe_id = p.id) AS stored
+                COALESCE((SELECT l.messages FROM inbox_lists l WHERE l.probe_id = p.id), 0) AS stored
          FROM probes p JOIN accounts a ON a.id = p.account_id
          ${account ? 'WHERE a.key = ?' : ''}
          ORDER BY p.taken_at DESC, p.id DESC`,

@@ -89,6 +89,8 @@ describe('parseLogs on the captured 2.3 log', () => {
     expect(e.lines.total).toBe(readFileSync(V23, 'utf8').split('\n').filter(Boolean).length);
     expect(e.popLogoutFormat).toBe('2.3');
     expect(e.pop).toMatchObject({ sessions: 4, closedWithoutQuit: 1, retrMessages: 7, deletedMessages: 4, deletedBytes: null, sessionsWithDeletes: 2, expungeEvents: 4 });
+    // All four POP3 logins fall in one second of the capture: that is no poll interval.
+    expect(e.pop.pollIntervalSeconds).toBeNull();
     expect(e.imap).toMatchObject({ sessions: 2, deleted: 2, expunged: 1, trashed: 1, expungeEvents: 3, copyEvents: 2 });
     expect(e.logins).toEqual([
       expect.objectContaining({ protocol: 'pop3', ip: '127.0.0.1', count: 4, methods: ['PLAIN'] }),

@@ -181,7 +181,12 @@ export class LogEvidenceBuilder {
     const v = this.delSecond;
     const format: LogEvidence['popLogoutFormat'] = force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : 'unknown');
     const times = [...(this.popLoginTimes.length >= 2 ? this.popLoginTimes : this.popTimes)].sort((a, b) => a - b);
-    const gaps = times.slice(1).map((t, i) => (t - times[i]!) / 1000);
+    // Logins in the same second (a client that reconnects at once, two devices together) are one poll: only
+    // gaps of a second or more say how often a device comes back, and a median of zero would say nothing.
+    const gaps = times
+      .slice(1)
+      .map((t, i) => (t - times[i]!) / 1000)
+      .filter((g) => g >= 1);
     const byCount = <T extends { count: number; protocol: string; ip: string }>(a: T, b: T) =>
       b.count - a.count || a.protocol.localeCompare(b.protocol) || a.ip.localeCompare(b.ip);
     return {

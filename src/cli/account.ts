@@ -3,15 +3,10 @@ import { readFile } from 'node:fs/promises';
 import type { Argv } from 'yargs';
 import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
+import { DEFAULT_PORTS } from '../connectors/common.js';
 import { UsageError } from './errors.js';
 
 const TRANSPORTS = ['implicit', 'starttls', 'none'] as const;
-
-/** Well-known ports (RFC 8314 implicit TLS; 143/110 for STARTTLS/STLS or plain). */
-const DEFAULT_PORTS = {
-  imap: { implicit: 993, starttls: 143, none: 143 },
-  pop: { implicit: 995, starttls: 110, none: 110 },
-} as const;
 
 export function withAccountOptions<T>(y: Argv<T>) {
   return y
@@ -62,6 +57,18 @@ function endpoint(kind: 'imap' | 'pop', host: string | undefined, port: number |
   const p = port ?? DEFAULT_PORTS[kind][tls];
   if (!Number.isInteger(p) || p < 1 || p > 65535) throw new UsageError(`--${kind}-port must be a port number (1-65535), got ${port}`);
   return { host, port: p, tls };
+}
+
+/** The PEM of --ca, or a one-line usage error. */
+export async function readCaFile(path: string): Promise<string> {
+  let ca: string;
+  try {
+    ca = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read --ca file ${path}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca file ${path} holds no PEM certificate`);
+  return ca;
 }
 
 async function readPasswordFile(path: string): Promise<string> {
@@ -119,15 +126,7 @@ export async function resolveAccount(args: RawAccountArgs, extra: { history?: bo
   if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);
   const imap = args.only === 'pop' ? null : endpoint('imap', args.imapHost ?? args.host, args.imapPort, args.imapTls);
   const pop = args.only === 'imap' ? null : endpoint('pop', args.popHost ?? args.host, args.popPort, args.popTls);
-  let ca: string | undefined;
-  if (args.ca) {
-    try {
-      ca = await readFile(args.ca, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --ca file ${args.ca}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca file ${args.ca} holds no PEM certificate`);
-  }
+  const ca = args.ca ? await readCaFile(args.ca) : undefined;
   const password = await resolvePassword(args, args.user, (imap ?? pop)!.host);
   return {
     user: args.user,

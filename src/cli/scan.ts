@@ -8,7 +8,7 @@ import { countInto, emptyTotals, runScan, type ScanLine, type ScanProgress } fro
 import { inShard, parseShard, type Shard } from '../scan/shard.js';
 import { renderSummary, worstExitCode } from '../scan/summary.js';
 import { VERSION } from '../version.js';
-import { withAccountOptions, type RawAccountArgs } from './account.js';
+import { readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT, UsageError } from './errors.js';
 import { ruleOptions } from './output.js';
 
@@ -122,15 +122,7 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   for (const [flag, port] of [['--imap-port', args.imapPort], ['--pop-port', args.popPort]] as const) {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`${flag} must be a port number (1-65535), got ${port}`);
   }
-  let ca: string | undefined;
-  if (args.ca) {
-    try {
-      ca = await readFile(args.ca, 'utf8');
-    } catch (err) {
-      throw new UsageError(`cannot read --ca file ${args.ca}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new UsageError(`--ca file ${args.ca} holds no PEM certificate`);
-  }
+  const ca = args.ca ? await readCaFile(args.ca) : undefined;
 
   // The accounts file: every bad row is reported (one line each, with its line number) before anything runs.
   const fromStdin = args.accounts === '-';

@@ -3,6 +3,12 @@
 import type { PeerCertificate, TLSSocket } from 'node:tls';
 import type { ProbeError, ProbeErrorKind, TlsFacts, Transport } from '../snapshot/schema.js';
 
+/** Well-known ports: RFC 8314 implicit TLS, and 143/110 for STARTTLS/STLS or plain. */
+export const DEFAULT_PORTS = {
+  imap: { implicit: 993, starttls: 143, none: 143 },
+  pop: { implicit: 995, starttls: 110, none: 110 },
+} as const;
+
 export interface ConnectOptions {
   host: string;
   port: number;

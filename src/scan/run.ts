@@ -11,14 +11,10 @@ import { toJson } from '../report/types.js';
 import { SNAPSHOT_SCHEMA, type Endpoint, type ProbeErrorKind, type Snapshot, type Transport } from '../snapshot/schema.js';
 import type { RuleOptionOverrides } from '../analyzer/registry.js';
 import type { AccountRow } from './accounts.js';
+import { DEFAULT_PORTS } from '../connectors/common.js';
 
 /** Probe errors worth another try after a pause: the server said "not now". */
 export const RETRYABLE_KINDS: ReadonlySet<ProbeErrorKind> = new Set<ProbeErrorKind>(['sys-temp', 'login-delay']);
-
-const DEFAULT_PORTS = {
-  imap: { implicit: 993, starttls: 143, none: 143 },
-  pop: { implicit: 995, starttls: 110, none: 110 },
-} as const;
 
 /** Account options from the command line, used where a row leaves a field empty. */
 export interface ScanDefaults {

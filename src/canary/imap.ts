@@ -2,10 +2,10 @@
 // INBOX in a short connection of its own, and at the end remove exactly that message again (UID STORE
 // \Deleted + UID EXPUNGE of its UID, which needs UIDPLUS: a plain EXPUNGE would also remove other mail that a
 // client flagged \Deleted, so without UIDPLUS the canary is left in place). The read-only probe is untouched.
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
+import { newImapClient } from '../connectors/imap.js';
 import { classifyImapError, withDeadline } from '../connectors/imap/errors.js';
 import type { ConnectOptions } from '../connectors/common.js';
-import { VERSION } from '../version.js';
 import { CANARY_HEADER, type CanaryMessage } from './message.js';
 
 export type AppendResult =
@@ -21,21 +21,7 @@ export type Removal =
 async function session<T>(opts: ConnectOptions, what: string, fn: (client: ImapFlow, step: <R>(name: string, f: () => Promise<R>) => Promise<R>) => Promise<T>): Promise<T> {
   const ms = opts.timeoutMs;
   if (opts.tls === 'none' && !opts.allowPlaintext) throw new Error(`not sending the password without TLS for the canary ${what}`);
-  const client = new ImapFlow({
-    host: opts.host,
-    port: opts.port,
-    secure: opts.tls === 'implicit',
-    doSTARTTLS: opts.tls === 'starttls' ? true : opts.tls === 'none' ? false : undefined,
-    auth: { user: opts.user, pass: opts.password },
-    tls: { ca: opts.ca, rejectUnauthorized: !opts.insecure },
-    logger: false,
-    clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
-    connectionTimeout: ms,
-    greetingTimeout: ms,
-    socketTimeout: ms,
-    disableAutoEnable: true,
-    disableAutoIdle: true,
-  });
+  const client = newImapClient(opts);
   client.on('error', () => {
     /* reported through the failing command */
   });

@@ -106,6 +106,30 @@ function serverIdOf(client: ImapFlow): Record<string, string> | null {
   return Object.keys(out).length ? out : null;
 }
 
+/**
+ * An imapflow client with maildoctor's settings: our deadlines, no logger (its default writes to stdout), our
+ * name in ID, and no ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): the probe only reads, and rev2 changes SEARCH
+ * answers. Callers attach their own 'error' listener.
+ */
+export function newImapClient(opts: ConnectOptions): ImapFlow {
+  const ms = opts.timeoutMs;
+  return new ImapFlow({
+    host: opts.host,
+    port: opts.port,
+    secure: opts.tls === 'implicit',
+    doSTARTTLS: opts.tls === 'starttls' ? true : opts.tls === 'none' ? false : undefined,
+    auth: { user: opts.user, pass: opts.password },
+    tls: { ca: opts.ca, rejectUnauthorized: !opts.insecure },
+    logger: false,
+    clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
+    connectionTimeout: ms,
+    greetingTimeout: ms,
+    socketTimeout: ms,
+    disableAutoEnable: true,
+    disableAutoIdle: true,
+  });
+}
+
 export async function probeImap(opts: ImapProbeOptions): Promise<ImapResult> {
   const t0 = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
@@ -146,25 +170,7 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     }
   }
 
-  const client = new ImapFlow({
-    host: opts.host,
-    port: opts.port,
-    secure: opts.tls === 'implicit',
-    doSTARTTLS: opts.tls === 'starttls' ? true : opts.tls === 'none' ? false : undefined,
-    auth: { user: opts.user, pass: opts.password },
-    tls: {
-      ca: opts.ca,
-      rejectUnauthorized: !opts.insecure,
-    },
-    logger: false,
-    clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
-    connectionTimeout: ms,
-    greetingTimeout: ms,
-    socketTimeout: ms,
-    // No ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): the probe only reads, and rev2 changes SEARCH answers.
-    disableAutoEnable: true,
-    disableAutoIdle: true,
-  });
+  const client = newImapClient(opts);
   let asyncError: unknown = null;
   client.on('error', (e: unknown) => {
     asyncError ??= e;

@@ -17,6 +17,7 @@ import {
   seedMaildir,
   testbed,
   type TestUser,
+  messagesAndFlags,
 } from '../support/testbed.js';
 import { closedPort } from '../support/fake-server.js';
 
@@ -70,20 +71,6 @@ async function imapInbox(u: TestUser): Promise<{ uidValidity: string; uids: numb
   } finally {
     await c.logout().catch(() => undefined);
   }
-}
-
-/** Maildir files as message → flags, wherever they sit (new/ without an info part means no flags). */
-function messagesAndFlags(files: Record<string, string[]>): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const [folder, names] of Object.entries(files)) {
-    out[folder] = {};
-    for (const name of names) {
-      const base = name.replace(/^(cur|new)\//, '');
-      const i = base.indexOf(':2,');
-      out[folder]![i === -1 ? base : base.slice(0, i)] = i === -1 ? '' : base.slice(i + 3);
-    }
-  }
-  return out;
 }
 
 describe('POP3 probe on Dovecot', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { ReportJson } from '../../src/report/schema.js';
 import { accountArgs, CLI, TEST_STATE_HOME } from '../support/cli.js';
 import { runFetchmail } from '../support/clients.js';
-import { createFolder, daysAgo, deliverLmtp, mailboxState, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
+import { createFolder, daysAgo, deliverLmtp, mailboxState, messagesAndFlags, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
 
 interface Watch {
   /** Resolves once stderr matches (rejects after ms). */
@@ -77,20 +77,6 @@ interface WatchReport extends ReportJson {
 }
 
 const seed = (n: number) => Array.from({ length: n }, (_, i) => ({ date: daysAgo(5 - i * 0.5), bodyBytes: 400 + 50 * i }));
-
-/** Message files per folder with their flags, wherever they sit (new/ or cur/). */
-function messagesAndFlags(files: Record<string, string[]>): Record<string, Record<string, string>> {
-  const out: Record<string, Record<string, string>> = {};
-  for (const [folder, names] of Object.entries(files)) {
-    out[folder] = {};
-    for (const name of names) {
-      const base = name.replace(/^(cur|new)\//, '');
-      const i = base.indexOf(':2,');
-      out[folder]![i === -1 ? base : base.slice(0, i)] = i === -1 ? '' : base.slice(i + 3);
-    }
-  }
-  return out;
-}
 
 /** Files anywhere in the Maildir that carry the canary header. */
 function canaryFiles(u: TestUser): string[] {

@@ -26,13 +26,13 @@ export function daysAgo(days: number, now: Date = new Date()): Date {
   return new Date(now.getTime() - days * DAY);
 }
 
-/** Connection options for a testbed user over IMAP (implicit TLS by default, trusting the testbed CA). */
-export function imapOptions(user: TestUser, over: Partial<ConnectOptions> = {}): ConnectOptions {
+function connectOptions(protocol: 'imap' | 'pop3', user: TestUser, over: Partial<ConnectOptions>): ConnectOptions {
   const tb = testbed();
   const tls = over.tls ?? 'implicit';
+  const ports = protocol === 'imap' ? { implicit: tb.ports.imaps, other: tb.ports.imap } : { implicit: tb.ports.pop3s, other: tb.ports.pop3 };
   return {
     host: tb.host,
-    port: tls === 'implicit' ? tb.ports.imaps : tb.ports.imap,
+    port: tls === 'implicit' ? ports.implicit : ports.other,
     tls,
     user: user.user,
     password: user.password,
@@ -42,18 +42,29 @@ export function imapOptions(user: TestUser, over: Partial<ConnectOptions> = {}):
   };
 }
 
+/** Connection options for a testbed user over IMAP (implicit TLS by default, trusting the testbed CA). */
+export function imapOptions(user: TestUser, over: Partial<ConnectOptions> = {}): ConnectOptions {
+  return connectOptions('imap', user, over);
+}
+
 /** Connection options for a testbed user over POP3 (implicit TLS by default, trusting the testbed CA). */
 export function pop3Options(user: TestUser, over: Partial<ConnectOptions> = {}): ConnectOptions {
-  const tb = testbed();
-  const tls = over.tls ?? 'implicit';
-  return {
-    host: tb.host,
-    port: tls === 'implicit' ? tb.ports.pop3s : tb.ports.pop3,
-    tls,
-    user: user.user,
-    password: user.password,
-    ca: tb.caPem,
-    timeoutMs: 10_000,
-    ...over,
-  };
+  return connectOptions('pop3', user, over);
+}
+
+/**
+ * Maildir files (from mailboxState) as message → flags per folder, wherever the file sits: Dovecot moves
+ * delivered mail from new/ to cur/ on the first session (docs/dovecot-notes.md), which changes no message.
+ */
+export function messagesAndFlags(files: Record<string, string[]>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [folder, names] of Object.entries(files)) {
+    out[folder] = {};
+    for (const name of names) {
+      const base = name.replace(/^(cur|new)\//, '');
+      const i = base.indexOf(':2,');
+      out[folder]![i === -1 ? base : base.slice(0, i)] = i === -1 ? '' : base.slice(i + 3);
+    }
+  }
+  return out;
 }

@@ -116,55 +116,41 @@ async function command(sock: net.Socket, reader: LineReader, tag: string, cmd: s
   }
 }
 
-function connectPlain(host: string, port: number, ms: number): Promise<net.Socket> {
+/** Resolve with the socket once `ready` fires; on an error or after `ms`, destroy it and reject. */
+function settle<S extends net.Socket>(s: S, ready: 'connect' | 'secureConnect', step: string, ms: number): Promise<S> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host, port });
     const timer = setTimeout(() => {
       s.destroy();
-      reject(new StepTimeout('connect', ms));
+      reject(new StepTimeout(step, ms));
     }, ms);
-    s.once('connect', () => {
-      clearTimeout(timer);
-      s.off('error', onErr);
-      s.on('error', () => undefined);
-      resolve(s);
-    });
     const onErr = (e: Error) => {
       clearTimeout(timer);
       s.destroy();
       reject(e);
     };
+    s.once(ready, () => {
+      clearTimeout(timer);
+      s.off('error', onErr);
+      s.on('error', () => undefined);
+      resolve(s);
+    });
     s.once('error', onErr);
   });
 }
 
+function connectPlain(host: string, port: number, ms: number): Promise<net.Socket> {
+  return settle(net.connect({ host, port }), 'connect', 'connect', ms);
+}
+
 function connectTls(opts: ConnectOptions, step: string, socket?: net.Socket): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const base = tlsConnectOptions(opts);
-    const s = tls.connect({
-      ...base,
-      port: opts.port,
-      ...(socket ? { socket } : {}),
-      // We decide about trust ourselves (after reading the facts), so the handshake always completes.
-      rejectUnauthorized: false,
-    });
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new StepTimeout(step, opts.timeoutMs));
-    }, opts.timeoutMs);
-    s.once('secureConnect', () => {
-      clearTimeout(timer);
-      s.off('error', onErr);
-      s.on('error', () => undefined);
-      resolve(s);
-    });
-    const onErr = (e: Error) => {
-      clearTimeout(timer);
-      s.destroy();
-      reject(e);
-    };
-    s.once('error', onErr);
+  const s = tls.connect({
+    ...tlsConnectOptions(opts),
+    port: opts.port,
+    ...(socket ? { socket } : {}),
+    // We decide about trust ourselves (after reading the facts), so the handshake always completes.
+    rejectUnauthorized: false,
   });
+  return settle(s, 'secureConnect', step, opts.timeoutMs);
 }
 
 /** Throws a ProbeFailure of kind 'tls' when the certificate did not verify and --insecure was not given. */

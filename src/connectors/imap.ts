@@ -28,6 +28,8 @@ export interface ImapProbeOptions extends ConnectOptions {
    * and other folders report the Message-ID hashes of what arrived since (Folder.arrivals).
    */
   known?: KnownMailboxes;
+  /** Mailboxes this big or bigger find their 30-day boundary by sampling dates (default SAMPLE_MIN_MESSAGES). */
+  sampleMinMessages?: number;
 }
 
 /** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
@@ -155,7 +157,30 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
 
   progress(`connecting to ${endpoint} (${opts.tls})`);
   state.step = 'connect';
-  const pre = await preflight(opts);
+  // The preflight (greeting and capabilities before login, TLS facts) has its own connection. Over TLS it runs
+  // alongside imapflow's connect and login; without TLS it decides first whether a password may be sent.
+  const client = newImapClient(opts);
+  let asyncError: unknown = null;
+  client.on('error', (e: unknown) => {
+    asyncError ??= e;
+  });
+  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    state.step = name;
+    return withDeadline(name, ms, fn, () => client.close());
+  };
+  let connecting: Promise<void> | null = null;
+  const login = () => withDeadline('login', ms * 2, () => client.connect(), () => client.close());
+  if (opts.tls !== 'none') {
+    connecting = login();
+    connecting.catch(() => undefined); // awaited below; the preflight's error, if any, explains better
+  }
+  let pre: Awaited<ReturnType<typeof preflight>>;
+  try {
+    pre = await preflight(opts);
+  } catch (e) {
+    await closeQuietly(client, Math.min(ms, 5000));
+    throw e;
+  }
   const preCaps = new Set(pre.capabilities.map((c) => c.toUpperCase()));
   if (opts.tls === 'none' && !pre.preauth) {
     if (opts.password && !opts.allowPlaintext) {
@@ -170,21 +195,11 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     }
   }
 
-  const client = newImapClient(opts);
-  let asyncError: unknown = null;
-  client.on('error', (e: unknown) => {
-    asyncError ??= e;
-  });
-  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    state.step = name;
-    return withDeadline(name, ms, fn, () => client.close());
-  };
-
   try {
     progress('logging in');
     // Several round trips (CAPABILITY, ID, AUTHENTICATE, NAMESPACE); a wrong password costs the server's delay.
     state.step = 'login';
-    await withDeadline('login', ms * 2, () => client.connect(), () => client.close());
+    await (connecting ?? login());
     const capabilities = capabilityList(client);
     const loginMethod = loginMethodOf(client, pre.preauth);
     const serverId = serverIdOf(client);
@@ -193,8 +208,36 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     const caps = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
     const ctx: Ctx = { client, caps, ms, now: opts.now, step };
 
-    progress('quota');
-    const q = await quota(ctx);
+    // Order matters on Dovecot: INBOX first while it is cheap to open, then LIST-STATUS (a STATUS of the
+    // selected INBOX makes the next command on it resync, ~140 ms at 100k messages), the other folders, and
+    // GETQUOTAROOT last (a "count" quota opens every folder; INBOX opened after it pays the resync again).
+    progress('examining INBOX');
+    const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
+    const total = box.exists;
+    const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
+    const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
+    const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
+    let list: InboxFacts['messageList'] = null;
+    if (opts.history) {
+      progress(`fetching identities of ${total} INBOX messages`);
+      const onN = (n: number) => progress(`${n} of ${total} identities`);
+      list = opts.known
+        ? (await repeatMessageList(ctx, total, { uidValidity: box.uidValidity.toString(), uidNext: box.uidNext }, opts.known.inbox, onN)).list
+        : await messageList(ctx, total, onN);
+    }
+    const inbox: InboxFacts = {
+      messages: total,
+      uidNext: box.uidNext,
+      uidValidity: box.uidValidity.toString(),
+      ages: inboxActivity.ages,
+      oldestInternalDate: inboxActivity.oldestInternalDate,
+      newestInternalDate: inboxActivity.newestInternalDate,
+      flags,
+      keywords,
+      method: caps.has('ESEARCH') ? 'ESEARCH' : 'SEARCH',
+      agesMethod: inboxActivity.agesMethod,
+      messageList: list,
+    };
 
     progress('listing folders');
     const entries = await step('list', () =>
@@ -220,35 +263,6 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     });
     progress(`${folders.length} folders`);
 
-    // INBOX first: counts, ages, flags, keywords, history.
-    progress('examining INBOX');
-    const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
-    const total = box.exists;
-    const inboxActivity = await activity(ctx, total, 'INBOX');
-    const flags = total > 0 ? await flagCounts(ctx) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
-    const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
-    let list: InboxFacts['messageList'] = null;
-    if (opts.history) {
-      progress(`fetching identities of ${total} INBOX messages`);
-      const onN = (n: number) => progress(`${n} of ${total} identities`);
-      list = opts.known
-        ? (await repeatMessageList(ctx, total, { uidValidity: box.uidValidity.toString(), uidNext: box.uidNext }, opts.known.inbox, onN)).list
-        : await messageList(ctx, total, onN);
-    }
-    const inbox: InboxFacts = {
-      messages: total,
-      uidNext: box.uidNext,
-      uidValidity: box.uidValidity.toString(),
-      ages: inboxActivity.ages,
-      oldestInternalDate: inboxActivity.oldestInternalDate,
-      newestInternalDate: inboxActivity.newestInternalDate,
-      flags,
-      keywords,
-      method: caps.has('ESEARCH') ? 'ESEARCH' : 'SEARCH',
-      agesMethod: inboxActivity.agesMethod,
-      messageList: list,
-    };
-
     for (const f of folders) {
       if (!f.selectable) continue;
       if (f.path.toUpperCase() === 'INBOX') {
@@ -262,7 +276,7 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       progress(`examining ${f.path}`);
       try {
         const b = await step(`examine ${f.path}`, () => client.mailboxOpen(f.path, { readOnly: true }));
-        f.activity = await activity(ctx, b.exists, f.path);
+        f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
         if (opts.history && opts.known && f.status) {
           const before = opts.known.folders[f.path];
           const since = before && before.uidValidity === f.status.uidValidity ? before.uidNext : 1;
@@ -274,6 +288,9 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
         if (err.responseStatus !== 'NO' && err.responseStatus !== 'BAD') throw e;
       }
     }
+
+    progress('quota');
+    const q = await quota(ctx);
 
     state.step = 'logout';
     return {

@@ -259,6 +259,46 @@ describe('probeImap against Dovecot', () => {
     expect(byPath.get('Archive')!.activity!.newestInternalDate).toBe(expected['Archive']!.newest!.toISOString());
   });
 
+
+  it('a mailbox whose arrival order breaks date order is searched in full, not sampled', async () => {
+    const now = Date.now();
+    // INBOX's dates jump back and forth with arrival (ageFor): sampling must notice and fall back.
+    const ev = ok(await probe(big, { now: new Date(now), sampleMinMessages: 100 }));
+    checkBig(ev, now);
+    expect(ev.inbox.agesMethod).toBe('WITHIN; arrival order does not follow dates: searched the whole mailbox; oldest/newest by ESORT ARRIVAL');
+  });
+
+  it('samples the 30-day boundary of a mailbox in arrival order and counts the same as full searches', async () => {
+    const tb = testbed();
+    const u = await newUser({ quotaStorageBytes: 200 * 1024 * 1024 });
+    const seedNow = Date.now();
+    // 6,000 messages over 90 days in arrival order, plus a few delivered out of order within minutes.
+    const msgs: SeedMessage[] = Array.from({ length: 6000 }, (_, i) => {
+      let age = 90 * DAY - i * ((90 * DAY) / 6000) - 30 * 60_000;
+      if (i % 500 === 7) age += 20 * 60_000; // a little older than the message before it
+      return { date: sec(seedNow - age), flags: i % 4 === 0 ? [] : ['\\Seen'] };
+    });
+    seedMaildir(tb, u, 'INBOX', msgs);
+    // Folders too: a small one (recent dates fetched and bucketed) and one above the sampling threshold.
+    const few = [3 * HOUR, 2 * DAY + HOUR, 12 * DAY].map((a) => ({ date: sec(seedNow - a) }));
+    seedMaildir(tb, u, 'Few', few);
+    const exp = expectedOf(msgs, seedNow);
+    const now = Date.now();
+    expect(now - seedNow).toBeLessThan(10 * 60_000);
+    const sampled = ok(await probe(u, { now: new Date(now), sampleMinMessages: 1000 }));
+    const searched = ok(await probe(u, { now: new Date(now) }));
+    for (const ev of [sampled, searched]) {
+      expect(ev.inbox.ages).toEqual(exp.ages);
+      expect(ev.inbox.oldestInternalDate).toBe(exp.oldest!.toISOString());
+      expect(ev.inbox.newestInternalDate).toBe(exp.newest!.toISOString());
+      expect(ev.inbox.flags.seen).toBe(4500);
+      const f = ev.folders.find((x) => x.path === 'Few')!;
+      expect(f.activity).toMatchObject({ ages: expectedOf(few, seedNow).ages, newestInternalDate: few[0]!.date!.toISOString(), oldestInternalDate: few[2]!.date!.toISOString() });
+      expect(f.activity!.agesMethod).toBe('WITHIN + INTERNALDATE of the last 30 days; oldest/newest by ESORT ARRIVAL');
+    }
+    expect(sampled.inbox.agesMethod).toMatch(/^WITHIN; 30-day boundary sampled in arrival order \(\d+ dates in \d+ FETCHes\); oldest\/newest from the sampled first\/last message$/);
+    expect(searched.inbox.agesMethod).toBe('WITHIN; oldest/newest by ESORT ARRIVAL');
+  });
   it('records an empty mailbox', async () => {
     const u = await newUser();
     const ev = ok(await probe(u));

@@ -3,7 +3,7 @@
 import { ImapFlow, type ListResponse } from 'imapflow';
 import { VERSION } from '../version.js';
 import type { ConnectOptions } from './common.js';
-import { oneLine, tlsFacts } from './common.js';
+import { oneLine, secureContextFor, tlsFacts } from './common.js';
 import type { Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts } from '../snapshot/schema.js';
 import { classifyImapError, fail, withDeadline } from './imap/errors.js';
 import { preflight, type Preflight } from './imap/preflight.js';
@@ -122,7 +122,7 @@ export function newImapClient(opts: ConnectOptions): ImapFlow {
     secure: opts.tls === 'implicit',
     doSTARTTLS: opts.tls === 'starttls' ? true : opts.tls === 'none' ? false : undefined,
     auth: { user: opts.user, pass: opts.password },
-    tls: { ca: opts.ca, rejectUnauthorized: !opts.insecure },
+    tls: { secureContext: secureContextFor(opts.ca), rejectUnauthorized: !opts.insecure },
     logger: false,
     clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
     connectionTimeout: ms,

@@ -10,6 +10,7 @@ import { preflight, type Preflight } from './imap/preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
 import { quota } from './imap/quota.js';
+import { bulkFetch } from './imap/bulk.js';
 import { arrivals, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
@@ -31,6 +32,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   known?: KnownMailboxes;
   /** Mailboxes this big or bigger find their 30-day boundary by sampling dates (default SAMPLE_MIN_MESSAGES). */
   sampleMinMessages?: number;
+  /** History lists of this many messages or more are read on a second session of our own (default BULK_MIN_MESSAGES; Infinity: never). */
+  bulkMinMessages?: number;
 }
 
 /** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
@@ -247,6 +250,12 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     progress('examining INBOX');
     const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
     const total = box.exists;
+    if (opts.history) {
+      const p = pre;
+      ctx.bulkMinMessages = opts.bulkMinMessages;
+      ctx.bulk = (uidSet, items, onMessage) =>
+        bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: box.uidValidity.toString(), uidSet, items, onMessage });
+    }
     const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
     const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
     const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};

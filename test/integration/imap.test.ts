@@ -239,6 +239,21 @@ describe('probeImap against Dovecot', () => {
     expect(s).not.toContain('sender@example.com');
   });
 
+  it('reads a big history list on a second session of its own, the same list imapflow reads', async () => {
+    const { readFileSync } = await import('node:fs');
+    const logins = () => readFileSync(testbed().logFile, 'utf8').split('\n').filter((l) => l.includes('imap-login: Info: Login: user=<' + big.user + '>')).length;
+    const before = logins();
+    const viaBulk = ok(await probe(big, { history: true }));
+    const afterBulk = logins();
+    const viaImapflow = ok(await probe(big, { history: true, bulkMinMessages: Infinity }));
+    // One more IMAP login for the bulk session; none for the imapflow path.
+    expect(afterBulk - before).toBe(2);
+    expect(logins() - afterBulk).toBe(1);
+    expect(viaBulk.inbox.messageList).toHaveLength(4000);
+    expect(viaBulk.inbox.messageList).toEqual(viaImapflow.inbox.messageList);
+    expect(viaBulk.inbox.messageList!.filter((m) => m.messageIdHash === null)).toHaveLength(0);
+  });
+
   it('gets the same counts without ESEARCH, WITHIN, ESORT and LIST-STATUS (fallback paths)', async () => {
     const now = Date.now();
     const r = await probe(big, { now: new Date(now), ignoreCapabilities: ['ESEARCH', 'WITHIN', 'ESORT', 'LIST-STATUS'] });

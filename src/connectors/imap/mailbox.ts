@@ -6,6 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import type { AgeBuckets, FolderActivity, MessageIdentity } from '../../snapshot/schema.js';
 import { StepTimeout } from './errors.js';
 import { atom, execRaw, parseEsearch, searchNumbers, seq, text } from './raw.js';
+import type { BulkMessage } from './bulk.js';
 
 export interface Ctx {
   client: ImapFlow;
@@ -15,7 +16,17 @@ export interface Ctx {
   now: Date;
   /** Run one network step with the deadline. */
   step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * A UID FETCH of INBOX on a session of our own (see bulk.ts), for big identity lists; absent when not
+   * wanted. Throws on anything unexpected, and the caller falls back to imapflow.
+   */
+  bulk?: (uidSet: string, items: string, onMessage: (m: BulkMessage) => void) => Promise<number>;
+  /** Identity lists of at least this many messages go through `bulk`. */
+  bulkMinMessages?: number;
 }
+
+/** Below this many messages the second session's login costs more than imapflow's parsing. */
+export const BULK_MIN_MESSAGES = 2_000;
 
 const DAY_S = 86_400;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -98,9 +109,29 @@ interface RawMessage {
 }
 
 const MONTH_INDEX = new Map(MONTHS.map((m, i) => [m.toLowerCase(), i]));
+const DATE_TIME = /^\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/;
 /** IMAP date-time: "26-Nov-2026 13:43:40 +0000" (day may have a leading space). */
 export function parseInternalDate(v: string): Date | null {
-  const m = /^\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})$/.exec(v);
+  // The usual shape (26 characters, two-digit day) is read by position; anything else goes to the regex.
+  if (v.length === 26 && v[2] === '-' && v[6] === '-' && v[11] === ' ' && v[20] === ' ') {
+    const num = (a: number, n: number) => {
+      let x = 0;
+      for (let k = a; k < a + n; k++) {
+        const c = v.charCodeAt(k) - 48;
+        if (c < 0 || c > 9) return NaN;
+        x = x * 10 + c;
+      }
+      return x;
+    };
+    const month = MONTH_INDEX.get(v.slice(3, 6).toLowerCase());
+    const sign = v[21] === '-' ? -1 : v[21] === '+' ? 1 : NaN;
+    const parts = [num(0, 2), num(7, 4), num(12, 2), num(15, 2), num(18, 2), num(22, 2), num(24, 2)];
+    if (month !== undefined && !parts.some(Number.isNaN) && !Number.isNaN(sign) && v[14] === ':' && v[17] === ':') {
+      const [d, y, h, mi, s, oh, om] = parts as [number, number, number, number, number, number, number];
+      return new Date(Date.UTC(y, month, d, h, mi, s) - sign * (oh * 60 + om) * 60_000);
+    }
+  }
+  const m = DATE_TIME.exec(v);
   if (!m) return null;
   const month = MONTH_INDEX.get(m[2]!.toLowerCase());
   if (month === undefined) return null;
@@ -469,6 +500,21 @@ export async function keywordCounts(ctx: Ctx, mailboxFlags: Iterable<string> | u
 /** sha256 hex of the Message-ID header value (unfolded, trimmed), or null when absent. */
 export function messageIdHash(headers: Buffer | undefined): string | null {
   if (!headers || headers.length === 0) return null;
+  // Fast path, the usual answer: one unfolded "Message-ID: value" line; the value's bytes are hashed in place.
+  if (headers.length > 11 && headers.toString('latin1', 0, 11).toLowerCase() === 'message-id:') {
+    const eol = headers.indexOf(0x0a, 11);
+    const next = eol === -1 ? -1 : headers[eol + 1];
+    if (eol !== -1 && next !== 0x20 && next !== 0x09) {
+      let a = 11;
+      let z = headers[eol - 1] === 0x0d ? eol - 1 : eol;
+      while (a < z && (headers[a] === 0x20 || headers[a] === 0x09)) a++;
+      while (z > a && (headers[z - 1] === 0x20 || headers[z - 1] === 0x09)) z--;
+      // Other whitespace or 8-bit bytes at either end: String.trim() below decides what they are.
+      const plain = (c: number) => c > 0x20 && c < 0x80;
+      if (z > a && plain(headers[a]!) && plain(headers[z - 1]!)) return hash('sha256', headers.subarray(a, z), 'hex');
+      if (z === a) return null;
+    }
+  }
   const unfolded = headers.toString('latin1').replace(/\r?\n[ \t]+/g, ' ');
   const m = /^message-id[ \t]*:(.*)$/im.exec(unfolded);
   const v = m ? m[1]!.trim() : '';
@@ -483,8 +529,32 @@ export async function messageList(
   onProgress?: (n: number) => void,
   uidSet?: string,
 ): Promise<MessageIdentity[]> {
-  const out: MessageIdentity[] = [];
+  let out: MessageIdentity[] = [];
   if (total === 0) return out;
+  const add = (uid: number | null, size: number | null, date: Date | null, flags: string[] | null, header: Buffer | null) => {
+    // Unsolicited FETCH responses (flag updates from other sessions) carry no UID/size: skip them.
+    if (!uid || size === null || !date) return;
+    let seen = false;
+    let deleted = false;
+    for (const f of flags ?? []) {
+      const l = f.toLowerCase();
+      if (l === '\\seen') seen = true;
+      else if (l === '\\deleted') deleted = true;
+    }
+    out.push({ uid, sizeBytes: size, internalDate: date.toISOString(), messageIdHash: messageIdHash(header ?? undefined), seen, deleted });
+    if (onProgress && out.length % 10_000 === 0) onProgress(out.length);
+  };
+  if (ctx.bulk && total >= (ctx.bulkMinMessages ?? BULK_MIN_MESSAGES)) {
+    try {
+      await ctx.bulk(uidSet ?? '1:*', '(UID RFC822.SIZE INTERNALDATE FLAGS BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])', (m) =>
+        add(m.uid, m.size, m.internalDate ? parseInternalDate(m.internalDate) : null, m.flags, m.header),
+      );
+      return out;
+    } catch {
+      // The main session reads the same list below.
+      out = [];
+    }
+  }
   const items = [
     atom('UID'),
     atom('RFC822.SIZE'),
@@ -492,19 +562,6 @@ export async function messageList(
     atom('FLAGS'),
     { type: 'ATOM', value: 'BODY.PEEK', section: [atom('HEADER.FIELDS'), [atom('MESSAGE-ID')]] },
   ];
-  await rawFetch(ctx, uidSet ?? '1:*', uidSet !== undefined, items, 'history fetch', (m) => {
-    // Unsolicited FETCH responses (flag updates from other sessions) carry no UID/size: skip them.
-    if (!m.uid || m.size === null || !m.internalDate) return;
-    const flags = (m.flags ?? []).map((f) => f.toLowerCase());
-    out.push({
-      uid: m.uid,
-      sizeBytes: m.size,
-      internalDate: m.internalDate.toISOString(),
-      messageIdHash: messageIdHash(m.header ?? undefined),
-      seen: flags.includes('\\seen'),
-      deleted: flags.includes('\\deleted'),
-    });
-    if (onProgress && out.length % 10_000 === 0) onProgress(out.length);
-  });
+  await rawFetch(ctx, uidSet ?? '1:*', uidSet !== undefined, items, 'history fetch', (m) => add(m.uid, m.size, m.internalDate, m.flags, m.header));
   return out;
 }

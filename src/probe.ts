@@ -4,7 +4,8 @@ import { probeImap } from './connectors/imap.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
-import { SNAPSHOT_SCHEMA, type Endpoint, type ImapResult, type Pop3Result, type Snapshot } from './snapshot/schema.js';
+import type { Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
+import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
 import { VERSION } from './version.js';
 
 export interface AccountOptions {

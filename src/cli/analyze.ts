@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { loadSnapshot } from '../snapshot/io.js';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
 import { earlierThan } from './history.js';
 
@@ -16,8 +15,9 @@ export function registerAnalyze<T>(cli: Argv<T>) {
         }),
     async (argv) => {
       const args = argv as unknown as ReportArgs & { snapshot: string; history?: string | boolean };
+      const { loadSnapshot } = await import('../snapshot/io.js');
       const snapshot = await loadSnapshot(args.snapshot);
-      process.exitCode = emitReport(snapshot, args, earlierThan(snapshot, args));
+      process.exitCode = await emitReport(snapshot, args, await earlierThan(snapshot, args));
     },
   );
 }

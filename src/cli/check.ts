@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { saveSnapshot } from '../snapshot/io.js';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
 import { progressTo } from './progress.js';
@@ -20,15 +19,19 @@ export function registerCheck<T>(cli: Argv<T>) {
       const args = argv as unknown as RawAccountArgs & ReportArgs & HistoryArgs & LogArgs & { save?: string; quiet: boolean };
       checkLogFiles(args); // a missing log stops here, before anything touches the network
       // History first: a database from a newer maildoctor stops here, before anything touches the network.
-      const history = historyForCheck(args);
+      const history = await historyForCheck(args);
       const account = await resolveAccount(args, { history: history !== null });
       if (history) account.known = history.known(account);
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
       await addLogEvidence(snapshot, args, args.quiet);
-      if (args.save) await saveSnapshot(args.save, snapshot);
-      process.exitCode = emitReport(snapshot, args, history?.earlier() ?? {});
+      if (args.save) {
+        // zod (validation of what is written) only for --save.
+        const { saveSnapshot } = await import('../snapshot/io.js');
+        await saveSnapshot(args.save, snapshot);
+      }
+      process.exitCode = await emitReport(snapshot, args, history?.earlier() ?? {});
       history?.record(snapshot, process.exitCode);
     },
   );

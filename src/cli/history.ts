@@ -3,7 +3,9 @@
 import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
-import { accountKey, defaultHistoryPath, HistoryError, openHistory, type HistoryStore, type ProbeRow } from '../history/store.js';
+import { HistoryError } from '../history/errors.js';
+import { defaultHistoryPath } from '../history/path.js';
+import type { HistoryStore, ProbeRow } from '../history/store.js';
 import type { AccountOptions } from '../probe.js';
 import { bytes, count } from '../report/format.js';
 import type { Snapshot } from '../snapshot/schema.js';
@@ -33,11 +35,15 @@ export function historyPath(args: { history?: string | boolean }): string | null
   return defaultHistoryPath();
 }
 
-function openOrFail(path: string, args: Partial<HistoryArgs>): HistoryStore {
+/** The store module (better-sqlite3, and zod to read stored snapshots back), loaded only when history is used. */
+const loadStore = () => import('../history/store.js');
+
+async function openOrFail(path: string, args: Partial<HistoryArgs>): Promise<HistoryStore> {
   if (args.keepProbes !== undefined && !(Number.isInteger(args.keepProbes) && args.keepProbes >= 1)) {
     throw new UsageError('--keep-probes must be a whole number of at least 1');
   }
   if (args.keepDays !== undefined && !(args.keepDays > 0)) throw new UsageError('--keep-days must be a positive number of days');
+  const { openHistory } = await loadStore();
   return openHistory(path, { keepProbes: args.keepProbes, keepDays: args.keepDays ?? null });
 }
 
@@ -52,10 +58,11 @@ export interface CheckHistory {
 const STATUS_BY_EXIT = ['ok', 'warning', 'critical', 'unknown'];
 
 /** The history side of `check`; null with --no-history. Throws HistoryError for a newer database. */
-export function historyForCheck(args: HistoryArgs): CheckHistory | null {
+export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory | null> {
   const path = historyPath(args);
   if (!path) return null;
-  const store = openOrFail(path, args);
+  const store = await openOrFail(path, args);
+  const { accountKey } = await loadStore();
   let previous: Snapshot | null = null;
   let history: Snapshot[] = [];
   return {
@@ -87,9 +94,10 @@ export function historyForCheck(args: HistoryArgs): CheckHistory | null {
  * The probes that preceded a saved snapshot in the history database, so `analyze` gives the report the live
  * `check` gave. Read-only: a missing database (another machine, --no-history) just means no earlier probe.
  */
-export function earlierThan(snapshot: Snapshot, args: { history?: string | boolean }): { previous: Snapshot | null; history: Snapshot[] } {
+export async function earlierThan(snapshot: Snapshot, args: { history?: string | boolean }): Promise<{ previous: Snapshot | null; history: Snapshot[] }> {
   const path = historyPath(args);
   if (!path || !existsSync(path)) return { previous: null, history: [] };
+  const { accountKey, openHistory } = await loadStore();
   const store = openHistory(path);
   try {
     const key = accountKey(snapshot);
@@ -113,12 +121,13 @@ export function registerHistory<T>(cli: Argv<T>) {
         .option('account', { type: 'string', describe: 'Only this account (user@host, as `check` stores it)' })
         .option('history', { type: 'string', describe: 'History database (default $XDG_STATE_HOME/maildoctor/history.db)' })
         .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
-    (argv) => {
+    async (argv) => {
       const args = argv as unknown as { account?: string; history?: string | boolean; format: 'text' | 'json' };
       const path = historyPath(args) ?? defaultHistoryPath();
       // Listing never creates a database.
       let rows: ProbeRow[] = [];
       if (existsSync(path)) {
+        const { openHistory } = await loadStore();
         const store = openHistory(path);
         try {
           rows = store.listProbes(args.account);

@@ -1,7 +1,6 @@
 // From a snapshot to what stdout shows, and the exit code: shared by `check` and `analyze`.
 import type { Argv } from 'yargs';
-import { analyze } from '../analyzer/index.js';
-import { buildReport, render, exitCode, type ReportFormat } from '../report/index.js';
+import type { ReportFormat } from '../report/types.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { VERSION } from '../version.js';
 import { answersFrom, withAnswerOptions, type AnswerArgs } from './recommend.js';
@@ -41,7 +40,13 @@ export function ruleOptions(args: ReportArgs) {
 }
 
 /** Analyze, render to stdout, and return the exit code the report calls for. */
-export function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: { previous?: Snapshot | null; history?: Snapshot[] } = {}): number {
+export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: { previous?: Snapshot | null; history?: Snapshot[] } = {}): Promise<number> {
+  // The analyzer and the renderers by their own modules: report/index.js would bring zod (ReportSchema) along.
+  const [{ analyze }, { buildReport, exitCode }, { render }] = await Promise.all([
+    import('../analyzer/run.js'),
+    import('../report/build.js'),
+    import('../report/render.js'),
+  ]);
   const analysis = analyze(snapshot, { options: ruleOptions(args), previous: earlier.previous ?? null, history: earlier.history ?? [] });
   // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
   const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args) });

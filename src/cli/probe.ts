@@ -1,5 +1,4 @@
 import type { Argv } from 'yargs';
-import { saveSnapshot, serializeSnapshot } from '../snapshot/io.js';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT } from './errors.js';
 import { progressTo } from './progress.js';
@@ -23,6 +22,7 @@ export function registerProbe<T>(cli: Argv<T>) {
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
+      const { saveSnapshot, serializeSnapshot } = await import('../snapshot/io.js');
       if (args.out) await saveSnapshot(args.out, snapshot);
       else process.stdout.write(serializeSnapshot(snapshot));
       // A probe that observed nothing at all is UNKNOWN; otherwise the snapshot was written and that is OK.

@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
-import { analyze, measuredFrom, recommend, renderRecommendation, type CustomerAnswers } from '../analyzer/index.js';
-import { loadSnapshot } from '../snapshot/io.js';
+import type { CustomerAnswers } from '../analyzer/index.js';
 import { UsageError } from './errors.js';
 
 const YES_NO = ['yes', 'no'] as const;
@@ -54,6 +53,8 @@ export function registerRecommend<T>(cli: Argv<T>) {
         .example('$0 recommend --devices 1 --offline yes --snapshot acct.json', 'one offline laptop, with what the probe saw'),
     async (argv) => {
       const args = argv as unknown as AnswerArgs & { snapshot?: string; format: 'text' | 'json' };
+      const { analyze, measuredFrom, recommend, renderRecommendation } = await import('../analyzer/index.js');
+      const { loadSnapshot } = await import('../snapshot/io.js');
       const snapshot = args.snapshot ? await loadSnapshot(args.snapshot) : null;
       const measured = snapshot ? measuredFrom(snapshot, analyze(snapshot)) : null;
       process.stdout.write(renderRecommendation(recommend(answersFrom(args) ?? {}, measured), args.format));

@@ -2,11 +2,9 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Argv } from 'yargs';
-import { formatFromName, formatRowError, parseAccounts, type AccountsFormat } from '../scan/accounts.js';
-import { dropTornTail, readDone } from '../scan/resume.js';
-import { countInto, emptyTotals, runScan, type ScanLine, type ScanProgress } from '../scan/run.js';
-import { inShard, parseShard, type Shard } from '../scan/shard.js';
-import { renderSummary, worstExitCode } from '../scan/summary.js';
+import type { AccountsFormat } from '../scan/accounts.js';
+import type { ScanLine, ScanProgress } from '../scan/run.js';
+import type { Shard } from '../scan/shard.js';
 import { VERSION } from '../version.js';
 import { readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT, UsageError } from './errors.js';
@@ -99,6 +97,15 @@ function progressLine(quiet: boolean): { update: (p: ScanProgress) => void; clea
 }
 
 export async function runScanCommand(args: ScanArgs): Promise<number> {
+  // Loaded here, not at start-up: the scan modules bring the analyzer and the report builder along.
+  const [{ formatFromName, formatRowError, parseAccounts }, { dropTornTail, readDone }, { countInto, emptyTotals, runScan }, { inShard, parseShard }, { renderSummary, worstExitCode }] =
+    await Promise.all([
+      import('../scan/accounts.js'),
+      import('../scan/resume.js'),
+      import('../scan/run.js'),
+      import('../scan/shard.js'),
+      import('../scan/summary.js'),
+    ]);
   if (args.user) throw new UsageError('scan takes the users from the accounts file, not --user');
   for (const [name, v, min] of [
     ['--concurrency', args.concurrency, 1],

@@ -3,11 +3,11 @@
 // without INBOX's message list (it holds no secrets, subjects, bodies or addresses), and INBOX's per-message
 // identities packed in one blob (UID, size, INTERNALDATE, sha256 of the Message-ID, seen, deleted; pack.ts).
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SnapshotSchema, type MessageIdentity, type Snapshot } from '../snapshot/schema.js';
 import { packIdentities, unpackIdentities } from './pack.js';
+import { defaultHistoryPath } from './path.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
 export const HISTORY_SCHEMA_VERSION = 2;
@@ -72,7 +72,7 @@ export const MIGRATIONS: Record<number, string | ((db: Database.Database) => voi
 };
 
 import { HistoryError } from './errors.js';
-export { HistoryError };
+export { HistoryError, defaultHistoryPath };
 
 export interface RetentionOptions {
   /** Probes kept per account (newest first). Default 50. */
@@ -93,12 +93,6 @@ export interface ProbeRow {
   quotaLimitBytes: number | null;
   /** INBOX identities stored for this probe. */
   storedMessages: number;
-}
-
-/** XDG state dir: $XDG_STATE_HOME/maildoctor/history.db, else ~/.local/state/maildoctor/history.db. */
-export function defaultHistoryPath(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_STATE_HOME && env.XDG_STATE_HOME.startsWith('/') ? env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'maildoctor', 'history.db');
 }
 
 /** The key an account is stored under: user@host (the IMAP host, else the POP host). */

@@ -4,7 +4,7 @@ import type { Analysis } from '../analyzer/types.js';
 import { worstResource } from '../analyzer/facts.js';
 import { measuredFrom, recommend, type CustomerAnswers } from '../analyzer/recommend.js';
 import type { Endpoint, ImapResult, Pop3Result, Snapshot } from '../snapshot/schema.js';
-import { REPORT_SCHEMA } from './schema.js';
+import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
 import { verdictOf } from './verdict.js';
 

@@ -2,10 +2,11 @@
 // ReportSchema. Finding ids are checked for shape, not against today's list, so a reader built now still
 // accepts a report from a later maildoctor that knows more findings; evidence is open per finding
 // (see docs/findings.md for each id's fields).
-import { z } from 'zod';
+import * as z from 'zod';
 import { EndpointSchema } from '../snapshot/schema.js';
+import { REPORT_SCHEMA } from './schema-id.js';
 
-export const REPORT_SCHEMA = 'maildoctor/report@1';
+export { REPORT_SCHEMA };
 
 const kebab = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'not a kebab-case id');
 export const SeveritySchema = z.enum(['info', 'warning', 'critical']);

@@ -2,10 +2,9 @@
 // one line that says which of those it is.
 import { readFile, writeFile, rename } from 'node:fs/promises';
 import { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from './schema.js';
+import { SnapshotFileError } from './errors.js';
 
-export class SnapshotFileError extends Error {
-  override name = 'SnapshotFileError';
-}
+export { SnapshotFileError };
 
 /** Parse and validate snapshot JSON text; `label` names the source in errors. */
 export function parseSnapshot(text: string, label: string): Snapshot {

@@ -1,11 +1,10 @@
 // The snapshot: what one probe of one account saw, as plain JSON-serialisable data.
 // Connectors produce it, the analyzer reads it, `probe --out` saves it and `analyze` loads it again.
-// Bump SNAPSHOT_SCHEMA_VERSION when a change would make an older reader misread a newer file.
-import { z } from 'zod';
+// Bump SNAPSHOT_SCHEMA_VERSION (schema-id.ts) when a change would make an older reader misread a newer file.
+import * as z from 'zod';
+import { SNAPSHOT_SCHEMA } from './schema-id.js';
 
-export const SNAPSHOT_SCHEMA_NAME = 'maildoctor/snapshot';
-export const SNAPSHOT_SCHEMA_VERSION = 1;
-export const SNAPSHOT_SCHEMA = `${SNAPSHOT_SCHEMA_NAME}@${SNAPSHOT_SCHEMA_VERSION}`;
+export { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION } from './schema-id.js';
 
 const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO date');
 

@@ -1,5 +1,5 @@
 // POP3 UIDL+LIST alone with maildoctor's own client (dist/connectors/pop3): connect (implicit TLS), USER/PASS,
-// UIDL, LIST, QUIT. Env as in imapflow-baseline.mjs.
+// CAPA, UIDL and LIST (pipelined when the server offers PIPELINING), QUIT. Env as in imapflow-baseline.mjs.
 import { readFileSync } from 'node:fs';
 import { Pop3Client } from '../dist/connectors/pop3/index.js';
 
@@ -7,6 +7,8 @@ const env = process.env;
 const c = new Pop3Client({ host: env.BENCH_HOST, port: Number(env.BENCH_PORT), transport: 'implicit', ca: readFileSync(env.BENCH_CA, 'utf8'), timeoutMs: 60_000 });
 await c.connect();
 await c.login(env.BENCH_USER, env.BENCH_PASSWORD);
+// As the probe does: CAPA after login tells the client whether it may pipeline UIDL and LIST.
+await c.capa();
 const uidl = await c.uidl();
 const list = await c.list();
 await c.quit();

@@ -256,6 +256,70 @@ describe('a full session', () => {
   });
 });
 
+describe('PIPELINING (RFC 2449)', () => {
+  /** A server whose UIDL reply waits 80 ms, and when each command reached it. */
+  async function timed(capaPost: string[]) {
+    const srv = await fake(
+      realistic({ CAPA: [multiline(CAPA_PRE, '+OK Capability list follows'), multiline(capaPost)], UIDL: { send: UIDL_REPLY, delayMs: 80 } }),
+    );
+    const at: Record<string, number> = {};
+    const push = srv.received.push.bind(srv.received);
+    srv.received.push = (...cmds) => {
+      for (const c of cmds) at[c.verb] = performance.now();
+      return push(...cmds);
+    };
+    return { srv, at };
+  }
+
+  it('sends LIST with UIDL when the CAPA after login lists PIPELINING, with identical evidence', async () => {
+    const { srv, at } = await timed(CAPA_POST);
+    expect(evidenceOf(await probe(options(srv)))).toEqual(expected);
+    expect(at.LIST! - at.UIDL!).toBeLessThan(40);
+    expect(verbs(srv)).toEqual(['CAPA', 'USER', 'PASS', 'CAPA', 'STAT', 'UIDL', 'LIST', 'QUIT']);
+  });
+
+  it('waits for the UIDL reply before LIST when PIPELINING is not listed', async () => {
+    const post = CAPA_POST.filter((c) => c !== 'PIPELINING');
+    const { srv, at } = await timed(post);
+    expect(evidenceOf(await probe(options(srv)))).toEqual({ ...expected, capaPostLogin: post });
+    expect(at.LIST! - at.UIDL!).toBeGreaterThanOrEqual(75);
+  });
+
+  it('uidl() then list(), stat() in between, or no list() at all before QUIT', async () => {
+    const srv = await fake(realistic());
+    const session = async () => {
+      const client = new Pop3Client({ host: srv.host, port: srv.port, transport: 'plain', timeoutMs: 2000 });
+      await client.connect();
+      await client.login(USER, PASSWORD);
+      await client.capa();
+      return client;
+    };
+    let client = await session();
+    expect(await client.uidl()).toEqual(MESSAGES.map((m) => ({ n: m.n, uidl: dovecotUidl(m.uid) })));
+    expect(await client.stat()).toEqual({ messages: 4, sizeBytes: TOTAL });
+    expect(await client.list()).toEqual(MESSAGES.map((m) => ({ n: m.n, sizeBytes: m.sizeBytes })));
+    expect((await client.quit()).status).toBe('ok');
+    expect(client.commandLog).toEqual([`USER ${USER}`, 'PASS ***', 'CAPA', 'UIDL', 'LIST', 'STAT', 'QUIT']);
+
+    client = await session();
+    await client.uidl();
+    expect((await client.quit()).text).toBe('Logging out.');
+  });
+
+  it('a stall in the pipelined LIST reply is a timeout of LIST', async () => {
+    const srv = await fake(realistic({ LIST: { send: LIST_REPLY, stallAfter: 20 } }));
+    const e = errorOf(await probe(options(srv, { timeoutMs: 300 })));
+    expect(e).toMatchObject({ kind: 'timeout', step: 'list' });
+  });
+
+  it('a UIDL -ERR still leaves the pipelined LIST reply to read', async () => {
+    const srv = await fake(realistic({ UIDL: '-ERR Unknown command: UIDL\r\n' }));
+    const r = evidenceOf(await probe(options(srv)));
+    expect(r.uidlFormat).toBe('none');
+    expect(r.messages).toEqual(MESSAGES.map((m) => ({ n: m.n, sizeBytes: m.sizeBytes, uidl: null })));
+  });
+});
+
 describe('failures become classified probe errors', () => {
   it('a stall mid-reply ends in timeout within about timeoutMs, and the socket is closed', async () => {
     const srv = await fake(realistic({ UIDL: { send: UIDL_REPLY, stallAfter: 30 } }));

@@ -2,12 +2,18 @@
 // There is deliberately no RETR (Dovecot sets \Seen, Gmail marks the message popped), no TOP, no DELE and no
 // RSET, and no way to send an arbitrary command: the wire writer is private and checks every verb.
 // Every step runs under a deadline; when it fires the socket is destroyed and the step fails with 'timeout'.
+// When the server's CAPA lists PIPELINING (RFC 2449 §6.6), uidl() sends LIST in the same write and the LIST reply
+// is read right after the UIDL reply, so list() usually finds it done: no round trip, no idle server between them.
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ProbeErrorKind, TlsFacts } from '../../snapshot/schema.js';
 import { classifyNetworkError, oneLine, scrub, tlsConnectOptions, tlsFacts } from '../common.js';
+import { parseCapa } from './capa.js';
 import { Pop3Error } from './errors.js';
-import { DEFAULT_MAX_LINE_BYTES, ReplyReader, type Reply } from './lines.js';
+import { DEFAULT_MAX_LINE_BYTES, ReplyReader, type BodySink, type Reply } from './lines.js';
+import { int, ListSink, MalformedLine, UidlSink, type ListColumns, type Pop3ListEntry, type Pop3UidlEntry, type UidlColumns } from './listing.js';
+
+export type { Pop3ListEntry, Pop3UidlEntry } from './listing.js';
 
 /** The only verbs this client ever sends. */
 export const POP3_ALLOWED_VERBS = ['CAPA', 'STLS', 'USER', 'PASS', 'AUTH', 'STAT', 'LIST', 'UIDL', 'QUIT'] as const;
@@ -33,14 +39,6 @@ export interface Pop3Stat {
   messages: number;
   sizeBytes: number;
 }
-export interface Pop3ListEntry {
-  n: number;
-  sizeBytes: number;
-}
-export interface Pop3UidlEntry {
-  n: number;
-  uidl: string;
-}
 
 /** The peer closed the connection; turned into an 'unreachable' error naming the step it happened in. */
 class ConnectionClosed extends Error {}
@@ -53,6 +51,16 @@ class NetworkFailure extends Error {
     super('network failure');
   }
 }
+
+/** Column sizes taken from STAT up front are capped (a server could claim any count); beyond it they grow. */
+const MAX_PRESIZE = 1 << 18;
+
+/**
+ * UIDL and LIST as columns, for probe.ts: it builds the evidence from them without the object per message that
+ * uidl() and list() return. (Set in the class's static block, which can reach the private readers.)
+ */
+export let readUidlColumns: (client: Pop3Client) => Promise<UidlColumns | null>;
+export let readListColumns: (client: Pop3Client) => Promise<ListColumns>;
 
 /** RFC 5034 §4: a command line with an initial response must fit in 255 octets (else wait for "+ "). */
 const MAX_AUTH_LINE = 255;
@@ -81,6 +89,17 @@ export class Pop3Client {
   #dead: Pop3Error | null = null;
   #quitting = false;
   #greeting: Reply | null = null;
+  /** The last CAPA listed PIPELINING. */
+  #pipelining = false;
+  /** Message count from STAT, to size the UIDL and LIST columns. */
+  #expected = 0;
+  /** The LIST reply being read after a pipelined UIDL, until list() takes it. */
+  #listAhead: Promise<{ reply: Reply; sink: ListSink }> | null = null;
+
+  static {
+    readUidlColumns = (client) => client.#readUidl(false);
+    readListColumns = (client) => client.#readList(false);
+  }
 
   constructor(opts: Pop3ClientOptions) {
     this.#opts = opts;
@@ -145,14 +164,19 @@ export class Pop3Client {
     const r = await this.#command('capa', 'CAPA', { multiline: true });
     if (r.status !== 'ok') {
       if (codeKind(r.code)) throw this.#replyError(r, 'capa', 'protocol', 'CAPA failed');
+      this.#pipelining = false;
       return null;
     }
-    return r.body ?? [];
+    const lines = r.body ?? [];
+    this.#pipelining = parseCapa(lines).tags.has('PIPELINING');
+    return lines;
   }
 
   /** STLS (RFC 2595): upgrade the plain connection to TLS. Call capa() again afterwards. */
   async stls(): Promise<void> {
     if (this.#tls) throw new Pop3Error('internal', 'STLS on a connection that already uses TLS', { step: 'starttls' });
+    // What the server announced before TLS is not to be trusted after it (RFC 2595 §4).
+    this.#pipelining = false;
     const r = await this.#command('starttls', 'STLS');
     if (r.status !== 'ok') throw this.#replyError(r, 'starttls', 'starttls-missing', `${this.endpoint} refused STLS`);
     // Anything the server sent after its +OK and before the handshake would be read as if it came over TLS.
@@ -214,37 +238,25 @@ export class Pop3Client {
     if (r.status !== 'ok') throw this.#replyError(r, 'stat', 'protocol', 'STAT failed');
     const m = /^(\d+)\s+(\d+)(?:\s|$)/.exec(r.text);
     if (!m) throw this.#fatal(this.#protocolError('stat', 'the STAT reply is not "+OK count size"', r.line));
-    return { messages: Number(m[1]), sizeBytes: Number(m[2]) };
+    const messages = Number(m[1]);
+    this.#expected = Math.min(messages, MAX_PRESIZE);
+    return { messages, sizeBytes: Number(m[2]) };
   }
 
+  /** LIST (RFC 1939 §5): "msg size" per message; servers may add more after the size. */
   async list(): Promise<Pop3ListEntry[]> {
-    const r = await this.#command('list', 'LIST', { multiline: true });
-    if (r.status !== 'ok') throw this.#replyError(r, 'list', 'protocol', 'LIST failed');
+    const c = await this.#readList(true);
+    if (c.entries) return c.entries;
+    // The LIST was read ahead for readListColumns (probe.ts) and is asked for here after all.
     const out: Pop3ListEntry[] = [];
-    for (const line of r.body!) {
-      // RFC 1939 §5: "msg size", and servers may add more after the size.
-      const m = /^\s*(\d+)\s+(\d+)(?:\s|$)/.exec(line);
-      if (!m) throw this.#fatal(this.#protocolError('list', 'a LIST line is not "number size"', line));
-      out.push({ n: Number(m[1]), sizeBytes: Number(m[2]) });
-    }
+    for (let i = 0; i < c.count; i++) out.push({ n: int(c.n[i]!), sizeBytes: int(c.sizes[i]!) });
     return out;
   }
 
   /** UIDL (RFC 1939 §7). null when the server does not support it. */
   async uidl(): Promise<Pop3UidlEntry[] | null> {
-    const r = await this.#command('uidl', 'UIDL', { multiline: true });
-    if (r.status !== 'ok') {
-      if (codeKind(r.code)) throw this.#replyError(r, 'uidl', 'protocol', 'UIDL failed');
-      return null;
-    }
-    const out: Pop3UidlEntry[] = [];
-    for (const line of r.body!) {
-      // RFC 1939: "msg unique-id", unique-id is 1..70 characters 0x21..0x7E.
-      const m = /^\s*(\d+)\s+(\S+)\s*$/.exec(line);
-      if (!m) throw this.#fatal(this.#protocolError('uidl', 'a UIDL line is not "number unique-id"', line));
-      out.push({ n: Number(m[1]), uidl: m[2]! });
-    }
-    return out;
+    const c = await this.#readUidl(true);
+    return c === null ? null : c.entries!;
   }
 
   /** QUIT, then close. Returns the server's reply. */
@@ -269,6 +281,50 @@ export class Pop3Client {
   }
 
   // ---- internals -------------------------------------------------------------------------------------------
+
+  /**
+   * `entries`: also build the objects uidl() returns, line by line while the reply streams in, rather than in one
+   * go after its last byte. A pipelined LIST is read the same way, on the guess that it is wanted like the UIDL.
+   */
+  async #readUidl(entries: boolean): Promise<UidlSink | null> {
+    const sink = new UidlSink(this.#expected, entries);
+    const pipeline = this.#pipelining && this.#listAhead === null;
+    const r = await this.#command('uidl', 'UIDL', { multiline: true, sink, ...(pipeline ? { pipelined: 'LIST' } : {}) });
+    // The LIST reply follows whatever UIDL got (even -ERR): start reading it now, under LIST's own deadline.
+    if (pipeline) this.#readListAhead(entries);
+    if (r.status !== 'ok') {
+      if (codeKind(r.code)) throw this.#replyError(r, 'uidl', 'protocol', 'UIDL failed');
+      return null;
+    }
+    return sink;
+  }
+
+  async #readList(entries: boolean): Promise<ListSink> {
+    let reply: Reply;
+    let sink: ListSink;
+    const ahead = this.#listAhead;
+    if (ahead) {
+      this.#listAhead = null;
+      ({ reply, sink } = await ahead);
+    } else {
+      sink = new ListSink(this.#expected, entries);
+      reply = await this.#command('list', 'LIST', { multiline: true, sink });
+    }
+    if (reply.status !== 'ok') throw this.#replyError(reply, 'list', 'protocol', 'LIST failed');
+    return sink;
+  }
+
+  #readListAhead(entries: boolean): void {
+    const sink = new ListSink(this.#expected, entries);
+    const ahead = this.#run('list', async () => {
+      const reply = await this.#reader.read(true, sink);
+      this.#refuseContinuation('list', 'LIST', reply);
+      return { reply, sink };
+    });
+    // Whoever takes it (list()) sees a failure; until then it must not count as unhandled.
+    ahead.catch(() => undefined);
+    this.#listAhead = ahead;
+  }
 
   #attach(socket: net.Socket): void {
     const onData = (chunk: Buffer) => this.#reader.push(chunk);
@@ -304,20 +360,44 @@ export class Pop3Client {
   async #command(
     step: string,
     line: string,
-    o: { multiline?: boolean; logAs?: string; allowContinue?: boolean; raw?: boolean; evenIfQuitting?: boolean } = {},
+    o: {
+      multiline?: boolean;
+      /** Where the body lines go (else Reply.body). */
+      sink?: BodySink;
+      /** A second command sent in the same write; its reply is the caller's to read. Only with PIPELINING. */
+      pipelined?: string;
+      logAs?: string;
+      allowContinue?: boolean;
+      raw?: boolean;
+      evenIfQuitting?: boolean;
+    } = {},
   ): Promise<Reply> {
     const verb = line.split(' ', 1)[0]!.toUpperCase();
-    if (!o.raw && !ALLOWED.has(verb)) throw new Pop3Error('internal', `refusing to send ${verb}: not a read-only command`, { step });
+    for (const v of o.pipelined === undefined ? [verb] : [verb, o.pipelined.split(' ', 1)[0]!.toUpperCase()]) {
+      if (!o.raw && !ALLOWED.has(v)) throw new Pop3Error('internal', `refusing to send ${v}: not a read-only command`, { step });
+    }
     if (this.#quitting && !o.evenIfQuitting) throw new Pop3Error('internal', `${verb} after QUIT`, { step });
+    // A pipelined LIST reply still on its way comes before the reply to this command.
+    if (this.#listAhead) await this.#listAhead.catch(() => undefined);
     const r = await this.#run(step, () => {
       this.commandLog.push(o.logAs ?? line);
-      this.#socket!.write(`${line}\r\n`);
-      return this.#reader.read(Boolean(o.multiline));
+      if (o.pipelined === undefined) {
+        this.#socket!.write(`${line}\r\n`);
+      } else {
+        this.commandLog.push(o.pipelined);
+        this.#socket!.write(`${line}\r\n${o.pipelined}\r\n`);
+      }
+      return this.#reader.read(Boolean(o.multiline), o.sink ?? null);
     });
-    if (r.status === 'continue' && !o.allowContinue) {
+    if (!o.allowContinue) this.#refuseContinuation(step, verb, r);
+    return r;
+  }
+
+  /** A SASL continuation ("+ ") is only a valid answer during AUTH. */
+  #refuseContinuation(step: string, verb: string, r: Reply): void {
+    if (r.status === 'continue') {
       throw this.#fatal(this.#protocolError(step, `the server answered ${verb} with a SASL continuation`, r.line));
     }
-    return r;
   }
 
   /** Run one step under the deadline. A failure here (timeout, network, framing) ends the connection. */
@@ -349,6 +429,8 @@ export class Pop3Client {
       const detail = (e.error as Error | undefined)?.message;
       const message = p.kind === 'tls' && detail && !p.message.includes(detail) ? `${p.message} (${detail})` : p.message;
       err = new Pop3Error(p.kind, message, { step: s, ...(p.code ? { code: p.code } : {}) });
+    } else if (e instanceof MalformedLine) {
+      err = this.#protocolError(step, e.what, e.line);
     } else if (e instanceof Pop3Error) {
       err = e.withStep(step);
     } else {

@@ -1,8 +1,8 @@
 // POP3 framing (RFC 1939 §3): replies are CRLF lines; a multi-line reply ends with a line holding a single
 // ".", and a body line that starts with "." has one more "." put in front of it ("dot-stuffing").
-// Bytes arrive in TCP chunks that may cut a line anywhere, hold several lines, or one byte at a time: the
-// splitter keeps the chunks of the unfinished line and scans only the new bytes for LF, so a 100k-line UIDL
-// costs linear time, never a re-scan or re-concatenation of what came before.
+// Bytes arrive in TCP chunks that may cut a line anywhere, hold several lines, or one byte at a time: both the
+// splitter and the reply reader keep the pieces of the unfinished line and scan only the new bytes for LF, so a
+// 100k-line UIDL costs linear time, never a re-scan or re-concatenation of what came before.
 import { Pop3Error } from './errors.js';
 
 /** RFC 1939 allows 512 octets per reply line; real servers go beyond it, so the bound is generous. */
@@ -12,6 +12,7 @@ export const DEFAULT_MAX_REPLY_BYTES = 256 * 1024 * 1024;
 
 const LF = 0x0a;
 const CR = 0x0d;
+const DOT = 0x2e;
 
 /** Splits a byte stream into lines (CRLF, or a lone LF), without the line ending. */
 export class LineSplitter {
@@ -81,7 +82,10 @@ export interface Reply {
   text: string;
   /** RFC 2449 response code in brackets, upper-cased: IN-USE, LOGIN-DELAY, AUTH, SYS/TEMP, ... */
   code: string | null;
-  /** Body lines of a multi-line +OK reply, dot-unstuffed, without the terminating "."; else null. */
+  /**
+   * Body lines of a multi-line +OK reply, dot-unstuffed, without the terminating "."; else null. Also null when
+   * the read handed the body lines to a BodySink instead.
+   */
   body: string[] | null;
 }
 
@@ -103,9 +107,21 @@ export function parseStatusLine(line: string): Omit<Reply, 'body'> | null {
   return { status, line, text, code };
 }
 
+/**
+ * Takes the body lines of a multi-line reply straight from the received bytes, so that a 100k-line UIDL or LIST
+ * needs no string (and no array slot) per line. A line is bytes [start, end) of buf: dot-unstuffed, without the
+ * line ending, and only valid during the call. Throwing fails the read (and the reader, since the rest of the
+ * reply can no longer be framed reliably).
+ */
+export interface BodySink {
+  line(buf: Buffer, start: number, end: number): void;
+}
+
 interface PendingRead {
   multiline: boolean;
+  sink: BodySink | null;
   head: Omit<Reply, 'body'> | null;
+  /** Body lines as strings, when there is no sink. */
   body: string[];
   bodyBytes: number;
   resolve: (reply: Reply) => void;
@@ -113,40 +129,46 @@ interface PendingRead {
 }
 
 /**
- * Turns a byte stream into POP3 replies. The caller says for each read whether a +OK reply to the command
- * it sent carries a body. Lines that arrive before a read is asked for wait in a queue.
+ * Turns a byte stream into POP3 replies. The caller says for each read whether a +OK reply to the command it
+ * sent carries a body, and may give a BodySink for that body. Bytes that arrive while no read is asked for wait
+ * as they came (the chunks are kept, not split), and the next read starts on them.
  */
 export class ReplyReader {
-  readonly #splitter: LineSplitter;
-  #queue: string[] = [];
-  #queueHead = 0;
+  readonly #maxLineBytes: number;
+  readonly #maxReplyBytes: number;
+  /** Received chunks not yet looked at; the first one from #offset on. Only non-empty while no read is pending. */
+  #chunks: Buffer[] = [];
+  #offset = 0;
+  /** Bytes in #chunks (from #offset on). */
+  #queuedBytes = 0;
+  /** The start of a line whose LF has not arrived yet (only while a read is pending). */
+  #carry: Buffer[] = [];
+  #carryBytes = 0;
   #pending: PendingRead | null = null;
   #error: Error | null = null;
-  readonly #maxReplyBytes: number;
 
   constructor(maxLineBytes = DEFAULT_MAX_LINE_BYTES, maxReplyBytes = DEFAULT_MAX_REPLY_BYTES) {
-    this.#splitter = new LineSplitter((line) => this.#onLine(line), maxLineBytes);
+    this.#maxLineBytes = maxLineBytes;
     this.#maxReplyBytes = maxReplyBytes;
   }
 
-  /** Bytes and lines received but not consumed by a read (e.g. data that followed a STLS reply). */
+  /** Bytes received but not consumed by a read (e.g. data that followed a STLS reply). */
   get bufferedBytes(): number {
-    let n = this.#splitter.partialBytes;
-    for (let i = this.#queueHead; i < this.#queue.length; i++) n += this.#queue[i]!.length + 1;
-    return n;
+    return this.#queuedBytes + this.#carryBytes;
   }
 
   /** Feed bytes from the socket. Never throws: a framing error fails the current and every later read. */
   push(chunk: Buffer): void {
-    if (this.#error) return;
-    try {
-      this.#splitter.push(chunk);
-    } catch (err) {
-      this.end(err as Error);
+    if (this.#error || chunk.length === 0) return;
+    this.#chunks.push(chunk);
+    this.#queuedBytes += chunk.length;
+    if (this.#pending) this.#drain();
+    else if (this.#queuedBytes > this.#maxReplyBytes) {
+      this.#fail(new Pop3Error('protocol', `server sent more than ${this.#maxReplyBytes} bytes that no command asked for`));
     }
   }
 
-  /** No more data will come (close, reset, timeout): reads that the buffered lines cannot satisfy fail with err. */
+  /** No more data will come (close, reset, timeout): reads that the buffered bytes cannot satisfy fail with err. */
   end(err: Error): void {
     if (this.#error) return;
     this.#error = err;
@@ -157,64 +179,160 @@ export class ReplyReader {
     }
   }
 
-  /** Read the next reply. `multiline`: a +OK reply has a body ending in ".". One read at a time. */
-  read(multiline: boolean): Promise<Reply> {
+  /**
+   * Read the next reply. `multiline`: a +OK reply has a body ending in "."; its lines go to `sink` when one is
+   * given, else into Reply.body. One read at a time.
+   */
+  read(multiline: boolean, sink: BodySink | null = null): Promise<Reply> {
     if (this.#pending) return Promise.reject(new Pop3Error('internal', 'two POP3 replies read at once'));
     return new Promise<Reply>((resolve, reject) => {
-      this.#pending = { multiline, head: null, body: [], bodyBytes: 0, resolve, reject };
-      while (this.#pending && this.#queueHead < this.#queue.length) {
-        const line = this.#queue[this.#queueHead]!;
-        this.#queueHead++;
-        this.#feed(line);
-      }
-      if (this.#queueHead === this.#queue.length) {
-        this.#queue = [];
-        this.#queueHead = 0;
-      }
-      if (this.#pending && this.#error) {
+      this.#pending = { multiline, sink, head: null, body: [], bodyBytes: 0, resolve, reject };
+      this.#drain();
+      const p = this.#pending as PendingRead | null;
+      if (p && this.#error) {
         this.#pending = null;
+        this.#carry = [];
+        this.#carryBytes = 0;
         reject(this.#error);
       }
     });
   }
 
-  #onLine(line: string): void {
-    if (this.#pending) this.#feed(line);
-    else this.#queue.push(line);
+  /** Work through the waiting chunks while a read is pending; what is left after the reply stays queued. */
+  #drain(): void {
+    try {
+      while (this.#pending && this.#chunks.length > 0) {
+        const chunk = this.#chunks[0]!;
+        const from = this.#offset;
+        const stop = this.#scan(chunk, from);
+        this.#queuedBytes -= stop - from;
+        if (stop < chunk.length) {
+          this.#offset = stop;
+        } else {
+          this.#chunks.shift();
+          this.#offset = 0;
+        }
+      }
+    } catch (err) {
+      this.#fail(err as Error);
+    }
   }
 
-  #feed(line: string): void {
+  /**
+   * Hand the complete lines of chunk (from pos on) to the pending read until it completes; returns where it
+   * stopped. A status line and a line begun in an earlier chunk take the general path, one at a time; body lines
+   * lying wholly in the chunk go through #bodyLines, a loop kept free of the rare cases so that it stays small and
+   * compiled as it is.
+   */
+  #scan(chunk: Buffer, pos: number): number {
+    const len = chunk.length;
+    let start = pos;
+    while (this.#pending !== null && start < len) {
+      const p = this.#pending;
+      if (this.#carryBytes === 0 && p.head !== null) {
+        start = this.#bodyLines(p, chunk, start);
+        if (this.#pending === null) return start;
+      }
+      const lf = chunk.indexOf(LF, start);
+      if (lf === -1) {
+        this.#keep(chunk, start);
+        return len;
+      }
+      this.#oneLine(chunk, start, lf);
+      start = lf + 1;
+    }
+    return start;
+  }
+
+  /** Body lines of p from start on, up to the first one not complete in chunk; returns where that one starts. */
+  #bodyLines(p: PendingRead, chunk: Buffer, start: number): number {
+    const max = this.#maxLineBytes;
+    for (;;) {
+      const lf = chunk.indexOf(LF, start);
+      if (lf === -1) return start;
+      const e = lf > start && chunk[lf - 1] === CR ? lf - 1 : lf;
+      if (e - start > max) this.#tooLong();
+      // (next is computed before the call: an addition first reached at the reply's end would cost a recompile.)
+      const next = lf + 1;
+      if (this.#body(p, chunk, start, e)) return next;
+      start = next;
+    }
+  }
+
+  /** The start of a line whose end is in a later chunk. */
+  #keep(chunk: Buffer, start: number): void {
+    if (start >= chunk.length) return;
+    this.#carry.push(start === 0 ? chunk : chunk.subarray(start));
+    this.#carryBytes += chunk.length - start;
+    // +1: the CR of a CRLF may be the last byte held.
+    if (this.#carryBytes > this.#maxLineBytes + 1) this.#tooLong();
+  }
+
+  /** One line ending at lf, joined to what was kept of it from earlier chunks: a status line or a body line. */
+  #oneLine(chunk: Buffer, start: number, lf: number): void {
+    let buf = chunk;
+    let s = start;
+    let e = lf;
+    if (this.#carryBytes > 0) {
+      this.#carry.push(chunk.subarray(start, lf));
+      buf = Buffer.concat(this.#carry, this.#carryBytes + (lf - start));
+      this.#carry = [];
+      this.#carryBytes = 0;
+      s = 0;
+      e = buf.length;
+    }
+    if (e > s && buf[e - 1] === CR) e--;
+    if (e - s > this.#maxLineBytes) this.#tooLong();
     const p = this.#pending!;
-    if (!p.head) {
-      const head = parseStatusLine(line);
-      if (!head) {
-        this.#pending = null;
-        const err = new Pop3Error('protocol', 'server sent a reply that is not +OK or -ERR', { serverText: line });
-        this.#error = err;
-        p.reject(err);
-        return;
-      }
-      if (head.status !== 'ok' || !p.multiline) {
-        this.#pending = null;
-        p.resolve({ ...head, body: null });
-        return;
-      }
-      p.head = head;
+    if (p.head !== null) {
+      this.#body(p, buf, s, e);
       return;
     }
-    if (line.length === 1 && line === '.') {
+    const line = buf.toString('utf8', s, e);
+    const head = parseStatusLine(line);
+    if (!head) throw new Pop3Error('protocol', 'server sent a reply that is not +OK or -ERR', { serverText: line });
+    if (head.status !== 'ok' || !p.multiline) {
       this.#pending = null;
-      p.resolve({ ...p.head, body: p.body });
+      p.resolve({ ...head, body: null });
       return;
     }
-    p.bodyBytes += line.length + 2;
-    if (p.bodyBytes > this.#maxReplyBytes) {
+    p.head = head;
+  }
+
+  /** One body line of p (bytes [s, e) of buf, line ending removed). Returns true when it ended the reply. */
+  #body(p: PendingRead, buf: Buffer, s: number, e: number): boolean {
+    if (buf[s] === DOT) {
+      if (e - s === 1) {
+        this.#pending = null;
+        p.resolve({ ...p.head!, body: p.sink ? null : p.body });
+        return true;
+      }
+      s++;
+      p.bodyBytes += 1;
+    }
+    p.bodyBytes += e - s + 2;
+    if (p.bodyBytes > this.#maxReplyBytes) throw new Pop3Error('protocol', `server sent a reply longer than ${this.#maxReplyBytes} bytes`);
+    if (p.sink) p.sink.line(buf, s, e);
+    else p.body.push(buf.toString('utf8', s, e));
+    return false;
+  }
+
+  #tooLong(): never {
+    throw new Pop3Error('protocol', `server sent a line longer than ${this.#maxLineBytes} bytes`);
+  }
+
+  /** A framing error or a sink's refusal: this read and every later one fail with err. */
+  #fail(err: Error): void {
+    this.#chunks = [];
+    this.#offset = 0;
+    this.#queuedBytes = 0;
+    this.#carry = [];
+    this.#carryBytes = 0;
+    if (!this.#error) this.#error = err;
+    const p = this.#pending;
+    if (p) {
       this.#pending = null;
-      const err = new Pop3Error('protocol', `server sent a reply longer than ${this.#maxReplyBytes} bytes`);
-      this.#error = err;
       p.reject(err);
-      return;
     }
-    p.body.push(line.charCodeAt(0) === 0x2e /* . */ ? line.slice(1) : line);
   }
 }

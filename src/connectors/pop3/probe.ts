@@ -4,9 +4,10 @@
 import type { Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
 import { classifyNetworkError, oneLine, scrub, type ConnectOptions } from '../common.js';
 import { parseCapa } from './capa.js';
-import { Pop3Client } from './client.js';
+import { Pop3Client, readListColumns, readUidlColumns } from './client.js';
 import { Pop3Error } from './errors.js';
-import { mapUidls } from './uidl.js';
+import { int, type ListColumns, type UidlColumns } from './listing.js';
+import { mapUidls, type UidlHalves } from './uidl.js';
 
 export interface Pop3ProbeOptions extends ConnectOptions {
   /** Log in with SASL PLAIN when the server offers it (default true); false prefers USER/PASS when offered. */
@@ -86,22 +87,17 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
 
     const capaPostLogin = await client.capa();
     const stat = await client.stat();
-    const uidl = await client.uidl();
-    const list = await client.list();
+    const uidl = await readUidlColumns(client);
+    const list = await readListColumns(client);
     await client.quit().catch(() => undefined); // everything is read; a slow QUIT changes nothing
     const sessionMs = ms(sessionStart);
 
     const post = parseCapa(capaPostLogin);
     const implementation = post.implementation ?? pre.implementation;
-    const byNumber = new Map<number, string>();
-    for (const u of uidl ?? []) byNumber.set(u.n, u.uidl);
-    const messages = list.map((m) => ({ n: m.n, sizeBytes: m.sizeBytes, uidl: uidl ? (byNumber.get(m.n) ?? null) : null }));
+    const { messages, uidls, halves } = joinByNumber(list, uidl);
     const greetingText = oneLine(greeting.line.replace(/^\+OK\s*/i, ''));
-    const { uidlFormat, uidlMap } = mapUidls(uidl ? messages.map((m) => m.uidl) : null, {
-      greeting: greetingText,
-      implementation,
-      hint: opts.implementationHint ?? null,
-    });
+    const hints = { greeting: greetingText, implementation, hint: opts.implementationHint ?? null };
+    const { uidlFormat, uidlMap } = mapUidls(uidls, hints, halves);
 
     const evidence: Pop3Evidence = {
       greeting: greetingText,
@@ -126,6 +122,39 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
   } finally {
     client?.close();
   }
+}
+
+/**
+ * LIST and UIDL joined by message number, in LIST's order, and the UIDL of each message (null where UIDL has none;
+ * null throughout without UIDL). Servers answer both in message-number order, so the join is normally a walk
+ * side by side, with a lookup by number only when the two differ.
+ */
+function joinByNumber(
+  list: ListColumns,
+  uidl: UidlColumns | null,
+): { messages: Pop3Evidence['messages']; uidls: (string | null)[] | null; halves?: UidlHalves } {
+  const count = list.count;
+  const messages: Pop3Evidence['messages'] = [];
+  if (uidl === null) {
+    for (let i = 0; i < count; i++) messages.push({ n: int(list.n[i]!), sizeBytes: int(list.sizes[i]!), uidl: null });
+    return { messages, uidls: null };
+  }
+  // Same numbers in the same order, and rising (with a repeated number the lookup below would pick the last UIDL).
+  let aligned = uidl.count === count;
+  for (let i = 0; aligned && i < count; i++) aligned = uidl.n[i] === list.n[i] && (i === 0 || list.n[i]! > list.n[i - 1]!);
+  if (aligned) {
+    for (let i = 0; i < count; i++) messages.push({ n: int(list.n[i]!), sizeBytes: int(list.sizes[i]!), uidl: uidl.ids[i]! });
+    return { messages, uidls: uidl.ids, halves: uidl };
+  }
+  const byNumber = new Map<number, string>();
+  for (let i = 0; i < uidl.count; i++) byNumber.set(uidl.n[i]!, uidl.ids[i]!);
+  const uidls: (string | null)[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = byNumber.get(list.n[i]!) ?? null;
+    messages.push({ n: int(list.n[i]!), sizeBytes: int(list.sizes[i]!), uidl: id });
+    uidls.push(id);
+  }
+  return { messages, uidls };
 }
 
 function toProbeError(e: unknown, endpoint: string): ProbeError {

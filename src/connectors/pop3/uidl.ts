@@ -50,11 +50,8 @@ export function serverFamily(hints: UidlHints): ServerFamily {
 interface Reading {
   format: Exclude<UidlFormat, 'gmail' | 'unknown' | 'none'>;
   map: UidlMap;
-  /** Every UIDL parsed, one UIDVALIDITY, UIDs strictly rising. */
-  consistent: boolean;
   /** UIDLs that parsed and carry the majority UIDVALIDITY. */
   matched: number;
-  firstUid: number;
 }
 
 const DOT = /^(\d{1,10})\.(\d{1,10})$/;
@@ -62,11 +59,35 @@ const DASH = /^(\d{1,10})-(\d{1,10})$/;
 const GMAIL = /^GmailId[0-9a-f]+$/i;
 const U32 = 0xffffffff;
 
+/**
+ * Each UIDL read as 16 hex digits, split into its two 32-bit halves: hi[i] and lo[i], both -1 where UIDL i is
+ * not 16 hex digits. The UIDL parser fills these while the bytes pass by (see listing.ts), so that mapUidls does
+ * not read 100k strings a second time; arrays may be longer than the UIDL list.
+ */
+export interface UidlHalves {
+  hi: Float64Array;
+  lo: Float64Array;
+  /** How many UIDLs are 16 hex digits. */
+  hexCount: number;
+}
+
 /** 8 hex digits at `at` as a number, or -1. (By hand: 100k UIDLs should cost milliseconds.) */
-function hex8(s: string, at: number): number {
+export function hex8(s: string, at: number): number {
   let x = 0;
   for (let i = at; i < at + 8; i++) {
     const c = s.charCodeAt(i) | 0x20;
+    const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (d < 0) return -1;
+    x = x * 16 + d;
+  }
+  return x;
+}
+
+/** hex8 over bytes (ASCII). */
+export function hex8Bytes(b: Uint8Array, at: number): number {
+  let x = 0;
+  for (let i = at; i < at + 8; i++) {
+    const c = b[i]! | 0x20;
     const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
     if (d < 0) return -1;
     x = x * 16 + d;
@@ -78,7 +99,7 @@ function hex8(s: string, at: number): number {
  * One reading of the UIDLs: uids[i] and vs[i] per message, -1 where the UIDL does not parse. The UIDVALIDITY
  * is the one most messages carry; messages with another one get a null UID.
  */
-function reading(format: Reading['format'], uidsIn: ArrayLike<number>, vs: ArrayLike<number>, majority = true): Reading {
+function reading(format: Reading['format'], uidsIn: ArrayLike<number>, vs: ArrayLike<number>): Reading {
   const n = uidsIn.length;
   const ok = (i: number) => uidsIn[i]! >= 1 && uidsIn[i]! <= U32 && vs[i]! >= 1 && vs[i]! <= U32;
   let v = -1;
@@ -89,8 +110,6 @@ function reading(format: Reading['format'], uidsIn: ArrayLike<number>, vs: Array
   if (same) {
     v = vs[0]!;
     best = n;
-  } else if (!majority) {
-    return { format, map: { uidValidity: null, uids: [] }, consistent: false, matched: 0, firstUid: 0 };
   } else {
     const counts = new Map<number, number>();
     for (let i = 0; i < n; i++) if (ok(i)) counts.set(vs[i]!, (counts.get(vs[i]!) ?? 0) + 1);
@@ -102,27 +121,49 @@ function reading(format: Reading['format'], uidsIn: ArrayLike<number>, vs: Array
     }
   }
   const uids: (number | null)[] = [];
-  let rising = true;
+  for (let i = 0; i < n; i++) uids.push(v === -1 || vs[i] !== v || !ok(i) ? null : uidsIn[i]!);
+  return { format, map: { uidValidity: v === -1 ? null : String(v), uids }, matched: best };
+}
+
+/** Each UIDL of 16 hex digits as its two halves in hi and lo, -1 in both for any other; returns how many were. */
+function splitHex(uidls: readonly (string | null)[], hi: Float64Array, lo: Float64Array): number {
+  // A function of its own: one small loop gets optimized quickly, which matters for one call over 100k UIDLs.
+  let count = 0;
+  for (let i = 0; i < uidls.length; i++) {
+    const u = uidls[i];
+    const h = u != null && u.length === 16 ? hex8(u, 0) : -1;
+    const l = h >= 0 ? hex8(u!, 8) : -1;
+    hi[i] = l >= 0 ? h : -1;
+    lo[i] = l;
+    if (l >= 0) count++;
+  }
+  return count;
+}
+
+/**
+ * The reading holds for every message: all parse, one UIDVALIDITY, UIDs strictly rising. Checked without building
+ * anything, since for a big mailbox this is the whole cost of telling Dovecot from UW.
+ */
+function consistent(uids: Float64Array, vs: Float64Array): boolean {
+  const n = uids.length;
+  if (n === 0) return false;
+  const v = vs[0]!;
+  if (!(v >= 1 && v <= U32)) return false;
   let last = 0;
-  let firstUid = 0;
   for (let i = 0; i < n; i++) {
-    if (v === -1 || vs[i] !== v || !ok(i)) {
-      uids.push(null);
-      continue;
-    }
-    const u = uidsIn[i]!;
-    uids.push(u);
-    if (firstUid === 0) firstUid = u;
-    if (u <= last) rising = false;
+    const u = uids[i]!;
+    if (vs[i] !== v || !(u >= 1 && u <= U32) || u <= last) return false;
     last = u;
   }
-  return {
-    format,
-    map: { uidValidity: v === -1 ? null : String(v), uids },
-    consistent: same && rising,
-    matched: best,
-    firstUid,
-  };
+  return true;
+}
+
+/** The mapping of a consistent reading: UIDVALIDITY from the first message, every UID as it is. */
+function consistentMapping(format: 'dovecot' | 'uw', uids: Float64Array, vs: Float64Array): UidlMapping {
+  const n = uids.length;
+  const out: number[] = new Array<number>(n);
+  for (let i = 0; i < n; i++) out[i] = uids[i]!;
+  return { uidlFormat: format, uidlMap: { uidValidity: String(vs[0]!), uids: out } };
 }
 
 function decimalReading(format: 'cyrus' | 'courier', uidls: readonly (string | null)[], re: RegExp): Reading {
@@ -142,9 +183,9 @@ function mapping(r: Reading): UidlMapping {
 
 /**
  * Map the UIDLs of a mailbox (in message-number order; null for a message without one) to IMAP UIDs.
- * `uidls` null means the server has no UIDL.
+ * `uidls` null means the server has no UIDL. `halves`, when given, must be the hex halves of these same UIDLs.
  */
-export function mapUidls(uidls: readonly (string | null)[] | null, hints: UidlHints = {}): UidlMapping {
+export function mapUidls(uidls: readonly (string | null)[] | null, hints: UidlHints = {}, halves?: UidlHalves): UidlMapping {
   if (uidls === null) return { uidlFormat: 'none', uidlMap: null };
   const family = serverFamily(hints);
   if (uidls.length === 0) {
@@ -158,31 +199,33 @@ export function mapUidls(uidls: readonly (string | null)[] | null, hints: UidlHi
   const count = (re: RegExp) => uidls.reduce((c, u) => (u !== null && re.test(u) ? c + 1 : c), 0);
 
   // 16 hex digits: two halves, read both ways.
-  const hi = new Float64Array(n);
-  const lo = new Float64Array(n);
+  let hi: Float64Array;
+  let lo: Float64Array;
   let hexCount = 0;
-  for (let i = 0; i < n; i++) {
-    const u = uidls[i];
-    const h = u != null && u.length === 16 ? hex8(u, 0) : -1;
-    const l = h >= 0 ? hex8(u!, 8) : -1;
-    hi[i] = l >= 0 ? h : -1;
-    lo[i] = l;
-    if (l >= 0) hexCount++;
+  if (halves) {
+    hi = halves.hi.subarray(0, n);
+    lo = halves.lo.subarray(0, n);
+    hexCount = halves.hexCount;
+  } else {
+    hi = new Float64Array(n);
+    lo = new Float64Array(n);
+    hexCount = splitHex(uidls, hi, lo);
   }
   if (hexCount >= half) {
     // First only the consistent readings (cheap); the majority count only when neither is.
-    let d = reading('dovecot', hi, lo, false);
-    let w = reading('uw', lo, hi, false);
-    if (d.consistent && !w.consistent) return mapping(d);
-    if (w.consistent && !d.consistent) return mapping(w);
-    if (d.consistent && w.consistent) {
-      if (family === 'uw') return mapping(w);
-      if (family === 'dovecot') return mapping(d);
-      return mapping(w.firstUid < d.firstUid ? w : d);
+    const dc = consistent(hi, lo);
+    const wc = consistent(lo, hi);
+    if (dc && !wc) return consistentMapping('dovecot', hi, lo);
+    if (wc && !dc) return consistentMapping('uw', lo, hi);
+    if (dc && wc) {
+      if (family === 'uw') return consistentMapping('uw', lo, hi);
+      if (family === 'dovecot') return consistentMapping('dovecot', hi, lo);
+      // The first UIDs of the two readings are lo[0] (UW) and hi[0] (Dovecot).
+      return lo[0]! < hi[0]! ? consistentMapping('uw', lo, hi) : consistentMapping('dovecot', hi, lo);
     }
     // Neither reading holds for every message: take the one most messages agree with, if that is most of them.
-    d = reading('dovecot', hi, lo);
-    w = reading('uw', lo, hi);
+    const d = reading('dovecot', hi, lo);
+    const w = reading('uw', lo, hi);
     const pick = d.matched > w.matched ? d : w.matched > d.matched ? w : family === 'uw' ? w : d;
     return pick.matched >= half ? mapping(pick) : { uidlFormat: 'unknown', uidlMap: null };
   }

@@ -1,0 +1,229 @@
+// UIDL and LIST bodies (RFC 1939 §5, §7) parsed from the received bytes, into columns (typed arrays, for the probe)
+// or into the entry objects uidl() and list() return. A large mailbox sends 100k lines or more; going through a
+// string, a regex and an object per line made the client cost several times what TLS and the socket cost. So the
+// common line is read byte by byte: LIST makes no string at all, UIDL one (the unique-id itself). A line the byte
+// reader does not take (non-ASCII, odd spacing, a huge number) goes through the original regex on the UTF-8 text,
+// so what is accepted and what comes out is unchanged.
+import type { BodySink } from './lines.js';
+import { hex8, hex8Bytes, type UidlHalves } from './uidl.js';
+
+/** A body line that does not have the form its command promises. */
+export class MalformedLine extends Error {
+  constructor(
+    readonly what: string,
+    readonly line: string,
+  ) {
+    super(what);
+  }
+}
+
+export interface Pop3ListEntry {
+  n: number;
+  sizeBytes: number;
+}
+export interface Pop3UidlEntry {
+  n: number;
+  uidl: string;
+}
+
+/**
+ * UIDL as columns: message numbers and unique-ids, `count` entries; with each id's hex halves for mapUidls.
+ * (A UidlSink that builds entries leaves its columns empty.)
+ */
+export interface UidlColumns extends UidlHalves {
+  count: number;
+  /** n[i] for i < count; the array may be longer. */
+  n: Float64Array;
+  /** Exactly `count` entries. */
+  ids: string[];
+}
+
+/** LIST as columns: message numbers and sizes in octets, `count` entries (the arrays may be longer). */
+export interface ListColumns {
+  count: number;
+  n: Float64Array;
+  sizes: Float64Array;
+}
+
+// The regexes the client always used; the slow path of each sink, and the definition of what a line may be.
+const UIDL_LINE = /^\s*(\d+)\s+(\S+)\s*$/;
+const LIST_LINE = /^\s*(\d+)\s+(\d+)(?:\s|$)/;
+
+/** Longest digit run added up by hand; 15 digits stay below 2^53, so the sum is exact and equals Number(). */
+const MAX_FAST_DIGITS = 15;
+
+/**
+ * A column value for an object field. A number read from a Float64Array is a double, and a double in an object
+ * field is a separate heap box, so 100k entries would make 100k more objects for the GC to move; an integer that
+ * fits in a signed 32-bit integer is stored in the field itself.
+ */
+export function int(x: number): number {
+  // Sizes and message numbers are never negative; beyond 2^31 - 1 the value stays a double.
+  return x <= 0x7fffffff ? x | 0 : x;
+}
+
+/** ASCII whitespace as JavaScript's \s sees it: HT, LF, VT, FF, CR, SP. */
+function space(b: number): boolean {
+  return b === 0x20 || (b >= 0x09 && b <= 0x0d);
+}
+
+function grow(a: Float64Array, need: number): Float64Array {
+  if (need <= a.length) return a;
+  const next = new Float64Array(Math.max(need, a.length * 2, 16));
+  next.set(a);
+  return next;
+}
+
+/** Reads a UIDL body: "msg unique-id". */
+export class UidlSink implements BodySink, UidlColumns {
+  count = 0;
+  n: Float64Array;
+  ids: string[] = [];
+  hi: Float64Array;
+  lo: Float64Array;
+  hexCount = 0;
+  /** The lines as uidl() returns them, when asked for; then the columns stay empty (count still counts). */
+  readonly entries: Pop3UidlEntry[] | null;
+
+  /** `expected`: the message count if known (STAT), to size the columns once. */
+  constructor(expected = 0, entries = false) {
+    const size = entries ? 0 : Math.max(16, expected);
+    this.n = new Float64Array(size);
+    this.hi = new Float64Array(size);
+    this.lo = new Float64Array(size);
+    this.entries = entries ? [] : null;
+  }
+
+  line(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    while (i < end && space(buf[i]!)) i++;
+    const digits = i;
+    let num = 0;
+    for (; i < end; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      num = num * 10 + d;
+    }
+    const gap = i;
+    while (i < end && space(buf[i]!)) i++;
+    const from = i;
+    // OR of the unique-id's bytes: bit 7 set means non-ASCII, which is decoded as UTF-8 by the slow path.
+    let high = 0;
+    for (; i < end; i++) {
+      const b = buf[i]!;
+      if (space(b)) break;
+      high |= b;
+    }
+    const to = i;
+    while (i < end && space(buf[i]!)) i++;
+    if (gap === digits || gap - digits > MAX_FAST_DIGITS || from === gap || to === from || i !== end || high & 0x80) {
+      this.#slow(buf, start, end);
+      return;
+    }
+    const h = this.entries === null && to - from === 16 ? hex8Bytes(buf, from) : -1;
+    const l = h >= 0 ? hex8Bytes(buf, from + 8) : -1;
+    this.#add(num, buf.toString('latin1', from, to), h, l);
+  }
+
+  #slow(buf: Buffer, start: number, end: number): void {
+    const line = buf.toString('utf8', start, end);
+    const m = UIDL_LINE.exec(line);
+    if (!m) throw new MalformedLine('a UIDL line is not "number unique-id"', line);
+    const id = m[2]!;
+    const h = id.length === 16 ? hex8(id, 0) : -1;
+    const l = h >= 0 ? hex8(id, 8) : -1;
+    this.#add(Number(m[1]), id, h, l);
+  }
+
+  #add(num: number, id: string, h: number, l: number): void {
+    const k = this.count;
+    if (this.entries !== null) {
+      this.entries.push({ n: int(num), uidl: id });
+      this.count = k + 1;
+      return;
+    }
+    if (k === this.n.length) {
+      this.n = grow(this.n, k + 1);
+      this.hi = grow(this.hi, k + 1);
+      this.lo = grow(this.lo, k + 1);
+    }
+    this.n[k] = num;
+    this.ids.push(id);
+    if (l >= 0) {
+      this.hi[k] = h;
+      this.lo[k] = l;
+      this.hexCount++;
+    } else {
+      this.hi[k] = -1;
+      this.lo[k] = -1;
+    }
+    this.count = k + 1;
+  }
+}
+
+/** Reads a LIST body: "msg size", possibly followed by more (RFC 1939 lets servers add to it). */
+export class ListSink implements BodySink, ListColumns {
+  count = 0;
+  n: Float64Array;
+  sizes: Float64Array;
+  /** The lines as list() returns them, when asked for. */
+  readonly entries: Pop3ListEntry[] | null;
+
+  constructor(expected = 0, entries = false) {
+    this.n = new Float64Array(Math.max(16, expected));
+    this.sizes = new Float64Array(Math.max(16, expected));
+    this.entries = entries ? [] : null;
+  }
+
+  line(buf: Buffer, start: number, end: number): void {
+    let i = start;
+    while (i < end && space(buf[i]!)) i++;
+    const d1 = i;
+    let num = 0;
+    for (; i < end; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      num = num * 10 + d;
+    }
+    const gap = i;
+    while (i < end && space(buf[i]!)) i++;
+    const d2 = i;
+    let size = 0;
+    for (; i < end; i++) {
+      const d = buf[i]! - 0x30;
+      if (d < 0 || d > 9) break;
+      size = size * 10 + d;
+    }
+    if (
+      gap === d1 ||
+      gap - d1 > MAX_FAST_DIGITS ||
+      d2 === gap ||
+      i === d2 ||
+      i - d2 > MAX_FAST_DIGITS ||
+      (i < end && !space(buf[i]!))
+    ) {
+      this.#slow(buf, start, end);
+      return;
+    }
+    this.#add(num, size);
+  }
+
+  #slow(buf: Buffer, start: number, end: number): void {
+    const line = buf.toString('utf8', start, end);
+    const m = LIST_LINE.exec(line);
+    if (!m) throw new MalformedLine('a LIST line is not "number size"', line);
+    this.#add(Number(m[1]), Number(m[2]));
+  }
+
+  #add(num: number, size: number): void {
+    const k = this.count;
+    if (k === this.n.length) {
+      this.n = grow(this.n, k + 1);
+      this.sizes = grow(this.sizes, k + 1);
+    }
+    this.n[k] = num;
+    this.sizes[k] = size;
+    if (this.entries !== null) this.entries.push({ n: int(num), sizeBytes: int(size) });
+    this.count = k + 1;
+  }
+}

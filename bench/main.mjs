@@ -197,7 +197,10 @@ async function main() {
       await measure('check --no-history --only pop (warm)', '', cli([...noHist, '--only', 'pop']), { validate: checkReport });
       // 3. History: the first probe that records, then repeats that compare with it.
       if (history) {
-        await measure('check --history (first, records identities)', '≤ 2.5 s', cli(['--history', join(work, `first-${size}.db`)]), { runs: 1, validate: checkReport, note: 'fresh history db' });
+        await measure('check --history (first, records identities; Dovecot reads every Message-ID header now)', '≤ 2.5 s', cli(['--history', join(work, `first-${size}.db`)]), { runs: 1, validate: checkReport, note: 'fresh history db' });
+        // The same first recording once Dovecot has those headers in its cache (another fresh database).
+        let firstN = 0;
+        await measure('check --history (first, headers already in Dovecot\'s cache)', '≤ 2.5 s', (ip, pp) => [checkArgs(ip, pp, ['--history', join(work, `first-warm-${size}-${++firstN}.db`)]), env], { validate: checkReport, note: 'fresh history db' });
         const seedRun = await runChild(checkArgs(tb.ports.imaps, tb.ports.pop3s, ['--history', histDb]), env);
         checkReport(seedRun);
         await measure('check --history (repeat)', '≤ 0.5 s', cli(['--history', histDb]), { validate: checkReport });
@@ -294,10 +297,16 @@ function render({ rows, fleet, machine: m, history, seconds }) {
   L.push('', '✔ / ✖: wall time against the issue\'s target (the targets are for the 100,000-message account on a quiet machine).');
   const startup = rows.find((r) => r.account === 0);
   L.push('', '## Notes', '');
+  const row = (size, prefix) => rows.find((r) => r.account === size && r.name.startsWith(prefix));
+  const secs = (r) => (r ? `${(r.wallMs / 1000).toFixed(2)} s` : 'n/a');
+  const big = SIZES[SIZES.length - 1];
   L.push(
-    `- Every \`check\` pays a fixed cost before the first byte is sent: Node start-up and loading yargs, zod, the analyzer and (on demand) imapflow. \`maildoctor --version\` alone took ${startup ? `${(startup.wallMs / 1000).toFixed(2)} s wall and ${(startup.cpuMs / 1000).toFixed(2)} s CPU` : 'n/a'} in this run; the probe itself (report \`metrics.imapDurationMs\` / \`popDurationMs\`) is the rest. On a busy 2-core machine this fixed cost alone can exceed the 0.5 s target.`,
-    '- Bytes received by `check` are dominated by the POP3 UIDL and LIST listings (about 33 bytes per message); the IMAP side asks for counts (ESEARCH, STATUS) rather than per-message data.',
-    '- Round trips of `check` include the TLS preflight connections of both protocols and one STATUS/search series per folder.',
+    `- Every command pays a fixed cost before the first byte is sent: Node start-up and loading the CLI (one esbuild bundle; imapflow, zod and SQLite are chunks loaded only by the commands that use them). \`maildoctor --version\` took ${startup ? `${(startup.wallMs / 1000).toFixed(2)} s wall and ${(startup.cpuMs / 1000).toFixed(2)} s CPU` : 'n/a'} in this run; bare \`node -e 0\` takes ~0.15 s on this machine.`,
+    `- \`check\` runs its IMAP and POP3 probes at the same time, so it costs the slower of the two plus that fixed cost: at ${big.toLocaleString('en')} messages IMAP alone ${secs(row(big, 'check --no-history --only imap'))}, POP3 alone ${secs(row(big, 'check --no-history --only pop'))}, both ${secs(row(big, 'check --no-history (warm)'))}.`,
+    `- The POP3 half is bound by Dovecot: the floor row (a TLS reader that parses nothing) took ${secs(row(big, 'floor:'))} for UIDL+LIST, our client ${secs(row(big, 'POP3 UIDL+LIST (maildoctor'))}. Dovecot spends ~0.3 s on the first command after login (it reads every message's size), then streams the two listings (~33 bytes a message, most of the bytes received by \`check\`).`,
+    '- The IMAP half asks for counts, not messages: ESEARCH counts, one LIST-STATUS, ESORT or sampled INTERNALDATEs for the ages of big mailboxes (a few FETCHes of ~32 dates instead of three YOUNGER searches over every message), and GETQUOTAROOT last. With TLS it opens one connection (pre-login capabilities and the certificate are read on imapflow\'s session); without TLS a short preflight session comes first.',
+    '- A first check with history also reads every INBOX identity (UID, size, INTERNALDATE, flags, Message-ID hash): for 2,000 messages or more on a second IMAP session with a reader of our own (see the README). "Dovecot reads every Message-ID header now" is the first such read after seeding (Dovecot opens every file); "headers already in Dovecot\'s cache" repeats it with a fresh database. A repeat check of an unchanged INBOX sends no INBOX command for the list at all (same UIDVALIDITY, UIDNEXT, count and HIGHESTMODSEQ).',
+    '- Round trips count client flights on all connections of the case, TLS handshakes included.',
     '- "Dovecot cold" is one sample: Dovecot builds its index on the first access after the Maildir files were written.',
   );
   L.push('', '## Fleet scan', '');

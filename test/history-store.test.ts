@@ -8,11 +8,23 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { accountKey, defaultHistoryPath, HISTORY_SCHEMA_VERSION, MIGRATIONS, openHistory } from '../src/history/store.js';
-import { packIdentities, unpackIdentities } from '../src/history/pack.js';
+import { compareLists } from '../src/history/diff.js';
+import { lazyIdentities, packedOf, packIdentities, packLegacyIdentities, unpackIdentities } from '../src/history/pack.js';
+import { isUnchangedLazyList, plainList } from '../src/snapshot/lazy-list.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
 import { scenario } from './support/snapshot-builder.js';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'md-history-'));
+
+/** What the store gives back for a snapshot: everything but the POP3 per-message list and UIDL → UID map. */
+function asStored(s: Snapshot): Snapshot {
+  const out = structuredClone(s);
+  if (out.pop?.ok) {
+    out.pop.evidence.messages = [];
+    if (out.pop.evidence.uidlMap) out.pop.evidence.uidlMap.uids = [];
+  }
+  return out;
+}
 
 function snapAt(iso: string, list: MessageIdentity[] | null = null): Snapshot {
   const s = structuredClone(scenario('healthy-imap-only'));
@@ -37,7 +49,12 @@ describe('history store', () => {
     const s = snapAt('2025-06-02T12:00:00.000Z', list(50));
     h.recordProbe(s, { status: 'warning' });
     const back = h.latestProbe(accountKey(s));
-    expect(back).toEqual(s);
+    expect(s.pop?.ok && s.pop.evidence.messages.length).toBe(1200);
+    expect(back).toEqual(asStored(s));
+    // The list comes back lazily: an Array all the same, equal item by item, and plain JSON.
+    const listBack = back?.imap?.ok ? back.imap.evidence.inbox.messageList : null;
+    expect(Array.isArray(listBack)).toBe(true);
+    expect(JSON.parse(JSON.stringify(listBack))).toEqual(list(50));
     const rows = h.listProbes();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ account: accountKey(s), status: 'warning', inboxMessages: 1200, storedMessages: 50 });
@@ -149,9 +166,15 @@ describe('packed INBOX lists', () => {
   it('round-trip every field, with and without a Message-ID hash', () => {
     const l = list(300);
     expect(unpackIdentities(packIdentities(l))).toEqual(l);
-    expect(packIdentities(l).length).toBe(300 * 49);
+    expect(packIdentities(l).length).toBe(300 * 65);
     expect(unpackIdentities(Buffer.alloc(0))).toEqual([]);
-    expect(() => unpackIdentities(Buffer.alloc(50))).toThrow(/not a whole number/);
+    // Across the packer's chunks, with one hash that is not hex in a later chunk.
+    const big = list(9000);
+    big[5000] = { ...big[5000]!, messageIdHash: 'z'.repeat(64) };
+    const back = unpackIdentities(packIdentities(big));
+    expect(back[5000]!.messageIdHash).toBeNull();
+    expect(back).toEqual(big.map((m, i) => (i === 5000 ? { ...m, messageIdHash: null } : m)));
+    expect(() => unpackIdentities(Buffer.alloc(66))).toThrow(/not a whole number/);
   });
 
   it('a version 1 database (a row per message) is migrated to blobs without losing a list', () => {
@@ -177,4 +200,147 @@ describe('packed INBOX lists', () => {
     expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'inbox_messages'").get()).toBeUndefined();
     after.close();
   });
+  it('a version 2 database (49-byte records, POP3 lists in the JSON) is migrated without losing the INBOX list', () => {
+    const path = join(dir(), 'v2.db');
+    const db = new Database(path);
+    db.exec(MIGRATIONS[1] as string);
+    (MIGRATIONS[2] as (d: Database.Database) => void)(db);
+    db.pragma('user_version = 2');
+    const s = snapAt('2025-06-02T12:00:00.000Z', null);
+    db.prepare('INSERT INTO accounts (id, key) VALUES (1, ?)').run(accountKey(s));
+    const ins = db.prepare("INSERT INTO probes (id, account_id, taken_at, status, inbox_messages, snapshot) VALUES (?, 1, ?, 'ok', 1200, ?)");
+    ins.run(1, '2025-06-01T12:00:00.000Z', JSON.stringify(s));
+    ins.run(2, s.takenAt, JSON.stringify(s));
+    const l = list(30);
+    db.prepare("INSERT INTO inbox_lists (probe_id, uid_validity, messages, packed) VALUES (2, '1700000000', 30, ?)").run(packLegacyIdentities(l));
+    db.close();
+    const h = openHistory(path);
+    const back = h.latestProbe(accountKey(s));
+    expect(back?.imap?.ok && back.imap.evidence.inbox.messageList).toEqual(l);
+    expect({ ...back, imap: null }).toEqual(asStored({ ...s, imap: null }));
+    expect(h.listProbes().map((r) => r.storedMessages)).toEqual([30, 0]);
+    expect(h.integrity()).toBe('ok');
+    h.close();
+    const after = new Database(path);
+    expect(after.pragma('user_version', { simple: true })).toBe(HISTORY_SCHEMA_VERSION);
+    const json = after.prepare('SELECT snapshot FROM probes WHERE id = 1').pluck().get() as string;
+    expect((JSON.parse(json) as Snapshot).pop).toMatchObject({ ok: true, evidence: { messages: [], stat: { messages: 1200 } } });
+    after.close();
+  });
+
+  it('a repeat probe that hands back the stored list shares its blob; retention drops blobs nobody uses', () => {
+    const path = join(dir(), 'h.db');
+    const h = openHistory(path, { keepProbes: 10, keepMessageLists: 2 });
+    const first = snapAt('2025-06-01T12:00:00.000Z', list(40));
+    h.recordProbe(first);
+    const key = accountKey(first);
+    const blobs = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare('SELECT count(*) FROM blobs').pluck().get();
+      } finally {
+        db.close();
+      }
+    };
+    for (let i = 2; i <= 4; i++) {
+      const prev = h.latestProbe(key)!;
+      const again: Snapshot = structuredClone({ ...prev, imap: null });
+      again.imap = prev.imap; // the same list object, as an unchanged repeat probe hands it on
+      again.takenAt = `2025-06-0${i}T12:00:00.000Z`;
+      h.recordProbe(again);
+      expect(blobs()).toBe(1);
+    }
+    expect(h.listProbes().map((r) => r.storedMessages)).toEqual([40, 40, 0, 0]);
+    // A list that changed is packed anew; the old blob goes once no kept list points to it.
+    const prev = h.latestProbe(key)!;
+    const changed = prev.imap?.ok ? plainList(prev.imap.evidence.inbox.messageList!).map((m) => ({ ...m, seen: true })) : [];
+    h.recordProbe(snapAt('2025-06-05T12:00:00.000Z', changed));
+    expect(blobs()).toBe(2);
+    h.recordProbe(snapAt('2025-06-06T12:00:00.000Z', changed));
+    expect(blobs()).toBe(2);
+    h.recordProbe(snapAt('2025-06-07T12:00:00.000Z', changed));
+    expect(blobs()).toBe(2);
+    expect(h.listProbes().map((r) => r.storedMessages).slice(0, 3)).toEqual([40, 40, 0]);
+    const back = h.latestProbe(key);
+    expect(back?.imap?.ok && back.imap.evidence.inbox.messageList).toEqual(changed);
+    expect(h.integrity()).toBe('ok');
+    h.close();
+  });
+
+  it('a shared blob removed by another process meanwhile is written again from its bytes, or the probe is refused', () => {
+    const path = join(dir(), 'h.db');
+    const h = openHistory(path);
+    const s = snapAt('2025-06-01T12:00:00.000Z', list(10));
+    h.recordProbe(s);
+    const read = h.latestProbe(accountKey(s))!;
+    const unread = h.latestProbe(accountKey(s))!;
+    expect(read.imap?.ok && read.imap.evidence.inbox.messageList).toEqual(list(10)); // its bytes are in memory now
+    const other = openHistory(path, { keepProbes: 1, keepMessageLists: 1 });
+    other.recordProbe(snapAt('2025-06-02T12:00:00.000Z', list(3)));
+    other.close();
+    h.recordProbe({ ...read, takenAt: '2025-06-03T12:00:00.000Z' });
+    const back = h.latestProbe(accountKey(s));
+    expect(back?.imap?.ok && back.imap.evidence.inbox.messageList).toEqual(list(10));
+    expect(() => h.recordProbe({ ...unread, takenAt: '2025-06-04T12:00:00.000Z' })).toThrow(/INBOX list \d+ was removed meanwhile/);
+    expect(h.listProbes().map((r) => r.takenAt.slice(0, 10))).toEqual(['2025-06-03', '2025-06-02']);
+    expect(h.integrity()).toBe('ok');
+    h.close();
+  });
+
+  it('a stored list first read after close() is fetched from the file', () => {
+    const path = join(dir(), 'h.db');
+    const h = openHistory(path);
+    const s = snapAt('2025-06-01T12:00:00.000Z', list(12));
+    h.recordProbe(s);
+    const back = h.latestProbe(accountKey(s))!;
+    h.close();
+    expect(back.imap?.ok && back.imap.evidence.inbox.messageList).toEqual(list(12));
+  });
+
+  it('lazy lists decode on first use, behave as arrays, and are no longer shared once written to', () => {
+    const l = list(20);
+    const lazy = lazyIdentities(packIdentities(l));
+    expect(lazy.length).toBe(20);
+    expect(Array.isArray(lazy)).toBe(true);
+    expect(isUnchangedLazyList(lazy)).toBe(true);
+    expect(lazy[3]).toEqual(l[3]);
+    expect(lazy.map((m) => m.uid)).toEqual(l.map((m) => m.uid));
+    expect([...lazy]).toEqual(l);
+    expect(lazy).toEqual(l);
+    expect(JSON.stringify(lazy)).toBe(JSON.stringify(l));
+    expect(structuredClone(plainList(lazy))).toEqual(l);
+    expect(isUnchangedLazyList(lazy)).toBe(true);
+    lazy.push(l[0]!);
+    expect(lazy.length).toBe(21);
+    expect(isUnchangedLazyList(lazy)).toBe(false);
+    expect(isUnchangedLazyList(l)).toBe(false);
+    expect(lazyIdentities(Buffer.alloc(0))).toEqual([]);
+    expect(() => lazyIdentities(Buffer.alloc(64))).toThrow(/not a whole number/);
+  });
+
+  it('keeps INTERNALDATEs as written, normalises other date forms, and keeps only sha256 hex hashes', () => {
+    const odd = [
+      { uid: 1, sizeBytes: 1, internalDate: '2025-01-01T00:00:00Z', messageIdHash: 'AB'.repeat(32), seen: false, deleted: false },
+      { uid: 2, sizeBytes: 2, internalDate: '1999-12-31T23:59:59.000Z', messageIdHash: 'x', seen: true, deleted: true },
+    ];
+    expect(unpackIdentities(packIdentities(odd))).toEqual([
+      { ...odd[0], internalDate: '2025-01-01T00:00:00.000Z', messageIdHash: 'ab'.repeat(32) },
+      { ...odd[1], messageIdHash: null },
+    ]);
+    expect(() => packIdentities([{ ...odd[0]!, internalDate: 'not a date' }])).toThrow(/cannot be stored/);
+  });
+  it('compares two packed lists on their UIDs alone, as it compares identities', () => {
+    const before = list(40);
+    const now = [...before.filter((m) => m.uid % 6 !== 0), ...list(45).slice(40)];
+    const plain = compareLists(before, now);
+    expect(plain.gone.map((m) => m.uid)).toEqual([6, 12, 18, 24, 30, 36]);
+    expect(plain.arrived).toBe(5);
+    const a = lazyIdentities(packIdentities(before));
+    const b = lazyIdentities(packIdentities(now));
+    expect(compareLists(a, b)).toEqual(plain);
+    expect(isUnchangedLazyList(a) && packedOf(a) !== null).toBe(true);
+    expect(compareLists(a, a)).toEqual({ gone: [], arrived: 0 });
+  });
 });
+
+

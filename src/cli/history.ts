@@ -4,11 +4,13 @@ import { existsSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
 import { HistoryError } from '../history/errors.js';
+import { packedOf } from '../history/pack.js';
 import { defaultHistoryPath } from '../history/path.js';
 import type { HistoryStore, ProbeRow } from '../history/store.js';
 import type { AccountOptions } from '../probe.js';
 import { bytes, count } from '../report/format.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import { knownFrom } from '../watch/window.js';
 import { UsageError } from './errors.js';
 
 export interface HistoryArgs {
@@ -70,12 +72,7 @@ export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory |
       const key = accountKey({ account: { user: account.user, imap: account.imap, pop: account.pop } });
       previous = store.latestProbe(key);
       history = store.recentSnapshots(key, 30);
-      if (!previous?.imap?.ok) return undefined;
-      const ev = previous.imap.evidence;
-      const folders: KnownMailboxes['folders'] = {};
-      for (const f of ev.folders) if (f.status) folders[f.path] = { uidValidity: f.status.uidValidity, uidNext: f.status.uidNext };
-      const inbox = ev.inbox.messageList ? { uidValidity: ev.inbox.uidValidity, uidNext: ev.inbox.uidNext, messages: ev.inbox.messageList } : null;
-      return { inbox, folders };
+      return previous ? knownFrom(previous) : undefined;
     },
     earlier: () => ({ previous, history }),
     record(snapshot, exitCode) {
@@ -101,7 +98,11 @@ export async function earlierThan(snapshot: Snapshot, args: { history?: string |
   const store = openHistory(path);
   try {
     const key = accountKey(snapshot);
-    return { previous: store.latestProbe(key, snapshot.takenAt), history: store.recentSnapshots(key, 30, snapshot.takenAt) };
+    const previous = store.latestProbe(key, snapshot.takenAt);
+    // Read the previous INBOX list's blob while the database is open: the comparison needs it.
+    const list = previous?.imap?.ok ? previous.imap.evidence.inbox.messageList : null;
+    if (list) packedOf(list);
+    return { previous, history: store.recentSnapshots(key, 30, snapshot.takenAt) };
   } finally {
     store.close();
   }

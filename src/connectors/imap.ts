@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
 import { quota } from './imap/quota.js';
 import { bulkFetch } from './imap/bulk.js';
-import { arrivals, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
+import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
@@ -264,7 +264,8 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       progress(`fetching identities of ${total} INBOX messages`);
       const onN = (n: number) => progress(`${n} of ${total} identities`);
       list = opts.known
-        ? (await repeatMessageList(ctx, total, { uidValidity: box.uidValidity.toString(), uidNext: box.uidNext }, opts.known.inbox, onN)).list
+        ? // INBOX's HIGHESTMODSEQ comes from the EXAMINE answer: the folder list (LIST-STATUS) is read later.
+          (await repeatMessageList(ctx, total, inboxState(box, []), opts.known.inbox, onN)).list
         : await messageList(ctx, total, onN);
     }
     const inbox: InboxFacts = {

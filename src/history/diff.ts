@@ -1,5 +1,7 @@
 // What changed between two probes of one account: pure (no network, no clock), used by the rules that read
 // `previous` and by the runner (a vanish is a strong sign of a POP client).
+import { plainList } from '../snapshot/lazy-list.js';
+import { packedIdentity, packedOf, packedUids } from './pack.js';
 import type { Folder, MessageIdentity, Snapshot } from '../snapshot/schema.js';
 
 export interface VanishedMail {
@@ -19,6 +21,72 @@ export interface VanishedMail {
   unmatchedArrivals: number;
 }
 
+/**
+ * Messages of `before` whose UID is not in `now`, and how many UIDs of `now` `before` lacks. Lists from the
+ * connector and the store are in ascending UID order: then one walk over both, else a Set. The same array on
+ * both sides (a repeat probe of an unchanged INBOX) costs nothing.
+ */
+export function compareLists(beforeList: readonly MessageIdentity[], nowList: readonly MessageIdentity[]): { gone: MessageIdentity[]; arrived: number } {
+  if (beforeList === nowList) return { gone: [], arrived: 0 };
+  // Both still packed (the store's list and what a repeat probe derived from it): walk the UID columns and
+  // decode only the messages that are gone.
+  const a = packedOf(beforeList);
+  const b = packedOf(nowList);
+  if (a && b) {
+    const ua = packedUids(a);
+    const ub = packedUids(b);
+    if (ascendingUids(ua) && ascendingUids(ub)) {
+      const gone: MessageIdentity[] = [];
+      const common = walk(ua, ub, (i) => gone.push(packedIdentity(a, i)));
+      return { gone, arrived: ub.length - common };
+    }
+  }
+  const before = plainList(beforeList);
+  const now = plainList(nowList);
+  const ua = uidsOf(before);
+  const ub = uidsOf(now);
+  if (ua && ub && ascendingUids(ua) && ascendingUids(ub)) {
+    const gone: MessageIdentity[] = [];
+    const common = walk(ua, ub, (i) => gone.push(before[i]!));
+    return { gone, arrived: now.length - common };
+  }
+  const present = new Set(now.map((m) => m.uid));
+  const earlier = new Set(before.map((m) => m.uid));
+  return { gone: before.filter((m) => !present.has(m.uid)), arrived: now.filter((m) => !earlier.has(m.uid)).length };
+}
+
+/** The UIDs of a list as 32-bit numbers (what UIDs are); null when one does not fit (a hand-made snapshot). */
+function uidsOf(list: readonly MessageIdentity[]): Uint32Array | null {
+  const out = new Uint32Array(list.length);
+  for (let i = 0; i < list.length; i++) {
+    const u = list[i]!.uid;
+    if (!(u >= 0 && u <= 0xffffffff && Number.isInteger(u))) return null;
+    out[i] = u;
+  }
+  return out;
+}
+
+/** Walk two ascending UID lists: onGone(i) for each index of `before` missing from `now`; returns how many are in both. */
+function walk(before: Uint32Array, now: Uint32Array, onGone: (i: number) => void): number {
+  let j = 0;
+  let common = 0;
+  const m = now.length;
+  for (let i = 0; i < before.length; i++) {
+    const u = before[i]!;
+    while (j < m && now[j]! < u) j++;
+    if (j < m && now[j] === u) {
+      common++;
+      j++;
+    } else onGone(i);
+  }
+  return common;
+}
+
+function ascendingUids(uids: Uint32Array): boolean {
+  for (let i = 1; i < uids.length; i++) if (uids[i]! <= uids[i - 1]!) return false;
+  return true;
+}
+
 function inboxOf(s: Snapshot) {
   return s.imap?.ok ? s.imap.evidence.inbox : null;
 }
@@ -33,8 +101,7 @@ export function vanishedMail(previous: Snapshot, current: Snapshot): VanishedMai
   if (!before || !now || !before.messageList || !now.messageList) return null;
   if (before.uidValidity !== now.uidValidity) return null;
   if (Date.parse(current.takenAt) <= Date.parse(previous.takenAt)) return null;
-  const present = new Set(now.messageList.map((m) => m.uid));
-  const goneAll = before.messageList.filter((m) => !present.has(m.uid));
+  const goneAll = compareLists(before.messageList, now.messageList).gone;
   const expungedAfterDeleteFlag = goneAll.filter((m) => m.deleted).length;
   const gone = goneAll.filter((m) => !m.deleted);
 

@@ -1,16 +1,20 @@
 // The history store: earlier probes of each account in one SQLite file (better-sqlite3, WAL, one transaction
 // per write), so a second probe can prove what one probe can only suspect. Stored per probe: the snapshot
-// without INBOX's message list (it holds no secrets, subjects, bodies or addresses), and INBOX's per-message
-// identities packed in one blob (UID, size, INTERNALDATE, sha256 of the Message-ID, seen, deleted; pack.ts).
+// without its per-message lists (it holds no secrets, subjects, bodies or addresses), and INBOX's per-message
+// identities packed in one blob (UID, size, INTERNALDATE, sha256 of the Message-ID, seen, deleted; pack.ts)
+// that later probes share while the list does not change. The POP3 per-message list (LIST/UIDL and the UIDL →
+// UID map) is not kept: no comparison of two probes reads it, and the POP3 counts stay in the snapshot. So the
+// snapshot JSON stays small (folders, quota, capabilities) however big the mailbox is.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { SnapshotSchema, type MessageIdentity, type Snapshot } from '../snapshot/schema.js';
-import { packIdentities, unpackIdentities } from './pack.js';
+import { isUnchangedLazyList } from '../snapshot/lazy-list.js';
+import { SnapshotSchema, type MessageIdentity, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
+import { IDENTITY_BYTES, lazyStoredIdentities, packedOf, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from './pack.js';
 import { defaultHistoryPath } from './path.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
-export const HISTORY_SCHEMA_VERSION = 2;
+export const HISTORY_SCHEMA_VERSION = 3;
 
 /** Migration n takes a database from user_version n-1 to n (SQL, or a function for what SQL cannot do). */
 export const MIGRATIONS: Record<number, string | ((db: Database.Database) => void)> = {
@@ -65,9 +69,56 @@ export const MIGRATIONS: Record<number, string | ((db: Database.Database) => voi
         seen: r.seen === 1,
         deleted: r.deleted === 1,
       }));
-      put.run(probe_id, rows[0]?.uid_validity ?? '', list.length, packIdentities(list));
+      put.run(probe_id, rows[0]?.uid_validity ?? '', list.length, packLegacyIdentities(list));
     }
     db.exec('DROP TABLE inbox_messages');
+  },
+  // Version 3: nothing with one entry per message stays in the snapshot JSON, and an unchanged list is stored once.
+  // INBOX blobs move to `blobs`, shared by the probes whose list did not change, in the column layout of pack.ts
+  // (dates as ISO text: reading them back formats nothing). The POP3 per-message list and the uidlMap's UIDs are
+  // dropped from stored snapshots (kept as empty arrays; stat and uidlFormat stay): nothing reads them back.
+  3: (db) => {
+    db.exec(`
+      CREATE TABLE blobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a writer may point to a blob it read earlier
+        data BLOB NOT NULL                    -- packIdentities()
+      );
+      CREATE TABLE inbox_lists_v3 (
+        probe_id INTEGER PRIMARY KEY REFERENCES probes(id) ON DELETE CASCADE,
+        uid_validity TEXT NOT NULL,
+        messages INTEGER NOT NULL,            -- how many identities the blob holds
+        blob_id INTEGER NOT NULL REFERENCES blobs(id)
+      );
+    `);
+    const putBlob = db.prepare('INSERT INTO blobs (data) VALUES (?)');
+    const old = db.prepare('SELECT probe_id FROM inbox_lists').pluck().all() as number[];
+    const oldRow = db.prepare('SELECT uid_validity, messages, packed FROM inbox_lists WHERE probe_id = ?');
+    const putList = db.prepare('INSERT INTO inbox_lists_v3 (probe_id, uid_validity, messages, blob_id) VALUES (?, ?, ?, ?)');
+    for (const id of old) {
+      const r = oldRow.get(id) as { uid_validity: string; messages: number; packed: Buffer };
+      putList.run(id, r.uid_validity, r.messages, Number(putBlob.run(packIdentities(unpackLegacyIdentities(r.packed))).lastInsertRowid));
+    }
+    db.exec(`
+      DROP TABLE inbox_lists;
+      ALTER TABLE inbox_lists_v3 RENAME TO inbox_lists;
+      CREATE INDEX inbox_lists_by_blob ON inbox_lists(blob_id);
+    `);
+    const probes = db.prepare('SELECT id FROM probes').pluck().all() as number[];
+    const jsonOf = db.prepare('SELECT snapshot FROM probes WHERE id = ?').pluck();
+    const setJson = db.prepare('UPDATE probes SET snapshot = ? WHERE id = ?');
+    for (const id of probes) {
+      let snap: { pop?: { ok?: boolean; evidence?: Partial<Pop3Evidence> } | null };
+      try {
+        snap = JSON.parse(jsonOf.get(id) as string) as typeof snap;
+      } catch {
+        continue; // unreadable rows were skipped before, and still are
+      }
+      const ev = snap.pop?.ok ? snap.pop.evidence : undefined;
+      if (!ev || !Array.isArray(ev.messages)) continue;
+      ev.messages = [];
+      if (ev.uidlMap && Array.isArray(ev.uidlMap.uids)) ev.uidlMap.uids = [];
+      setJson.run(JSON.stringify(snap), id);
+    }
   },
 };
 
@@ -110,10 +161,26 @@ function storageOf(s: Snapshot): { used: number | null; limit: number | null } {
   return { used: null, limit: null };
 }
 
+/** The snapshot as stored in probes.snapshot: INBOX's list apart (inbox_lists), POP3's per-message lists dropped. */
+function withoutLists(s: Snapshot): Snapshot {
+  let out = s;
+  if (out.imap?.ok && out.imap.evidence.inbox.messageList !== null) {
+    const ev = out.imap.evidence;
+    out = { ...out, imap: { ...out.imap, evidence: { ...ev, inbox: { ...ev.inbox, messageList: null } } } };
+  }
+  if (out.pop?.ok) {
+    const ev = out.pop.evidence;
+    out = { ...out, pop: { ...out.pop, evidence: { ...ev, messages: [], uidlMap: ev.uidlMap ? { ...ev.uidlMap, uids: [] } : null } } };
+  }
+  return out;
+}
+
 export class HistoryStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly retention: Required<RetentionOptions>;
+  /** The blobs of the INBOX lists latestProbe() handed out: recording the same list again points to its blob. */
+  private readonly inboxBlobs = new WeakMap<readonly MessageIdentity[], { id: number }>();
 
   constructor(path: string, retention: RetentionOptions = {}) {
     this.path = path;
@@ -156,6 +223,18 @@ export class HistoryStore {
         this.db.pragma(`user_version = ${v}`);
       }).immediate();
     }
+    // Version 3 leaves most of an older database's pages free (the POP3 lists that were in every snapshot):
+    // give them back once. Only an optimisation: another process holding the database just defers it.
+    if (version >= 1 && version < 3) {
+      const free = (this.db.pragma('freelist_count', { simple: true }) as number) * (this.db.pragma('page_size', { simple: true }) as number);
+      if (free > 16 * 1024 * 1024) {
+        try {
+          this.db.exec('VACUUM');
+        } catch {
+          /* busy: the space is reused by later probes anyway */
+        }
+      }
+    }
   }
 
   close(): void {
@@ -166,11 +245,14 @@ export class HistoryStore {
   recordProbe(snapshot: Snapshot, opts: { status?: string } = {}): number {
     const key = accountKey(snapshot);
     const list = snapshot.imap?.ok ? snapshot.imap.evidence.inbox.messageList : null;
-    const stored: Snapshot = snapshot.imap?.ok
-      ? { ...snapshot, imap: { ...snapshot.imap, evidence: { ...snapshot.imap.evidence, inbox: { ...snapshot.imap.evidence.inbox, messageList: null } } } }
-      : snapshot;
     const q = storageOf(snapshot);
     const uidValidity = snapshot.imap?.ok ? snapshot.imap.evidence.inbox.uidValidity : '';
+    // The very list latestProbe() read, handed back by a repeat probe of an unchanged INBOX, points to its blob
+    // again (its bytes are not even read). A list still packed (what a repeat probe derived from the stored
+    // one) is written as it is; any other list is packed.
+    const shared = list && isUnchangedLazyList(list) ? (this.inboxBlobs.get(list)?.id ?? null) : null;
+    const inboxData = list && shared === null ? (packedOf(list) ?? packIdentities(list)) : null;
+    const json = JSON.stringify(withoutLists(snapshot));
     const write = this.db.transaction((): number => {
       this.db.prepare('INSERT INTO accounts (key) VALUES (?) ON CONFLICT(key) DO NOTHING').run(key);
       const accountId = (this.db.prepare('SELECT id FROM accounts WHERE key = ?').get(key) as { id: number }).id;
@@ -179,18 +261,14 @@ export class HistoryStore {
           .prepare(
             'INSERT INTO probes (account_id, taken_at, status, inbox_messages, quota_used_bytes, quota_limit_bytes, snapshot) VALUES (?, ?, ?, ?, ?, ?, ?)',
           )
-          .run(
-            accountId,
-            snapshot.takenAt,
-            opts.status ?? 'probed',
-            snapshot.imap?.ok ? snapshot.imap.evidence.inbox.messages : null,
-            q.used,
-            q.limit,
-            JSON.stringify(stored),
-          ).lastInsertRowid,
+          .run(accountId, snapshot.takenAt, opts.status ?? 'probed', snapshot.imap?.ok ? snapshot.imap.evidence.inbox.messages : null, q.used, q.limit, json)
+          .lastInsertRowid,
       );
       if (list) {
-        this.db.prepare('INSERT INTO inbox_lists (probe_id, uid_validity, messages, packed) VALUES (?, ?, ?, ?)').run(probeId, uidValidity, list.length, packIdentities(list));
+        // The shared blob may have been pruned by another process since it was read: then it is written anew
+        // (from the bytes, if the list ever needed them; else this probe cannot be saved with its list).
+        const blob = shared !== null && this.blobExists(shared) ? shared : this.putBlob(inboxData ?? packedOf(list)!);
+        this.db.prepare('INSERT INTO inbox_lists (probe_id, uid_validity, messages, blob_id) VALUES (?, ?, ?, ?)').run(probeId, uidValidity, list.length, blob);
       }
       this.pruneAccount(accountId);
       return probeId;
@@ -198,27 +276,63 @@ export class HistoryStore {
     return write.immediate();
   }
 
+  private putBlob(data: Buffer): number {
+    return Number(this.db.prepare('INSERT INTO blobs (data) VALUES (?)').run(data).lastInsertRowid);
+  }
+
+  /** A stored blob's bytes; after close() from a short read-only connection (a list read late). */
+  private blobData(id: number): Buffer {
+    const read = (db: Database.Database) => db.prepare('SELECT data FROM blobs WHERE id = ?').pluck().get(id) as Buffer | undefined;
+    let data: Buffer | undefined;
+    if (this.db.open) data = read(this.db);
+    else {
+      const db = new Database(this.path, { readonly: true, timeout: 5000 });
+      try {
+        data = read(db);
+      } finally {
+        db.close();
+      }
+    }
+    if (data === undefined) throw new HistoryError(`history database ${this.path}: the stored INBOX list ${id} was removed meanwhile`);
+    return data;
+  }
+
+  private blobExists(id: number): boolean {
+    return this.db.prepare('SELECT 1 FROM blobs WHERE id = ?').get(id) !== undefined;
+  }
+
   private pruneAccount(accountId: number): void {
     const { keepProbes, keepDays, keepMessageLists } = this.retention;
-    this.db
-      .prepare('DELETE FROM probes WHERE account_id = ? AND id NOT IN (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT ?)')
-      .run(accountId, accountId, keepProbes);
-    if (keepDays !== null) {
-      const cutoff = new Date(Date.now() - keepDays * 86_400_000).toISOString();
-      // Never the newest probe: the next check still needs something to compare with.
-      this.db
-        .prepare(
-          'DELETE FROM probes WHERE account_id = ? AND taken_at < ? AND id <> (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1)',
-        )
-        .run(accountId, cutoff, accountId);
+    const probes = this.db.prepare('SELECT id, taken_at FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC').all(accountId) as {
+      id: number;
+      taken_at: string;
+    }[];
+    const cutoff = keepDays !== null ? new Date(Date.now() - keepDays * 86_400_000).toISOString() : null;
+    // Never the newest probe: the next check still needs something to compare with.
+    const doomed = probes.filter((p, i) => i >= keepProbes || (cutoff !== null && i > 0 && p.taken_at < cutoff)).map((p) => p.id);
+    const listless = new Set([...probes.slice(keepMessageLists).map((p) => p.id), ...doomed]);
+    // List rows go first (so the blobs they leave unused are known), then the probes, then those blobs.
+    const freed = new Set<number>();
+    const lists = this.db.prepare('SELECT l.probe_id, l.blob_id FROM inbox_lists l JOIN probes p ON p.id = l.probe_id WHERE p.account_id = ?').all(accountId) as {
+      probe_id: number;
+      blob_id: number;
+    }[];
+    const delList = this.db.prepare('DELETE FROM inbox_lists WHERE probe_id = ?');
+    for (const r of lists) {
+      if (!listless.has(r.probe_id)) continue;
+      delList.run(r.probe_id);
+      freed.add(r.blob_id);
     }
-    this.db
-      .prepare(
-        'DELETE FROM inbox_lists WHERE probe_id IN (SELECT id FROM probes WHERE account_id = ? ORDER BY taken_at DESC, id DESC LIMIT -1 OFFSET ?)',
-      )
-      .run(accountId, keepMessageLists);
-    // Rows of probes deleted above (foreign keys cascade, but be safe with databases opened without them).
-    this.db.prepare('DELETE FROM inbox_lists WHERE probe_id NOT IN (SELECT id FROM probes)').run();
+    const delProbe = this.db.prepare('DELETE FROM probes WHERE id = ?');
+    for (const id of doomed) delProbe.run(id);
+    // Rows of probes deleted by someone else (foreign keys cascade, but be safe with databases opened without them).
+    const orphans = this.db.prepare('DELETE FROM inbox_lists WHERE probe_id NOT IN (SELECT id FROM probes)').run().changes;
+    const unused = 'NOT EXISTS (SELECT 1 FROM inbox_lists WHERE blob_id = blobs.id)';
+    if (orphans > 0) this.db.prepare(`DELETE FROM blobs WHERE ${unused}`).run();
+    else {
+      const delBlob = this.db.prepare(`DELETE FROM blobs WHERE id = ? AND ${unused}`);
+      for (const id of freed) delBlob.run(id);
+    }
   }
 
   /** Apply the retention to every account. */
@@ -229,13 +343,19 @@ export class HistoryStore {
   }
 
   private parse(json: string): Snapshot | null {
-    const r = SnapshotSchema.safeParse(JSON.parse(json));
+    // Stored snapshots hold no per-message list, so this is a small document read once: zod's interpreter does
+    // it faster than compiling its fast path first.
+    const r = SnapshotSchema.safeParse(JSON.parse(json), { jitless: true });
     return r.success ? r.data : null;
   }
 
   /**
    * The newest stored probe of the account (taken before `before`, an ISO time, when given: `analyze` replays a
    * saved snapshot against the probe that preceded it), with INBOX's message list restored when it was stored.
+   * That list is lazy (lazyStoredIdentities): nothing is read or decoded until an identity is, and a repeat probe
+   * of an unchanged INBOX hands it back to recordProbe(), which then points to the same blob. A list first read
+   * after close() is fetched through a short read-only connection. Like every stored
+   * snapshot it has no POP3 per-message list (pop.evidence.messages and uidlMap.uids empty).
    */
   latestProbe(account: string, before?: string): Snapshot | null {
     const row = this.db
@@ -247,8 +367,19 @@ export class HistoryStore {
     const snap = this.parse(row.snapshot);
     if (!snap) return null;
     if (snap.imap?.ok) {
-      const stored = this.db.prepare('SELECT packed FROM inbox_lists WHERE probe_id = ?').get(row.id) as { packed: Buffer } | undefined;
-      const list: MessageIdentity[] | null = stored ? unpackIdentities(stored.packed) : snap.imap.evidence.inbox.messages === 0 ? [] : null;
+      // length() reads the blob's size from its record header, not the blob.
+      const stored = this.db.prepare('SELECT b.id, length(b.data) AS bytes FROM inbox_lists l JOIN blobs b ON b.id = l.blob_id WHERE l.probe_id = ?').get(row.id) as
+        | { id: number; bytes: number }
+        | undefined;
+      if (stored && stored.bytes % IDENTITY_BYTES !== 0) throw new HistoryError(`history database ${this.path}: stored INBOX list ${stored.id} is damaged`);
+      // A lazy list whose blob is read only when needed: an unchanged INBOX's repeat probe passes it on, and
+      // recordProbe() points to the same blob, without its bytes ever being read or decoded.
+      const list: MessageIdentity[] | null = stored
+        ? lazyStoredIdentities(stored.bytes / IDENTITY_BYTES, () => this.blobData(stored.id))
+        : snap.imap.evidence.inbox.messages === 0
+          ? []
+          : null;
+      if (list && stored) this.inboxBlobs.set(list, { id: stored.id });
       snap.imap.evidence.inbox.messageList = list;
     }
     return snap;

@@ -1,12 +1,17 @@
 // What a watch compares: one probe with the one before it (live lines, disappearance events), and the last
 // probe with the first (the report over the whole window). Pure: snapshots in, plain data out.
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
-import { vanishedMail } from '../history/diff.js';
+import { compareLists, vanishedMail } from '../history/diff.js';
 import type { Folder, Snapshot } from '../snapshot/schema.js';
 
 /** True when the snapshot has INBOX's per-message list (what every comparison needs). */
 export function hasMessageList(s: Snapshot): boolean {
   return Boolean(s.imap?.ok && s.imap.evidence.inbox.messageList);
+}
+
+/** INBOX's HIGHESTMODSEQ in a probe's folder list: the STATUS taken before that probe read its INBOX list. */
+function inboxModseq(folders: readonly Folder[]): string | null {
+  return folders.find((f) => f.path.toUpperCase() === 'INBOX')?.status?.highestModseq ?? null;
 }
 
 /** What a probe saw, as the `known` of the next one: the repeat probe then reads only what changed. */
@@ -15,7 +20,9 @@ export function knownFrom(s: Snapshot): KnownMailboxes | undefined {
   const ev = s.imap.evidence;
   const folders: KnownMailboxes['folders'] = {};
   for (const f of ev.folders) if (f.status) folders[f.path] = { uidValidity: f.status.uidValidity, uidNext: f.status.uidNext };
-  const inbox = ev.inbox.messageList ? { uidValidity: ev.inbox.uidValidity, uidNext: ev.inbox.uidNext, messages: ev.inbox.messageList } : null;
+  const inbox = ev.inbox.messageList
+    ? { uidValidity: ev.inbox.uidValidity, uidNext: ev.inbox.uidNext, highestModseq: inboxModseq(ev.folders), messages: ev.inbox.messageList }
+    : null;
   return { inbox, folders };
 }
 
@@ -37,8 +44,7 @@ export interface ProbeDelta {
 export function probeDelta(previous: Snapshot, current: Snapshot): ProbeDelta | null {
   const v = vanishedMail(previous, current);
   if (!v || !previous.imap?.ok || !current.imap?.ok) return null;
-  const before = new Set((previous.imap.evidence.inbox.messageList ?? []).map((m) => m.uid));
-  const arrived = (current.imap.evidence.inbox.messageList ?? []).filter((m) => !before.has(m.uid)).length;
+  const { arrived } = compareLists(previous.imap.evidence.inbox.messageList ?? [], current.imap.evidence.inbox.messageList ?? []);
   return {
     arrived,
     vanished: v.vanished.length,

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ReportJson } from '../../src/report/schema.js';
+import Database from 'better-sqlite3';
+import { openHistory } from '../../src/history/store.js';
 import { parseSnapshot } from '../../src/snapshot/io.js';
 import { accountArgs, runCli } from '../support/cli.js';
 import { imapClientSession, runFetchmail } from '../support/clients.js';
@@ -101,6 +103,59 @@ describe('history on Dovecot', () => {
     expect(f!.evidence).toMatchObject({ folder: 'INBOX', previousMessages: 5, messages: 5 });
     expect(ids(second)).not.toContain('mail-vanished');
   }, 60_000);
+
+  it('repeat probes keep the stored INBOX list exact through no change, flag changes, arrivals and expunges', async () => {
+    const tb = testbed();
+    const u = await newUser();
+    seedMaildir(tb, u, 'INBOX', seed(12));
+    const db = join(DIR, 'repeat.db');
+    const env = { MAILDOCTOR_PASSWORD: u.password };
+    // What a full FETCH of every identity reads now (probe --message-list), and what the last check stored.
+    const truth = async () => {
+      const out = join(DIR, `truth-${Date.now()}.json`);
+      const r = await runCli(['probe', ...accountArgs(tb, u), '--only', 'imap', '--message-list', '--out', out, '--quiet'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const s = parseSnapshot(readFileSync(out, 'utf8'), out);
+      return s.imap?.ok ? s.imap.evidence.inbox.messageList : null;
+    };
+    const stored = () => {
+      const h = openHistory(db);
+      try {
+        const s = h.latestProbe(h.listProbes()[0]!.account);
+        return s?.imap?.ok ? JSON.parse(JSON.stringify(s.imap.evidence.inbox.messageList)) : null;
+      } finally {
+        h.close();
+      }
+    };
+    const blobs = () => {
+      const d = new Database(db, { readonly: true });
+      try {
+        return d.prepare('SELECT count(*) FROM blobs').pluck().get();
+      } finally {
+        d.close();
+      }
+    };
+    const step = async () => {
+      await check(u, db);
+      expect(stored()).toEqual(await truth());
+    };
+    await step(); // first: full FETCH
+    await step(); // unchanged: the stored list again, and the same blob
+    expect(blobs()).toBe(1);
+    await imapClientSession(tb, u, async (c) => {
+      await c.readInbox();
+      await c.markDeleted((await c.inboxUids()).slice(0, 2));
+    });
+    await step(); // flags only
+    seedMaildir(tb, u, 'INBOX', seed(3, 1));
+    await step(); // arrivals only
+    await imapClientSession(tb, u, async (c) => {
+      await c.moveFromInbox((await c.inboxUids()).slice(3, 6), 'Archive');
+    });
+    seedMaildir(tb, u, 'INBOX', seed(2, 1));
+    await step(); // expunges and arrivals
+    expect((stored() as unknown[]).length).toBe(14);
+  }, 120_000);
 
   it('refuses a history database from a newer maildoctor with one line, exit 3', async () => {
     const u = await newUser();

@@ -1,6 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, popOf, quotaPressure } from '../facts.js';
 import { step } from '../../report/steps.js';
+import { plainList } from '../../snapshot/lazy-list.js';
 
 /**
  * INBOX messages carrying \Deleted that were never expunged: an IMAP client in "mark as deleted" mode
@@ -19,7 +20,7 @@ export default defineRule({
     const deleted = imap.inbox.flags.deleted;
     if (deleted < options.minMessages || deleted === 0) return;
     const pop = popOf(snapshot);
-    const list = imap.inbox.messageList;
+    const list = imap.inbox.messageList ? plainList(imap.inbox.messageList) : null;
     const deletedBytes = list ? list.filter((m) => m.deleted).reduce((a, m) => a + m.sizeBytes, 0) : null;
     const quotaRatio = quotaPressure(imap);
     const popUseSeen = signs.pop.length > 0;

@@ -1,37 +1,129 @@
 // Cheap repeat probes for history: when the previous probe of the account saw the same UIDVALIDITY, INBOX
-// identities come from three compact ESEARCH answers (UIDs present, seen, deleted) plus one FETCH of what
-// arrived since the previous UIDNEXT, instead of a FETCH of every message. Other folders report the
-// Message-ID hashes of what arrived since their previous UIDNEXT, so mail moved out of INBOX can be found.
+// identities are built from what the previous probe stored plus only what changed, instead of a FETCH of
+// every message:
+//  - nothing changed (same UIDNEXT, message count and HIGHESTMODSEQ): the previous list as it is, no command;
+//  - no message of the previous list left (the count grew by exactly the UIDs handed out since): ESEARCH SEEN
+//    and DELETED for the flags, and a FETCH of the new UIDs;
+//  - otherwise: ESEARCH ALL, SEEN and DELETED (compact sequence sets) plus a FETCH of what is new.
+// Other folders report the Message-ID hashes of what arrived since their previous UIDNEXT, so mail moved out
+// of INBOX can be found.
+import { derivePacked, lazyIdentities, packedOf, packedUids } from '../../history/pack.js';
+import { plainList } from '../../snapshot/lazy-list.js';
 import type { Folder, MessageIdentity } from '../../snapshot/schema.js';
 import { messageIdHash, messageList, rawFetch, type Ctx } from './mailbox.js';
 import { atom, execRaw, parseEsearch } from './raw.js';
 
 /** What the previous probe of the account saw (from the history store). */
 export interface KnownMailboxes {
-  inbox: { uidValidity: string; uidNext: number; messages: MessageIdentity[] } | null;
+  inbox: {
+    uidValidity: string;
+    uidNext: number;
+    /** INBOX's HIGHESTMODSEQ from the previous probe's STATUS (taken before its list was read); null when unknown. */
+    highestModseq?: string | null;
+    messages: MessageIdentity[];
+  } | null;
   /** By folder path: the previous STATUS uidValidity / uidNext. */
   folders: Record<string, { uidValidity: string; uidNext: number }>;
+}
+
+/** INBOX as the current probe examined it. */
+export interface InboxState {
+  uidValidity: string;
+  uidNext: number;
+  /** HIGHESTMODSEQ of the EXAMINE (or of a STATUS that agrees with it); null or absent when the server gives none. */
+  highestModseq?: string | null;
 }
 
 /** At most this many arrivals per folder are hashed; above it only the UIDNEXT growth bounds moves. */
 export const MAX_ARRIVALS = 20_000;
 
-/** "1:3,7,9:10" → [1,2,3,7,9,10]. */
-export function parseSequenceSet(set: string): number[] {
+/**
+ * INBOX's state for repeatMessageList: from the EXAMINE response, and INBOX's LIST-STATUS line when EXAMINE
+ * sent no HIGHESTMODSEQ and the STATUS describes the same mailbox (same UIDVALIDITY, UIDNEXT and count).
+ */
+export function inboxState(
+  box: { uidValidity: bigint; uidNext: number; exists: number; highestModseq?: bigint },
+  folders: readonly Folder[],
+): InboxState {
+  const uidValidity = box.uidValidity.toString();
+  let highestModseq = box.highestModseq !== undefined ? box.highestModseq.toString() : null;
+  if (highestModseq === null) {
+    const s = folders.find((f) => f.path.toUpperCase() === 'INBOX')?.status;
+    if (s && s.uidValidity === uidValidity && s.uidNext === box.uidNext && s.messages === box.exists) highestModseq = s.highestModseq;
+  }
+  return { uidValidity, uidNext: box.uidNext, highestModseq };
+}
+
+/**
+ * A sequence set as sorted, disjoint, non-adjacent ranges, flattened: "7,1:3,9:10,4" → [1, 4, 7, 7, 9, 10].
+ * A 100k-message answer is a few ranges; expanding it into numbers (or a Set) is what costs.
+ */
+export function parseRanges(set: string): number[] {
+  const pairs: number[] = [];
+  let sorted = true;
+  // A hand-written scan: a SEEN answer for a large INBOX can hold tens of thousands of ranges.
+  let i = 0;
+  const bad = () => new Error(`bad sequence set from server: ${set.slice(0, 80)}`);
+  const number = (): number => {
+    let v = 0;
+    const start = i;
+    for (let c = set.charCodeAt(i); c >= 48 && c <= 57; c = set.charCodeAt(++i)) v = v * 10 + (c - 48);
+    if (i === start) throw bad();
+    return v;
+  };
+  while (i < set.length) {
+    if (set.charCodeAt(i) === 44 /* , */) {
+      i++;
+      continue;
+    }
+    const a = number();
+    let b = a;
+    if (set.charCodeAt(i) === 58 /* : */) {
+      i++;
+      b = number();
+    }
+    if (i < set.length && set.charCodeAt(i) !== 44) throw bad();
+    const lo = Math.min(a, b);
+    if (pairs.length && lo <= pairs[pairs.length - 1]!) sorted = false;
+    pairs.push(lo, Math.max(a, b));
+  }
+  let ordered = pairs;
+  if (!sorted) {
+    const idx = Array.from({ length: pairs.length / 2 }, (_, k) => k).sort((x, y) => pairs[2 * x]! - pairs[2 * y]!);
+    ordered = idx.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!]);
+  }
   const out: number[] = [];
-  for (const part of set.split(',')) {
-    if (!part) continue;
-    const [a, b] = part.split(':');
-    const lo = Number(a);
-    const hi = b === undefined ? lo : Number(b);
-    if (!Number.isInteger(lo) || !Number.isInteger(hi)) throw new Error(`bad sequence set from server: ${set.slice(0, 80)}`);
-    for (let u = Math.min(lo, hi); u <= Math.max(lo, hi); u++) out.push(u);
+  for (let k = 0; k < ordered.length; k += 2) {
+    const lo = ordered[k]!;
+    const hi = ordered[k + 1]!;
+    if (out.length && lo <= out[out.length - 1]! + 1) out[out.length - 1] = Math.max(out[out.length - 1]!, hi);
+    else out.push(lo, hi);
   }
   return out;
 }
 
-/** UIDs matching one criterion, as ESEARCH RETURN (ALL) sends them: a compact sequence set. */
-async function uidsMatching(ctx: Ctx, criterion: string): Promise<Set<number>> {
+/** "1:3,7,9:10" → [1,2,3,7,9,10]. */
+export function parseSequenceSet(set: string): number[] {
+  const r = parseRanges(set);
+  const out: number[] = [];
+  for (let i = 0; i < r.length; i += 2) for (let u = r[i]!; u <= r[i + 1]!; u++) out.push(u);
+  return out;
+}
+
+/** Membership in flattened ranges for ascending queries: one forward walk over the ranges in all. */
+export class RangeCursor {
+  private i = 0;
+  constructor(private readonly ranges: readonly number[]) {}
+  /** Whether `n` is in the set; each call's n must be at least the previous call's. */
+  has(n: number): boolean {
+    const r = this.ranges;
+    while (this.i < r.length && r[this.i + 1]! < n) this.i += 2;
+    return this.i < r.length && r[this.i]! <= n;
+  }
+}
+
+/** UIDs matching one criterion, as ESEARCH RETURN (ALL) sends them: a compact sequence set, as ranges. */
+async function uidsMatching(ctx: Ctx, criterion: string): Promise<number[]> {
   let all = '';
   await ctx.step(`history search ${criterion}`, () =>
     execRaw(ctx.client, 'UID SEARCH', [atom('RETURN'), [atom('ALL')], atom(criterion)], {
@@ -40,34 +132,88 @@ async function uidsMatching(ctx: Ctx, criterion: string): Promise<Set<number>> {
       },
     }),
   );
-  return new Set(parseSequenceSet(all));
+  return parseRanges(all);
+}
+
+function ascending(uids: Uint32Array): boolean {
+  for (let i = 1; i < uids.length; i++) if (uids[i]! <= uids[i - 1]!) return false;
+  return true;
 }
 
 /**
  * INBOX identities for a repeat probe. Falls back to the full FETCH when the server lacks ESEARCH or the
  * UIDVALIDITY changed. `method` says which path was taken.
+ *
+ * When the previous list is still the history store's packed blob (see history/pack.ts), the new list is made
+ * from that blob by copying (derivePacked) and handed out as a lazy list: no identity of the previous list is
+ * decoded, and the store writes the new blob as it is.
  */
 export async function repeatMessageList(
   ctx: Ctx,
   total: number,
-  box: { uidValidity: string; uidNext: number },
+  box: InboxState,
   known: KnownMailboxes['inbox'],
   onProgress?: (n: number) => void,
-): Promise<{ list: MessageIdentity[]; method: 'full' | 'repeat' }> {
-  if (!known || known.uidValidity !== box.uidValidity || !ctx.caps.has('ESEARCH') || total === 0) {
+): Promise<{ list: MessageIdentity[]; method: 'full' | 'repeat' | 'unchanged' }> {
+  if (!known || known.uidValidity !== box.uidValidity || total === 0) {
     return { list: await messageList(ctx, total, onProgress), method: 'full' };
   }
-  const present = await uidsMatching(ctx, 'ALL');
-  const seen = await uidsMatching(ctx, 'SEEN');
-  const deleted = await uidsMatching(ctx, 'DELETED');
-  const byUid = new Map(known.messages.map((m) => [m.uid, m]));
-  const out: MessageIdentity[] = [];
-  const unknown: number[] = [];
-  for (const uid of present) {
-    const m = byUid.get(uid);
-    if (m) out.push({ ...m, seen: seen.has(uid), deleted: deleted.has(uid) });
-    else unknown.push(uid);
+  // Same UIDVALIDITY, UIDNEXT and count, and the same HIGHESTMODSEQ: HIGHESTMODSEQ grows with every flag change,
+  // arrival and expunge (RFC 7162), and the previous value was read before the previous list was, so equal
+  // means that list still holds exactly, flags included. Decided from the list's length alone: the previous
+  // list is handed on as it is, without walking it.
+  if (
+    box.uidNext === known.uidNext &&
+    total === known.messages.length &&
+    box.highestModseq &&
+    known.highestModseq &&
+    box.highestModseq === known.highestModseq
+  ) {
+    return { list: known.messages, method: 'unchanged' };
   }
+  if (!ctx.caps.has('ESEARCH')) return { list: await messageList(ctx, total, onProgress), method: 'full' };
+
+  // The previous list as UIDs (ascending) plus either its blob or its identities, index for index.
+  let blob = packedOf(known.messages);
+  let uids = blob ? packedUids(blob) : new Uint32Array(0);
+  let before: readonly MessageIdentity[] = [];
+  if (!blob || !ascending(uids)) {
+    blob = null;
+    const plain = plainList(known.messages);
+    // Stored lists are in UID order; anything else (a hand-made snapshot) is walked as a sorted copy.
+    before = plain.every((m, i) => i === 0 || m.uid > plain[i - 1]!.uid) ? plain : [...plain].sort((x, y) => x.uid - y.uid);
+    uids = Uint32Array.from(before, (m) => m.uid);
+  }
+  const sorted = ascending(uids);
+  const n = uids.length;
+  const lastUid = n ? uids[n - 1]! : 0;
+  // UIDs are never reused and UIDNEXT only grows, so if the count grew by exactly the UIDs handed out since the
+  // previous probe, no message of its list can have left and every new UID is still here: the UIDs now are the
+  // previous list plus previous UIDNEXT .. UIDNEXT-1 (no ESEARCH ALL needed). The previous list must lie below
+  // its UIDNEXT for that (it does unless mail arrived between that probe's EXAMINE and its FETCH).
+  const onlyAdded = sorted && lastUid < known.uidNext && box.uidNext >= known.uidNext && total - n === box.uidNext - known.uidNext;
+
+  const present = onlyAdded ? null : await uidsMatching(ctx, 'ALL');
+  const seen = new RangeCursor(await uidsMatching(ctx, 'SEEN'));
+  const deleted = new RangeCursor(await uidsMatching(ctx, 'DELETED'));
+  // Indices (ascending) of the previous messages still here, and the UIDs the previous list lacks.
+  const keep: number[] = [];
+  const unknown: number[] = [];
+  if (present === null) {
+    for (let j = 0; j < n; j++) keep.push(j);
+    for (let u = known.uidNext; u < box.uidNext; u++) unknown.push(u);
+  } else {
+    // Walk the present ranges and the previous UIDs (both ascending) side by side.
+    let j = 0;
+    for (let r = 0; r < present.length; r += 2) {
+      for (let u = present[r]!; u <= present[r + 1]!; u++) {
+        while (j < n && uids[j]! < u) j++;
+        if (j < n && uids[j] === u) keep.push(j);
+        else unknown.push(u);
+      }
+    }
+  }
+  const added: MessageIdentity[] = [];
   if (unknown.length > 0) {
     // New mail (UID >= the previous UIDNEXT), and anything the previous list lacked.
     const above = unknown.filter((u) => u >= known.uidNext);
@@ -76,10 +222,27 @@ export async function repeatMessageList(
     const wanted = new Set(unknown);
     for (const m of await messageList(ctx, unknown.length, onProgress, set)) {
       // "n:*" also returns the highest message when n is above it: keep only the UIDs asked for.
-      if (wanted.delete(m.uid)) out.push(m);
+      if (wanted.delete(m.uid)) added.push(m);
     }
+    added.sort((x, y) => x.uid - y.uid);
   }
-  out.sort((a, b) => a.uid - b.uid);
+  const lastKept = keep.length ? uids[keep[keep.length - 1]!]! : 0;
+  if (blob && (added.length === 0 || added[0]!.uid > lastKept)) {
+    const isSeen = (uid: number) => seen.has(uid);
+    const isDeleted = (uid: number) => deleted.has(uid);
+    return { list: lazyIdentities(derivePacked(blob, keep, isSeen, isDeleted, added)), method: 'repeat' };
+  }
+  if (blob) before = plainList(known.messages); // new mail below the kept UIDs: rare, done on identities
+  // Called in ascending UID order (what the cursors need); an unchanged identity is reused as it is.
+  const out: MessageIdentity[] = [];
+  for (const j of keep) {
+    const m = before[j]!;
+    const s = seen.has(m.uid);
+    const d = deleted.has(m.uid);
+    out.push(s === m.seen && d === m.deleted ? m : { ...m, seen: s, deleted: d });
+  }
+  for (const m of added) out.push(m);
+  if (added.length > 0 && added[0]!.uid < lastKept) out.sort((x, y) => x.uid - y.uid);
   return { list: out, method: 'repeat' };
 }
 

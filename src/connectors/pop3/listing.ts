@@ -7,6 +7,27 @@
 import type { BodySink } from './lines.js';
 import { hex8, hex8Bytes, type UidlHalves } from './uidl.js';
 
+/** Where the last readDigits() stopped. The readers handle one line at a time, synchronously. */
+let cursor = 0;
+
+/** The position of the first non-space byte from i on (or end). */
+function skipSpaces(buf: Buffer, i: number, end: number): number {
+  while (i < end && space(buf[i]!)) i++;
+  return i;
+}
+
+/** The decimal number written at i (0 when no digit is there); `cursor` is left after its last digit. */
+function readDigits(buf: Buffer, i: number, end: number): number {
+  let num = 0;
+  for (; i < end; i++) {
+    const d = buf[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    num = num * 10 + d;
+  }
+  cursor = i;
+  return num;
+}
+
 /** A body line that does not have the form its command promises. */
 export class MalformedLine extends Error {
   constructor(
@@ -95,17 +116,10 @@ export class UidlSink implements BodySink, UidlColumns {
   }
 
   line(buf: Buffer, start: number, end: number): void {
-    let i = start;
-    while (i < end && space(buf[i]!)) i++;
-    const digits = i;
-    let num = 0;
-    for (; i < end; i++) {
-      const d = buf[i]! - 0x30;
-      if (d < 0 || d > 9) break;
-      num = num * 10 + d;
-    }
-    const gap = i;
-    while (i < end && space(buf[i]!)) i++;
+    const digits = skipSpaces(buf, start, end);
+    const num = readDigits(buf, digits, end);
+    const gap = cursor;
+    let i = skipSpaces(buf, gap, end);
     const from = i;
     // OR of the unique-id's bytes: bit 7 set means non-ASCII, which is decoded as UTF-8 by the slow path.
     let high = 0;
@@ -115,7 +129,7 @@ export class UidlSink implements BodySink, UidlColumns {
       high |= b;
     }
     const to = i;
-    while (i < end && space(buf[i]!)) i++;
+    i = skipSpaces(buf, i, end);
     if (gap === digits || gap - digits > MAX_FAST_DIGITS || from === gap || to === from || i !== end || high & 0x80) {
       this.#slow(buf, start, end);
       return;
@@ -176,24 +190,12 @@ export class ListSink implements BodySink, ListColumns {
   }
 
   line(buf: Buffer, start: number, end: number): void {
-    let i = start;
-    while (i < end && space(buf[i]!)) i++;
-    const d1 = i;
-    let num = 0;
-    for (; i < end; i++) {
-      const d = buf[i]! - 0x30;
-      if (d < 0 || d > 9) break;
-      num = num * 10 + d;
-    }
-    const gap = i;
-    while (i < end && space(buf[i]!)) i++;
-    const d2 = i;
-    let size = 0;
-    for (; i < end; i++) {
-      const d = buf[i]! - 0x30;
-      if (d < 0 || d > 9) break;
-      size = size * 10 + d;
-    }
+    const d1 = skipSpaces(buf, start, end);
+    const num = readDigits(buf, d1, end);
+    const gap = cursor;
+    const d2 = skipSpaces(buf, gap, end);
+    const size = readDigits(buf, d2, end);
+    const i = cursor;
     if (
       gap === d1 ||
       gap - d1 > MAX_FAST_DIGITS ||

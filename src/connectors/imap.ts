@@ -264,8 +264,7 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       progress(`fetching identities of ${total} INBOX messages`);
       const onN = (n: number) => progress(`${n} of ${total} identities`);
       list = opts.known
-        ? // INBOX's HIGHESTMODSEQ comes from the EXAMINE answer: the folder list (LIST-STATUS) is read later.
-          (await repeatMessageList(ctx, total, inboxState(box, []), opts.known.inbox, onN)).list
+        ? (await repeatMessageList(ctx, total, inboxState(box), opts.known.inbox, onN)).list
         : await messageList(ctx, total, onN);
     }
     const inbox: InboxFacts = {

@@ -5,7 +5,7 @@ import { hash } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { AgeBuckets, FolderActivity, MessageIdentity } from '../../snapshot/schema.js';
 import { StepTimeout } from './errors.js';
-import { atom, execRaw, parseEsearch, searchNumbers, seq, text } from './raw.js';
+import { atom, execRaw, parseEsearch, parseSequenceSet, searchNumbers, seq, text } from './raw.js';
 import type { BulkMessage } from './bulk.js';
 
 export interface Ctx {
@@ -221,17 +221,6 @@ interface Sample {
   date: Date;
 }
 
-/** UIDs of a sequence set as the server sends them ("1:3,7"). */
-function* uidsOf(set: string): Generator<number> {
-  for (const part of set.split(',')) {
-    const [a, b] = part.split(':');
-    const lo = Number(a);
-    const hi = b === undefined ? lo : Number(b);
-    if (!Number.isInteger(lo) || !Number.isInteger(hi)) continue;
-    for (let u = Math.min(lo, hi); u <= Math.max(lo, hi); u++) yield u;
-  }
-}
-
 /** n points from lo to hi (both included, no repeats), evenly spread. */
 function spread(lo: number, hi: number, n: number): number[] {
   if (hi - lo + 1 <= n) return Array.from({ length: hi - lo + 1 }, (_, i) => lo + i);
@@ -395,8 +384,10 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
   return done(agesMethod);
 
   async function done(method: string): Promise<Activity> {
+    // Oldest/newest: from the samples, else by ESORT ARRIVAL, else from the first and last message.
+    const sorts = !ends && ctx.caps.has('ESORT') && ctx.caps.has('SORT');
     let ends2: { lo: string; hi: string } | null = null;
-    if (!ends && ctx.caps.has('ESORT') && ctx.caps.has('SORT')) {
+    if (sorts) {
       let r: Map<string, string> | null = null;
       await ctx.step(`sort ${label}`, () =>
         execRaw(ctx.client, 'UID SORT', [atom('RETURN'), [atom('MIN'), atom('MAX')], [atom('ARRIVAL')], atom('US-ASCII'), atom('ALL')], {
@@ -416,7 +407,7 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
       const set = [...(recentSet ? [recentSet] : []), ...(ends2 ? [ends2.lo, ends2.hi] : [])].join(',');
       const dates = await internalDates(ctx, set, `${label} dates`);
       if (recentSet) {
-        for (const uid of uidsOf(recentSet)) {
+        for (const uid of parseSequenceSet(recentSet)) {
           const d = dates.get(uid);
           if (!d) continue;
           const bkt = bucketOf(d, now);
@@ -432,11 +423,7 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
     }
     if (ends) {
       method += '; oldest/newest from the sampled first/last message';
-    } else if (ends2) {
-      /* done above */
-    } else if (ctx.caps.has('ESORT') && ctx.caps.has('SORT')) {
-      /* the server sorted nothing: no oldest/newest */
-    } else {
+    } else if (!sorts) {
       // First and last message in arrival (sequence) order: exact on servers that keep appends in order,
       // an approximation when old mail was appended later.
       const dates = await internalDates(ctx, total === 1 ? '1' : `1,${total}`, `${label} dates`, false);

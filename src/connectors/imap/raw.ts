@@ -73,3 +73,59 @@ export function searchNumbers(u: Untagged): number[] {
   }
   return out;
 }
+
+/**
+ * A sequence set as sorted, disjoint, non-adjacent ranges, flattened: "7,1:3,9:10,4" → [1, 4, 7, 7, 9, 10].
+ * A 100k-message answer is a few ranges; expanding it into numbers (or a Set) is what costs.
+ */
+export function parseRanges(set: string): number[] {
+  const pairs: number[] = [];
+  let sorted = true;
+  // A hand-written scan: a SEEN answer for a large INBOX can hold tens of thousands of ranges.
+  let i = 0;
+  const bad = () => new Error(`bad sequence set from server: ${set.slice(0, 80)}`);
+  const number = (): number => {
+    let v = 0;
+    const start = i;
+    for (let c = set.charCodeAt(i); c >= 48 && c <= 57; c = set.charCodeAt(++i)) v = v * 10 + (c - 48);
+    if (i === start) throw bad();
+    return v;
+  };
+  while (i < set.length) {
+    if (set.charCodeAt(i) === 44 /* , */) {
+      i++;
+      continue;
+    }
+    const a = number();
+    let b = a;
+    if (set.charCodeAt(i) === 58 /* : */) {
+      i++;
+      b = number();
+    }
+    if (i < set.length && set.charCodeAt(i) !== 44) throw bad();
+    const lo = Math.min(a, b);
+    if (pairs.length && lo <= pairs[pairs.length - 1]!) sorted = false;
+    pairs.push(lo, Math.max(a, b));
+  }
+  let ordered = pairs;
+  if (!sorted) {
+    const idx = Array.from({ length: pairs.length / 2 }, (_, k) => k).sort((x, y) => pairs[2 * x]! - pairs[2 * y]!);
+    ordered = idx.flatMap((k) => [pairs[2 * k]!, pairs[2 * k + 1]!]);
+  }
+  const out: number[] = [];
+  for (let k = 0; k < ordered.length; k += 2) {
+    const lo = ordered[k]!;
+    const hi = ordered[k + 1]!;
+    if (out.length && lo <= out[out.length - 1]! + 1) out[out.length - 1] = Math.max(out[out.length - 1]!, hi);
+    else out.push(lo, hi);
+  }
+  return out;
+}
+
+/** "1:3,7,9:10" → [1,2,3,7,9,10]. */
+export function parseSequenceSet(set: string): number[] {
+  const r = parseRanges(set);
+  const out: number[] = [];
+  for (let i = 0; i < r.length; i += 2) for (let u = r[i]!; u <= r[i + 1]!; u++) out.push(u);
+  return out;
+}

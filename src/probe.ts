@@ -7,6 +7,7 @@ import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import type { Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
 import { VERSION } from './version.js';
+import { scrubSnapshot } from './snapshot/scrub.js';
 
 export interface AccountOptions {
   user: string;
@@ -74,12 +75,14 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
       })
     : Promise.resolve(null);
   const [imap, pop] = await Promise.all([imapTask, popTask]);
-  return {
+  // Whatever the servers sent (ID fields, folder names, response texts) is scrubbed of the password before the
+  // snapshot reaches a report, a saved file or the history.
+  return scrubSnapshot({
     schema: SNAPSHOT_SCHEMA,
     tool: { name: 'maildoctor', version: VERSION },
     takenAt: now.toISOString(),
     account: { user: account.user, imap: account.imap, pop: account.pop },
     imap,
     pop,
-  };
+  }, account.password);
 }

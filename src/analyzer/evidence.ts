@@ -38,6 +38,18 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         if (!previous) reason = NO_EARLIER_PROBE;
         else if (!previous.imap?.ok) reason = 'the earlier probe has no IMAP evidence';
         break;
+      case 'previous.inboxList': {
+        // Without both INBOX lists nothing can be compared: say so, never pass the rule.
+        if (!previous?.imap?.ok || !snapshot.imap?.ok) break; // 'imap' / 'previous.imap' name those gaps
+        const before = previous.imap.evidence.inbox;
+        const now = snapshot.imap.evidence.inbox;
+        if (before.messageList == null && before.messages > 0) {
+          reason = `the INBOX message list of the earlier probe (${previous.takenAt}) is no longer stored: the history keeps the lists of its newest probes only`;
+        } else if (now.messageList == null && now.messages > 0) {
+          reason = 'this probe read no INBOX message list (it was taken without history)';
+        }
+        break;
+      }
       case 'logs':
         if (!snapshot.logs) reason = NO_SERVER_LOG;
         break;

@@ -22,6 +22,8 @@ import {
 export interface AnalyzeOptions {
   /** An earlier snapshot of the same account (history); rules that compare two probes read it. */
   previous?: Snapshot | null;
+  /** takenAt of probes newer than `previous` that were passed over because they lacked its evidence. */
+  passedOver?: string[];
   /** Earlier snapshots of the account, oldest first (for trends such as quota growth); previous need not be in it. */
   history?: Snapshot[];
   /** Per-rule option overrides, e.g. { 'quota-near-limit': { warnRatio: 0.7, critRatio: 0.9 } }. */
@@ -101,7 +103,8 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
     }
   }
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.id.localeCompare(b.id));
-  return { status: statusOf(snapshot, findings, errors.length > 0), findings, skipped, checked, errors, options, now: now.toISOString() };
+  return { status: statusOf(snapshot, findings, errors.length > 0), findings, skipped, checked, errors, options, now: now.toISOString(),
+    comparedWith: opts.previous ? { takenAt: opts.previous.takenAt, passedOver: opts.passedOver ?? [] } : null };
 }
 
 /**

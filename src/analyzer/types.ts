@@ -330,7 +330,7 @@ export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
  * 'previous.imap': an earlier probe of the account (from history) with IMAP evidence, for rules that compare two.
  * 'logs': the server's logs were read (check --log).
  */
-export type EvidencePath = 'imap' | 'imap.quota' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'logs';
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'logs';
 
 export type RuleOptionValue = number | boolean | string;
 export type RuleOptions = Record<string, RuleOptionValue>;
@@ -388,4 +388,12 @@ export interface Analysis {
   options: Record<FindingId, RuleOptions>;
   /** The time the analysis used, ISO. */
   now: string;
+  /** The earlier probe the comparing rules read, and the newer probes passed over for lack of evidence. */
+  comparedWith: ComparedWith | null;
+}
+
+export interface ComparedWith {
+  takenAt: string;
+  /** takenAt of newer probes that were passed over (they had no IMAP evidence), newest first. */
+  passedOver: string[];
 }

@@ -25,7 +25,7 @@ export function registerCheck<T>(cli: Argv<T>) {
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
-      await addLogEvidence(snapshot, args, args.quiet);
+      await addLogEvidence(snapshot, args, args.quiet, history?.probeWindows(account.user) ?? []);
       if (args.save) {
         // zod (validation of what is written) only for --save.
         const { saveSnapshot } = await import('../snapshot/io.js');

@@ -49,10 +49,19 @@ async function openOrFail(path: string, args: Partial<HistoryArgs>): Promise<His
   return openHistory(path, { keepProbes: args.keepProbes, keepDays: args.keepDays ?? null });
 }
 
+/** What a report compares with: the newest probe with IMAP evidence, the newer ones passed over, the trend. */
+export interface Earlier {
+  previous: Snapshot | null;
+  passedOver: string[];
+  history: Snapshot[];
+}
+
 export interface CheckHistory {
   /** What the previous probe saw, for a cheap repeat probe (undefined without a usable previous probe). */
   known(account: AccountOptions): KnownMailboxes | undefined;
-  earlier(): { previous: Snapshot | null; history: Snapshot[] };
+  earlier(): Earlier;
+  /** When earlier maildoctor probes of this user were logged in (for --log: those sessions are ours). */
+  probeWindows(user: string): [number, number][];
   /** Store the probe with the status the report gave; a failure is told on stderr, never fatal. */
   record(snapshot: Snapshot, exitCode: number): void;
 }
@@ -66,15 +75,17 @@ export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory |
   const store = await openOrFail(path, args);
   const { accountKey } = await loadStore();
   let previous: Snapshot | null = null;
+  let passedOver: string[] = [];
   let history: Snapshot[] = [];
   return {
     known(account) {
       const key = accountKey({ account: { user: account.user, imap: account.imap, pop: account.pop } });
-      previous = store.latestProbe(key);
+      ({ previous, passedOver } = store.latestComparableProbe(key));
       history = store.recentSnapshots(key, 30);
       return previous ? knownFrom(previous) : undefined;
     },
-    earlier: () => ({ previous, history }),
+    earlier: () => ({ previous, passedOver, history }),
+    probeWindows: (user) => store.probeWindows(user),
     record(snapshot, exitCode) {
       try {
         store.recordProbe(snapshot, { status: STATUS_BY_EXIT[exitCode] ?? 'unknown' });
@@ -91,18 +102,31 @@ export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory |
  * The probes that preceded a saved snapshot in the history database, so `analyze` gives the report the live
  * `check` gave. Read-only: a missing database (another machine, --no-history) just means no earlier probe.
  */
-export async function earlierThan(snapshot: Snapshot, args: { history?: string | boolean }): Promise<{ previous: Snapshot | null; history: Snapshot[] }> {
+export async function earlierThan(snapshot: Snapshot, args: { history?: string | boolean }): Promise<Earlier> {
   const path = historyPath(args);
-  if (!path || !existsSync(path)) return { previous: null, history: [] };
+  if (!path || !existsSync(path)) return { previous: null, passedOver: [], history: [] };
   const { accountKey, openHistory } = await loadStore();
   const store = openHistory(path);
   try {
     const key = accountKey(snapshot);
-    const previous = store.latestProbe(key, snapshot.takenAt);
+    const { previous, passedOver } = store.latestComparableProbe(key, snapshot.takenAt);
     // Read the previous INBOX list's blob while the database is open: the comparison needs it.
     const list = previous?.imap?.ok ? previous.imap.evidence.inbox.messageList : null;
     if (list) packedOf(list);
-    return { previous, history: store.recentSnapshots(key, 30, snapshot.takenAt) };
+    return { previous, passedOver, history: store.recentSnapshots(key, 30, snapshot.takenAt) };
+  } finally {
+    store.close();
+  }
+}
+
+/** For `maildoctor logs`: the probe windows of the default (or given) history database, read-only; none without one. */
+export async function storedProbeWindows(user: string, args: { history?: string | boolean }): Promise<[number, number][]> {
+  const path = historyPath(args);
+  if (!path || !existsSync(path)) return [];
+  const { openHistory } = await loadStore();
+  const store = openHistory(path);
+  try {
+    return store.probeWindows(user);
   } finally {
     store.close();
   }

@@ -49,7 +49,7 @@ function ensureReadable(files: string[]): void {
   }
 }
 
-async function readLogs(files: string[], user: string, args: LogArgs, until?: Date): Promise<LogEvidence> {
+async function readLogs(files: string[], user: string, args: LogArgs, until?: Date, ownSessions: [number, number][] = []): Promise<LogEvidence> {
   const { parseLogs, LogFileError } = await import('../connectors/log/index.js');
   try {
     return await parseLogs(files, {
@@ -57,6 +57,7 @@ async function readLogs(files: string[], user: string, args: LogArgs, until?: Da
       aliases: args.logAlias ?? [],
       matchLocalPart: args.logMatchLocalPart,
       ...(until ? { until } : {}),
+      ownSessions,
       ...(args.dovecotVersion ? { dovecotVersion: args.dovecotVersion } : {}),
     });
   } catch (err) {
@@ -78,10 +79,10 @@ export function checkLogFiles(args: LogArgs): void {
  * For check: read the logs after the probe, leaving out what happened from the probe's start on (its own
  * logins would otherwise count as a device). Writes a note to stderr when the log does not mention the user.
  */
-export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: boolean): Promise<void> {
+export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: boolean, ownSessions: [number, number][] = []): Promise<void> {
   if (!args.log?.length) return;
   const startSecond = new Date(Math.floor(Date.parse(snapshot.takenAt) / 1000) * 1000);
-  const e = await readLogs(args.log, snapshot.account.user, args, startSecond);
+  const e = await readLogs(args.log, snapshot.account.user, args, startSecond, ownSessions);
   snapshot.logs = e;
   if (e.namesSeen.length === 0 && !quiet) process.stderr.write(`maildoctor: note: ${notFoundNote(e)}\n`);
 }
@@ -97,6 +98,9 @@ export function renderLogText(e: LogEvidence): string {
     `Read ${plural(e.files.length, 'file')}, ${count(l.total)} lines: ${count(l.matched)} about this account, ${count(l.otherUsers)} about other accounts, ` +
       `${count(l.otherPrograms)} from other programs, ${count(l.unparseable)} unparseable${l.afterUntil ? `, ${count(l.afterUntil)} left out (after the probe started)` : ''}`,
   );
+  if (l.ownSessions || l.ownLines) {
+    out.push(`Left out: ${plural(l.ownSessions ?? 0, 'login')} of maildoctor's own earlier probes (${plural(l.ownLines ?? 0, 'line')}, at the times the history database recorded them): not a device`);
+  }
   if (e.namesSeen.length === 0) {
     out.push(`Note: ${notFoundNote(e)}.`);
     return `${out.join('\n')}\n`;

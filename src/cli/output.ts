@@ -40,14 +40,14 @@ export function ruleOptions(args: ReportArgs) {
 }
 
 /** Analyze, render to stdout, and return the exit code the report calls for. */
-export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: { previous?: Snapshot | null; history?: Snapshot[] } = {}): Promise<number> {
+export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: { previous?: Snapshot | null; passedOver?: string[]; history?: Snapshot[] } = {}): Promise<number> {
   // The analyzer and the renderers by their own modules: report/index.js would bring zod (ReportSchema) along.
   const [{ analyze }, { buildReport, exitCode }, { render }] = await Promise.all([
     import('../analyzer/run.js'),
     import('../report/build.js'),
     import('../report/render.js'),
   ]);
-  const analysis = analyze(snapshot, { options: ruleOptions(args), previous: earlier.previous ?? null, history: earlier.history ?? [] });
+  const analysis = analyze(snapshot, { options: ruleOptions(args), previous: earlier.previous ?? null, passedOver: earlier.passedOver ?? [], history: earlier.history ?? [] });
   // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
   const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args) });
   const out = render(report, args.format, { color: useColor(args.format) });

@@ -134,6 +134,12 @@ export interface RetentionOptions {
   keepMessageLists?: number;
 }
 
+/** latestComparableProbe(): the baseline, and the takenAt of newer probes passed over (newest first). */
+export interface ComparableProbe {
+  previous: Snapshot | null;
+  passedOver: string[];
+}
+
 export interface ProbeRow {
   id: number;
   account: string;
@@ -310,13 +316,17 @@ export class HistoryStore {
     const cutoff = keepDays !== null ? new Date(Date.now() - keepDays * 86_400_000).toISOString() : null;
     // Never the newest probe: the next check still needs something to compare with.
     const doomed = probes.filter((p, i) => i >= keepProbes || (cutoff !== null && i > 0 && p.taken_at < cutoff)).map((p) => p.id);
-    const listless = new Set([...probes.slice(keepMessageLists).map((p) => p.id), ...doomed]);
     // List rows go first (so the blobs they leave unused are known), then the probes, then those blobs.
     const freed = new Set<number>();
     const lists = this.db.prepare('SELECT l.probe_id, l.blob_id FROM inbox_lists l JOIN probes p ON p.id = l.probe_id WHERE p.account_id = ?').all(accountId) as {
       probe_id: number;
       blob_id: number;
     }[];
+    // The newest probes that HAVE a list keep it: failed probes (no list) in between must not push the last
+    // comparable list out, or one failed check would hide the next deletion.
+    const hasList = new Set(lists.map((l) => l.probe_id));
+    const keptLists = new Set(probes.filter((p) => hasList.has(p.id) && !doomed.includes(p.id)).slice(0, keepMessageLists).map((p) => p.id));
+    const listless = new Set([...probes.filter((p) => !keptLists.has(p.id)).map((p) => p.id), ...doomed]);
     const delList = this.db.prepare('DELETE FROM inbox_lists WHERE probe_id = ?');
     for (const r of lists) {
       if (!listless.has(r.probe_id)) continue;
@@ -365,10 +375,33 @@ export class HistoryStore {
       .get(account, ...(before ? [before] : [])) as { id: number; snapshot: string } | undefined;
     if (!row) return null;
     const snap = this.parse(row.snapshot);
-    if (!snap) return null;
+    return snap ? this.withInboxList(row.id, snap) : null;
+  }
+
+  /**
+   * The newest stored probe that holds the evidence the comparing rules need (IMAP answered), with the newer
+   * probes passed over on the way (failed or unreadable ones): a failed check must not become the baseline
+   * the next check compares with, or a deletion in between goes unseen. Before `before` when given.
+   */
+  latestComparableProbe(account: string, before?: string): ComparableProbe {
+    const rows = this.db
+      .prepare(
+        `SELECT p.id, p.taken_at, p.snapshot FROM probes p JOIN accounts a ON a.id = p.account_id WHERE a.key = ? ${before ? 'AND p.taken_at < ?' : ''} ORDER BY p.taken_at DESC, p.id DESC`,
+      )
+      .iterate(account, ...(before ? [before] : [])) as IterableIterator<{ id: number; taken_at: string; snapshot: string }>;
+    const passedOver: string[] = [];
+    for (const row of rows) {
+      const snap = this.parse(row.snapshot);
+      if (snap?.imap?.ok) return { previous: this.withInboxList(row.id, snap), passedOver };
+      passedOver.push(row.taken_at);
+    }
+    return { previous: null, passedOver };
+  }
+
+  private withInboxList(probeId: number, snap: Snapshot): Snapshot {
     if (snap.imap?.ok) {
       // length() reads the blob's size from its record header, not the blob.
-      const stored = this.db.prepare('SELECT b.id, length(b.data) AS bytes FROM inbox_lists l JOIN blobs b ON b.id = l.blob_id WHERE l.probe_id = ?').get(row.id) as
+      const stored = this.db.prepare('SELECT b.id, length(b.data) AS bytes FROM inbox_lists l JOIN blobs b ON b.id = l.blob_id WHERE l.probe_id = ?').get(probeId) as
         | { id: number; bytes: number }
         | undefined;
       if (stored && stored.bytes % IDENTITY_BYTES !== 0) throw new HistoryError(`history database ${this.path}: stored INBOX list ${stored.id} is damaged`);
@@ -396,6 +429,30 @@ export class HistoryStore {
       .map((r) => this.parse(r.snapshot))
       .filter((s): s is Snapshot => s !== null)
       .reverse();
+  }
+
+  /**
+   * When maildoctor was logged in to this user's mailbox (any host): each stored probe's start and end, ms since
+   * the epoch. A server log shows those sessions too, and they are not the customer's devices.
+   */
+  probeWindows(user: string): [number, number][] {
+    const rows = this.db.prepare('SELECT p.snapshot FROM probes p').iterate() as IterableIterator<{ snapshot: string }>;
+    const out: [number, number][] = [];
+    const want = user.toLowerCase();
+    for (const r of rows) {
+      let s: { takenAt?: unknown; account?: { user?: unknown }; imap?: { durationMs?: unknown } | null; pop?: { durationMs?: unknown } | null };
+      try {
+        s = JSON.parse(r.snapshot);
+      } catch {
+        continue;
+      }
+      if (typeof s.account?.user !== 'string' || s.account.user.toLowerCase() !== want) continue;
+      const start = typeof s.takenAt === 'string' ? Date.parse(s.takenAt) : NaN;
+      if (!Number.isFinite(start)) continue;
+      const ms = (x: { durationMs?: unknown } | null | undefined) => (typeof x?.durationMs === 'number' && x.durationMs >= 0 ? x.durationMs : 0);
+      out.push([start, start + Math.max(ms(s.imap), ms(s.pop))]);
+    }
+    return out;
   }
 
   /** Probes, newest first; of one account when given. */

@@ -6,6 +6,7 @@ import { measuredFrom, recommend, type CustomerAnswers } from '../analyzer/recom
 import type { Endpoint, ImapResult, Pop3Result, Snapshot } from '../snapshot/schema.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
+import { OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
 import { verdictOf } from './verdict.js';
 
 export interface BuildReportOptions {
@@ -48,6 +49,16 @@ function metrics(snapshot: Snapshot, analysis: Analysis): Report['metrics'] {
   };
 }
 
+function coverageOf(snapshot: Snapshot, analysis: Analysis): NonNullable<Report['coverage']> {
+  const which = (pick: (r: ImapResult | Pop3Result | null) => boolean) =>
+    (['imap', 'pop'] as const).filter((p) => pick(snapshot[p]));
+  const observed = which((r) => r !== null && r.ok);
+  const notProbed = which((r) => r === null);
+  const failed = which((r) => r !== null && !r.ok);
+  const rulesNotRun = analysis.skipped.filter((s) => !OPTIONAL_INPUT_REASONS.has(s.reason)).length;
+  return { partial: observed.length > 0 && (notProbed.length > 0 || failed.length > 0), observed, notProbed, failed, rulesNotRun };
+}
+
 export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildReportOptions = {}): Report {
   const src = opts.account ?? snapshot.account;
   // Copy field by field so nothing but user and endpoints can ride along (no secrets in any output).
@@ -60,6 +71,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     ...(snapshot.imap === null && snapshot.pop === null ? ['neither IMAP nor POP3 was probed'] : []),
     ...analysis.errors.map((e) => `rule ${e.rule} crashed: ${e.message}`),
   ];
+  const coverage = coverageOf(snapshot, analysis);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: 'maildoctor', version: opts.toolVersion ?? snapshot.tool.version },
@@ -67,7 +79,9 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     snapshotTakenAt: snapshot.takenAt,
     account,
     status: analysis.status,
-    verdict: verdictOf(analysis.status, analysis.findings, unknownReasons),
+    verdict: verdictOf(analysis.status, analysis.findings, unknownReasons, coverage),
+    coverage,
+    comparedWith: analysis.comparedWith,
     probes: { imap: probeSummary(snapshot.imap), pop: probeSummary(snapshot.pop) },
     findings: analysis.findings,
     skipped: analysis.skipped,

@@ -67,6 +67,7 @@ export function renderJunit(report: Report): string {
     '    <properties>',
     `      <property name="status" value="${report.status}"/>`,
     `      <property name="verdict" value="${xml(report.verdict)}"/>`,
+    ...(report.coverage?.partial ? ['      <property name="partial" value="true"/>'] : []),
     `      <property name="maildoctor.version" value="${xml(report.tool.version)}"/>`,
     ...(report.recommendation ? [`      <property name="recommended.protocol" value="${report.recommendation.protocol}"/>`] : []),
     '    </properties>',

@@ -1,7 +1,7 @@
 // Markdown to paste into a ticket: the same content as the text report, with headings and lists.
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './evidence-text.js';
-import { freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
+import { comparedLine, freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
 import type { Report } from './types.js';
 
 /** Escape the characters that would turn text into markup. */
@@ -11,7 +11,7 @@ export function md(text: string): string {
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [
-    `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()} for ${md(report.account.user)}`,
+    `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()}${report.coverage?.partial ? ' (partial check)' : ''} for ${md(report.account.user)}`,
     '',
     `**${md(report.verdict)}**`,
   ];
@@ -37,6 +37,8 @@ export function renderMarkdown(report: Report): string {
   }
   const skipped = skippedLines(report);
   if (skipped.length) out.push('', '### Not checked', '', ...skipped.map((l) => `- ${md(l)}`));
+  const compared = comparedLine(report);
+  if (compared) out.push('', md(compared));
   out.push(
     '',
     `<sub>maildoctor ${md(report.tool.version)} · ${report.checked.length} checks · snapshot ${report.snapshotTakenAt} · IMAP ${report.probes.imap.state}, POP3 ${report.probes.pop.state}</sub>`,

@@ -90,6 +90,13 @@ export function skippedLines(report: Report): string[] {
   return [...byReason].map(([reason, rules]) => `${rules.join(', ')}: ${reason}`);
 }
 
+/** With history, when failed probes were passed over: which earlier probe the comparison used. */
+export function comparedLine(report: Report): string | null {
+  const c = report.comparedWith;
+  if (!c || c.passedOver.length === 0) return null;
+  return `Compared with the probe of ${c.takenAt}: the ${plural(c.passedOver.length, 'newer probe')} after it had no IMAP evidence and ${c.passedOver.length === 1 ? 'was' : 'were'} passed over.`;
+}
+
 function footer(report: Report): string {
   const timing = [
     report.probes.imap.durationMs !== null ? `IMAP ${millis(report.probes.imap.durationMs)}` : null,
@@ -111,14 +118,19 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     const wants = [needPrevious ? `${needPrevious} wait for an earlier probe` : '', needLog ? `${needLog} for a server log` : ''].filter(Boolean);
     const later = wants.length ? `; ${wants.join(', ')}` : '';
     const line = `${label('ok', c)}  ${who}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}${later}).`;
-    return rec.length ? `${[line, '', ...rec].join('\n')}\n` : `${line}\n`;
+    const compared = comparedLine(report);
+    return `${[line, ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : [])].join('\n')}\n`;
   }
-  const out: string[] = [`${label(report.status, c)}  ${paint(c, '1', who)}`, `  ${report.verdict}`];
+  // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
+  const partial = report.coverage?.partial ? ' (partial check)' : '';
+  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', who)}`, `  ${report.verdict}`];
   const fresh = freshSteps(report.findings);
   report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c)));
   if (rec.length) out.push('', ...rec);
   const skipped = skippedLines(report);
   if (skipped.length) out.push('', paint(c, '1', 'Not checked:'), ...skipped.map((l) => `  - ${l}`));
+  const compared = comparedLine(report);
+  if (compared) out.push('', compared);
   out.push('', paint(c, '2', footer(report)));
   return `${out.join('\n')}\n`;
 }

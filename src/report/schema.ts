@@ -45,6 +45,22 @@ export const ReportSchema = z.object({
   skipped: z.array(z.object({ rule: kebab, reason: z.string() })),
   checked: z.array(kebab),
   errors: z.array(z.object({ rule: kebab, message: z.string() })),
+  /**
+   * What the verdict rests on. partial: a protocol was not probed (--only) or its probe failed, so the rules
+   * that needed it did not run; the verdict's first words say so in every format.
+   */
+  coverage: z
+    .object({
+      partial: z.boolean(),
+      observed: z.array(z.enum(['imap', 'pop'])),
+      notProbed: z.array(z.enum(['imap', 'pop'])),
+      failed: z.array(z.enum(['imap', 'pop'])),
+      /** Rules that did not run for lack of evidence (not counting those that wait for history or a log). */
+      rulesNotRun: z.number().int().nonnegative(),
+    })
+    .optional(),
+  /** With history: the earlier probe compared with, and newer probes passed over because they lacked evidence. */
+  comparedWith: z.object({ takenAt: z.string(), passedOver: z.array(z.string()) }).nullable().optional(),
   /** Present when the customer's answers were given (check --devices …): the article's protocol choice. */
   recommendation: z
     .object({ protocol: z.enum(['imap', 'pop3']), reasons: z.array(z.string()), caveats: z.array(z.string()) })

@@ -31,7 +31,26 @@ export function headline(f: Finding): string {
   return (HEADLINE[f.id] as (f: Finding) => string)(f);
 }
 
-export function verdictOf(status: Status, findings: Finding[], unknownReasons: string[]): string {
+const NAME = { imap: 'IMAP', pop: 'POP3' } as const;
+type Coverage = { partial: boolean; observed: ('imap' | 'pop')[]; notProbed: ('imap' | 'pop')[]; failed: ('imap' | 'pop')[]; rulesNotRun: number };
+
+/** "Partial check (POP3 only; IMAP not probed; 12 checks not run)": what a verdict on part of the evidence rests on. */
+export function partialNote(c: Coverage): string {
+  const parts = [
+    `${c.observed.map((p) => NAME[p]).join(' and ')} only`,
+    ...c.notProbed.map((p) => `${NAME[p]} not probed`),
+    ...c.failed.map((p) => `${NAME[p]} probe failed`),
+    ...(c.rulesNotRun ? [`${plural(c.rulesNotRun, 'check')} not run`] : []),
+  ];
+  return `Partial check (${parts.join('; ')})`;
+}
+
+export function verdictOf(status: Status, findings: Finding[], unknownReasons: string[], coverage?: Coverage): string {
+  const whole = verdictOfEvidence(status, findings, unknownReasons);
+  return coverage?.partial && status !== 'unknown' ? `${partialNote(coverage)}: ${whole}` : whole;
+}
+
+function verdictOfEvidence(status: Status, findings: Finding[], unknownReasons: string[]): string {
   const problems = findings.filter((f) => f.severity !== 'info');
   const notes = findings.length - problems.length;
   if (status === 'unknown') {

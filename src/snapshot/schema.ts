@@ -277,6 +277,9 @@ export const LogEvidenceSchema = z.object({
     unparseable: z.number().int().nonnegative(),
     /** Lines at or after `until` (the probe's own logins), left out. */
     afterUntil: z.number().int().nonnegative(),
+    /** Sessions (logins) of earlier maildoctor probes found in the log, and their lines: left out, not a device. */
+    ownSessions: z.number().int().nonnegative().optional(),
+    ownLines: z.number().int().nonnegative().optional(),
   }),
   /** Time span of this account's lines. */
   period: LogPeriodSchema,

@@ -18,11 +18,19 @@ export interface ParseLogsOptions {
   until?: Date;
   /** The time "Mon DD" timestamps (no year) are read against; default each file's modification time. */
   now?: Date;
+  /**
+   * When maildoctor itself was logged in (earlier probes from the history: start and end, ms since the epoch).
+   * Sessions of the account inside one are ours, not a device's: left out and counted (lines.ownSessions).
+   */
+  ownSessions?: readonly (readonly [number, number])[];
   /** Force the POP3 logout format when the log does not tell: '2.3' del=deleted/messages, '2.4' del=count/bytes. */
   dovecotVersion?: '2.3' | '2.4';
 }
 
 const DAY_MS = 86_400_000;
+
+/** Lines a login session of our own writes (deliveries and other clients' expunges are never ours). */
+const SESSION_EVENTS: ReadonlySet<LogEvent['type']> = new Set(['login', 'auth-failed', 'pop3-logout', 'imap-logout']);
 
 function localPart(name: string): string {
   const at = name.lastIndexOf('@');
@@ -254,7 +262,10 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const isUser = userMatcher(opts);
   const builder = new LogEvidenceBuilder();
   const until = opts.until?.getTime() ?? Infinity;
-  const lines = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0 };
+  const lines = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0, ownSessions: 0, ownLines: 0 };
+  const own = opts.ownSessions ?? [];
+  // Log times have whole seconds: a window is widened to the seconds it touches.
+  const ours = (t: number) => own.some(([from, to]) => t >= Math.floor(from / 1000) * 1000 && t < Math.ceil(to / 1000) * 1000 + 1000);
   const fileFacts: LogEvidence['files'] = [];
   for (const path of files) {
     const log = await openLog(path);
@@ -282,6 +293,11 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
       const time = r.time === null ? null : y.fix(r.time);
       if (time !== null && time >= until) {
         lines.afterUntil++;
+        return;
+      }
+      if (time !== null && own.length > 0 && SESSION_EVENTS.has(r.event.type) && ours(time)) {
+        lines.ownLines++;
+        if (r.event.type === 'login') lines.ownSessions++;
         return;
       }
       lines.matched++;

@@ -25,6 +25,28 @@ export interface ConnectOptions {
   allowPlaintext?: boolean;
 }
 
+/** A TLS mode outside implicit|starttls|none (e.g. a repeated CLI flag that became an array). */
+export class TransportModeError extends Error {
+  constructor(readonly value: unknown) {
+    super(`unknown TLS mode ${JSON.stringify(value) ?? String(value)} (expected implicit, starttls or none): nothing was sent`);
+    this.name = 'TransportModeError';
+  }
+}
+
+/**
+ * The one check of a connection's TLS mode, before any byte goes out: anything but exactly 'implicit',
+ * 'starttls' or 'none' throws, so an unexpected value can never fall through to the unprotected path.
+ */
+export function transportMode(tls: unknown): Transport {
+  if (tls === 'implicit' || tls === 'starttls' || tls === 'none') return tls;
+  throw new TransportModeError(tls);
+}
+
+/** A password may travel without TLS only when the mode is exactly 'none' and plaintext was allowed. */
+export function plaintextAllowed(opts: Pick<ConnectOptions, 'tls' | 'allowPlaintext'>): boolean {
+  return transportMode(opts.tls) === 'none' && opts.allowPlaintext === true;
+}
+
 const secureContexts = new Map<string, SecureContext>();
 
 /**

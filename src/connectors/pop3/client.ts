@@ -102,6 +102,10 @@ export class Pop3Client {
   }
 
   constructor(opts: Pop3ClientOptions) {
+    // Fail closed: only the two known transports; anything else must not become a plain connection.
+    if (opts.transport !== 'implicit' && opts.transport !== 'plain') {
+      throw new Pop3Error('internal', `unknown POP3 transport ${JSON.stringify(opts.transport) ?? String(opts.transport)}`, { step: 'connect' });
+    }
     this.#opts = opts;
     this.endpoint = `${opts.host}:${opts.port}`;
     this.#reader = new ReplyReader(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);

@@ -93,3 +93,27 @@ describe('probes refuse an unknown TLS mode before sending anything', () => {
     if (!pop.ok) expect(pop.error.code).toBe('TLS_MODE');
   });
 });
+
+describe('implicit TLS against a plain-text port', () => {
+  it('IMAP on the testbed STARTTLS port: a port/mode mismatch naming --imap-tls, not a certificate problem', async () => {
+    const user = await newUser();
+    const tb = testbed();
+    const r = await probeImap({ ...imapOptions(user, { tls: 'implicit', port: tb.ports.imap }), history: false, now: new Date() });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.kind).toBe('tls');
+    expect(r.error.message).toContain(`port ${tb.ports.imap} speaks plain text`);
+    expect(r.error.message).toContain('--imap-tls starttls');
+    expect(r.error.message).not.toMatch(/certificate/i);
+  });
+  it('POP3 on the testbed STLS port names --pop-tls', async () => {
+    const user = await newUser();
+    const tb = testbed();
+    const r = await probePop3(pop3Options(user, { tls: 'implicit', port: tb.ports.pop3 }));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.kind).toBe('tls');
+    expect(r.error.message).toContain(`port ${tb.ports.pop3} speaks plain text`);
+    expect(r.error.message).toContain('--pop-tls starttls');
+  });
+});

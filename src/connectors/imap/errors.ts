@@ -103,7 +103,7 @@ export function classifyImapError(err: unknown, step: string, endpoint: string, 
     return { kind: 'unsupported', step, code, message: clean(e.message ?? code) };
   }
   if (/^E[A-Z]+$/.test(code) || code.startsWith('ERR_') || /certificate|self.signed|SSL|TLS/i.test(e.message ?? '') || /CERT|SIGNED|VERIFY/.test(code)) {
-    const pe = classifyNetworkError(err, step, endpoint);
+    const pe = classifyNetworkError(err, step, endpoint, 'imap');
     return { ...pe, message: clean(pe.message) };
   }
   return { kind: 'internal', step, ...(code ? { code } : {}), message: `unexpected failure during ${step}: ${clean(e.message ?? String(err))}` };

@@ -175,7 +175,7 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
         socket = await connectTls(opts, 'connect');
       } catch (e) {
         if (e instanceof StepTimeout) throw e;
-        const pe = classifyNetworkError(e, 'connect', endpoint);
+        const pe = classifyNetworkError(e, 'connect', endpoint, 'imap');
         throw new ProbeFailure(pe.kind === 'tls' ? { ...pe, step: 'tls' } : pe);
       }
       facts = tlsFacts(socket as tls.TLSSocket, 'implicit', !!opts.insecure);

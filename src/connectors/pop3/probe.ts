@@ -162,7 +162,7 @@ function joinByNumber(
 function toProbeError(e: unknown, endpoint: string): ProbeError {
   if (e instanceof TransportModeError) return { kind: 'internal', step: 'connect', code: 'TLS_MODE', message: e.message };
   if (e instanceof Pop3Error) return e.toProbeError();
-  if (e && typeof e === 'object' && 'code' in e) return classifyNetworkError(e, 'connect', endpoint);
+  if (e && typeof e === 'object' && 'code' in e) return classifyNetworkError(e, 'connect', endpoint, 'pop3');
   return { kind: 'internal', message: `POP3 probe of ${endpoint} failed: ${e instanceof Error ? e.message : String(e)}` };
 }
 

@@ -117,3 +117,19 @@ describe('implicit TLS against a plain-text port', () => {
     expect(r.error.message).toContain('--pop-tls starttls');
   });
 });
+
+describe('one deadline per step', () => {
+  it('an IMAP port that accepts TCP and never greets ends within about one --timeout', async () => {
+    const srv = await fakeServer({});
+    try {
+      const t0 = performance.now();
+      const r = await probeImap({ host: '127.0.0.1', port: srv.port, tls: 'starttls', user: 'a', password: 'p', timeoutMs: 1000, history: false, now: new Date() });
+      const elapsed = performance.now() - t0;
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error.kind).toBe('timeout');
+      expect(elapsed).toBeLessThan(1600);
+    } finally {
+      await srv.close();
+    }
+  });
+});

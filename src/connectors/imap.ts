@@ -5,7 +5,7 @@ import { VERSION } from '../version.js';
 import type { ConnectOptions } from './common.js';
 import { oneLine, secureContextFor, tlsFacts, transportMode } from './common.js';
 import type { Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts } from '../snapshot/schema.js';
-import { classifyImapError, fail, withDeadline } from './imap/errors.js';
+import { classifyImapError, fail, StepTimeout, withDeadline } from './imap/errors.js';
 import { preflight, type Preflight } from './imap/preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
@@ -200,7 +200,7 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
     return run(command, ...args);
   };
-  const login = () => withDeadline('login', ms * 2, () => client.connect(), () => client.close());
+  const login = () => withDeadline('login', ms, () => client.connect(), () => client.close());
 
   // Without TLS our own short preflight session comes first: it decides whether a password may be sent.
   let pre: Preflight | null = null;
@@ -231,6 +231,8 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       try {
         await login();
       } catch (e) {
+        // A deadline already spent one --timeout: a second connection would double it.
+        if (e instanceof StepTimeout) throw e;
         // The preflight session explains a failure before login best (untrusted certificate, no STARTTLS,
         // a BYE or foreign greeting); when it gets through, imapflow's error stands (a wrong password).
         state.step = 'connect';
@@ -357,13 +359,14 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError;
     throw e;
   } finally {
-    await closeQuietly(client, Math.min(ms, 5000));
+    await closeQuietly(client);
   }
 }
 
-async function closeQuietly(client: ImapFlow, ms: number): Promise<void> {
+async function closeQuietly(client: ImapFlow): Promise<void> {
   try {
-    if (client.usable) await withDeadline('logout', ms, () => client.logout(), () => client.close());
+    // Send LOGOUT and close at once: its reply changes nothing, and a stalled one must not delay the report.
+    if (client.usable) void client.logout().catch(() => undefined);
   } catch {
     /* the evidence is already complete */
   } finally {

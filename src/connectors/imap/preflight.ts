@@ -236,11 +236,8 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
       caps = await capability('capability');
     }
     // Polite goodbye; its answer does not matter.
-    try {
-      await command(socket, reader, tag(), 'LOGOUT', 'logout', Math.min(ms, 2000));
-    } catch {
-      /* ignore */
-    }
+    // Sent, never waited for: a stalled reply must not delay the probe.
+    socket.write(`${tag()} LOGOUT\r\n`);
     return { greeting: g, capabilities: caps, capabilitiesBeforeTls: before, tls: facts, preauth };
   } finally {
     socket?.destroy();

@@ -5,7 +5,7 @@
 import type { ImapFlow } from 'imapflow';
 import { newImapClient } from '../connectors/imap.js';
 import { classifyImapError, withDeadline } from '../connectors/imap/errors.js';
-import type { ConnectOptions } from '../connectors/common.js';
+import { plaintextAllowed, transportMode, type ConnectOptions } from '../connectors/common.js';
 import { CANARY_HEADER, type CanaryMessage } from './message.js';
 
 export type AppendResult =
@@ -20,7 +20,7 @@ export type Removal =
 
 async function session<T>(opts: ConnectOptions, what: string, fn: (client: ImapFlow, step: <R>(name: string, f: () => Promise<R>) => Promise<R>) => Promise<T>): Promise<T> {
   const ms = opts.timeoutMs;
-  if (opts.tls === 'none' && !opts.allowPlaintext) throw new Error(`not sending the password without TLS for the canary ${what}`);
+  if (transportMode(opts.tls) === 'none' && !plaintextAllowed(opts)) throw new Error(`not sending the password without TLS for the canary ${what}`);
   const client = newImapClient(opts);
   client.on('error', () => {
     /* reported through the failing command */

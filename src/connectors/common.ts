@@ -25,6 +25,28 @@ export interface ConnectOptions {
   allowPlaintext?: boolean;
 }
 
+/** A TLS mode outside implicit|starttls|none (e.g. a repeated CLI flag that became an array). */
+export class TransportModeError extends Error {
+  constructor(readonly value: unknown) {
+    super(`unknown TLS mode ${JSON.stringify(value) ?? String(value)} (expected implicit, starttls or none): nothing was sent`);
+    this.name = 'TransportModeError';
+  }
+}
+
+/**
+ * The one check of a connection's TLS mode, before any byte goes out: anything but exactly 'implicit',
+ * 'starttls' or 'none' throws, so an unexpected value can never fall through to the unprotected path.
+ */
+export function transportMode(tls: unknown): Transport {
+  if (tls === 'implicit' || tls === 'starttls' || tls === 'none') return tls;
+  throw new TransportModeError(tls);
+}
+
+/** A password may travel without TLS only when the mode is exactly 'none' and plaintext was allowed. */
+export function plaintextAllowed(opts: Pick<ConnectOptions, 'tls' | 'allowPlaintext'>): boolean {
+  return transportMode(opts.tls) === 'none' && opts.allowPlaintext === true;
+}
+
 const secureContexts = new Map<string, SecureContext>();
 
 /**
@@ -106,7 +128,7 @@ const TLS_CODES = new Set([
 ]);
 
 /** Map a Node network/TLS error to a probe error. `step` names what we were doing. */
-export function classifyNetworkError(err: unknown, step: string, endpoint: string): ProbeError {
+export function classifyNetworkError(err: unknown, step: string, endpoint: string, protocol?: 'imap' | 'pop3'): ProbeError {
   const e = err as NodeJS.ErrnoException & { reason?: string };
   const code = e?.code ?? '';
   let kind: ProbeErrorKind = 'unreachable';
@@ -120,6 +142,15 @@ export function classifyNetworkError(err: unknown, step: string, endpoint: strin
   } else if (code === 'ETIMEDOUT' || code === 'ETIMEOUT') {
     kind = 'timeout';
     message = `no answer from ${endpoint} during ${step}`;
+  } else if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number|packet length too long/i.test(e?.message ?? '')) {
+    // Implicit TLS against a port that speaks plain text (STARTTLS/STLS or none): a port/mode mismatch, not a
+    // certificate problem. The code keeps the analyzer's reading (a handshake failure: check TLS mode and port).
+    kind = 'tls';
+    const port = /:(\d+)$/.exec(endpoint)?.[1] ?? '?';
+    const flag = protocol === 'pop3' ? '--pop-tls' : protocol === 'imap' ? '--imap-tls' : '--imap-tls/--pop-tls';
+    const implicitPort = protocol === 'pop3' ? '995' : protocol === 'imap' ? '993' : '993/995';
+    message = `TLS with ${endpoint} failed: port ${port} speaks plain text, not TLS; use ${flag} starttls (or the implicit-TLS port ${implicitPort})`;
+    return { kind, message, step, code: code || 'ERR_SSL_WRONG_VERSION_NUMBER' };
   } else if (TLS_CODES.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS') || /certificate|SSL|TLS/i.test(e?.message ?? '')) {
     kind = 'tls';
     message = `TLS with ${endpoint} failed: ${code || e?.message}`;

@@ -3,9 +3,9 @@
 import { ImapFlow, type ListResponse } from 'imapflow';
 import { VERSION } from '../version.js';
 import type { ConnectOptions } from './common.js';
-import { oneLine, secureContextFor, tlsFacts } from './common.js';
+import { oneLine, secureContextFor, tlsFacts, transportMode } from './common.js';
 import type { Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts } from '../snapshot/schema.js';
-import { classifyImapError, fail, withDeadline } from './imap/errors.js';
+import { classifyImapError, fail, StepTimeout, withDeadline } from './imap/errors.js';
 import { preflight, type Preflight } from './imap/preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
@@ -119,11 +119,13 @@ function serverIdOf(client: ImapFlow): Record<string, string> | null {
  */
 export function newImapClient(opts: ConnectOptions): ImapFlow {
   const ms = opts.timeoutMs;
+  const mode = transportMode(opts.tls);
   return new ImapFlow({
     host: opts.host,
     port: opts.port,
-    secure: opts.tls === 'implicit',
-    doSTARTTLS: opts.tls === 'starttls' ? true : opts.tls === 'none' ? false : undefined,
+    secure: mode === 'implicit',
+    // true: STARTTLS is required (imapflow fails when it is missing or refused); false: never upgrade.
+    doSTARTTLS: mode === 'starttls',
     auth: { user: opts.user, pass: opts.password },
     tls: { secureContext: secureContextFor(opts.ca), rejectUnauthorized: !opts.insecure },
     logger: false,
@@ -141,12 +143,12 @@ function preflightOf(client: ImapFlow, opts: ConnectOptions, seen: { beforeTls: 
   // imapflow sends no AUTHENTICATE or LOGIN after a PREAUTH greeting.
   const preauth = seen.preLogin === null;
   const socket = (client as unknown as { socket?: TLSSocket }).socket;
-  const mode = opts.tls === 'starttls' ? 'starttls' : 'implicit';
+  const mode = transportMode(opts.tls) === 'starttls' ? 'starttls' : 'implicit';
   const text = (client as unknown as { greeting?: string }).greeting ?? '';
   return {
     greeting: oneLine(`* ${preauth ? 'PREAUTH' : 'OK'}${text ? ` ${text}` : ''}`, 300),
     capabilities: seen.preLogin ?? capabilityList(client),
-    capabilitiesBeforeTls: opts.tls === 'starttls' ? seen.beforeTls : null,
+    capabilitiesBeforeTls: mode === 'starttls' ? seen.beforeTls : null,
     tls: socket && typeof socket.getPeerCertificate === 'function' ? tlsFacts(socket, mode, !!opts.insecure) : null,
     preauth,
   };
@@ -174,8 +176,10 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     }
   };
   const ms = opts.timeoutMs;
+  // Before any byte goes out: an unknown mode is an error, never a weaker default.
+  const mode = transportMode(opts.tls);
 
-  progress(`connecting to ${endpoint} (${opts.tls})`);
+  progress(`connecting to ${endpoint} (${mode})`);
   state.step = 'connect';
   const client = newImapClient(opts);
   let asyncError: unknown = null;
@@ -196,15 +200,15 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
     return run(command, ...args);
   };
-  const login = () => withDeadline('login', ms * 2, () => client.connect(), () => client.close());
+  const login = () => withDeadline('login', ms, () => client.connect(), () => client.close());
 
   // Without TLS our own short preflight session comes first: it decides whether a password may be sent.
   let pre: Preflight | null = null;
-  if (opts.tls === 'none') {
+  if (mode === 'none') {
     pre = await preflight(opts);
     const preCaps = new Set(pre.capabilities.map((c) => c.toUpperCase()));
     if (!pre.preauth) {
-      if (opts.password && !opts.allowPlaintext) {
+      if (opts.password && opts.allowPlaintext !== true) {
         fail(
           'plaintext-refused',
           'login',
@@ -227,6 +231,8 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       try {
         await login();
       } catch (e) {
+        // A deadline already spent one --timeout: a second connection would double it.
+        if (e instanceof StepTimeout) throw e;
         // The preflight session explains a failure before login best (untrusted certificate, no STARTTLS,
         // a BYE or foreign greeting); when it gets through, imapflow's error stands (a wrong password).
         state.step = 'connect';
@@ -341,7 +347,7 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       capabilitiesBeforeTls: pre.capabilitiesBeforeTls,
       capabilities,
       serverId,
-      transport: opts.tls,
+      transport: mode,
       tls: pre.tls,
       loginMethod,
       quota: q,
@@ -353,13 +359,14 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError;
     throw e;
   } finally {
-    await closeQuietly(client, Math.min(ms, 5000));
+    await closeQuietly(client);
   }
 }
 
-async function closeQuietly(client: ImapFlow, ms: number): Promise<void> {
+async function closeQuietly(client: ImapFlow): Promise<void> {
   try {
-    if (client.usable) await withDeadline('logout', ms, () => client.logout(), () => client.close());
+    // Send LOGOUT and close at once: its reply changes nothing, and a stalled one must not delay the report.
+    if (client.usable) void client.logout().catch(() => undefined);
   } catch {
     /* the evidence is already complete */
   } finally {

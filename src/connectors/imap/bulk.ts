@@ -7,7 +7,7 @@
 // imapflow on the main session, so this path can only make a probe faster, never change what it records.
 import net from 'node:net';
 import tls from 'node:tls';
-import { tlsConnectOptions, type ConnectOptions } from '../common.js';
+import { plaintextAllowed, tlsConnectOptions, transportMode, type ConnectOptions } from '../common.js';
 import { StepTimeout } from './errors.js';
 
 export interface BulkMessage {
@@ -328,16 +328,19 @@ export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
     });
 
   try {
+    // Checked before connecting: an unknown mode never becomes a plain connection with a password on it.
+    const mode = transportMode(opts.tls);
+    if (mode === 'none' && !opts.preauth && !plaintextAllowed(opts)) throw new BulkError('no login without TLS');
     arm('connect');
     const first = await new Promise<string>((resolve, reject) => {
       greeting = resolve;
       const onErr = (e: Error) => reject(e);
-      if (opts.tls === 'implicit') attach(tls.connect({ port: opts.port, ...tlsConnectOptions(opts) }).once('error', onErr));
+      if (mode === 'implicit') attach(tls.connect({ port: opts.port, ...tlsConnectOptions(opts) }).once('error', onErr));
       else attach(net.connect({ host: opts.host, port: opts.port }).once('error', onErr));
       socket!.once('close', () => reject(failure ?? new BulkError('connection closed')));
     });
     if (!/^\* (OK|PREAUTH)\b/i.test(first)) throw new BulkError('unexpected greeting');
-    if (opts.tls === 'starttls') {
+    if (mode === 'starttls') {
       await command('STARTTLS', 'starttls');
       socket!.removeAllListeners('data');
       socket!.removeAllListeners('close');

@@ -1,6 +1,6 @@
 // How the IMAP probe fails: a ProbeFailure carries the ProbeError to record; classifyImapError maps what
 // imapflow, Node's sockets or our own preflight threw onto a probe error kind.
-import { classifyNetworkError, oneLine, scrub } from '../common.js';
+import { classifyNetworkError, oneLine, scrub, TransportModeError } from '../common.js';
 import type { ProbeError, ProbeErrorKind } from '../../snapshot/schema.js';
 
 export class ProbeFailure extends Error {
@@ -55,6 +55,7 @@ interface ImapFlowErrorLike {
 export function classifyImapError(err: unknown, step: string, endpoint: string, password: string): ProbeError {
   const clean = (s: string) => oneLine(scrub(s, password, [endpoint, endpoint.replace(/:\d+$/, '')]));
   if (err instanceof ProbeFailure) return { ...err.error, message: clean(err.error.message) };
+  if (err instanceof TransportModeError) return { kind: 'internal', step: 'connect', code: 'TLS_MODE', message: clean(err.message) };
   if (err instanceof StepTimeout) {
     return { kind: 'timeout', step: err.step, message: `no answer from ${endpoint} within ${err.ms} ms during ${err.step}` };
   }
@@ -102,7 +103,7 @@ export function classifyImapError(err: unknown, step: string, endpoint: string, 
     return { kind: 'unsupported', step, code, message: clean(e.message ?? code) };
   }
   if (/^E[A-Z]+$/.test(code) || code.startsWith('ERR_') || /certificate|self.signed|SSL|TLS/i.test(e.message ?? '') || /CERT|SIGNED|VERIFY/.test(code)) {
-    const pe = classifyNetworkError(err, step, endpoint);
+    const pe = classifyNetworkError(err, step, endpoint, 'imap');
     return { ...pe, message: clean(pe.message) };
   }
   return { kind: 'internal', step, ...(code ? { code } : {}), message: `unexpected failure during ${step}: ${clean(e.message ?? String(err))}` };

@@ -2,7 +2,7 @@
 // certificate nor the pre-login capabilities. Greeting → (STARTTLS) → CAPABILITY → LOGOUT; no credentials.
 import net from 'node:net';
 import tls from 'node:tls';
-import { classifyNetworkError, oneLine, tlsConnectOptions, tlsFacts, type ConnectOptions } from '../common.js';
+import { classifyNetworkError, oneLine, tlsConnectOptions, tlsFacts, transportMode, type ConnectOptions } from '../common.js';
 import type { TlsFacts } from '../../snapshot/schema.js';
 import { fail, ProbeFailure, StepTimeout } from './errors.js';
 
@@ -166,15 +166,16 @@ function enforceTrust(facts: TlsFacts, endpoint: string): void {
 export async function preflight(opts: ConnectOptions): Promise<Preflight> {
   const endpoint = `${opts.host}:${opts.port}`;
   const ms = opts.timeoutMs;
+  const mode = transportMode(opts.tls);
   let socket: net.Socket | undefined;
   let facts: TlsFacts | null = null;
   try {
-    if (opts.tls === 'implicit') {
+    if (mode === 'implicit') {
       try {
         socket = await connectTls(opts, 'connect');
       } catch (e) {
         if (e instanceof StepTimeout) throw e;
-        const pe = classifyNetworkError(e, 'connect', endpoint);
+        const pe = classifyNetworkError(e, 'connect', endpoint, 'imap');
         throw new ProbeFailure(pe.kind === 'tls' ? { ...pe, step: 'tls' } : pe);
       }
       facts = tlsFacts(socket as tls.TLSSocket, 'implicit', !!opts.insecure);
@@ -192,7 +193,7 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
     try {
       greeting = await reader.line('greeting', ms);
     } catch (e) {
-      if (e instanceof StepTimeout && opts.tls !== 'implicit') {
+      if (e instanceof StepTimeout && mode !== 'implicit') {
         fail('timeout', 'greeting', `no IMAP greeting from ${endpoint} within ${ms} ms (an implicit-TLS port? try --imap-tls implicit)`);
       }
       throw e;
@@ -211,7 +212,7 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
     };
     let caps = capsFrom(greeting) ?? (await capability('capability'));
     let before: string[] | null = null;
-    if (opts.tls === 'starttls') {
+    if (mode === 'starttls') {
       before = caps;
       if (!caps.some((c) => c.toUpperCase() === 'STARTTLS')) {
         fail('starttls-missing', 'starttls', `${endpoint} does not offer STARTTLS`);
@@ -235,11 +236,8 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
       caps = await capability('capability');
     }
     // Polite goodbye; its answer does not matter.
-    try {
-      await command(socket, reader, tag(), 'LOGOUT', 'logout', Math.min(ms, 2000));
-    } catch {
-      /* ignore */
-    }
+    // Sent, never waited for: a stalled reply must not delay the probe.
+    socket.write(`${tag()} LOGOUT\r\n`);
     return { greeting: g, capabilities: caps, capabilitiesBeforeTls: before, tls: facts, preauth };
   } finally {
     socket?.destroy();

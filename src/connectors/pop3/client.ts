@@ -102,6 +102,10 @@ export class Pop3Client {
   }
 
   constructor(opts: Pop3ClientOptions) {
+    // Fail closed: only the two known transports; anything else must not become a plain connection.
+    if (opts.transport !== 'implicit' && opts.transport !== 'plain') {
+      throw new Pop3Error('internal', `unknown POP3 transport ${JSON.stringify(opts.transport) ?? String(opts.transport)}`, { step: 'connect' });
+    }
     this.#opts = opts;
     this.endpoint = `${opts.host}:${opts.port}`;
     this.#reader = new ReplyReader(opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
@@ -425,7 +429,7 @@ export class Pop3Client {
       err = new Pop3Error('unreachable', `${this.endpoint} closed the connection during ${stepLabel(step)}`, { step });
     } else if (e instanceof NetworkFailure) {
       const s = e.stepOverride ?? step;
-      const p = classifyNetworkError(e.error, stepLabel(s), this.endpoint);
+      const p = classifyNetworkError(e.error, stepLabel(s), this.endpoint, 'pop3');
       const detail = (e.error as Error | undefined)?.message;
       const message = p.kind === 'tls' && detail && !p.message.includes(detail) ? `${p.message} (${detail})` : p.message;
       err = new Pop3Error(p.kind, message, { step: s, ...(p.code ? { code: p.code } : {}) });

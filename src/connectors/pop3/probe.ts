@@ -2,7 +2,7 @@
 // The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, UIDL, LIST, QUIT. While it is open the
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
 import type { Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
-import { classifyNetworkError, oneLine, scrub, type ConnectOptions } from '../common.js';
+import { classifyNetworkError, oneLine, plaintextAllowed, scrub, transportMode, TransportModeError, type ConnectOptions } from '../common.js';
 import { parseCapa } from './capa.js';
 import { Pop3Client, readListColumns, readUidlColumns } from './client.js';
 import { Pop3Error } from './errors.js';
@@ -30,10 +30,12 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
     await client?.quit().catch(() => undefined);
   };
   try {
+    // Before any byte goes out: an unknown mode is an error, never a weaker default.
+    const mode = transportMode(opts.tls);
     client = new Pop3Client({
       host: opts.host,
       port: opts.port,
-      transport: opts.tls === 'implicit' ? 'implicit' : 'plain',
+      transport: mode === 'implicit' ? 'implicit' : 'plain',
       ca: opts.ca,
       insecure: opts.insecure,
       timeoutMs: opts.timeoutMs,
@@ -44,7 +46,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
     let capaPreLogin = await client.capa();
     let capaBeforeStls: string[] | null | undefined;
 
-    if (opts.tls === 'starttls') {
+    if (mode === 'starttls') {
       // Without CAPA we cannot know: try STLS, whose -ERR means the same.
       if (capaPreLogin !== null && !parseCapa(capaPreLogin).tags.has('STLS')) {
         await quitQuietly();
@@ -55,7 +57,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       capaPreLogin = await client.capa();
     }
 
-    if (opts.tls === 'none' && !opts.allowPlaintext) {
+    if (mode === 'none' && !plaintextAllowed(opts)) {
       const stls = parseCapa(capaPreLogin).tags.has('STLS');
       await quitQuietly();
       return fail({
@@ -107,7 +109,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       implementation,
       expire: post.expire ?? pre.expire,
       loginDelaySeconds: post.loginDelaySeconds ?? pre.loginDelaySeconds,
-      transport: opts.tls,
+      transport: mode,
       tls: client.tls,
       loginMethod,
       stat,
@@ -158,8 +160,9 @@ function joinByNumber(
 }
 
 function toProbeError(e: unknown, endpoint: string): ProbeError {
+  if (e instanceof TransportModeError) return { kind: 'internal', step: 'connect', code: 'TLS_MODE', message: e.message };
   if (e instanceof Pop3Error) return e.toProbeError();
-  if (e && typeof e === 'object' && 'code' in e) return classifyNetworkError(e, 'connect', endpoint);
+  if (e && typeof e === 'object' && 'code' in e) return classifyNetworkError(e, 'connect', endpoint, 'pop3');
   return { kind: 'internal', message: `POP3 probe of ${endpoint} failed: ${e instanceof Error ? e.message : String(e)}` };
 }
 

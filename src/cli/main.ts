@@ -37,8 +37,31 @@ function skipHelpCache(cli: unknown): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
+/**
+ * Every option is single-valued unless it is declared as an array: a repeat (`--imap-tls implicit --imap-tls
+ * implicit`) would otherwise become an array that slips past `choices` and reaches the connectors. Runs before
+ * validation over whatever options the running command defines, so a new option is covered without code.
+ */
+export function rejectRepeats(argv: Record<string, unknown>, y: unknown): void {
+  const opts = (y as { getOptions?: () => { array?: string[] } }).getOptions?.() ?? {};
+  const arrays = new Set(opts.array ?? []);
+  for (const [key, value] of Object.entries(argv)) {
+    if (key === '_' || key === '$0' || !Array.isArray(value) || key.includes('-') || key.length === 1) continue; // each alias/kebab twin once, by its camelCase key
+    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (arrays.has(key) || arrays.has(flag)) continue;
+    throw new UsageError(`--${flag} was given ${value.length} times: give it once`);
+  }
+  for (const k of ['imapTls', 'popTls']) {
+    const v = argv[k];
+    if (v !== undefined && v !== 'implicit' && v !== 'starttls' && v !== 'none') {
+      throw new UsageError(`--${k === 'imapTls' ? 'imap' : 'pop'}-tls must be implicit, starttls or none`);
+    }
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
+    .middleware(rejectRepeats as never, true)
     .scriptName('maildoctor')
     .usage('$0 <command> [options]\n\nFinds out why mail goes missing from an account: reads it over IMAP and POP3 and explains what it sees.')
     .version(VERSION)
@@ -62,6 +85,12 @@ export async function main(argv: string[]): Promise<void> {
   skipHelpCache(cli);
   await cli.parseAsync();
 }
+
+// A closed stdout (`maildoctor history | head -1`) ends the run quietly, whatever the command was writing.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 main(hideBin(process.argv)).catch((err: unknown) => {
   if (err instanceof UsageError || err instanceof SnapshotFileError || err instanceof HistoryError) fail(err.message, EXIT.unknown);

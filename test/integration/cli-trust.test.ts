@@ -49,4 +49,13 @@ describe('password files and pipes', () => {
     expect(stderr).not.toMatch(/EPIPE|\n\s+at /);
     expect(code, stderr).toBe(0);
   });
+
+  it('a --save that cannot be written keeps the report and names the failed write', async () => {
+    writeFileSync(join(dir, 'plain'), 'x');
+    const r = await runCli(['check', ...accountArgs(testbed(), user), '--password-file', join(dir, 'pw'), '--no-history', '--format', 'nagios', '-q', '--save', join(dir, 'plain', 'snap.json')]);
+    expect(r.stdout).toMatch(/^MAILDOCTOR (OK|WARNING|CRITICAL) - /);
+    expect(r.stderr).toMatch(/^maildoctor: the snapshot was not saved to .*snap\.json: ENOTDIR\n$/);
+    expect(r.stderr).not.toContain('internal error');
+    expect(r.code).not.toBe(0);
+  }, 60_000);
 });

@@ -51,6 +51,10 @@ export function rejectRepeats(argv: Record<string, unknown>, y: unknown): void {
     if (arrays.has(key) || arrays.has(flag)) continue;
     throw new UsageError(`--${flag} was given ${value.length} times: give it once`);
   }
+}
+
+/** After yargs' own validation: the TLS modes are known ones, whatever got past `choices` (fail closed). */
+export function checkTransports(argv: Record<string, unknown>): void {
   for (const k of ['imapTls', 'popTls']) {
     const v = argv[k];
     if (v !== undefined && v !== 'implicit' && v !== 'starttls' && v !== 'none') {
@@ -62,6 +66,7 @@ export function rejectRepeats(argv: Record<string, unknown>, y: unknown): void {
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
     .middleware(rejectRepeats as never, true)
+    .middleware(checkTransports as never, false)
     .scriptName('maildoctor')
     .usage('$0 <command> [options]\n\nFinds out why mail goes missing from an account: reads it over IMAP and POP3 and explains what it sees.')
     .version(VERSION)

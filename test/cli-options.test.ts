@@ -66,4 +66,20 @@ describe('a repeated single-valued option is refused', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^maildoctor: --imap-tls was given 2 times/);
   });
+
+  it('a usage error with --format nagios still prints the UNKNOWN line on stdout', async () => {
+    const r = await runCli(['check', '--format', 'nagios', '--host', '127.0.0.1']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe('MAILDOCTOR UNKNOWN - no account: give --user\n');
+    expect(r.stderr).toBe('maildoctor: no account: give --user\n');
+  });
+
+  it('a usage error with -f junit (even a parse error) leaves a JUnit document with the reason escaped', async () => {
+    const r = await runCli(['check', '-f', 'junit', '--bogus<&>', 'x']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^<\?xml version="1.0"/);
+    expect(r.stdout).toContain('errors="1"');
+    expect(r.stdout).toMatch(/<error message="Unknown argument[^"]*bogus&lt;&amp;&gt;/);
+    expect(r.stdout).not.toMatch(/bogus<&>/);
+  });
 });

@@ -58,4 +58,19 @@ describe('password files and pipes', () => {
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).not.toBe(0);
   }, 60_000);
+
+  it('scan - reads the accounts from stdin', async () => {
+    const child = spawn(process.execPath, [CLI, 'scan', '-', '--host', '127.0.0.1', '--imap-port', '1', '--pop-port', '1', '--timeout', '2', '--quiet'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_STATE_HOME: TEST_STATE_HOME, MAILDOCTOR_PASSWORD: 'x' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.end('user\nstdin-user@example.com\n');
+    await new Promise((res) => child.on('close', res));
+    expect(stderr).not.toContain('not found');
+    expect(stdout).toContain('stdin-user@example.com');
+  }, 30_000);
 });

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
 import { progressTo } from './progress.js';
+import { EXIT } from './errors.js';
 import { addLogEvidence, checkLogFiles, withLogOptions, type LogArgs } from './logs.js';
 import { historyForCheck, withHistoryOptions, type HistoryArgs } from './history.js';
 
@@ -26,13 +27,21 @@ export function registerCheck<T>(cli: Argv<T>) {
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
       await addLogEvidence(snapshot, args, args.quiet, history?.probeWindows(account.user) ?? []);
-      if (args.save) {
-        // zod (validation of what is written) only for --save.
-        const { saveSnapshot } = await import('../snapshot/io.js');
-        await saveSnapshot(args.save, snapshot);
-      }
       process.exitCode = await emitReport(snapshot, args, history?.earlier() ?? {});
       history?.record(snapshot, process.exitCode);
+      if (args.save) {
+        // After the report: a --save that cannot be written must not cost the report. It is told on one line,
+        // and the run is never OK (UNKNOWN when the report was OK, else the report's own status).
+        try {
+          // zod (validation of what is written) only for --save.
+          const { saveSnapshot } = await import('../snapshot/io.js');
+          await saveSnapshot(args.save, snapshot);
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          process.stderr.write(`maildoctor: the snapshot was not saved to ${args.save}: ${code ?? (e as Error).message}\n`);
+          if (process.exitCode === EXIT.ok) process.exitCode = EXIT.unknown;
+        }
+      }
     },
   );
 }

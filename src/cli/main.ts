@@ -37,8 +37,36 @@ function skipHelpCache(cli: unknown): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
+/**
+ * Every option is single-valued unless it is declared as an array: a repeat (`--imap-tls implicit --imap-tls
+ * implicit`) would otherwise become an array that slips past `choices` and reaches the connectors. Runs before
+ * validation over whatever options the running command defines, so a new option is covered without code.
+ */
+export function rejectRepeats(argv: Record<string, unknown>, y: unknown): void {
+  const opts = (y as { getOptions?: () => { array?: string[] } }).getOptions?.() ?? {};
+  const arrays = new Set(opts.array ?? []);
+  for (const [key, value] of Object.entries(argv)) {
+    if (key === '_' || key === '$0' || !Array.isArray(value) || key.includes('-') || key.length === 1) continue; // each alias/kebab twin once, by its camelCase key
+    const flag = key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    if (arrays.has(key) || arrays.has(flag)) continue;
+    throw new UsageError(`--${flag} was given ${value.length} times: give it once`);
+  }
+}
+
+/** After yargs' own validation: the TLS modes are known ones, whatever got past `choices` (fail closed). */
+export function checkTransports(argv: Record<string, unknown>): void {
+  for (const k of ['imapTls', 'popTls']) {
+    const v = argv[k];
+    if (v !== undefined && v !== 'implicit' && v !== 'starttls' && v !== 'none') {
+      throw new UsageError(`--${k === 'imapTls' ? 'imap' : 'pop'}-tls must be implicit, starttls or none`);
+    }
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
+    .middleware(rejectRepeats as never, true)
+    .middleware(checkTransports as never, false)
     .scriptName('maildoctor')
     .usage('$0 <command> [options]\n\nFinds out why mail goes missing from an account: reads it over IMAP and POP3 and explains what it sees.')
     .version(VERSION)
@@ -49,7 +77,7 @@ export async function main(argv: string[]): Promise<void> {
     .epilogue('Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage or internal error). Docs: README.md')
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
-      fail(`${err?.message ?? msg} (see maildoctor --help)`, EXIT.unknown);
+      throw new UsageError(`${err?.message ?? msg} (see maildoctor --help)`);
     });
   cli = registerCheck(cli);
   cli = registerProbe(cli);
@@ -63,8 +91,51 @@ export async function main(argv: string[]): Promise<void> {
   await cli.parseAsync();
 }
 
-main(hideBin(process.argv)).catch((err: unknown) => {
-  if (err instanceof UsageError || err instanceof SnapshotFileError || err instanceof HistoryError) fail(err.message, EXIT.unknown);
+// A closed stdout (`maildoctor history | head -1`) ends the run quietly, whatever the command was writing.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+/** --format as the command line gives it, even when parsing failed (`--format X`, `--format=X`, `-f X`, `-fX`). */
+export function peekFormat(argv: string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') break;
+    if (a === '--format' || a === '-f') found = argv[i + 1];
+    else if (a.startsWith('--format=')) found = a.slice('--format='.length);
+    else if (/^-f[^-=]/.test(a)) found = a.slice(2);
+    else if (a.startsWith('-f=')) found = a.slice(3);
+  }
+  return found;
+}
+
+/** For machine formats, a usage error still leaves a document on stdout: nagios' UNKNOWN line, a JUnit error. */
+async function usageOnStdout(message: string): Promise<void> {
+  const format = peekFormat(hideBin(process.argv));
+  const line = message.replace(/\s*\n\s*/g, '; ');
+  if (format === 'nagios') process.stdout.write(`MAILDOCTOR UNKNOWN - ${line}\n`);
+  else if (format === 'junit') {
+    const { xml } = await import('../report/render-junit.js');
+    process.stdout.write(
+      `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="maildoctor" tests="1" failures="0" errors="1">\n` +
+        `  <testsuite name="maildoctor" tests="1" failures="0" errors="1" skipped="0">\n` +
+        `    <testcase classname="maildoctor" name="usage" time="0">\n      <error message="${xml(line)}" type="usage">${xml(line)}</error>\n    </testcase>\n` +
+        `  </testsuite>\n</testsuites>\n`,
+    );
+  }
+}
+
+main(hideBin(process.argv)).catch(async (err: unknown) => {
+  if (err instanceof UsageError || err instanceof SnapshotFileError || err instanceof HistoryError) {
+    try {
+      await usageOnStdout(err.message);
+    } catch {
+      // the stderr line below still tells it
+    }
+    fail(err.message, EXIT.unknown);
+  }
   const e = err as Error;
   fail(`internal error: ${e?.message ?? String(err)} (this is a bug in maildoctor ${VERSION}; please report it)`, EXIT.unknown);
 });

@@ -132,7 +132,8 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   const ca = args.ca ? await readCaFile(args.ca) : undefined;
 
   // The accounts file: every bad row is reported (one line each, with its line number) before anything runs.
-  const fromStdin = args.accounts === '-';
+  // yargs hands a lone "-" positional over as "" (it reads it as a flag with no name): that is stdin too.
+  const fromStdin = args.accounts === '-' || (args.accounts === '' && process.argv.slice(2).includes('-'));
   let text: string;
   try {
     text = fromStdin ? await readStdin() : await readFile(args.accounts, 'utf8');

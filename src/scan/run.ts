@@ -121,18 +121,8 @@ function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): End
   return { host, port, tls };
 }
 
-async function readSecretFile(path: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new Error(code === 'ENOENT' ? `password file not found: ${path}` : `cannot read password file ${path}: ${code ?? 'error'}`);
-  }
-  const pw = text.split(/\r?\n/)[0] ?? '';
-  if (!pw) throw new Error(`password file ${path} is empty`);
-  return pw;
-}
+/** The same reader as --password-file: first line only, at most 4 KB, BOM and CR dropped. */
+const readSecretFile = async (path: string): Promise<string> => (await import('../cli/account.js')).readPasswordFile(path);
 
 /** The row's password: inline (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
 async function passwordOf(row: AccountRow, opts: ScanOptions): Promise<string> {

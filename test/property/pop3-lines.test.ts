@@ -18,7 +18,7 @@ function splitAll(chunks: Buffer[], max?: number): string[] {
 async function readReply(chunks: Buffer[], multiline: boolean, r = new ReplyReader()): Promise<Reply | Error> {
   const p = r.read(multiline).catch((e: unknown) => e as Error);
   for (const c of chunks) r.push(c);
-  r.end(new Pop3Error('network', 'connection closed'));
+  r.end(new Pop3Error('unreachable', 'connection closed'));
   return p;
 }
 

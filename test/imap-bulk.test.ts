@@ -62,6 +62,14 @@ describe('parseFetch', () => {
     expect(() => parseFetch(Buffer.from('* 1 FETCH (UID x)\r\n'))).toThrow(BulkError);
     expect(() => parseFetch(Buffer.from('* 1 FETCH UID 1\r\n'))).toThrow(BulkError);
   });
+
+  it('refuses numbers beyond 2^53 instead of rounding them (found by test/property/imap-bulk.test.ts)', () => {
+    const big = '100000000000000000000000000000';
+    expect(() => parseFetch(Buffer.from(`* ${big} FETCH (UID 5)\r\n`))).toThrow(/too large/);
+    expect(() => parseFetch(Buffer.from(`* 1 FETCH (UID ${big})\r\n`))).toThrow(/too large/);
+    expect(() => parseFetch(Buffer.from(`* 1 FETCH (RFC822.SIZE ${big})\r\n`))).toThrow(/too large/);
+    expect(parseFetch(Buffer.from('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n'))?.size).toBe(9007199254740991);
+  });
 });
 
 describe('the fast paths agree with the general ones', () => {

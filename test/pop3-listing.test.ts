@@ -57,9 +57,10 @@ const LIST_LINES = [
 describe('UidlSink', () => {
   it.each(UIDL_LINES)('reads %j as the regex does', (line) => {
     const m = UIDL_LINE.exec(line);
+    const tooBig = m !== null && !Number.isSafeInteger(Number(m[1]));
     for (const entries of [false, true]) {
       const sink = new UidlSink(0, entries);
-      if (!m) {
+      if (!m || tooBig) {
         expect(() => feed(sink, line)).toThrow(MalformedLine);
         continue;
       }
@@ -85,9 +86,10 @@ describe('UidlSink', () => {
 describe('ListSink', () => {
   it.each(LIST_LINES)('reads %j as the regex does', (line) => {
     const m = LIST_LINE.exec(line);
+    const tooBig = m !== null && !(Number.isSafeInteger(Number(m[1])) && Number.isSafeInteger(Number(m[2])));
     for (const entries of [false, true]) {
       const sink = new ListSink(0, entries);
-      if (!m) {
+      if (!m || tooBig) {
         expect(() => feed(sink, line)).toThrow(MalformedLine);
         continue;
       }
@@ -95,6 +97,19 @@ describe('ListSink', () => {
       expect([sink.count, sink.n[0], sink.sizes[0]]).toEqual([1, Number(m[1]), Number(m[2])]);
       if (entries) expect(sink.entries).toEqual([{ n: Number(m[1]), sizeBytes: Number(m[2]) }]);
     }
+  });
+});
+
+describe('numbers beyond 2^53 (found by test/property/pop3-listing.test.ts)', () => {
+  it('refuses them instead of storing a rounded value', () => {
+    expect(() => feed(new UidlSink(), '100000000000000000000000000000 abc')).toThrow(/too large/);
+    expect(() => feed(new UidlSink(0, true), '100000000000000000000000000000 abc')).toThrow(/too large/);
+    expect(() => feed(new ListSink(0, true), '100000000000000000000000000000 1')).toThrow(/too large/);
+    expect(() => feed(new ListSink(0, true), '1 100000000000000000000000000000')).toThrow(/too large/);
+    // 2^53 - 1 itself is still a number.
+    const s = new ListSink(0, true);
+    feed(s, '1 9007199254740991');
+    expect(s.entries).toEqual([{ n: 1, sizeBytes: 9007199254740991 }]);
   });
 });
 

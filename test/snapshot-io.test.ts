@@ -50,6 +50,13 @@ describe('snapshot files', () => {
     expect(() => parseSnapshot(JSON.stringify(bad), 'f.json')).toThrow(/f\.json is corrupt: imap/);
   });
 
+  it('refuses a number beyond 2^53 instead of loading it rounded (found by test/property/snapshot-io.test.ts)', () => {
+    const text = JSON.stringify(minimal).replace('"durationMs":12', '"durationMs":100000000000000000000000000000');
+    expect(() => parseSnapshot(text, 'f.json')).toThrow(SnapshotFileError);
+    expect(() => parseSnapshot(text, 'f.json')).toThrow(/f\.json is corrupt: it holds a number beyond 2\^53/);
+    expect(parseSnapshot(JSON.stringify(minimal).replace('"durationMs":12', '"durationMs":9007199254740991'), 'f.json').imap).toMatchObject({ durationMs: 9007199254740991 });
+  });
+
   it('says when the file is missing', async () => {
     await expect(loadSnapshot(join(dir, 'nope.json'))).rejects.toThrow(/snapshot file not found: .*nope\.json/);
   });

@@ -9,8 +9,13 @@ export { SnapshotFileError };
 /** Parse and validate snapshot JSON text; `label` names the source in errors. */
 export function parseSnapshot(text: string, label: string): Snapshot {
   let data: unknown;
+  // A number beyond 2^53 cannot be held exactly (a count, a size or a UID would be silently rounded).
+  let unsafe = false;
   try {
-    data = JSON.parse(text);
+    data = JSON.parse(text, (_key, v: unknown) => {
+      if (typeof v === 'number' && !(Math.abs(v) <= Number.MAX_SAFE_INTEGER)) unsafe = true;
+      return v;
+    });
   } catch {
     throw new SnapshotFileError(`${label} is not valid JSON (corrupt or not a maildoctor snapshot)`);
   }
@@ -32,6 +37,7 @@ export function parseSnapshot(text: string, label: string): Snapshot {
       `${label} was written by a newer maildoctor (schema ${schema}; this version reads up to ${SNAPSHOT_SCHEMA}): upgrade maildoctor`,
     );
   }
+  if (unsafe) throw new SnapshotFileError(`${label} is corrupt: it holds a number beyond 2^53`);
   const parsed = SnapshotSchema.safeParse(data);
   if (!parsed.success) {
     const first = parsed.error.issues[0];

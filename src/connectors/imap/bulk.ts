@@ -198,6 +198,7 @@ export function parseFetch(b: Buffer): BulkMessage | null {
   let seq = 0;
   while (i < b.length && b[i]! >= 0x30 && b[i]! <= 0x39) seq = seq * 10 + (b[i++]! - 0x30);
   if (i === 2 || b[i] !== SP || !keyIs(b, i + 1, 5, 'FETCH') || b[i + 6] !== SP) return null;
+  if (!Number.isSafeInteger(seq)) throw new BulkError('FETCH sequence number too large');
   const t = new Tokens(b, i + 7);
   t.skipSpaces();
   if (b[t.i] !== LPAREN) throw new BulkError('FETCH response without its item list');
@@ -209,6 +210,7 @@ export function parseFetch(b: Buffer): BulkMessage | null {
     const from = t.i;
     while (t.i < b.length && b[t.i]! >= 0x30 && b[t.i]! <= 0x39) v = v * 10 + (b[t.i++]! - 0x30);
     if (t.i === from) throw new BulkError('FETCH item without its number');
+    if (!Number.isSafeInteger(v)) throw new BulkError('FETCH item number too large');
     return v;
   };
   for (;;) {

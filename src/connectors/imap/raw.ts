@@ -71,8 +71,15 @@ export function searchNumbers(u: Untagged): number[] {
     const t = text(a);
     if (t && /^\d+$/.test(t)) out.push(Number(t));
   }
+  // A message number or UID is 32 bits (RFC 3501 nz-number).
+  for (const n of out) if (!(n <= MAX_NUMBER)) throw new Error(`bad number from server: ${String(n).slice(0, 40)}`);
   return out;
 }
+
+/** The largest message number or UID (RFC 3501: 32 bits). */
+const MAX_NUMBER = 0xffffffff;
+/** parseSequenceSet expands at most this many numbers; a bigger answer is no mailbox's. */
+const MAX_EXPANDED = 10_000_000;
 
 /**
  * A sequence set as sorted, disjoint, non-adjacent ranges, flattened: "7,1:3,9:10,4" → [1, 4, 7, 7, 9, 10].
@@ -88,7 +95,7 @@ export function parseRanges(set: string): number[] {
     let v = 0;
     const start = i;
     for (let c = set.charCodeAt(i); c >= 48 && c <= 57; c = set.charCodeAt(++i)) v = v * 10 + (c - 48);
-    if (i === start) throw bad();
+    if (i === start || v > MAX_NUMBER) throw bad();
     return v;
   };
   while (i < set.length) {
@@ -125,6 +132,9 @@ export function parseRanges(set: string): number[] {
 /** "1:3,7,9:10" → [1,2,3,7,9,10]. */
 export function parseSequenceSet(set: string): number[] {
   const r = parseRanges(set);
+  let total = 0;
+  for (let i = 0; i < r.length; i += 2) total += r[i + 1]! - r[i]! + 1;
+  if (total > MAX_EXPANDED) throw new Error(`bad sequence set from server: ${total} numbers in ${set.slice(0, 40)}`);
   const out: number[] = [];
   for (let i = 0; i < r.length; i += 2) for (let u = r[i]!; u <= r[i + 1]!; u++) out.push(u);
   return out;

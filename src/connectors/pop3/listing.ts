@@ -143,6 +143,7 @@ export class UidlSink implements BodySink, UidlColumns {
     const line = buf.toString('utf8', start, end);
     const m = UIDL_LINE.exec(line);
     if (!m) throw new MalformedLine('a UIDL line is not "number unique-id"', line);
+    if (!Number.isSafeInteger(Number(m[1]))) throw new MalformedLine('a UIDL message number is too large', line);
     const id = m[2]!;
     const h = id.length === 16 ? hex8(id, 0) : -1;
     const l = h >= 0 ? hex8(id, 8) : -1;
@@ -214,6 +215,7 @@ export class ListSink implements BodySink, ListColumns {
     const line = buf.toString('utf8', start, end);
     const m = LIST_LINE.exec(line);
     if (!m) throw new MalformedLine('a LIST line is not "number size"', line);
+    if (!Number.isSafeInteger(Number(m[1])) || !Number.isSafeInteger(Number(m[2]))) throw new MalformedLine('a LIST number is too large', line);
     this.#add(Number(m[1]), Number(m[2]));
   }
 

@@ -3,7 +3,7 @@ import { analyze, RULES } from '../../src/analyzer/index.js';
 import { exitCode } from '../../src/report/index.js';
 import { buildSnapshot, daysAgo, fail, healthyImapOnlySpec, scenario, type ImapSpec } from '../support/snapshot-builder.js';
 import { NO_EARLIER_PROBE, NO_SERVER_LOG } from '../../src/analyzer/evidence.js';
-import { withQuietLog } from '../rules/rule-tester.js';
+import { withList, withQuietLog } from '../rules/rule-tester.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -12,7 +12,7 @@ afterEach(() => {
 
 describe('analyze: status', () => {
   it('healthy account → ok, no findings, every rule checked (with an earlier probe to compare with)', () => {
-    const a = analyze(withQuietLog(scenario('healthy-imap-only')), { previous: scenario('healthy-imap-only') });
+    const a = analyze(withQuietLog(withList(scenario('healthy-imap-only'))), { previous: withList(scenario('healthy-imap-only')) });
     expect(a.status).toBe('ok');
     expect(a.findings).toEqual([]);
     expect(a.skipped).toEqual([]);
@@ -58,7 +58,7 @@ describe('analyze: status', () => {
     vi.spyOn(RULES.find((r) => r.id === 'quota-unknown')!, 'check').mockImplementation(() => {
       throw new Error('boom');
     });
-    const a = analyze(withQuietLog(scenario('healthy-imap-only')), { previous: scenario('healthy-imap-only') });
+    const a = analyze(withQuietLog(withList(scenario('healthy-imap-only'))), { previous: withList(scenario('healthy-imap-only')) });
     expect(a.errors).toEqual([{ rule: 'quota-unknown', message: 'boom' }]);
     expect(a.checked).not.toContain('quota-unknown');
     expect(a.skipped).toEqual([{ rule: 'quota-unknown', reason: 'internal error in this rule: boom (a maildoctor bug; please report it)' }]);
@@ -84,7 +84,7 @@ describe('analyze: shape', () => {
   });
 
   it('says why a rule was skipped when a protocol was not probed', () => {
-    const a = analyze(withQuietLog(buildSnapshot({ ...healthyImapOnlySpec(), pop: null })), { previous: scenario('healthy-imap-only') });
+    const a = analyze(withQuietLog(withList(buildSnapshot({ ...healthyImapOnlySpec(), pop: null }))), { previous: withList(scenario('healthy-imap-only')) });
     expect(a.skipped).toEqual([
       { rule: 'pop-imap-disagree', reason: 'POP3 not probed (--only imap)' },
       { rule: 'pop-mailbox-locked', reason: 'POP3 not probed (--only imap)' },

@@ -40,6 +40,22 @@ export function withQuietLog(snapshot: Snapshot): Snapshot {
   return { ...snapshot, logs: new LogEvidenceBuilder().build({ user: snapshot.account.user, files: [], lines }) };
 }
 
+/** The scenario with an INBOX message list (one identity per message) where it has none: the comparing rules need both lists. */
+export function withList(snapshot: Snapshot): Snapshot {
+  const s = structuredClone(snapshot);
+  if (s.imap?.ok && s.imap.evidence.inbox.messageList == null) {
+    s.imap.evidence.inbox.messageList = Array.from({ length: s.imap.evidence.inbox.messages }, (_, i) => ({
+      uid: i + 1,
+      sizeBytes: 1000,
+      internalDate: '2025-06-01T00:00:00.000Z',
+      messageIdHash: (i + 1).toString(16).padStart(64, '0'),
+      seen: true,
+      deleted: false,
+    }));
+  }
+  return s;
+}
+
 function run(c: BaseCase) {
   return analyze(c.snapshot, { options: c.options, ...(c.now ? { now: c.now } : {}), previous: c.previous ?? null, history: c.history ?? [] });
 }
@@ -48,8 +64,8 @@ export function ruleTester<K extends FindingId>(id: K, tests: RuleTests<K>): voi
   const valid: BaseCase[] = [
     // With themselves as the earlier probe (nothing changed in between) and a server log with nothing about the
     // account, so the rules that compare two probes or read logs run too.
-    { name: 'healthy IMAP-only account (always checked)', snapshot: withQuietLog(scenario('healthy-imap-only')), previous: scenario('healthy-imap-only') },
-    { name: 'healthy POP-only single device (always checked)', snapshot: withQuietLog(scenario('healthy-pop-only')), previous: scenario('healthy-pop-only') },
+    { name: 'healthy IMAP-only account (always checked)', snapshot: withQuietLog(withList(scenario('healthy-imap-only'))), previous: withList(scenario('healthy-imap-only')) },
+    { name: 'healthy POP-only single device (always checked)', snapshot: withQuietLog(withList(scenario('healthy-pop-only'))), previous: withList(scenario('healthy-pop-only')) },
     ...tests.valid,
   ];
   describe(id, () => {

@@ -262,8 +262,8 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const isUser = userMatcher(opts);
   const builder = new LogEvidenceBuilder();
   const until = opts.until?.getTime() ?? Infinity;
-  const lines = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0, ownSessions: 0, ownLines: 0 };
   const own = opts.ownSessions ?? [];
+  const lines: LogEvidence['lines'] = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0, ...(own.length ? { ownSessions: 0, ownLines: 0 } : {}) };
   // Log times have whole seconds: a window is widened to the seconds it touches.
   const ours = (t: number) => own.some(([from, to]) => t >= Math.floor(from / 1000) * 1000 && t < Math.ceil(to / 1000) * 1000 + 1000);
   const fileFacts: LogEvidence['files'] = [];
@@ -296,8 +296,8 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         return;
       }
       if (time !== null && own.length > 0 && SESSION_EVENTS.has(r.event.type) && ours(time)) {
-        lines.ownLines++;
-        if (r.event.type === 'login') lines.ownSessions++;
+        lines.ownLines = (lines.ownLines ?? 0) + 1;
+        if (r.event.type === 'login') lines.ownSessions = (lines.ownSessions ?? 0) + 1;
         return;
       }
       lines.matched++;

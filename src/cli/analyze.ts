@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { emitReport, withReportOptions, type ReportArgs } from './output.js';
-import { earlierThan } from './history.js';
+import { earlierThan, tellUnavailable } from './history.js';
 
 export function registerAnalyze<T>(cli: Argv<T>) {
   return cli.command(
@@ -17,7 +17,8 @@ export function registerAnalyze<T>(cli: Argv<T>) {
       const args = argv as unknown as ReportArgs & { snapshot: string; history?: string | boolean };
       const { loadSnapshot } = await import('../snapshot/io.js');
       const snapshot = await loadSnapshot(args.snapshot);
-      process.exitCode = await emitReport(snapshot, args, await earlierThan(snapshot, args));
+      const earlier = await earlierThan(snapshot, args);
+      process.exitCode = tellUnavailable(earlier, await emitReport(snapshot, args, earlier), false);
     },
   );
 }

@@ -4,7 +4,8 @@ import { emitReport, withReportOptions, type ReportArgs } from './output.js';
 import { progressTo } from './progress.js';
 import { EXIT } from './errors.js';
 import { addLogEvidence, checkLogFiles, withLogOptions, type LogArgs } from './logs.js';
-import { historyForCheck, withHistoryOptions, type HistoryArgs } from './history.js';
+import { historyForCheck, tellUnavailable, withHistoryOptions, type HistoryArgs } from './history.js';
+import { fileReason } from '../file-reason.js';
 
 export function registerCheck<T>(cli: Argv<T>) {
   return cli.command(
@@ -21,13 +22,15 @@ export function registerCheck<T>(cli: Argv<T>) {
       checkLogFiles(args); // a missing log stops here, before anything touches the network
       // History first: a database from a newer maildoctor stops here, before anything touches the network.
       const history = await historyForCheck(args);
-      const account = await resolveAccount(args, { history: history !== null });
+      // A database that cannot be opened does not stop the probe: the report comes, then one line about it.
+      const account = await resolveAccount(args, { history: history !== null && history.problem === null });
       if (history) account.known = history.known(account);
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
       await addLogEvidence(snapshot, args, args.quiet, history?.probeWindows(account.user) ?? []);
-      process.exitCode = await emitReport(snapshot, args, history?.earlier() ?? {});
+      const earlier = history?.earlier() ?? { previous: null, passedOver: [], history: [] };
+      process.exitCode = tellUnavailable(earlier, await emitReport(snapshot, args, earlier), true);
       history?.record(snapshot, process.exitCode);
       if (args.save) {
         // After the report: a --save that cannot be written must not cost the report. It is told on one line,
@@ -37,8 +40,7 @@ export function registerCheck<T>(cli: Argv<T>) {
           const { saveSnapshot } = await import('../snapshot/io.js');
           await saveSnapshot(args.save, snapshot);
         } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code;
-          process.stderr.write(`maildoctor: the snapshot was not saved to ${args.save}: ${code ?? (e as Error).message}\n`);
+          process.stderr.write(`maildoctor: the snapshot was not saved to ${args.save}: ${fileReason(e)}\n`);
           if (process.exitCode === EXIT.ok) process.exitCode = EXIT.unknown;
         }
       }

@@ -1,6 +1,6 @@
 // History on the command line: the options `check` shares (--history, --no-history, retention), what `check`
 // does with the store, and the `history` command that lists stored probes.
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
 import { HistoryError } from '../history/errors.js';
@@ -11,7 +11,8 @@ import type { AccountOptions } from '../probe.js';
 import { bytes, count } from '../report/format.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { knownFrom } from '../watch/window.js';
-import { UsageError } from './errors.js';
+import { fileReason } from '../file-reason.js';
+import { EXIT, UsageError } from './errors.js';
 
 export interface HistoryArgs {
   /** A path, or false with --no-history. */
@@ -54,9 +55,38 @@ export interface Earlier {
   previous: Snapshot | null;
   passedOver: string[];
   history: Snapshot[];
+  /** Why the history could not be read (the rules that compare probes are skipped with it); absent when it could. */
+  unavailable?: string;
+}
+
+/**
+ * Whether a history database is there to read, for the commands that only read one: false when nothing is at the
+ * path (no probe stored yet); a HistoryError for a path that cannot be one (a folder, under a file, no access).
+ */
+function existingHistory(path: string): boolean {
+  try {
+    if (statSync(path).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw new HistoryError(`cannot open history database ${path}: ${fileReason(e)}`);
+  }
+}
+
+/**
+ * After the report, when the history could not be used: one line that says so, and the run is never OK (the
+ * comparison with earlier probes, the point of a history, did not happen). Returns the exit code to use.
+ */
+export function tellUnavailable(earlier: Earlier, exitCode: number, stored: boolean): number {
+  if (!earlier.unavailable) return exitCode;
+  const what = stored ? 'this probe was not compared with earlier ones and not stored' : 'this snapshot was not compared with earlier probes';
+  process.stderr.write(`maildoctor: ${earlier.unavailable}; ${what} (the rules that compare probes are listed as not checked)\n`);
+  return exitCode === EXIT.ok ? EXIT.unknown : exitCode;
 }
 
 export interface CheckHistory {
+  /** Why the database could not be opened (then nothing is read or stored), or null. */
+  problem: string | null;
   /** What the previous probe saw, for a cheap repeat probe (undefined without a usable previous probe). */
   known(account: AccountOptions): KnownMailboxes | undefined;
   earlier(): Earlier;
@@ -68,16 +98,33 @@ export interface CheckHistory {
 
 const STATUS_BY_EXIT = ['ok', 'warning', 'critical', 'unknown'];
 
-/** The history side of `check`; null with --no-history. Throws HistoryError for a newer database. */
+/**
+ * The history side of `check`; null with --no-history. Throws HistoryError for a newer database (before any
+ * probe); a database that cannot be opened gives a history with its problem, so the probe still reports.
+ */
 export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory | null> {
   const path = historyPath(args);
   if (!path) return null;
-  const store = await openOrFail(path, args);
+  let store: HistoryStore;
+  try {
+    store = await openOrFail(path, args);
+  } catch (e) {
+    if (!(e instanceof HistoryError) || e.kind === 'newer') throw e;
+    const problem = e.message;
+    return {
+      problem,
+      known: () => undefined,
+      earlier: () => ({ previous: null, passedOver: [], history: [], unavailable: problem }),
+      probeWindows: () => [],
+      record: () => {},
+    };
+  }
   const { accountKey } = await loadStore();
   let previous: Snapshot | null = null;
   let passedOver: string[] = [];
   let history: Snapshot[] = [];
   return {
+    problem: null,
     known(account) {
       const key = accountKey({ account: { user: account.user, imap: account.imap, pop: account.pop } });
       ({ previous, passedOver } = store.latestComparableProbe(key));
@@ -104,9 +151,18 @@ export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory |
  */
 export async function earlierThan(snapshot: Snapshot, args: { history?: string | boolean }): Promise<Earlier> {
   const path = historyPath(args);
-  if (!path || !existsSync(path)) return { previous: null, passedOver: [], history: [] };
-  const { accountKey, openHistory } = await loadStore();
-  const store = openHistory(path);
+  const none: Earlier = { previous: null, passedOver: [], history: [] };
+  let store: HistoryStore;
+  let accountKey: (s: Snapshot) => string;
+  try {
+    if (!path || !existingHistory(path)) return none;
+    const m = await loadStore();
+    accountKey = m.accountKey;
+    store = m.openHistory(path);
+  } catch (e) {
+    if (!(e instanceof HistoryError) || e.kind === 'newer') throw e;
+    return { ...none, unavailable: e.message };
+  }
   try {
     const key = accountKey(snapshot);
     const { previous, passedOver } = store.latestComparableProbe(key, snapshot.takenAt);
@@ -119,10 +175,13 @@ export async function earlierThan(snapshot: Snapshot, args: { history?: string |
   }
 }
 
-/** For `maildoctor logs`: the probe windows of the default (or given) history database, read-only; none without one. */
-export async function storedProbeWindows(user: string, args: { history?: string | boolean }): Promise<[number, number][]> {
+/**
+ * For `maildoctor logs`: the probe windows of the default (or given) history database; none without one (or with
+ * --no-history). A path that cannot be a database is a HistoryError.
+ */
+export async function storedProbeWindows(user: string | ((stored: string) => boolean), args: { history?: string | boolean }): Promise<[number, number][]> {
   const path = historyPath(args);
-  if (!path || !existsSync(path)) return [];
+  if (!path || !existingHistory(path)) return [];
   const { openHistory } = await loadStore();
   const store = openHistory(path);
   try {
@@ -151,7 +210,7 @@ export function registerHistory<T>(cli: Argv<T>) {
       const path = historyPath(args) ?? defaultHistoryPath();
       // Listing never creates a database.
       let rows: ProbeRow[] = [];
-      if (existsSync(path)) {
+      if (existingHistory(path)) {
         const { openHistory } = await loadStore();
         const store = openHistory(path);
         try {

@@ -5,6 +5,7 @@ import type { Argv } from 'yargs';
 import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
 import { bytes, count, duration, list, plural } from '../report/format.js';
 import { UsageError } from './errors.js';
+import { storedProbeWindows } from './history.js';
 
 export interface LogArgs {
   log?: string[];
@@ -98,7 +99,8 @@ export function renderLogText(e: LogEvidence): string {
     `Read ${plural(e.files.length, 'file')}, ${count(l.total)} lines: ${count(l.matched)} about this account, ${count(l.otherUsers)} about other accounts, ` +
       `${count(l.otherPrograms)} from other programs, ${count(l.unparseable)} unparseable${l.afterUntil ? `, ${count(l.afterUntil)} left out (after the probe started)` : ''}`,
   );
-  if (l.ownSessions || l.ownLines) {
+  // Counted whenever the history had probes of this account to look for, so a zero says they were looked for.
+  if (l.ownSessions !== undefined || l.ownLines !== undefined) {
     out.push(`Left out: ${plural(l.ownSessions ?? 0, 'login')} of maildoctor's own earlier probes (${plural(l.ownLines ?? 0, 'line')}, at the times the history database recorded them): not a device`);
   }
   if (e.namesSeen.length === 0) {
@@ -143,11 +145,19 @@ export function registerLogs<T>(cli: Argv<T>) {
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Log files, oldest first' })
         .option('user', { alias: 'u', type: 'string', demandOption: true, describe: 'The account, as alice or alice@example.com' })
         .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+        .option('history', {
+          type: 'string',
+          describe: "History database whose probe times mark maildoctor's own sessions, left out (default as for check; read only); --no-history to skip",
+        })
         .example('$0 logs /var/log/dovecot.log /var/log/dovecot.log.1.gz --user alice@example.com', 'who reads this mailbox, and how'),
     async (argv) => {
-      const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json' };
+      const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json'; history?: string | boolean };
       ensureReadable(args.files);
-      const e = await readLogs(args.files, args.user, args);
+      // The sessions of earlier `check` runs are in the log too: the history knows when they were, under the
+      // names this log matches for the user. They are left out and counted, as with check --log.
+      const { userMatcher } = await import('../connectors/log/index.js');
+      const own = await storedProbeWindows(userMatcher({ user: args.user, aliases: args.logAlias ?? [], matchLocalPart: args.logMatchLocalPart }), args);
+      const e = await readLogs(args.files, args.user, args, undefined, own);
       const out = args.format === 'json' ? `${JSON.stringify({ schema: 'maildoctor/logs@1', ...e }, null, 2)}\n` : renderLogText(e);
       process.stdout.write(out);
       process.exitCode = 0;

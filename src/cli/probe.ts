@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { resolveAccount, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT } from './errors.js';
 import { progressTo } from './progress.js';
+import { fileReason } from '../file-reason.js';
 
 export function registerProbe<T>(cli: Argv<T>) {
   return cli.command(
@@ -23,13 +24,25 @@ export function registerProbe<T>(cli: Argv<T>) {
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
       const { saveSnapshot, serializeSnapshot } = await import('../snapshot/io.js');
-      if (args.out) await saveSnapshot(args.out, snapshot);
-      else process.stdout.write(serializeSnapshot(snapshot));
+      let notWritten: string | null = null;
+      if (args.out) {
+        try {
+          await saveSnapshot(args.out, snapshot);
+        } catch (e) {
+          if (typeof (e as NodeJS.ErrnoException).code !== 'string') throw e; // not the file system's: a bug
+          notWritten = `the snapshot was not written to ${args.out}: ${fileReason(e)}`;
+        }
+      } else process.stdout.write(serializeSnapshot(snapshot));
       // A probe that observed nothing at all is UNKNOWN; otherwise the snapshot was written and that is OK.
       const results = [snapshot.imap, snapshot.pop].filter((r) => r !== null);
       process.exitCode = results.some((r) => r.ok) ? EXIT.ok : EXIT.unknown;
       for (const r of results) {
         if (!r.ok) process.stderr.write(`maildoctor: ${r.error.message}\n`);
+      }
+      // The snapshot is all this command makes: without it the run is UNKNOWN, told on one line.
+      if (notWritten) {
+        process.stderr.write(`maildoctor: ${notWritten}\n`);
+        process.exitCode = EXIT.unknown;
       }
     },
   );

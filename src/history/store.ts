@@ -5,13 +5,14 @@
 // that later probes share while the list does not change. The POP3 per-message list (LIST/UIDL and the UIDL →
 // UID map) is not kept: no comparison of two probes reads it, and the POP3 counts stay in the snapshot. So the
 // snapshot JSON stays small (folders, quota, capabilities) however big the mailbox is.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isUnchangedLazyList } from '../snapshot/lazy-list.js';
 import { SnapshotSchema, type MessageIdentity, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
 import { IDENTITY_BYTES, lazyStoredIdentities, packedOf, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from './pack.js';
 import { defaultHistoryPath } from './path.js';
+import { fileReason } from '../file-reason.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
 export const HISTORY_SCHEMA_VERSION = 3;
@@ -192,8 +193,13 @@ export class HistoryStore {
     this.path = path;
     this.retention = { keepProbes: retention.keepProbes ?? 50, keepDays: retention.keepDays ?? null, keepMessageLists: retention.keepMessageLists ?? 3 };
     if (this.retention.keepProbes < 1) throw new HistoryError('history retention must keep at least 1 probe');
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+      if (statSync(path).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
+    } catch (e) {
+      throw new HistoryError(`cannot open history database ${path}: ${fileReason(e)}`);
+    }
     try {
       this.db = new Database(path, { timeout: 5000 });
     } catch (e) {
@@ -220,7 +226,7 @@ export class HistoryStore {
 
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > HISTORY_SCHEMA_VERSION) throw new HistoryError(`history database ${this.path} was written by a newer maildoctor`);
+    if (version > HISTORY_SCHEMA_VERSION) throw new HistoryError(`history database ${this.path} was written by a newer maildoctor`, 'newer');
     for (let v = version + 1; v <= HISTORY_SCHEMA_VERSION; v++) {
       this.db.transaction(() => {
         const step = MIGRATIONS[v]!;
@@ -433,12 +439,14 @@ export class HistoryStore {
 
   /**
    * When maildoctor was logged in to this user's mailbox (any host): each stored probe's start and end, ms since
-   * the epoch. A server log shows those sessions too, and they are not the customer's devices.
+   * the epoch. A server log shows those sessions too, and they are not the customer's devices. `user` is the
+   * account's name (any case), or a test of the stored name (the log's own matcher: aliases, local part).
    */
-  probeWindows(user: string): [number, number][] {
+  probeWindows(user: string | ((stored: string) => boolean)): [number, number][] {
     const rows = this.db.prepare('SELECT p.snapshot FROM probes p').iterate() as IterableIterator<{ snapshot: string }>;
     const out: [number, number][] = [];
-    const want = user.toLowerCase();
+    const want = typeof user === 'string' ? user.toLowerCase() : null;
+    const isUser = (name: string) => (want !== null ? name.toLowerCase() === want : (user as (stored: string) => boolean)(name));
     for (const r of rows) {
       let s: { takenAt?: unknown; account?: { user?: unknown }; imap?: { durationMs?: unknown } | null; pop?: { durationMs?: unknown } | null };
       try {
@@ -446,7 +454,7 @@ export class HistoryStore {
       } catch {
         continue;
       }
-      if (typeof s.account?.user !== 'string' || s.account.user.toLowerCase() !== want) continue;
+      if (typeof s.account?.user !== 'string' || !isUser(s.account.user)) continue;
       const start = typeof s.takenAt === 'string' ? Date.parse(s.takenAt) : NaN;
       if (!Number.isFinite(start)) continue;
       const ms = (x: { durationMs?: unknown } | null | undefined) => (typeof x?.durationMs === 'number' && x.durationMs >= 0 ? x.durationMs : 0);

@@ -1,6 +1,6 @@
 // Save and load snapshot files. Loading validates: a corrupt, foreign or newer-schema file is refused with
 // one line that says which of those it is.
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from './schema.js';
 import { SnapshotFileError } from './errors.js';
 
@@ -67,6 +67,11 @@ export function serializeSnapshot(snapshot: Snapshot): string {
 /** Write atomically (temp file + rename) so a killed process never leaves half a snapshot. */
 export async function saveSnapshot(path: string, snapshot: Snapshot): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, serializeSnapshot(snapshot), { mode: 0o600 });
-  await rename(tmp, path);
+  try {
+    await writeFile(tmp, serializeSnapshot(snapshot), { mode: 0o600 });
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true }).catch(() => {}); // a rename onto a folder leaves the written copy behind
+    throw e;
+  }
 }

@@ -54,7 +54,7 @@ describe('password files and pipes', () => {
     writeFileSync(join(dir, 'plain'), 'x');
     const r = await runCli(['check', ...accountArgs(testbed(), user), '--password-file', join(dir, 'pw'), '--no-history', '--format', 'nagios', '-q', '--save', join(dir, 'plain', 'snap.json')]);
     expect(r.stdout).toMatch(/^MAILDOCTOR (OK|WARNING|CRITICAL) - /);
-    expect(r.stderr).toMatch(/^maildoctor: the snapshot was not saved to .*snap\.json: ENOTDIR\n$/);
+    expect(r.stderr).toMatch(/^maildoctor: the snapshot was not saved to .*snap\.json: a part of the path is a file, not a folder \(ENOTDIR\)\n$/);
     expect(r.stderr).not.toContain('internal error');
     expect(r.code).not.toBe(0);
   }, 60_000);

@@ -32,7 +32,8 @@ describe('server logs (real Dovecot, real clients)', () => {
     expect(second.flushed).toBe(1);
     await sleep(1100); // check leaves out log lines from the second its probe started in (its own logins)
 
-    const r = await runCli(['check', ...accountArgs(tb, u), '--log', tb.logFile, '--format', 'json'], { env: env(u.password) });
+    const state = env(u.password);
+    const r = await runCli(['check', ...accountArgs(tb, u), '--log', tb.logFile, '--format', 'json'], { env: state });
     expect(r.stderr).not.toMatch(/internal error/);
     const report = JSON.parse(r.stdout) as { findings: JsonFinding[] };
     const f = report.findings.find((x) => x.id === 'pop-deletes-mail');
@@ -52,6 +53,33 @@ describe('server logs (real Dovecot, real clients)', () => {
     expect(e.lines.unparseable).toBe(0);
     const text = await runCli(['logs', tb.logFile, '--user', u.user]);
     expect(text.stdout).toMatch(/POP3: 3 sessions, 4 messages downloaded .*, 4 deleted in 2 sessions/);
+    expect(text.stdout).not.toMatch(/Left out/);
+
+    // With the check's history, `logs` knows when maildoctor was logged in: its IMAP and POP3 logins are left
+    // out and counted, and what remains is fetchmail's two polls.
+    const history = join(state.XDG_STATE_HOME, 'maildoctor', 'history.db');
+    const own = await runCli(['logs', tb.logFile, '--user', u.user, '--history', history, '--format', 'json']);
+    expect(own.stderr).toBe('');
+    const o = JSON.parse(own.stdout) as LogEvidence;
+    expect(o.pop).toMatchObject({ sessions: 2, retrMessages: 4, deletedMessages: 4, sessionsWithDeletes: 2 });
+    expect(o.lines.ownSessions).toBe(2);
+    expect(o.lines.ownLines).toBeGreaterThanOrEqual(4); // two logins, two logouts
+    expect(o.lines.matched).toBe(e.lines.matched - o.lines.ownLines!);
+    expect(o.logins.filter((l) => l.protocol === 'imap')).toEqual([]); // the probe was the only IMAP client
+    const ownText = await runCli(['logs', tb.logFile, '--user', u.user, '--history', history]);
+    expect(ownText.stdout).toMatch(/^Left out: 2 logins of maildoctor's own earlier probes \(\d+ lines, at the times the history database recorded them\): not a device$/m);
+    expect(ownText.stdout).toMatch(/POP3: 2 sessions, 4 messages downloaded .*, 4 deleted in 2 sessions/);
+    // The stored user is matched as the log's names are: a full address also finds the probes of its bare name.
+    expect(u.user).not.toContain('@');
+    const byAddress = await runCli(['logs', tb.logFile, '--user', `${u.user}@example.com`, '--history', history, '--format', 'json']);
+    expect((JSON.parse(byAddress.stdout) as LogEvidence).lines).toMatchObject({ ownSessions: 2, ownLines: o.lines.ownLines });
+    // The default database is the one check wrote to; --no-history reads none.
+    const stateEnv = { env: { XDG_STATE_HOME: state.XDG_STATE_HOME } };
+    const byDefault = await runCli(['logs', tb.logFile, '--user', u.user, '--format', 'json'], stateEnv);
+    expect((JSON.parse(byDefault.stdout) as LogEvidence).lines.ownSessions).toBe(2);
+    const none = await runCli(['logs', tb.logFile, '--user', u.user, '--no-history', '--format', 'json'], stateEnv);
+    expect(none.stderr).toBe('');
+    expect((JSON.parse(none.stdout) as LogEvidence).pop.sessions).toBe(3);
   });
 
   it('LMTP over quota → check --log gives quota-rejected-mail (critical) with counts and times', async () => {

@@ -16,13 +16,17 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+/** A user root is not, for file modes to apply: root ignores them, so EACCES is played as `nobody`. */
+export const UNPRIVILEGED = 65534;
+
+export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number; unprivileged?: boolean } = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
   // `check` keeps history under XDG_STATE_HOME by default: never the real home's during tests.
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MAILDOCTOR_PASSWORD: undefined, XDG_STATE_HOME: TEST_STATE_HOME, ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const asOther = opts.unprivileged && process.getuid?.() === 0 ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {};
+    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...asOther });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

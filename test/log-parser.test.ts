@@ -186,6 +186,30 @@ describe('files', () => {
     expect(e.pop.first).toBe(new Date(2025, 11, 31, 23, 59, 59).toISOString());
   });
 
+  it('counters too big to be true are unreadable lines, counted as such, never summed (also when only the sum is too big)', async () => {
+    const f = join(dir, 'huge.log');
+    const pop = (del: string, size = '2104') => `Nov 26 10:00:00 pop3(alice)<1><s>: Info: Disconnected: Logged out top=0/0, retr=1/500, del=${del}/3, size=${size}`;
+    const half = String(2 ** 52 + 1); // two of these add up beyond 2^53 - 1
+    writeFileSync(
+      f,
+      [
+        pop('1'),
+        pop('99999999999999999999'),
+        pop('1', '1e400'),
+        'Nov 26 10:00:01 imap(alice): Info: Logged out in=12 out=345 deleted=99999999999999999999 expunged=0 trashed=0',
+        'Nov 26 10:00:02 imap(alice): Info: expunge: box=INBOX, uid=7, msgid=<x@y>, size=1e400',
+        pop(half),
+        pop(half),
+      ].join('\n') + '\n',
+    );
+    const e = await parseLogs([f], { user: 'alice', now: NOW });
+    expect(e.lines).toMatchObject({ total: 7, matched: 2, unparseable: 5 });
+    expect(e.files[0]!.unparseable).toBe(5);
+    expect(e.pop).toMatchObject({ sessions: 2, deletedMessages: 1 + 2 ** 52 + 1, retrMessages: 2 });
+    expect(e.imap).toMatchObject({ sessions: 0, deleted: 0, expungeEvents: 0 });
+    expect(LogEvidenceSchema.parse(e)).toEqual(e); // every number in it is exact
+  });
+
   it('a missing file or a broken gzip is a LogFileError', async () => {
     await expect(parseLogs([join(dir, 'nope.log')], { user: 'alice' })).rejects.toThrow(LogFileError);
     const broken = join(dir, 'broken.gz');

@@ -86,6 +86,13 @@ export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: b
   const e = await readLogs(args.log, snapshot.account.user, args, startSecond, ownSessions);
   snapshot.logs = e;
   if (e.namesSeen.length === 0 && !quiet) process.stderr.write(`maildoctor: note: ${notFoundNote(e)}\n`);
+  // Evidence that is missing is told even with --quiet: those lines may have held what the report lacks.
+  if (e.lines.unparseable > 0) process.stderr.write(`maildoctor: note: ${unreadableNote(e)}\n`);
+}
+
+function unreadableNote(e: LogEvidence): string {
+  const n = e.lines.unparseable;
+  return `${plural(n, 'log line')} of ${count(e.lines.total)} could not be read (a format maildoctor does not know, or numbers too large to be true) and ${n === 1 ? 'is' : 'are'} not in the evidence`;
 }
 
 const PROTO: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', other: 'other' };
@@ -99,6 +106,7 @@ export function renderLogText(e: LogEvidence): string {
     `Read ${plural(e.files.length, 'file')}, ${count(l.total)} lines: ${count(l.matched)} about this account, ${count(l.otherUsers)} about other accounts, ` +
       `${count(l.otherPrograms)} from other programs, ${count(l.unparseable)} unparseable${l.afterUntil ? `, ${count(l.afterUntil)} left out (after the probe started)` : ''}`,
   );
+  if (l.unparseable > 0) out.push(`Note: ${unreadableNote(e)}.`);
   // Counted whenever the history had probes of this account to look for, so a zero says they were looked for.
   if (l.ownSessions !== undefined || l.ownLines !== undefined) {
     out.push(`Left out: ${plural(l.ownSessions ?? 0, 'login')} of maildoctor's own earlier probes (${plural(l.ownLines ?? 0, 'line')}, at the times the history database recorded them): not a device`);

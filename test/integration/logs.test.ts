@@ -109,6 +109,16 @@ describe('server logs (real Dovecot, real clients)', () => {
     const r = await runCli(['check', ...accountArgs(tb, u), '--log', other, '--format', 'json'], { env: env(u.password) });
     expect(r.code).toBeLessThan(3);
     expect(r.stderr).toMatch(/note: the log \(1 line\) does not mention/);
+    // A line whose counter is too big to be true is left out, and even --quiet says so.
+    const huge = join(mkdtempSync(join(tmpdir(), 'md-logs-')), 'huge.log');
+    (await import('node:fs')).writeFileSync(
+      huge,
+      `Nov 26 14:29:09 pop3(${u.user}): Info: Disconnected: Logged out top=0/0, retr=0/0, del=99999999999999999999/3, size=2104\n` +
+        `Nov 26 14:29:10 imap-login: Info: Login: user=<${u.user}>, method=PLAIN, rip=10.0.0.1, lip=10.0.0.2, mpid=1, TLS\n`,
+    );
+    const h = await runCli(['check', ...accountArgs(tb, u), '--log', huge, '--format', 'json', '-q'], { env: env(u.password) });
+    expect(h.stderr).toBe('maildoctor: note: 1 log line of 2 could not be read (a format maildoctor does not know, or numbers too large to be true) and is not in the evidence\n');
+    expect(JSON.stringify(JSON.parse(h.stdout))).not.toContain('99999999999999999999');
     const missing = await runCli(['check', ...accountArgs(tb, u), '--log', '/nonexistent/dovecot.log'], { env: env(u.password) });
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/cannot read log \/nonexistent\/dovecot.log/);

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../src/connectors/log/index.js';
-import { RUNS } from './arb.js';
+import { hugeDigits, RUNS } from './arb.js';
 
 const ctx = { year: 2026 };
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -20,6 +20,13 @@ const stamp = fc
 /** What comes between the timestamp and the service: syslog, a bare "dovecot: ", and maybe a level. */
 const prefix = fc.constantFrom('mail dovecot: ', 'mx1 dovecot[812]: ', 'dovecot: ', 'mail dovecot: Info: ');
 const session = fc.constantFrom('', '<13557><UXflWC1hRol/AAAB>');
+
+/** A counter no reader may take as a number: beyond 2^53 - 1 (just, or by far), or not plain decimal digits. */
+const unreadable = fc.oneof(
+  fc.bigInt({ min: 2n ** 53n, max: 2n ** 64n }).map(String),
+  hugeDigits,
+  fc.constantFrom('1e400', '1e3', '-3', '12abc', '0x10', '1.5', '+7', '9007199254740992'),
+);
 
 describe('parseLine (property)', () => {
   it('never throws on arbitrary lines', () => {
@@ -43,6 +50,27 @@ describe('parseLine (property)', () => {
           time: ts.ms,
           event: { type: 'pop3-logout', user: u, quit, top: [c[0], c[1]], retr: [c[2], c[3]], del: [c[4], c[5]], sizeBytes: size },
         });
+      }),
+      RUNS,
+    );
+  });
+
+  it('a counter beyond 2^53 - 1 or not in digits makes the line unreadable, never a rounded or cut number', () => {
+    // Every counter a logout or mail_log line carries, one of them replaced by an unreadable value.
+    const lines = (u: string, c: string[]) => [
+      `pop3(${u}): Disconnected: Logged out top=${c[0]}/${c[1]}, retr=${c[2]}/${c[3]}, del=${c[4]}/${c[5]}, size=${c[6]}`,
+      `imap(${u}): Logged out in=12 out=345 deleted=${c[7]} expunged=${c[8]} trashed=${c[9]} hdr_count=0`,
+      `imap(${u}): expunge: box=INBOX, uid=7, msgid=<x@y>, size=${c[10]}`,
+    ];
+    const fieldLine = [0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2];
+    fc.assert(
+      fc.property(stamp, prefix, user, fc.array(count, { minLength: 11, maxLength: 11 }), fc.integer({ min: 0, max: 10 }), unreadable, (ts, pre, u, c, at, bad) => {
+        const good = lines(u, c.map(String));
+        for (const l of good) expect(parseLine(`${ts.text} ${pre}${l}`, ctx).kind).toBe('event');
+        const values = c.map(String);
+        values[at] = bad;
+        const line = `${ts.text} ${pre}${lines(u, values)[fieldLine[at]!]}`;
+        expect(parseLine(line, ctx), line).toEqual({ kind: 'unparseable' });
       }),
       RUNS,
     );

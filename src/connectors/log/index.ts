@@ -93,7 +93,26 @@ export class LogEvidenceBuilder {
   private imap = { sessions: 0, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0, copyEvents: 0 };
   private deliveries = { saved: 0, quotaRefused: 0, quotaDeferred: 0, refused: { first: null, last: null } as Period };
 
-  add(event: LogEvent, time: number | null): void {
+  /**
+   * Whether the event's counters still add up exactly: each is at most 2^53 - 1 (line.ts), but their sums over
+   * a hostile or broken log could pass that and be rounded. Such a line is not counted (false: unreadable).
+   */
+  private fits(event: LogEvent): boolean {
+    const ok = (sum: number, add: number) => sum + add <= Number.MAX_SAFE_INTEGER;
+    if (event.type === 'pop3-logout') {
+      const p = this.pop;
+      return ok(p.retrMessages, event.retr[0]) && ok(p.retrBytes, event.retr[1]) && ok(p.deletedMessages, event.quit ? event.del[0] : 0) && ok(this.delSecondSum, event.quit ? event.del[1] : 0);
+    }
+    if (event.type === 'imap-logout') {
+      const i = this.imap;
+      return ok(i.deleted, event.deleted ?? 0) && ok(i.expunged, event.expunged ?? 0) && ok(i.trashed, event.trashed ?? 0);
+    }
+    return true;
+  }
+
+  /** Adds one event of the account; false (and nothing added) when its numbers would overflow the sums. */
+  add(event: LogEvent, time: number | null): boolean {
+    if (!this.fits(event)) return false;
     this.names.add(event.user);
     widen(this.period, time);
     switch (event.type) {
@@ -158,6 +177,7 @@ export class LogEvidenceBuilder {
         widen(this.deliveries.refused, time);
         break;
     }
+    return true;
   }
 
   /**
@@ -300,8 +320,11 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         if (r.event.type === 'login') lines.ownSessions = (lines.ownSessions ?? 0) + 1;
         return;
       }
+      if (!builder.add(r.event, time)) {
+        bad++; // numbers beyond what adds up exactly: unreadable, like a line of an unknown shape
+        return;
+      }
       lines.matched++;
-      builder.add(r.event, time);
     });
     lines.total += n;
     lines.unparseable += bad;

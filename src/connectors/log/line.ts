@@ -102,10 +102,23 @@ function userOf(who: string | undefined): string | null {
   return null; // a bare pid: lmtp(7904)
 }
 
-const POP3_COUNTERS = /\btop=(\d+)\/(\d+), retr=(\d+)\/(\d+), del=(\d+)\/(\d+)(?:, size=(\d+))?/;
-const IMAP_COUNTERS = /\bin=\d+ out=\d+(?: deleted=(\d+) expunged=(\d+) trashed=(\d+))?/;
+// Counters are taken as whole tokens (up to a comma, slash or space) and then checked by counter(): a regex
+// that stopped at the first non-digit would read "size=1e400" as 1.
+const POP3_COUNTERS = /\btop=([^\s,/]+)\/([^\s,/]+), retr=([^\s,/]+)\/([^\s,/]+), del=([^\s,/]+)\/([^\s,/]+)(?:, size=([^\s,]*))?/;
+const IMAP_COUNTERS = /\bin=\d+ out=\d+(?: deleted=([^\s,]+) expunged=([^\s,]+) trashed=([^\s,]+))?/;
+const IMAP_DELETED = / deleted=/;
 const MAIL_LOG = /^(expunge|delete|undelete|copy|save|flag_change|mailbox_delete|mailbox_rename|mailbox_create)(?: from ([^:]+))?: (?:box=([^,]*))?/;
-const MAIL_LOG_SIZE = /, size=(\d+)/;
+const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
+
+/**
+ * A counter as Dovecot writes it: decimal digits, no more than Number can hold exactly. Anything else (1e400,
+ * -3, 99999999999999999999) is null: the line is unreadable, never a rounded number reported as if true.
+ */
+export function counter(text: string | undefined): number | null {
+  if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
+  const n = Number(text);
+  return n <= Number.MAX_SAFE_INTEGER ? n : null;
+}
 const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
 const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.2\.2\b/;
 
@@ -137,23 +150,31 @@ function dovecotLine(rest: string, time: number | null): LineResult {
     if (msg.includes('top=')) {
       const c = POP3_COUNTERS.exec(msg);
       if (!c) return { kind: 'unparseable' };
-      const n = (i: number) => Number(c[i]);
+      const n = [1, 2, 3, 4, 5, 6, 7].map((i) => counter(c[i]));
+      if (n.slice(0, 6).includes(null) || (c[7] !== undefined && n[6] === null)) return { kind: 'unparseable' };
+      const v = (i: number) => n[i] as number;
       return ev({
         type: 'pop3-logout',
         user,
         quit: msg.includes('Logged out'),
-        top: [n(1), n(2)],
-        retr: [n(3), n(4)],
-        del: [n(5), n(6)],
-        sizeBytes: c[7] !== undefined ? n(7) : null,
+        top: [v(0), v(1)],
+        retr: [v(2), v(3)],
+        del: [v(4), v(5)],
+        sizeBytes: c[7] !== undefined ? v(6) : null,
       });
     }
   } else if (service === 'imap') {
     if (msg.includes(' out=')) {
       const c = IMAP_COUNTERS.exec(msg);
       if (!c) return { kind: 'unparseable' };
-      const n = (i: number) => (c[i] === undefined ? null : Number(c[i]));
-      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted: n(1), expunged: n(2), trashed: n(3) });
+      if (c[1] === undefined) {
+        // Counters that are there but not in their usual shape: unreadable, not "none logged".
+        if (IMAP_DELETED.test(msg)) return { kind: 'unparseable' };
+        return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted: null, expunged: null, trashed: null });
+      }
+      const [deleted, expunged, trashed] = [counter(c[1]), counter(c[2]), counter(c[3])];
+      if (deleted === null || expunged === null || trashed === null) return { kind: 'unparseable' };
+      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted, expunged, trashed });
     }
   } else if (service === 'lmtp' || service === 'lda' || service === 'deliver') {
     const saved = /saved mail to (.+)$/.exec(msg);
@@ -163,7 +184,9 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   const ml = MAIL_LOG.exec(msg);
   if (ml) {
     const size = MAIL_LOG_SIZE.exec(msg);
-    return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes: size ? Number(size[1]) : null });
+    const sizeBytes = size ? counter(size[1]) : null;
+    if (size && sizeBytes === null) return { kind: 'unparseable' };
+    return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes });
   }
   return { kind: 'other', time };
 }

@@ -10,7 +10,7 @@ import { vanishedMail } from '../src/history/diff.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
 import { formatDuration, parseDuration } from '../src/watch/duration.js';
 import { describeInterval, detectPollInterval, median } from '../src/watch/interval.js';
-import { plannedProbes, runWatch, type WatchClock } from '../src/watch/loop.js';
+import { FAILED_PROBES_TO_STOP, observedNothing, plannedProbes, runWatch, type WatchClock } from '../src/watch/loop.js';
 import { liveLine, summarizeWatch, watchLines } from '../src/watch/summary.js';
 import { windowSnapshot } from '../src/watch/window.js';
 import { scenario } from './support/snapshot-builder.js';
@@ -205,6 +205,56 @@ describe('runWatch', () => {
     });
     expect(run.probes).toHaveLength(2);
     expect(run.interrupted).toBe(true);
+  });
+
+  it(`gives up after ${FAILED_PROBES_TO_STOP} probes in a row in which every protocol failed; one that observed anything resets the count`, async () => {
+    const clock = fakeClock();
+    const down = (at: string, popToo: boolean): Snapshot => ({
+      ...snap(at, []),
+      imap: { ok: false, durationMs: 5, error: { kind: 'auth', message: 'wrong password' } },
+      pop: popToo ? { ok: false, durationMs: 5, error: { kind: 'auth', message: 'wrong password' } } : null,
+    });
+    // 1 fails, 2 observes, 3 fails, 4 fails with IMAP only probed, 5 fails, 6 would be the next: never made.
+    const plan = ['down', 'ok', 'down', 'imap-down', 'down', 'ok', 'ok'];
+    const run = await runWatch({
+      everyMs: 5000,
+      forMs: 60_000,
+      signal: new AbortController().signal,
+      clock,
+      probe: async (_k, i) => {
+        const at = new Date(clock.t).toISOString();
+        const step = plan[i - 1]!;
+        return step === 'ok' ? snap(at, [msg(1)]) : down(at, step === 'down');
+      },
+    });
+    expect(run.probes.map((p) => observedNothing(p.snapshot))).toEqual([true, false, true, true, true]);
+    expect(run.gaveUpAfter).toBe(3);
+    expect(run.interrupted).toBe(false);
+    const w = summarizeWatch(run, 5000, 60_000);
+    expect(w).toMatchObject({ probes: 5, probesPlanned: 13, gaveUpAfter: 3 });
+    expect(watchLines(w)[0]).toMatch(/^5 probes over 20 s \(every 5 s, stopped after 3 failed probes in a row\), 4 with probe errors$/);
+  });
+
+  it('does not give up on failures that are not in a row, nor on a probe where one protocol answered', async () => {
+    const clock = fakeClock();
+    const imapDown = (at: string): Snapshot => ({ ...snap(at, []), imap: { ok: false, durationMs: 5, error: { kind: 'timeout', message: 'no answer' } } });
+    const popUp: Snapshot = { ...imapDown(T(0)), pop: scenario('healthy-pop-only').pop };
+    const run = await runWatch({
+      everyMs: 5000,
+      forMs: 30_000,
+      signal: new AbortController().signal,
+      clock,
+      probe: async (_k, i) => {
+        const at = new Date(clock.t).toISOString();
+        return i % 3 === 0 ? snap(at, [msg(1)]) : imapDown(at);
+      },
+      failedToStop: 3,
+    });
+    expect(run.probes).toHaveLength(7);
+    expect(run.gaveUpAfter).toBeNull();
+    expect(popUp.pop?.ok).toBe(true);
+    expect(observedNothing(popUp)).toBe(false);
+    expect(observedNothing({ ...snap(T(0), []), imap: null, pop: null })).toBe(false); // nothing tried is not a failure
   });
 
   it('skips the slots a slow probe overran', async () => {

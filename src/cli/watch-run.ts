@@ -117,11 +117,24 @@ export async function runWatchCommand(args: WatchArgs): Promise<void> {
     const out = output(run, summary, canary, args);
     process.stdout.write(out.text.endsWith('\n') ? out.text : `${out.text}\n`);
     if (!args.quiet) for (const l of out.stderr) process.stderr.write(`${l}\n`);
+    if (run.gaveUpAfter) process.stderr.write(`maildoctor: ${gaveUpLine(run)}\n`);
     process.exitCode = out.code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Why the watch stopped early: the failures of its last probe, one line. */
+function gaveUpLine(run: WatchRun): string {
+  const last = run.probes[run.probes.length - 1]!.snapshot;
+  const why = (['imap', 'pop'] as const)
+    .flatMap((p) => {
+      const r = last[p];
+      return r && !r.ok ? [`${p === 'imap' ? 'IMAP' : 'POP3'} ${r.error.kind}: ${r.error.message}`] : [];
+    })
+    .join('; ');
+  return `watch stopped after ${run.gaveUpAfter} probes in a row in which every protocol failed (last: ${why}); the report is that of the last probe`;
 }
 
 /** The canary's state at a probe, for the live line. */

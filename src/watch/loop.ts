@@ -21,10 +21,15 @@ export interface WatchClock {
   sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
+/** A watch gives up after this many probes in a row in which every protocol failed (wrong password, server down). */
+export const FAILED_PROBES_TO_STOP = 3;
+
 export interface WatchLoopOptions {
   everyMs: number;
   forMs: number;
   signal: AbortSignal;
+  /** Stop after this many failed probes in a row (default FAILED_PROBES_TO_STOP). */
+  failedToStop?: number;
   probe(known: KnownMailboxes | undefined, index: number): Promise<Snapshot>;
   onProbe?(p: WatchProbe, planned: number): void;
   clock?: WatchClock;
@@ -36,6 +41,8 @@ export interface WatchRun {
   events: VanishEvent[];
   /** Stopped early by the signal. */
   interrupted: boolean;
+  /** Stopped early after this many probes in a row observed nothing (every protocol failed); null otherwise. */
+  gaveUpAfter: number | null;
   startedAtMs: number;
   endedAtMs: number;
   planned: number;
@@ -56,6 +63,12 @@ export const realClock: WatchClock = {
     }),
 };
 
+/** Every protocol the probe tried failed: it observed nothing. */
+export function observedNothing(s: Snapshot): boolean {
+  const tried = [s.imap, s.pop].filter((r) => r !== null);
+  return tried.length > 0 && tried.every((r) => !r.ok);
+}
+
 /** Probes a watch of this length makes when none overruns: at 0, every, 2·every, … ≤ for. */
 export function plannedProbes(everyMs: number, forMs: number): number {
   return Math.floor(forMs / everyMs) + 1;
@@ -69,6 +82,9 @@ export async function runWatch(opts: WatchLoopOptions): Promise<WatchRun> {
   const events: VanishEvent[] = [];
   let lastGood: Snapshot | null = null;
   let slot = 0;
+  const failedToStop = opts.failedToStop ?? FAILED_PROBES_TO_STOP;
+  let failedInRow = 0;
+  let gaveUpAfter: number | null = null;
   while (!opts.signal.aborted) {
     const due = start + slot * opts.everyMs;
     if (slot > 0 && due - start > opts.forMs) break;
@@ -81,8 +97,14 @@ export async function runWatch(opts: WatchLoopOptions): Promise<WatchRun> {
     if (delta && delta.vanished > 0 && lastGood) events.push({ from: lastGood.takenAt, to: snapshot.takenAt, messages: delta.vanished });
     if (hasMessageList(snapshot)) lastGood = snapshot;
     opts.onProbe?.(p, planned);
+    // Probing on while nothing answers only repeats the failure (and may lock the account out): give up.
+    failedInRow = observedNothing(snapshot) ? failedInRow + 1 : 0;
+    if (failedInRow >= failedToStop) {
+      gaveUpAfter = failedInRow;
+      break;
+    }
     // A probe that overran its slot skips the slots it missed rather than probing twice in a row.
     slot = Math.max(slot + 1, Math.ceil((clock.now() - start) / opts.everyMs));
   }
-  return { probes, events, interrupted: opts.signal.aborted, startedAtMs: start, endedAtMs: clock.now(), planned };
+  return { probes, events, interrupted: opts.signal.aborted, gaveUpAfter, startedAtMs: start, endedAtMs: clock.now(), planned };
 }

@@ -27,6 +27,8 @@ export interface WatchSummary {
   /** Probes whose IMAP or POP3 side failed. */
   probesWithErrors: number;
   interrupted: boolean;
+  /** Stopped after this many probes in a row in which every protocol failed; null when it was not. */
+  gaveUpAfter: number | null;
   /** Sum over consecutive probes: mail that left INBOX for no folder. */
   vanishedMessages: number;
   vanishedSeen: number;
@@ -68,6 +70,7 @@ export function summarizeWatch(run: WatchRun, everyMs: number, forMs: number): W
     probesPlanned: run.planned,
     probesWithErrors: run.probes.filter((p) => errorText(p.snapshot.imap) || errorText(p.snapshot.pop)).length,
     interrupted: run.interrupted,
+    gaveUpAfter: run.gaveUpAfter,
     vanishedMessages: sum((p) => p.delta?.vanished),
     vanishedSeen: sum((p) => p.delta?.vanishedSeen),
     arrivedMessages: sum((p) => p.delta?.arrived),
@@ -99,7 +102,7 @@ export function liveLine(p: WatchProbe, planned: number): string {
 /** The watch section of the text report (and, prefixed, of markdown). */
 export function watchLines(w: WatchSummary): string[] {
   const lines = [
-    `${plural(w.probes, 'probe')} over ${formatDuration(Date.parse(w.endedAt) - Date.parse(w.startedAt))} (every ${formatDuration(w.everySeconds * 1000)}${w.interrupted ? ', stopped early' : ''})${w.probesWithErrors ? `, ${w.probesWithErrors} with probe errors` : ''}`,
+    `${plural(w.probes, 'probe')} over ${formatDuration(Date.parse(w.endedAt) - Date.parse(w.startedAt))} (every ${formatDuration(w.everySeconds * 1000)}${w.interrupted ? ', stopped early' : ''}${w.gaveUpAfter ? `, stopped after ${w.gaveUpAfter} failed probes in a row` : ''})${w.probesWithErrors ? `, ${w.probesWithErrors} with probe errors` : ''}`,
     `${plural(w.arrivedMessages, 'message')} arrived in INBOX, ${plural(w.vanishedMessages, 'message')} vanished (${w.vanishedSeen} of them read)`,
   ];
   for (const e of w.events) lines.push(`${plural(e.messages, 'message')} vanished between ${hhmmss(e.from)}Z and ${hhmmss(e.to)}Z`);

@@ -170,6 +170,19 @@ describe.concurrent('watch on Dovecot', () => {
     expect(after.files.INBOX!.filter((f) => f.startsWith('new/'))).toEqual([]);
   }, 60_000);
 
+  it('a wrong password: the watch gives up after 3 failed probes with the reason in one line, exit as the report says', async () => {
+    const u = await newUser();
+    const w = startWatch({ ...u, password: `${u.password}-wrong` }, ['--every', '5s', '--for', '10m', '--format', 'json']);
+    const r = await w.done; // a watch that kept going would run for 10 minutes and time out here
+    const rep = JSON.parse(r.stdout) as WatchReport & { watch: { gaveUpAfter: number | null } };
+    expect(rep.watch).toMatchObject({ probes: 3, probesPlanned: 121, gaveUpAfter: 3, interrupted: false });
+    expect(ids(rep)).toContain('login-failed');
+    expect(rep.status).toBe('critical');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^maildoctor: watch stopped after 3 probes in a row in which every protocol failed \(last: IMAP auth: [^\n]+; POP3 auth: [^\n]+\); the report is that of the last probe\n$/);
+    expect(r.stderr).not.toContain(u.password);
+  }, 60_000);
+
   it('SIGINT mid-watch stops promptly, still removes the canary and prints the report', async () => {
     const u = await newUser();
     seedMaildir(testbed(), u, 'INBOX', seed(2));

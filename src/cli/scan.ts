@@ -27,6 +27,9 @@ interface ScanArgs extends RawAccountArgs {
 }
 
 const MAX_ERRORS_SHOWN = 20;
+/** At most this much is read from stdin (`scan -`): some 100,000 accounts; a bigger list is a file. */
+export const MAX_STDIN_BYTES = 8 * 1024 * 1024;
+const MAX_STDIN_TEXT = `${MAX_STDIN_BYTES / 1024 / 1024} MiB`;
 
 export function registerScan<T>(cli: Argv<T>) {
   return cli.command(
@@ -34,7 +37,7 @@ export function registerScan<T>(cli: Argv<T>) {
     'Check many accounts (CSV or JSONL file): one report@1 JSON line per account, a summary on stderr',
     (y) =>
       withAccountOptions(y)
-        .positional('accounts', { type: 'string', demandOption: true, describe: 'Accounts file: CSV with a header row, or JSON Lines; "-" reads stdin' })
+        .positional('accounts', { type: 'string', demandOption: true, describe: `Accounts file: CSV with a header row, or JSON Lines; "-" reads stdin (at most ${MAX_STDIN_TEXT}; relative password_file paths then resolve against the current folder, else against the file's folder)` })
         .hide('user')
         .option('out', { alias: 'o', type: 'string', describe: 'Write the JSON lines to this file (default stdout)', group: 'Scan:' })
         .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Accounts probed at once (each uses one IMAP and one POP3 connection)', group: 'Scan:' })
@@ -138,6 +141,7 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   try {
     text = fromStdin ? await readStdin() : await readFile(args.accounts, 'utf8');
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `accounts file not found: ${args.accounts}` : `cannot read accounts file ${args.accounts}: ${code ?? 'error'}`);
   }
@@ -233,8 +237,17 @@ function addStatus<T extends Record<string, number>>(a: T, b: T): T {
   return out;
 }
 
+/** The whole of stdin, or a UsageError as soon as it passes MAX_STDIN_BYTES (the rest is never read). */
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of process.stdin) {
+    size += (c as Buffer).length;
+    if (size > MAX_STDIN_BYTES) {
+      process.stdin.destroy();
+      throw new UsageError(`the accounts on stdin are more than ${MAX_STDIN_TEXT}: give them as a file (scan FILE)`);
+    }
+    chunks.push(c as Buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }

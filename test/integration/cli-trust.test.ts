@@ -73,4 +73,31 @@ describe('password files and pipes', () => {
     expect(stderr).not.toContain('not found');
     expect(stdout).toContain('stdin-user@example.com');
   }, 30_000);
+
+  it('scan - reads stdin bounded: an endless stream ends at once with one clear line, nothing probed', async () => {
+    const child = spawn(process.execPath, [CLI, 'scan', '-', '--host', '127.0.0.1', '--imap-port', '1', '--pop-port', '1', '--timeout', '2'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_STATE_HOME: TEST_STATE_HOME, MAILDOCTOR_PASSWORD: 'x' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdin.on('error', () => {}); // the reader stops reading: EPIPE here is expected
+    // Valid accounts, line after line, until maildoctor closes the pipe (a stream without an end).
+    const line = Buffer.from('user\n' + 'someone@example.com\n'.repeat(4096));
+    let closed = false;
+    child.on('close', () => (closed = true));
+    const feed = () => {
+      while (!closed && child.stdin.writable && child.stdin.write(line));
+      if (!closed && child.stdin.writable) child.stdin.once('drain', feed);
+    };
+    feed();
+    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+    expect(stderr).toBe('maildoctor: the accounts on stdin are more than 8 MiB: give them as a file (scan FILE)\n');
+    expect(stdout).toBe('');
+    expect(code).toBe(3);
+    const help = await runCli(['scan', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/"-" reads stdin \(at most 8 MiB; relative password_file paths then resolve against the current folder/);
+  }, 30_000);
 });

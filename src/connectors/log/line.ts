@@ -115,7 +115,11 @@ const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
  * -3, 99999999999999999999) is null: the line is unreadable, never a rounded number reported as if true.
  */
 export function counter(text: string | undefined): number | null {
-  if (text === undefined || !/^\d{1,16}$/.test(text)) return null;
+  if (text === undefined || text.length === 0 || text.length > 16) return null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+  }
   const n = Number(text);
   return n <= Number.MAX_SAFE_INTEGER ? n : null;
 }
@@ -150,18 +154,12 @@ function dovecotLine(rest: string, time: number | null): LineResult {
     if (msg.includes('top=')) {
       const c = POP3_COUNTERS.exec(msg);
       if (!c) return { kind: 'unparseable' };
-      const n = [1, 2, 3, 4, 5, 6, 7].map((i) => counter(c[i]));
-      if (n.slice(0, 6).includes(null) || (c[7] !== undefined && n[6] === null)) return { kind: 'unparseable' };
-      const v = (i: number) => n[i] as number;
-      return ev({
-        type: 'pop3-logout',
-        user,
-        quit: msg.includes('Logged out'),
-        top: [v(0), v(1)],
-        retr: [v(2), v(3)],
-        del: [v(4), v(5)],
-        sizeBytes: c[7] !== undefined ? v(6) : null,
-      });
+      const [t0, t1, r0, r1, d0, d1] = [counter(c[1]), counter(c[2]), counter(c[3]), counter(c[4]), counter(c[5]), counter(c[6])];
+      const size = c[7] === undefined ? null : counter(c[7]);
+      if (t0 === null || t1 === null || r0 === null || r1 === null || d0 === null || d1 === null || (c[7] !== undefined && size === null)) {
+        return { kind: 'unparseable' };
+      }
+      return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), top: [t0, t1], retr: [r0, r1], del: [d0, d1], sizeBytes: size });
     }
   } else if (service === 'imap') {
     if (msg.includes(' out=')) {

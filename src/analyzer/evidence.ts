@@ -21,8 +21,11 @@ export const NO_SERVER_LOG = 'no server log given (check --log FILE)';
 /** Skip reasons that only mean an optional input was not given (reports keep a clean account to one line). */
 export const OPTIONAL_INPUT_REASONS: ReadonlySet<string> = new Set([NO_EARLIER_PROBE, NO_SERVER_LOG]);
 
-/** The reason the first missing path is missing, or null when everything needed is there. */
-export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[], previous: Snapshot | null = null): string | null {
+/**
+ * The reason the first missing path is missing, or null when everything needed is there. `noPrevious` says why
+ * there is no earlier probe when that is not the expected first check (a history that could not be read).
+ */
+export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[], previous: Snapshot | null = null, noPrevious: string = NO_EARLIER_PROBE): string | null {
   for (const path of needs) {
     let reason: string | null = null;
     switch (path) {
@@ -35,7 +38,7 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         reason = protocolMissing(snapshot, 'pop', path === 'pop');
         break;
       case 'previous.imap':
-        if (!previous) reason = NO_EARLIER_PROBE;
+        if (!previous) reason = noPrevious;
         else if (!previous.imap?.ok) reason = 'the earlier probe has no IMAP evidence';
         break;
       case 'previous.inboxList': {

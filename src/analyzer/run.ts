@@ -22,6 +22,8 @@ import {
 export interface AnalyzeOptions {
   /** An earlier snapshot of the same account (history); rules that compare two probes read it. */
   previous?: Snapshot | null;
+  /** Why there is no `previous` when it is not a first check (a history that could not be read): the skip reason. */
+  previousUnavailable?: string;
   /** takenAt of probes newer than `previous` that were passed over because they lacked its evidence. */
   passedOver?: string[];
   /** Earlier snapshots of the account, oldest first (for trends such as quota growth); previous need not be in it. */
@@ -66,7 +68,7 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
   const checked: FindingId[] = [];
   const errors: Analysis['errors'] = [];
   for (const rule of rules) {
-    const missing = missingEvidence(snapshot, rule.needs, opts.previous ?? null);
+    const missing = missingEvidence(snapshot, rule.needs, opts.previous ?? null, opts.previousUnavailable);
     if (missing) {
       skipped.push({ rule: rule.id, reason: missing });
       continue;

@@ -43,19 +43,20 @@ export function ruleOptions(args: ReportArgs) {
 /** Analyze, render to stdout, and return the exit code the report calls for. */
 export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: Partial<Earlier> = {}): Promise<number> {
   // The analyzer and the renderers by their own modules: report/index.js would bring zod (ReportSchema) along.
-  const [{ analyze }, { NO_EARLIER_PROBE }, { buildReport, exitCode }, { render }] = await Promise.all([
+  const [{ analyze }, { buildReport, exitCode }, { render }] = await Promise.all([
     import('../analyzer/run.js'),
-    import('../analyzer/evidence.js'),
     import('../report/build.js'),
     import('../report/render.js'),
   ]);
-  const analysis = analyze(snapshot, { options: ruleOptions(args), previous: earlier.previous ?? null, passedOver: earlier.passedOver ?? [], history: earlier.history ?? [] });
-  if (earlier.unavailable) {
+  const analysis = analyze(snapshot, {
+    options: ruleOptions(args),
+    previous: earlier.previous ?? null,
+    passedOver: earlier.passedOver ?? [],
+    history: earlier.history ?? [],
     // No earlier probe because the history could not be read, not because this is a first check: the rules that
     // compare probes say that (a gap in the evidence, never the expected wait for a second check).
-    const reason = `no earlier probe could be read: ${earlier.unavailable}`;
-    analysis.skipped = analysis.skipped.map((s) => (s.reason === NO_EARLIER_PROBE ? { ...s, reason } : s));
-  }
+    ...(earlier.unavailable ? { previousUnavailable: `no earlier probe could be read: ${earlier.unavailable}` } : {}),
+  });
   // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
   const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args) });
   const out = render(report, args.format, { color: useColor(args.format) });

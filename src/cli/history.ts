@@ -1,17 +1,15 @@
 // History on the command line: the options `check` shares (--history, --no-history, retention), what `check`
 // does with the store, and the `history` command that lists stored probes.
-import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
 import { HistoryError } from '../history/errors.js';
 import { packedOf } from '../history/pack.js';
-import { defaultHistoryPath } from '../history/path.js';
+import { defaultHistoryPath, historyFileExists } from '../history/path.js';
 import type { HistoryStore, ProbeRow } from '../history/store.js';
 import type { AccountOptions } from '../probe.js';
 import { bytes, count } from '../report/format.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { knownFrom } from '../watch/window.js';
-import { fileReason } from '../file-reason.js';
 import { EXIT, UsageError } from './errors.js';
 
 export interface HistoryArgs {
@@ -57,20 +55,6 @@ export interface Earlier {
   history: Snapshot[];
   /** Why the history could not be read (the rules that compare probes are skipped with it); absent when it could. */
   unavailable?: string;
-}
-
-/**
- * Whether a history database is there to read, for the commands that only read one: false when nothing is at the
- * path (no probe stored yet); a HistoryError for a path that cannot be one (a folder, under a file, no access).
- */
-function existingHistory(path: string): boolean {
-  try {
-    if (statSync(path).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw new HistoryError(`cannot open history database ${path}: ${fileReason(e)}`);
-  }
 }
 
 /**
@@ -155,7 +139,7 @@ export async function earlierThan(snapshot: Snapshot, args: { history?: string |
   let store: HistoryStore;
   let accountKey: (s: Snapshot) => string;
   try {
-    if (!path || !existingHistory(path)) return none;
+    if (!path || !historyFileExists(path)) return none;
     const m = await loadStore();
     accountKey = m.accountKey;
     store = m.openHistory(path);
@@ -181,7 +165,7 @@ export async function earlierThan(snapshot: Snapshot, args: { history?: string |
  */
 export async function storedProbeWindows(user: string | ((stored: string) => boolean), args: { history?: string | boolean }): Promise<[number, number][]> {
   const path = historyPath(args);
-  if (!path || !existingHistory(path)) return [];
+  if (!path || !historyFileExists(path)) return [];
   const { openHistory } = await loadStore();
   const store = openHistory(path);
   try {
@@ -210,7 +194,7 @@ export function registerHistory<T>(cli: Argv<T>) {
       const path = historyPath(args) ?? defaultHistoryPath();
       // Listing never creates a database.
       let rows: ProbeRow[] = [];
-      if (existingHistory(path)) {
+      if (historyFileExists(path)) {
         const { openHistory } = await loadStore();
         const store = openHistory(path);
         try {

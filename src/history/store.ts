@@ -5,14 +5,13 @@
 // that later probes share while the list does not change. The POP3 per-message list (LIST/UIDL and the UIDL →
 // UID map) is not kept: no comparison of two probes reads it, and the POP3 counts stay in the snapshot. So the
 // snapshot JSON stays small (folders, quota, capabilities) however big the mailbox is.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isUnchangedLazyList } from '../snapshot/lazy-list.js';
 import { SnapshotSchema, type MessageIdentity, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
 import { IDENTITY_BYTES, lazyStoredIdentities, packedOf, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from './pack.js';
-import { defaultHistoryPath } from './path.js';
-import { fileReason } from '../file-reason.js';
+import { defaultHistoryPath, historyFileExists, unopenable } from './path.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
 export const HISTORY_SCHEMA_VERSION = 3;
@@ -195,10 +194,15 @@ export class HistoryStore {
     if (this.retention.keepProbes < 1) throw new HistoryError('history retention must keep at least 1 probe');
     try {
       mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-      if (statSync(path).isDirectory()) throw Object.assign(new Error('a folder'), { code: 'EISDIR' });
     } catch (e) {
-      throw new HistoryError(`cannot open history database ${path}: ${fileReason(e)}`);
+      throw unopenable(path, e);
+    }
+    if (!historyFileExists(path)) {
+      try {
+        closeSync(openSync(path, 'a', 0o600));
+      } catch (e) {
+        throw unopenable(path, e);
+      }
     }
     try {
       this.db = new Database(path, { timeout: 5000 });

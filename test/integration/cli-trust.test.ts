@@ -60,29 +60,16 @@ describe('password files and pipes', () => {
   }, 60_000);
 
   it('scan - reads the accounts from stdin', async () => {
-    const child = spawn(process.execPath, [CLI, 'scan', '-', '--host', '127.0.0.1', '--imap-port', '1', '--pop-port', '1', '--timeout', '2', '--quiet'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, XDG_STATE_HOME: TEST_STATE_HOME, MAILDOCTOR_PASSWORD: 'x' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.stdin.end('user\nstdin-user@example.com\n');
-    await new Promise((res) => child.on('close', res));
-    expect(stderr).not.toContain('not found');
-    expect(stdout).toContain('stdin-user@example.com');
+    const scan = scanFromStdin(['--quiet']);
+    scan.child.stdin.end('user\nstdin-user@example.com\n');
+    await scan.closed;
+    expect(scan.stderr()).not.toContain('not found');
+    expect(scan.stdout()).toContain('stdin-user@example.com');
   }, 30_000);
 
   it('scan - reads stdin bounded: an endless stream ends at once with one clear line, nothing probed', async () => {
-    const child = spawn(process.execPath, [CLI, 'scan', '-', '--host', '127.0.0.1', '--imap-port', '1', '--pop-port', '1', '--timeout', '2'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, XDG_STATE_HOME: TEST_STATE_HOME, MAILDOCTOR_PASSWORD: 'x' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const scan = scanFromStdin([]);
+    const { child } = scan;
     child.stdin.on('error', () => {}); // the reader stops reading: EPIPE here is expected
     // Valid accounts, line after line, until maildoctor closes the pipe (a stream without an end).
     const line = Buffer.from('user\n' + 'someone@example.com\n'.repeat(4096));
@@ -93,11 +80,25 @@ describe('password files and pipes', () => {
       if (!closed && child.stdin.writable) child.stdin.once('drain', feed);
     };
     feed();
-    const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
-    expect(stderr).toBe('maildoctor: the accounts on stdin are more than 8 MiB: give them as a file (scan FILE)\n');
-    expect(stdout).toBe('');
+    const code = await scan.closed;
+    expect(scan.stderr()).toBe('maildoctor: the accounts on stdin are more than 8 MiB: give them as a file (scan FILE)\n');
+    expect(scan.stdout()).toBe('');
     expect(code).toBe(3);
     const help = await runCli(['scan', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toMatch(/"-" reads stdin \(at most 8 MiB; relative password_file paths then resolve against the current folder/);
   }, 30_000);
 });
+
+/** `scan -` against closed ports (nothing answers), with stdin left to the test; its output read as it comes. */
+function scanFromStdin(extra: string[]) {
+  const child = spawn(process.execPath, [CLI, 'scan', '-', '--host', '127.0.0.1', '--imap-port', '1', '--pop-port', '1', '--timeout', '2', ...extra], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, XDG_STATE_HOME: TEST_STATE_HOME, MAILDOCTOR_PASSWORD: 'x' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const closed = new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+  return { child, closed, stdout: () => stdout, stderr: () => stderr };
+}

@@ -4,7 +4,7 @@ import { probeImap } from './connectors/imap.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
-import type { Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
+import type { Anomaly, Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
 import { VERSION } from './version.js';
 import { scrubSnapshot } from './snapshot/scrub.js';
@@ -62,16 +62,18 @@ function connectOptions(account: AccountOptions, endpoint: Endpoint): ConnectOpt
 export async function probeAccount(account: AccountOptions, run: ProbeRunOptions = {}): Promise<Snapshot> {
   const now = run.now ?? new Date();
   const progress = run.onProgress ?? (() => {});
+  // Server data that made no sense, from either connector: the value is treated as unknown, and the report says why.
+  const anomalies: Anomaly[] = [];
   const imapTask = account.imap
     ? guarded('IMAP', () => {
         progress(`IMAP ${account.imap!.host}:${account.imap!.port} (${account.imap!.tls})`);
-        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, known: account.known, now, onProgress: progress });
+        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, known: account.known, now, onProgress: progress, anomalies });
       })
     : Promise.resolve(null);
   const popTask = account.pop
     ? guarded('POP3', () => {
         progress(`POP3 ${account.pop!.host}:${account.pop!.port} (${account.pop!.tls})`);
-        return probePop3(connectOptions(account, account.pop!));
+        return probePop3({ ...connectOptions(account, account.pop!), anomalies });
       })
     : Promise.resolve(null);
   const [imap, pop] = await Promise.all([imapTask, popTask]);
@@ -84,5 +86,6 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     account: { user: account.user, imap: account.imap, pop: account.pop },
     imap,
     pop,
+    ...(anomalies.length ? { anomalies } : {}),
   }, account.password);
 }

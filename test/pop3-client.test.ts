@@ -96,7 +96,11 @@ function checked(result: Pop3Result): Pop3Result {
 }
 
 async function probe(opts: Pop3ProbeOptions): Promise<Pop3Result> {
-  return checked(await probePop3(opts));
+  const r = checked(await probePop3(opts));
+  // QUIT is sent, not awaited (a slow answer must not hold the report): let the servers read it and see the close.
+  // (Capped: a test may keep another session of its own open.)
+  await Promise.race([Promise.all(servers.map((s) => s.idle())), new Promise((r) => setTimeout(r, 300))]);
+  return r;
 }
 
 function evidenceOf(r: Pop3Result): Omit<Pop3Evidence, 'sessionMs'> {
@@ -527,7 +531,7 @@ describe('read-only by construction', () => {
       expect(names.map((n) => n.toLowerCase())).not.toContain(banned);
     }
     expect(names.sort()).toEqual(
-      ['authPlain', 'capa', 'close', 'connect', 'constructor', 'greeting', 'list', 'login', 'quit', 'secure', 'stat', 'stls', 'tls', 'uidl', 'usable'].sort(),
+      ['authPlain', 'capa', 'close', 'connect', 'constructor', 'goodbye', 'greeting', 'list', 'login', 'quit', 'secure', 'stat', 'stls', 'tls', 'uidl', 'usable'].sort(),
     );
   });
 });

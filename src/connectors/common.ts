@@ -166,6 +166,42 @@ export function classifyNetworkError(err: unknown, step: string, endpoint: strin
   return { kind, message, step, ...(code ? { code } : {}) };
 }
 
+/** A deadline in words: "5 s", "0.8 s". */
+export function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+
+/** The probe error of a port that took the connection and then said nothing within the deadline. */
+export function noGreeting(endpoint: string, ms: number, step: 'greeting' | 'tls', hint = ''): ProbeError {
+  const what = step === 'tls' ? 'did not answer the TLS handshake' : 'sent no greeting';
+  return { kind: 'timeout', step, code: 'NO-GREETING', message: `connected to ${endpoint}, but the server ${what} within ${seconds(ms)}${hint}` };
+}
+
+const GREETINGS: [RegExp, string][] = [
+  [/^\* (OK|PREAUTH|BYE)\b/i, 'IMAP'],
+  [/^(\+OK|-ERR)\b/i, 'POP3'],
+  [/^220[ -]/, 'SMTP'],
+  [/^SSH-/, 'SSH'],
+  [/^HTTP\/\d/i, 'HTTP'],
+];
+
+/**
+ * The probe error for a first line that is another protocol's greeting (a POP3 "+OK" on an IMAP port, an IMAP
+ * "* OK" on a POP3 port, SMTP, SSH), or null when the line does not look like any of them. Decided on the first
+ * line, so the probe need not wait out its deadline.
+ */
+export function otherProtocol(line: string, expected: 'IMAP' | 'POP3', endpoint: string): ProbeError | null {
+  const found = GREETINGS.find(([re]) => re.test(line))?.[1];
+  if (!found || found === expected) return null;
+  return {
+    kind: 'protocol',
+    step: 'greeting',
+    code: 'OTHER-PROTOCOL',
+    message: `${endpoint} speaks another protocol on this port (looks like ${found}), not ${expected}`,
+    serverText: oneLine(line, 300),
+  };
+}
+
 /** Collapse a server or error text to one printable line of bounded length. */
 export function oneLine(text: string, max = 200): string {
   // eslint-disable-next-line no-control-regex

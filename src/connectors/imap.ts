@@ -3,13 +3,15 @@
 import { ImapFlow, type ListResponse } from 'imapflow';
 import { VERSION } from '../version.js';
 import type { ConnectOptions } from './common.js';
-import { oneLine, secureContextFor, tlsFacts, transportMode } from './common.js';
-import type { Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts } from '../snapshot/schema.js';
-import { classifyImapError, fail, StepTimeout, withDeadline } from './imap/errors.js';
+import { oneLine, otherProtocol, secureContextFor, tlsFacts, transportMode } from './common.js';
+import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts, ProbeError, Quota } from '../snapshot/schema.js';
+import { classifyImapError, fail, ProbeFailure, withDeadline } from './imap/errors.js';
+import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './imap/watch.js';
+import { countAnomaly, MAX_UINT32 } from './anomalies.js';
 import { preflight, type Preflight } from './imap/preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
-import { quota } from './imap/quota.js';
+import { hasQuota, quota, QUOTA_SOURCE } from './imap/quota.js';
 import { bulkFetch } from './imap/bulk.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
 
@@ -34,6 +36,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   sampleMinMessages?: number;
   /** History lists of this many messages or more are read on a second session of our own (default BULK_MIN_MESSAGES; Infinity: never). */
   bulkMinMessages?: number;
+  /** Where server data that made no sense is recorded (snapshot.anomalies). */
+  anomalies?: Anomaly[];
 }
 
 /** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
@@ -72,11 +76,23 @@ function specialUseOf(entry: ListResponse): { specialUse: string | null; source:
   return guess ? { specialUse: guess, source: 'name' } : { specialUse: null, source: null };
 }
 
-function folderStatus(entry: ListResponse): FolderStatus | null {
+/** A folder's STATUS, or null when it is missing, failed, or holds a number out of range (recorded in `anomalies`). */
+function folderStatus(entry: ListResponse, anomalies: Anomaly[] | undefined): FolderStatus | null {
   const s = entry.status as
     | { messages?: number; uidNext?: number; uidValidity?: bigint; unseen?: number; highestModseq?: bigint; size?: number; error?: unknown }
     | undefined;
   if (!s || s.error || s.messages === undefined) return null;
+  const where = `STATUS of ${oneLine(entry.path, 80)}:`;
+  const odd = [
+    countAnomaly('imap', 'list', `${where} MESSAGES`, s.messages, MAX_UINT32),
+    s.uidNext !== undefined ? countAnomaly('imap', 'list', `${where} UIDNEXT`, s.uidNext, MAX_UINT32) : null,
+    s.unseen !== undefined ? countAnomaly('imap', 'list', `${where} UNSEEN`, s.unseen, MAX_UINT32) : null,
+    s.size !== undefined ? countAnomaly('imap', 'list', `${where} SIZE`, s.size) : null,
+  ].filter((a) => a !== null);
+  if (odd.length) {
+    anomalies?.push(...odd);
+    return null;
+  }
   return {
     messages: s.messages,
     uidNext: s.uidNext ?? 0,
@@ -157,16 +173,25 @@ function preflightOf(client: ImapFlow, opts: ConnectOptions, seen: { beforeTls: 
 export async function probeImap(opts: ImapProbeOptions): Promise<ImapResult> {
   const t0 = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
-  const state = { step: 'connect' };
+  const state: RunState = { step: 'connect', starttlsOffered: false };
   try {
     const evidence = await run(opts, state);
     return { ok: true, durationMs: Math.round(performance.now() - t0), evidence };
   } catch (e) {
-    return { ok: false, durationMs: Math.round(performance.now() - t0), error: classifyImapError(e, state.step, endpoint, opts.password) };
+    const error = classifyImapError(e, state.step, endpoint, opts.password);
+    // Refused for lack of TLS on a port that offers STARTTLS: the fix is a flag, not the server (tls-problem).
+    if (error.kind === 'plaintext-refused' && state.starttlsOffered) error.starttlsOffered = true;
+    return { ok: false, durationMs: Math.round(performance.now() - t0), error };
   }
 }
 
-async function run(opts: ImapProbeOptions, state: { step: string }): Promise<ImapEvidence> {
+interface RunState {
+  step: string;
+  /** Mode none: the preflight saw STARTTLS among the capabilities. */
+  starttlsOffered: boolean;
+}
+
+async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidence> {
   const endpoint = `${opts.host}:${opts.port}`;
   const progress = (m: string) => {
     try {
@@ -200,13 +225,30 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
     return run(command, ...args);
   };
-  const login = () => withDeadline('login', ms, () => client.connect(), () => client.close());
+  // imapflow's socket is watched for what it does not report: a silent port, another protocol's greeting.
+  let watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
+  let foreign: ProbeError | null = null;
+  const login = () =>
+    withDeadline(
+      'login',
+      ms,
+      () => {
+        const connecting = client.connect();
+        watch = watchConnection(client, mode === 'implicit', (line) => {
+          foreign = otherProtocol(line, 'IMAP', endpoint);
+          if (foreign) client.close(); // at once: waiting out the deadline tells nothing more
+        });
+        return connecting;
+      },
+      () => client.close(),
+    );
 
   // Without TLS our own short preflight session comes first: it decides whether a password may be sent.
   let pre: Preflight | null = null;
   if (mode === 'none') {
     pre = await preflight(opts);
     const preCaps = new Set(pre.capabilities.map((c) => c.toUpperCase()));
+    state.starttlsOffered = preCaps.has('STARTTLS');
     if (!pre.preauth) {
       if (opts.password && opts.allowPlaintext !== true) {
         fail(
@@ -225,23 +267,21 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     progress('logging in');
     // Several round trips (CAPABILITY, ID, AUTHENTICATE, NAMESPACE); a wrong password costs the server's delay.
     state.step = 'login';
-    if (pre) {
+    try {
       await login();
-    } else {
-      try {
-        await login();
-      } catch (e) {
-        // A deadline already spent one --timeout: a second connection would double it.
-        if (e instanceof StepTimeout) throw e;
-        // The preflight session explains a failure before login best (untrusted certificate, no STARTTLS,
-        // a BYE or foreign greeting); when it gets through, imapflow's error stands (a wrong password).
-        state.step = 'connect';
-        await preflight(opts);
-        state.step = 'login';
-        throw e;
-      }
-      pre = preflightOf(client, opts, seen);
+    } catch (e) {
+      const named = loginFailure(e, client, watch, foreign, { endpoint, ms, mode, loginSent: seen.preLogin !== null });
+      if (named) throw new ProbeFailure(named);
+      // A deadline already spent one --timeout: a second connection would double it.
+      if (pre || isTimeout(e)) throw e;
+      // The preflight session explains a failure before login best (untrusted certificate, no STARTTLS,
+      // a BYE greeting); when it gets through, imapflow's error stands (a wrong password).
+      state.step = 'connect';
+      await preflight(opts);
+      state.step = 'login';
+      throw e;
     }
+    pre ??= preflightOf(client, opts, seen);
     const capabilities = capabilityList(client);
     const loginMethod = loginMethodOf(client, pre.preauth);
     const serverId = serverIdOf(client);
@@ -255,6 +295,15 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
     // GETQUOTAROOT last (a "count" quota opens every folder; INBOX opened after it pays the resync again).
     progress('examining INBOX');
     const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
+    // Every INBOX fact rests on these two: out of range, INBOX cannot be read (and nothing is asked about it).
+    const odd = [
+      countAnomaly('imap', 'examine INBOX', 'EXISTS', box.exists, MAX_UINT32),
+      countAnomaly('imap', 'examine INBOX', 'UIDNEXT', box.uidNext, MAX_UINT32),
+    ].filter((a) => a !== null);
+    if (odd.length) {
+      opts.anomalies?.push(...odd);
+      fail('protocol', 'examine INBOX', `${endpoint} sent INBOX numbers that make no sense (${odd.map((a) => a.detail).join('; ')}): INBOX cannot be read`, { code: 'ANOMALY' });
+    }
     const total = box.exists;
     if (opts.history) {
       const p = pre;
@@ -305,13 +354,17 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
         flags,
         subscribed: !!e.subscribed,
         selectable,
-        status: selectable ? folderStatus(e) : null,
+        status: selectable ? folderStatus(e, opts.anomalies) : null,
         activity: null,
       };
     });
     progress(`${folders.length} folders`);
 
+    // A folder step that fails for good (a stall, a lost connection) ends the session but not the probe: what was
+    // gathered stays, the folders after it keep activity null, and the failure is recorded for the rules.
+    let lost: ProbeError | null = null;
     for (const f of folders) {
+      if (lost) break;
       if (!f.selectable) continue;
       if (f.path.toUpperCase() === 'INBOX') {
         f.activity = inboxActivity;
@@ -324,6 +377,11 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       progress(`examining ${f.path}`);
       try {
         const b = await step(`examine ${f.path}`, () => client.mailboxOpen(f.path, { readOnly: true }));
+        const odd = countAnomaly('imap', `examine ${oneLine(f.path, 80)}`, 'EXISTS', b.exists, MAX_UINT32);
+        if (odd) {
+          opts.anomalies?.push(odd);
+          continue;
+        }
         f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
         if (opts.history && opts.known && f.status) {
           const before = opts.known.folders[f.path];
@@ -331,14 +389,24 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
           f.arrivals = await arrivals(ctx, since, f.status.uidNext, f.path);
         }
       } catch (e) {
-        // One folder that cannot be examined leaves its activity unknown; a lost connection ends the probe.
+        // One folder that cannot be examined (NO, BAD) leaves its activity unknown.
         const err = e as { responseStatus?: string };
-        if (err.responseStatus !== 'NO' && err.responseStatus !== 'BAD') throw e;
+        if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') continue;
+        lost = keptFailure(e, state.step, endpoint, opts.password);
       }
     }
 
     progress('quota');
-    const q = await quota(ctx);
+    let q: Quota;
+    if (lost) {
+      q = { supported: hasQuota(caps), roots: [], source: QUOTA_SOURCE, error: { kind: lost.kind, step: 'quota', message: `not read: the session ended during ${lost.step ?? 'an earlier step'}` } };
+    } else {
+      try {
+        q = await quota(ctx, opts.anomalies);
+      } catch (e) {
+        q = { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, opts.password) };
+      }
+    }
 
     state.step = 'logout';
     return {
@@ -353,6 +421,7 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
       quota: q,
       folders,
       inbox,
+      ...(lost ? { stepErrors: [lost] } : {}),
     };
   } catch (e) {
     // An error event that came first explains better than the "connection closed" that followed it.
@@ -361,6 +430,13 @@ async function run(opts: ImapProbeOptions, state: { step: string }): Promise<Ima
   } finally {
     await closeQuietly(client);
   }
+}
+
+/** A failure of a step after INBOX, to record in the evidence; a bug (internal) still fails the probe. */
+function keptFailure(e: unknown, step: string, endpoint: string, password: string): ProbeError {
+  const error = classifyImapError(e, step, endpoint, password);
+  if (error.kind === 'internal') throw e;
+  return error;
 }
 
 async function closeQuietly(client: ImapFlow): Promise<void> {

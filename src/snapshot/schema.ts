@@ -41,8 +41,37 @@ export const ProbeErrorSchema = z.object({
   code: z.string().optional(),
   /** Last server line (sanitised, truncated), when it helps. */
   serverText: z.string().optional(),
+  /**
+   * On a connection without TLS (mode none): the server offered STARTTLS/STLS, so TLS was there to be used.
+   * Absent when unknown or not offered.
+   */
+  starttlsOffered: z.boolean().optional(),
 });
 export type ProbeError = z.infer<typeof ProbeErrorSchema>;
+
+/**
+ * Server data that made no sense (a negative quota, a message count beyond what the protocol allows, a UIDL
+ * listing longer than STAT, a repeated UIDL): recorded by the connector, and the value it concerned is treated
+ * as unknown, never passed on as if true.
+ */
+export const AnomalyKindSchema = z.enum([
+  'out-of-range', // a number beyond what the protocol allows (negative, beyond 2^32 or 2^53, limit 0 with usage)
+  'not-a-number', // a field that should hold a number holds something else
+  'count-mismatch', // two answers of one session disagree (STAT versus the UIDL or LIST lines)
+  'listing-overrun', // a listing ran far past its announced count; reading was stopped
+  'duplicate', // an identity that must be unique came twice (UIDL)
+]);
+export type AnomalyKind = z.infer<typeof AnomalyKindSchema>;
+
+export const AnomalySchema = z.object({
+  protocol: z.enum(['imap', 'pop3']),
+  /** The probe step that read it: 'quota', 'examine INBOX', 'list', 'stat', 'uidl', ... */
+  step: z.string(),
+  kind: AnomalyKindSchema,
+  /** One line for a human, with the value as the server sent it (truncated). */
+  detail: z.string(),
+});
+export type Anomaly = z.infer<typeof AnomalySchema>;
 
 /** Facts about the TLS session and the peer certificate. */
 export const TlsFactsSchema = z.object({
@@ -84,6 +113,11 @@ export const QuotaSchema = z.object({
   supported: z.boolean(),
   roots: z.array(z.object({ root: z.string(), resources: z.array(QuotaResourceSchema) })),
   source: z.string(), // e.g. "IMAP GETQUOTAROOT INBOX"
+  /**
+   * The quota could not be read, or its numbers made no sense (then roots is empty): rules that need the quota
+   * are skipped with this reason. Absent when it was read.
+   */
+  error: ProbeErrorSchema.optional(),
 });
 export type Quota = z.infer<typeof QuotaSchema>;
 
@@ -197,6 +231,11 @@ export const ImapEvidenceSchema = z.object({
   quota: QuotaSchema,
   folders: z.array(FolderSchema),
   inbox: InboxFactsSchema,
+  /**
+   * Steps after INBOX that failed and ended the session (a stalled folder EXAMINE): what was gathered before is
+   * kept, and the folders not examined have activity null. Absent or empty when every step ran.
+   */
+  stepErrors: z.array(ProbeErrorSchema).optional(),
 });
 export type ImapEvidence = z.infer<typeof ImapEvidenceSchema>;
 
@@ -342,5 +381,7 @@ export const SnapshotSchema = z.object({
   pop: Pop3ResultSchema.nullable(),
   /** Server log evidence (check --log); absent or null when no log was read. */
   logs: LogEvidenceSchema.nullable().optional(),
+  /** Server data that made no sense, from either protocol (absent in older snapshots: read as none). */
+  anomalies: z.array(AnomalySchema).optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

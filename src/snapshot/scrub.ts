@@ -41,6 +41,6 @@ export function scrubSnapshot(snapshot: Snapshot, password: string): Snapshot {
   const keep = [snapshot.account.user, snapshot.account.imap?.host ?? '', snapshot.account.pop?.host ?? ''];
   const hit = (s: string) => secrets.some((x) => s.includes(x));
   const hide = (s: string) => scrub(s, password, keep);
-  for (const part of [snapshot.imap, snapshot.pop, snapshot.logs] as unknown[]) walk(part, hide, hit);
+  for (const part of [snapshot.imap, snapshot.pop, snapshot.logs, snapshot.anomalies] as unknown[]) walk(part, hide, hit);
   return snapshot;
 }

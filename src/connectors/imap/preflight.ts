@@ -2,7 +2,7 @@
 // certificate nor the pre-login capabilities. Greeting → (STARTTLS) → CAPABILITY → LOGOUT; no credentials.
 import net from 'node:net';
 import tls from 'node:tls';
-import { classifyNetworkError, oneLine, tlsConnectOptions, tlsFacts, transportMode, type ConnectOptions } from '../common.js';
+import { classifyNetworkError, noGreeting, oneLine, otherProtocol, tlsConnectOptions, tlsFacts, transportMode, type ConnectOptions } from '../common.js';
 import type { TlsFacts } from '../../snapshot/schema.js';
 import { fail, ProbeFailure, StepTimeout } from './errors.js';
 
@@ -193,13 +193,15 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
     try {
       greeting = await reader.line('greeting', ms);
     } catch (e) {
-      if (e instanceof StepTimeout && mode !== 'implicit') {
-        fail('timeout', 'greeting', `no IMAP greeting from ${endpoint} within ${ms} ms (an implicit-TLS port? try --imap-tls implicit)`);
+      if (e instanceof StepTimeout) {
+        throw new ProbeFailure(noGreeting(endpoint, ms, 'greeting', mode === 'implicit' ? '' : ' (an implicit-TLS port? try --imap-tls implicit)'));
       }
       throw e;
     }
     const g = oneLine(greeting, 300);
     if (/^\* BYE/i.test(greeting)) fail('sys-temp', 'greeting', `${endpoint} refused the session: ${g}`, { serverText: g });
+    const other = otherProtocol(greeting, 'IMAP', endpoint);
+    if (other) throw new ProbeFailure(other);
     if (!/^\* (OK|PREAUTH)\b/i.test(greeting)) fail('protocol', 'greeting', `${endpoint} did not greet like an IMAP server`, { serverText: g });
     const preauth = /^\* PREAUTH/i.test(greeting);
     let tagN = 0;

@@ -7,11 +7,11 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ProbeErrorKind, TlsFacts } from '../../snapshot/schema.js';
-import { classifyNetworkError, oneLine, scrub, tlsConnectOptions, tlsFacts } from '../common.js';
+import { classifyNetworkError, noGreeting, oneLine, otherProtocol, scrub, tlsConnectOptions, tlsFacts } from '../common.js';
 import { parseCapa } from './capa.js';
 import { Pop3Error } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, ReplyReader, type BodySink, type Reply } from './lines.js';
-import { int, ListSink, MalformedLine, UidlSink, type ListColumns, type Pop3ListEntry, type Pop3UidlEntry, type UidlColumns } from './listing.js';
+import { int, ListingOverrun, ListSink, MalformedLine, UidlSink, type ListColumns, type Pop3ListEntry, type Pop3UidlEntry, type UidlColumns } from './listing.js';
 
 export type { Pop3ListEntry, Pop3UidlEntry } from './listing.js';
 
@@ -56,6 +56,15 @@ class NetworkFailure extends Error {
 const MAX_PRESIZE = 1 << 18;
 
 /**
+ * A UIDL or LIST longer than this, against STAT's count, is not read to its end: the listing of one session
+ * cannot change (RFC 1939 §3), so lines far beyond STAT say the listing cannot be trusted, and reading on
+ * (2.3 million lines against a STAT of 3) would only cost time and memory.
+ */
+export function listingBound(statMessages: number): number {
+  return 2 * statMessages + 64;
+}
+
+/**
  * UIDL and LIST as columns, for probe.ts: it builds the evidence from them without the object per message that
  * uidl() and list() return. (Set in the class's static block, which can reach the private readers.)
  */
@@ -93,6 +102,9 @@ export class Pop3Client {
   #pipelining = false;
   /** Message count from STAT, to size the UIDL and LIST columns. */
   #expected = 0;
+  /** STAT's count, once read: bounds the UIDL and LIST listings (listingBound). */
+  #statMessages: number | null = null;
+  #tcpUp = false;
   /** The LIST reply being read after a pipelined UIDL, until list() takes it. */
   #listAhead: Promise<{ reply: Reply; sink: ListSink }> | null = null;
 
@@ -134,7 +146,7 @@ export class Pop3Client {
   async connect(): Promise<Reply> {
     if (this.#socket) throw new Pop3Error('internal', 'connect() called twice', { step: 'connect' });
     const implicit = this.#opts.transport === 'implicit';
-    await this.#run('connect', () => {
+    const up = this.#run('connect', () => {
       return new Promise<void>((resolve, reject) => {
         let tcpUp = false;
         const socket = implicit
@@ -144,6 +156,7 @@ export class Pop3Client {
         this.#attach(socket);
         socket.once('connect', () => {
           tcpUp = true;
+          this.#tcpUp = true;
         });
         socket.once('error', (err) => reject(new NetworkFailure(err, tcpUp && implicit ? 'tls' : 'connect')));
         socket.once('close', () => reject(new ConnectionClosed()));
@@ -153,7 +166,22 @@ export class Pop3Client {
         });
       });
     });
-    const greeting = await this.#run('greeting', () => this.#reader.read(false));
+    try {
+      await up;
+    } catch (e) {
+      // TCP came up and the TLS handshake got no answer: a silent port, not an unreachable one.
+      if (e instanceof Pop3Error && e.kind === 'timeout' && this.#tcpUp) {
+        const pe = noGreeting(this.endpoint, this.#opts.timeoutMs, 'tls');
+        throw new Pop3Error(pe.kind, pe.message, { step: pe.step, code: pe.code });
+      }
+      throw e;
+    }
+    let greeting: Reply;
+    try {
+      greeting = await this.#run('greeting', () => this.#reader.read(false));
+    } catch (e) {
+      throw this.#greetingError(e);
+    }
     if (greeting.status === 'continue') throw this.#fatal(this.#protocolError('greeting', 'the greeting is not +OK or -ERR', greeting.line));
     if (greeting.status === 'err') {
       const err = this.#replyError(greeting, 'greeting', 'sys-temp', `${this.endpoint} refused the session in its greeting`);
@@ -244,6 +272,7 @@ export class Pop3Client {
     if (!m) throw this.#fatal(this.#protocolError('stat', 'the STAT reply is not "+OK count size"', r.line));
     const messages = Number(m[1]);
     this.#expected = Math.min(messages, MAX_PRESIZE);
+    this.#statMessages = messages;
     return { messages, sizeBytes: Number(m[2]) };
   }
 
@@ -273,6 +302,24 @@ export class Pop3Client {
     }
   }
 
+  /**
+   * QUIT without waiting for its reply: send it and close. Everything is read by then, the server applies no
+   * deletion for us either way, and a server that is slow to answer QUIT must not delay the report.
+   */
+  goodbye(): void {
+    const s = this.#socket;
+    if (s && !s.destroyed && this.#dead === null && !this.#quitting) {
+      this.commandLog.push('QUIT');
+      // end() sends the QUIT and then our FIN once the bytes are out; destroy() follows at once from there.
+      s.end('QUIT\r\n', () => s.destroy());
+      this.#quitting = true;
+      // Should the flush itself stall (a full send window), the socket goes anyway.
+      setTimeout(() => s.destroy(), Math.min(this.#opts.timeoutMs, 1000)).unref();
+      return;
+    }
+    this.close();
+  }
+
   /** Drop the connection now (no QUIT). Safe to call more than once. */
   close(): void {
     this.#quitting = true;
@@ -290,8 +337,13 @@ export class Pop3Client {
    * `entries`: also build the objects uidl() returns, line by line while the reply streams in, rather than in one
    * go after its last byte. A pipelined LIST is read the same way, on the guess that it is wanted like the UIDL.
    */
+  /** The most lines a listing may have before reading stops (no bound before STAT). */
+  #listingMax(): number {
+    return this.#statMessages === null ? Infinity : listingBound(this.#statMessages);
+  }
+
   async #readUidl(entries: boolean): Promise<UidlSink | null> {
-    const sink = new UidlSink(this.#expected, entries);
+    const sink = new UidlSink(this.#expected, entries, this.#listingMax());
     const pipeline = this.#pipelining && this.#listAhead === null;
     const r = await this.#command('uidl', 'UIDL', { multiline: true, sink, ...(pipeline ? { pipelined: 'LIST' } : {}) });
     // The LIST reply follows whatever UIDL got (even -ERR): start reading it now, under LIST's own deadline.
@@ -311,7 +363,7 @@ export class Pop3Client {
       this.#listAhead = null;
       ({ reply, sink } = await ahead);
     } else {
-      sink = new ListSink(this.#expected, entries);
+      sink = new ListSink(this.#expected, entries, this.#listingMax());
       reply = await this.#command('list', 'LIST', { multiline: true, sink });
     }
     if (reply.status !== 'ok') throw this.#replyError(reply, 'list', 'protocol', 'LIST failed');
@@ -319,7 +371,7 @@ export class Pop3Client {
   }
 
   #readListAhead(entries: boolean): void {
-    const sink = new ListSink(this.#expected, entries);
+    const sink = new ListSink(this.#expected, entries, this.#listingMax());
     const ahead = this.#run('list', async () => {
       const reply = await this.#reader.read(true, sink);
       this.#refuseContinuation('list', 'LIST', reply);
@@ -435,12 +487,30 @@ export class Pop3Client {
       err = new Pop3Error(p.kind, message, { step: s, ...(p.code ? { code: p.code } : {}) });
     } else if (e instanceof MalformedLine) {
       err = this.#protocolError(step, e.what, e.line);
+    } else if (e instanceof ListingOverrun) {
+      err = new Pop3Error(
+        'protocol',
+        `${this.endpoint} sent more than ${e.max} ${stepLabel(step)} lines against a STAT of ${this.#statMessages ?? '?'}: reading stopped, the listing cannot be trusted`,
+        { step, code: 'LISTING-OVERRUN' },
+      );
     } else if (e instanceof Pop3Error) {
       err = e.withStep(step);
     } else {
       err = new Pop3Error('internal', `${step}: ${e instanceof Error ? e.message : String(e)}`, { step });
     }
     return this.#sanitise(err);
+  }
+
+  /** A failed greeting named for what it was: silence after the connection, or another protocol's greeting. */
+  #greetingError(e: unknown): unknown {
+    if (!(e instanceof Pop3Error)) return e;
+    if (e.kind === 'timeout') {
+      const pe = noGreeting(this.endpoint, this.#opts.timeoutMs, 'greeting', this.#opts.transport === 'plain' ? ' (an implicit-TLS port? try --pop-tls implicit)' : '');
+      return new Pop3Error(pe.kind, pe.message, { step: pe.step, code: pe.code });
+    }
+    const other = e.kind === 'protocol' && e.serverText !== undefined ? otherProtocol(e.serverText, 'POP3', this.endpoint) : null;
+    if (other) return this.#sanitise(new Pop3Error(other.kind, other.message, { step: other.step, code: other.code, serverText: other.serverText }));
+    return e;
   }
 
   #sanitise(err: Pop3Error): Pop3Error {

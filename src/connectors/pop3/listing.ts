@@ -38,6 +38,13 @@ export class MalformedLine extends Error {
   }
 }
 
+/** A listing reached the most lines it may have (see listingBound in client.ts); reading stops there. */
+export class ListingOverrun extends Error {
+  constructor(readonly max: number) {
+    super(`listing longer than ${max} lines`);
+  }
+}
+
 export interface Pop3ListEntry {
   n: number;
   sizeBytes: number;
@@ -106,8 +113,11 @@ export class UidlSink implements BodySink, UidlColumns {
   /** The lines as uidl() returns them, when asked for; then the columns stay empty (count still counts). */
   readonly entries: Pop3UidlEntry[] | null;
 
-  /** `expected`: the message count if known (STAT), to size the columns once. */
-  constructor(expected = 0, entries = false) {
+  readonly #max: number;
+
+  /** `expected`: the message count if known (STAT), to size the columns once; `max`: the most lines taken. */
+  constructor(expected = 0, entries = false, max = Infinity) {
+    this.#max = max;
     const size = entries ? 0 : Math.max(16, expected);
     this.n = new Float64Array(size);
     this.hi = new Float64Array(size);
@@ -152,6 +162,7 @@ export class UidlSink implements BodySink, UidlColumns {
 
   #add(num: number, id: string, h: number, l: number): void {
     const k = this.count;
+    if (k >= this.#max) throw new ListingOverrun(this.#max);
     if (this.entries !== null) {
       this.entries.push({ n: int(num), uidl: id });
       this.count = k + 1;
@@ -184,7 +195,10 @@ export class ListSink implements BodySink, ListColumns {
   /** The lines as list() returns them, when asked for. */
   readonly entries: Pop3ListEntry[] | null;
 
-  constructor(expected = 0, entries = false) {
+  readonly #max: number;
+
+  constructor(expected = 0, entries = false, max = Infinity) {
+    this.#max = max;
     this.n = new Float64Array(Math.max(16, expected));
     this.sizes = new Float64Array(Math.max(16, expected));
     this.entries = entries ? [] : null;
@@ -221,6 +235,7 @@ export class ListSink implements BodySink, ListColumns {
 
   #add(num: number, size: number): void {
     const k = this.count;
+    if (k >= this.#max) throw new ListingOverrun(this.#max);
     if (k === this.n.length) {
       this.n = grow(this.n, k + 1);
       this.sizes = grow(this.sizes, k + 1);

@@ -1,7 +1,8 @@
 // One short, read-only POP3 session → Pop3Evidence, or a classified probe error. Never throws.
 // The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, UIDL, LIST, QUIT. While it is open the
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
-import type { Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
+import type { Anomaly, Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
+import { anomaly, countAnomaly } from '../anomalies.js';
 import { classifyNetworkError, oneLine, plaintextAllowed, scrub, transportMode, TransportModeError, type ConnectOptions } from '../common.js';
 import { parseCapa } from './capa.js';
 import { Pop3Client, readListColumns, readUidlColumns } from './client.js';
@@ -16,6 +17,8 @@ export interface Pop3ProbeOptions extends ConnectOptions {
   implementationHint?: string;
   /** Longest reply line accepted (default 64 KiB). */
   maxLineBytes?: number;
+  /** Where server data that made no sense is recorded (snapshot.anomalies). */
+  anomalies?: Anomaly[];
 }
 
 const ms = (from: number) => Math.max(0, Math.round(performance.now() - from));
@@ -26,9 +29,8 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
   const endpoint = `${opts.host}:${opts.port}`;
   let client: Pop3Client | null = null;
   const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, opts.password, [`${opts.host}:${opts.port}`, opts.host]) });
-  const quitQuietly = async () => {
-    await client?.quit().catch(() => undefined);
-  };
+  // QUIT sent, not awaited: nothing was read that a slow answer could change.
+  const quitQuietly = () => client?.goodbye();
   try {
     // Before any byte goes out: an unknown mode is an error, never a weaker default.
     const mode = transportMode(opts.tls);
@@ -49,7 +51,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
     if (mode === 'starttls') {
       // Without CAPA we cannot know: try STLS, whose -ERR means the same.
       if (capaPreLogin !== null && !parseCapa(capaPreLogin).tags.has('STLS')) {
-        await quitQuietly();
+        quitQuietly();
         return fail({ kind: 'starttls-missing', step: 'starttls', message: `${endpoint} does not offer STLS (its CAPA lacks it)` });
       }
       await client.stls();
@@ -59,11 +61,12 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
 
     if (mode === 'none' && !plaintextAllowed(opts)) {
       const stls = parseCapa(capaPreLogin).tags.has('STLS');
-      await quitQuietly();
+      quitQuietly();
       return fail({
         kind: 'plaintext-refused',
         step: 'login',
         message: `not sending the password to ${endpoint} without TLS (plaintext not allowed)${stls ? '; the server offers STLS' : ''}`,
+        ...(stls ? { starttlsOffered: true } : {}),
       });
     }
 
@@ -79,20 +82,30 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       loginMethod = 'USER/PASS';
       await client.login(opts.user, opts.password);
     } else {
-      await quitQuietly();
+      quitQuietly();
       return fail({
         kind: 'plaintext-refused',
         step: 'login',
         message: `${endpoint} offers no password login on a connection without TLS${pre.tags.has('STLS') ? ' (it offers STLS)' : ''}`,
+        ...(pre.tags.has('STLS') ? { starttlsOffered: true } : {}),
       });
     }
 
     const capaPostLogin = await client.capa();
     const stat = await client.stat();
+    const statOdd = countAnomaly('pop3', 'stat', 'the STAT message count', stat.messages) ?? countAnomaly('pop3', 'stat', 'the STAT size', stat.sizeBytes);
+    if (statOdd) {
+      // Every later number is measured against STAT: with STAT beyond counting, none of them can be read.
+      opts.anomalies?.push(statOdd);
+      client.goodbye();
+      return fail({ kind: 'protocol', step: 'stat', code: 'ANOMALY', message: `${endpoint} sent a STAT that makes no sense: ${statOdd.detail}` });
+    }
     const uidl = await readUidlColumns(client);
     const list = await readListColumns(client);
-    await client.quit().catch(() => undefined); // everything is read; a slow QUIT changes nothing
+    // Everything is read. QUIT is sent but not awaited: a server slow to answer it must not delay the report.
+    client.goodbye();
     const sessionMs = ms(sessionStart);
+    opts.anomalies?.push(...listingAnomalies(stat.messages, list, uidl));
 
     const post = parseCapa(capaPostLogin);
     const implementation = post.implementation ?? pre.implementation;
@@ -124,6 +137,30 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
   } finally {
     client?.close();
   }
+}
+
+/**
+ * What one session's listings say against each other. The maildrop is locked for the session (RFC 1939 §3), so
+ * STAT, UIDL and LIST count the same messages, and a unique-id is unique (§7): anything else is recorded.
+ */
+export function listingAnomalies(statMessages: number, list: ListColumns, uidl: UidlColumns | null): Anomaly[] {
+  const out: Anomaly[] = [];
+  if (list.count !== statMessages) out.push(anomaly('pop3', 'list', 'count-mismatch', `LIST lists ${list.count} messages, STAT counted ${statMessages}`));
+  if (uidl) {
+    if (uidl.count !== statMessages) out.push(anomaly('pop3', 'uidl', 'count-mismatch', `UIDL lists ${uidl.count} messages, STAT counted ${statMessages}`));
+    const seen = new Set<string>();
+    let repeats = 0;
+    let first: string | null = null;
+    for (let i = 0; i < uidl.count; i++) {
+      const id = uidl.ids[i]!;
+      if (seen.has(id)) {
+        repeats++;
+        first ??= id;
+      } else seen.add(id);
+    }
+    if (repeats > 0) out.push(anomaly('pop3', 'uidl', 'duplicate', `${repeats} UIDL ${repeats === 1 ? 'line repeats' : 'lines repeat'} a unique-id already given (first: ${first})`));
+  }
+  return out;
 }
 
 /**

@@ -171,6 +171,32 @@ describe('runWatch', () => {
     expect(liveLine(run.probes[0]!, 5)).toBe('12:00:00Z  probe 1/5  INBOX 3  baseline');
   });
 
+  it('says "vanished unknown", never 0, when a folder could not be examined (issue 9, item 10)', async () => {
+    const clock = fakeClock();
+    const run = await runWatch({
+      everyMs: 10_000,
+      forMs: 10_000,
+      signal: new AbortController().signal,
+      clock,
+      probe: async (_known, index) => {
+        const s = snap(new Date(clock.t).toISOString(), index === 1 ? [msg(1), msg(2)] : [], (x) => {
+          if (index === 2) x.imap.evidence.folders.find((f) => f.path === 'Archive')!.status = null;
+        });
+        clock.t += 1000;
+        return s;
+      },
+    });
+    const delta = run.probes[1]!.delta!;
+    expect(delta).toMatchObject({ vanished: 0, unexamined: ['Archive'] });
+    expect(run.events).toEqual([]);
+    expect(liveLine(run.probes[1]!, 2)).toContain('vanished unknown (Archive not examined)');
+    const w = summarizeWatch(run, 10_000, 10_000);
+    expect(w.timeline[1]).toMatchObject({ vanished: null, vanishedSeen: null });
+    expect(w.unknownWindows).toBe(1);
+    expect(watchLines(w).join('\n')).toContain('arrived in INBOX, how many vanished is unknown');
+    expect(watchLines(w).join('\n')).toContain('Between 1 pair of checks a folder could not be examined');
+  });
+
   it('compares across a failed probe with the last good one', async () => {
     const clock = fakeClock();
     const failed = (at: string): Snapshot => ({ ...snap(at, []), imap: { ok: false, durationMs: 5, error: { kind: 'timeout', message: 'no answer' } } });

@@ -1,6 +1,6 @@
 // Whether the evidence a rule needs is in the snapshot, and if not, why: the reason a skipped rule shows.
 import type { Snapshot } from '../snapshot/schema.js';
-import type { EvidencePath } from './types.js';
+import type { CompletePath, EvidencePath } from './types.js';
 import { limitedResources } from './facts.js';
 
 function protocolMissing(snapshot: Snapshot, which: 'imap' | 'pop', needOk: boolean): string | null {
@@ -56,11 +56,15 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
       case 'logs':
         if (!snapshot.logs) reason = NO_SERVER_LOG;
         break;
+      case 'imap.quotaRead':
       case 'imap.quota': {
         reason = protocolMissing(snapshot, 'imap', true);
         if (reason || !snapshot.imap?.ok) break;
         const quota = snapshot.imap.evidence.quota;
-        if (!quota.supported) reason = 'the server does not offer IMAP QUOTA (see quota-unknown)';
+        // A quota that could not be read, or whose numbers made no sense, is unknown: never "not full".
+        if (quota.error) reason = `the quota could not be read: ${quota.error.message}`;
+        else if (path === 'imap.quotaRead') break;
+        else if (!quota.supported) reason = 'the server does not offer IMAP QUOTA (see quota-unknown)';
         else if (limitedResources(quota).length === 0) {
           reason = 'the server publishes no storage or message limit (see quota-unknown)';
         }
@@ -68,6 +72,29 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
       }
     }
     if (reason) return reason;
+  }
+  return null;
+}
+
+/**
+ * Why evidence a rule read only in part keeps a pass from counting (the rule then shows as skipped), or null
+ * when it is whole: folders that could not be examined, POP3 listings that contradict themselves.
+ */
+export function incompleteEvidence(snapshot: Snapshot, complete: readonly CompletePath[] = []): string | null {
+  for (const path of complete) {
+    if (path === 'imap.folders' && snapshot.imap?.ok) {
+      const e = snapshot.imap.evidence;
+      const unexamined = e.folders.filter((f) => f.selectable && !f.status && f.path.toUpperCase() !== 'INBOX').map((f) => f.path);
+      const lost = e.stepErrors?.[0];
+      if (unexamined.length || lost) {
+        const names = unexamined.length ? `${unexamined.length === 1 ? 'folder' : `${unexamined.length} folders`} ${unexamined.slice(0, 3).join(', ')}${unexamined.length > 3 ? ', …' : ''} could not be examined` : 'not every folder could be examined';
+        return `${names}${lost ? ` (${lost.message})` : ''}: nothing found in the rest, but mail there is unknown`;
+      }
+    }
+    if (path === 'pop.listing' && snapshot.pop?.ok) {
+      const odd = (snapshot.anomalies ?? []).find((a) => a.protocol === 'pop3');
+      if (odd) return `the POP3 listing contradicts itself (${odd.detail}): it cannot be compared`;
+    }
   }
   return null;
 }

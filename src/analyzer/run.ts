@@ -2,7 +2,7 @@
 // there, list the others as skipped with the reason, and sum up a status.
 import type { Snapshot } from '../snapshot/schema.js';
 import { renderStep } from '../report/steps.js';
-import { missingEvidence } from './evidence.js';
+import { incompleteEvidence, missingEvidence } from './evidence.js';
 import { vanishedMail } from '../history/diff.js';
 import { RULES, type RuleOptionOverrides } from './registry.js';
 import { usageSigns, type RemovalOptions } from './signs.js';
@@ -88,6 +88,12 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
       const message = (err as Error)?.message ?? String(err);
       errors.push({ rule: rule.id, message });
       skipped.push({ rule: rule.id, reason: `internal error in this rule: ${message} (a maildoctor bug; please report it)` });
+      continue;
+    }
+    // Nothing found in part of the evidence is not a pass.
+    const partial = drafts.length === 0 ? incompleteEvidence(snapshot, rule.complete) : null;
+    if (partial) {
+      skipped.push({ rule: rule.id, reason: partial });
       continue;
     }
     checked.push(rule.id);

@@ -89,6 +89,7 @@ export type TlsProblemKind =
   | 'handshake-failed'
   | 'certificate-expiring'
   | 'no-tls-offered'
+  | 'tls-not-chosen'
   | 'plaintext-login'
   | 'plaintext-login-offered'
   | 'insecure-unneeded';
@@ -330,7 +331,7 @@ export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
  * 'previous.imap': an earlier probe of the account (from history) with IMAP evidence, for rules that compare two.
  * 'logs': the server's logs were read (check --log).
  */
-export type EvidencePath = 'imap' | 'imap.quota' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'logs';
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'logs';
 
 export type RuleOptionValue = number | boolean | string;
 export type RuleOptions = Record<string, RuleOptionValue>;
@@ -361,9 +362,17 @@ export interface RuleContext<K extends FindingId, O extends RuleOptions> {
   report(draft: FindingDraft<K>): void;
 }
 
+/**
+ * Evidence a rule can work from in part, but must have whole for "nothing found" to count as a pass:
+ * 'imap.folders' every selectable folder examined; 'pop.listing' POP3 listings that agree with themselves.
+ */
+export type CompletePath = 'imap.folders' | 'pop.listing';
+
 export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = RuleOptions> {
   id: K;
   needs: readonly EvidencePath[];
+  /** When one of these is incomplete, a finding still stands, but a pass becomes a skip with the reason. */
+  complete?: readonly CompletePath[];
   defaults: O;
   docs: { summary: string };
   // Method syntax on purpose: a Rule<'x', {a: number}> then fits in the registry's Rule[].

@@ -81,6 +81,7 @@ export const TLS_PROBLEM_TEXT: Record<TlsProblemKind, (p: TlsProblem) => string>
   'handshake-failed': (p) => `The TLS handshake with ${PROTOCOL_NAME[p.protocol]} ${p.host}:${p.port} failed`,
   'certificate-expiring': (p) => `The ${PROTOCOL_NAME[p.protocol]} certificate of ${p.host} expires in ${duration(p.expiresInSeconds ?? 0)}`,
   'no-tls-offered': (p) => `${PROTOCOL_NAME[p.protocol]} on ${p.host}:${p.port} offers no TLS, so passwords would travel unencrypted`,
+  'tls-not-chosen': (p) => `${PROTOCOL_NAME[p.protocol]} on ${p.host}:${p.port} offers STARTTLS, but the check was told to use no TLS, so it did not log in`,
   'plaintext-login': (p) => `The ${PROTOCOL_NAME[p.protocol]} login to ${p.host}:${p.port} went without TLS: the password travelled unencrypted`,
   'plaintext-login-offered': (p) => `${PROTOCOL_NAME[p.protocol]} on ${p.host}:${p.port} accepts a password before TLS is started`,
   'insecure-unneeded': (p) => `--insecure was used for ${PROTOCOL_NAME[p.protocol]}, but the certificate of ${p.host} is valid`,
@@ -232,6 +233,7 @@ export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {
       if (kinds.has('no-tls-offered') || kinds.has('plaintext-login') || kinds.has('plaintext-login-offered')) {
         parts.push('Without TLS the password and the mail cross the network readable by anyone on the way.');
       }
+      if (kinds.has('tls-not-chosen')) parts.push('The password is sent only over TLS unless --allow-plaintext says otherwise; this server offers TLS, so nothing was checked after the greeting.');
       if (kinds.has('insecure-unneeded')) parts.push('--insecure turns off the check that catches a fake server; here it was not needed.');
       return parts.join(' ');
     },

@@ -19,6 +19,11 @@ export interface VanishedMail {
   expungedAfterDeleteFlag: number;
   /** Arrivals in other folders that could not be matched by hash (without Message-ID, or folder not searched). */
   unmatchedArrivals: number;
+  /**
+   * Folders this probe could not examine (no STATUS: the step failed or its numbers made no sense). Any gone
+   * message may be in one of them, so while this is non-empty nothing is counted as vanished.
+   */
+  unexamined: string[];
 }
 
 /**
@@ -109,10 +114,15 @@ export function vanishedMail(previous: Snapshot, current: Snapshot): VanishedMai
   const hashes = new Map<string, number>();
   let unmatchedArrivals = 0;
   let incomplete = false;
+  const unexamined: string[] = [];
   const prevFolders = new Map((previous.imap?.ok ? previous.imap.evidence.folders : []).map((f) => [f.path, f]));
   const nowFolders: Folder[] = current.imap?.ok ? current.imap.evidence.folders : [];
   for (const f of nowFolders) {
-    if (f.path.toUpperCase() === 'INBOX' || !f.selectable || !f.status) continue;
+    if (f.path.toUpperCase() === 'INBOX' || !f.selectable) continue;
+    if (!f.status) {
+      unexamined.push(f.path);
+      continue;
+    }
     const p = prevFolders.get(f.path)?.status ?? null;
     const same = p !== null && p.uidValidity === f.status.uidValidity;
     const since = same ? p.uidNext : 1;
@@ -142,16 +152,20 @@ export function vanishedMail(previous: Snapshot, current: Snapshot): VanishedMai
   // only those without one can hide among the arrivals without one.
   const smallest = (xs: MessageIdentity[], drop: number) =>
     [...xs].sort((a, b) => a.sizeBytes - b.sizeBytes).slice(0, Math.max(0, xs.length - drop));
-  const vanished = incomplete
-    ? smallest(unmatched, unmatchedArrivals)
-    : [...unmatched.filter((m) => m.messageIdHash), ...smallest(unmatched.filter((m) => !m.messageIdHash), unmatchedArrivals)];
+  // A folder not examined could hold any of them: then none is proven gone.
+  const vanished = unexamined.length
+    ? []
+    : incomplete
+      ? smallest(unmatched, unmatchedArrivals)
+      : [...unmatched.filter((m) => m.messageIdHash), ...smallest(unmatched.filter((m) => !m.messageIdHash), unmatchedArrivals)];
   vanished.sort((a, b) => a.uid - b.uid);
   return {
-    method: incomplete ? 'uidnext-bound' : 'message-id',
+    method: incomplete || unexamined.length ? 'uidnext-bound' : 'message-id',
     goneFromInbox: gone.length,
     moved,
     vanished,
     expungedAfterDeleteFlag,
     unmatchedArrivals,
+    unexamined,
   };
 }

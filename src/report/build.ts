@@ -59,6 +59,15 @@ function coverageOf(snapshot: Snapshot, analysis: Analysis): NonNullable<Report[
   return { partial: observed.length > 0 && (notProbed.length > 0 || failed.length > 0), observed, notProbed, failed, rulesNotRun };
 }
 
+/** What the IMAP probe meant to read and could not, with the reason: kept evidence with holes in it. */
+function gapsOf(snapshot: Snapshot): string[] {
+  if (!snapshot.imap?.ok) return [];
+  const e = snapshot.imap.evidence;
+  const out = (e.stepErrors ?? []).map((x) => `IMAP ${x.step ?? 'a step'} failed and ended the session: ${x.message}`);
+  if (e.quota.error && e.quota.error.code !== 'ANOMALY') out.push(`IMAP quota not read: ${e.quota.error.message}`);
+  return out;
+}
+
 export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildReportOptions = {}): Report {
   const src = opts.account ?? snapshot.account;
   // Copy field by field so nothing but user and endpoints can ride along (no secrets in any output).
@@ -72,6 +81,8 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     ...analysis.errors.map((e) => `rule ${e.rule} crashed: ${e.message}`),
   ];
   const coverage = coverageOf(snapshot, analysis);
+  const anomalies = snapshot.anomalies ?? [];
+  const gaps = gapsOf(snapshot);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: 'maildoctor', version: opts.toolVersion ?? snapshot.tool.version },
@@ -84,6 +95,8 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     comparedWith: analysis.comparedWith,
     probes: { imap: probeSummary(snapshot.imap), pop: probeSummary(snapshot.pop) },
     findings: analysis.findings,
+    ...(anomalies.length ? { anomalies: anomalies.map((a) => ({ ...a })) } : {}),
+    ...(gaps.length ? { gaps } : {}),
     skipped: analysis.skipped,
     checked: analysis.checked,
     errors: analysis.errors,

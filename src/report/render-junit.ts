@@ -2,7 +2,7 @@
 // findings pass and show in system-out), a skipped testcase per rule that could not run, an error for a rule
 // that crashed. The JUnit dialect most CI systems read (Jenkins, GitLab, GitHub reporters).
 import { evidenceLines } from './evidence-text.js';
-import { numbered } from './render-text.js';
+import { evidenceProblemLines, numbered } from './render-text.js';
 import type { Report } from './types.js';
 
 // XML 1.0 allows tab, LF, CR and these ranges; anything else (other control characters) is dropped.
@@ -59,6 +59,7 @@ export function renderJunit(report: Report): string {
   const tests = report.checked.length + report.skipped.length;
   const skipped = report.skipped.length - errors;
   const seconds = ((report.probes.imap.durationMs ?? 0) + (report.probes.pop.durationMs ?? 0)) / 1000;
+  const problems = evidenceProblemLines(report);
   const counts = `tests="${tests}" failures="${failures}" errors="${errors}" skipped="${skipped}"`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
@@ -72,6 +73,7 @@ export function renderJunit(report: Report): string {
     ...(report.recommendation ? [`      <property name="recommended.protocol" value="${report.recommendation.protocol}"/>`] : []),
     '    </properties>',
     ...cases,
+    ...(problems.length ? [`    <system-err>${xml(['Evidence that could not be used:', ...problems.map((l) => `- ${l}`)].join('\n'))}</system-err>`] : []),
     '  </testsuite>',
     '</testsuites>',
     '',

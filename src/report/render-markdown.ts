@@ -1,7 +1,7 @@
 // Markdown to paste into a ticket: the same content as the text report, with headings and lists.
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './evidence-text.js';
-import { comparedLine, freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
+import { comparedLine, evidenceProblemLines, freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
 import type { Report } from './types.js';
 
 /** Escape the characters that would turn text into markup. */
@@ -35,6 +35,8 @@ export function renderMarkdown(report: Report): string {
     out.push('', `### Recommended protocol: ${rec.protocol === 'imap' ? 'IMAP' : 'POP3'}`, '', ...rec.reasons.map((r) => `- ${md(r)}`));
     if (rec.caveats.length) out.push('', '**Keep in mind**', '', ...rec.caveats.map((c) => `- ${md(c)}`));
   }
+  const problems = evidenceProblemLines(report);
+  if (problems.length) out.push('', '### Evidence that could not be used', '', ...problems.map((l) => `- ${md(l)}`));
   const skipped = skippedLines(report);
   if (skipped.length) out.push('', '### Not checked', '', ...skipped.map((l) => `- ${md(l)}`));
   const compared = comparedLine(report);

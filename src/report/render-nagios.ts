@@ -15,7 +15,9 @@ function perf(label: string, value: number, uom = '', warn = '', crit = '', min 
 export function renderNagios(report: Report): string {
   const m = report.metrics;
   const ids = report.findings.filter((f) => f.severity !== 'info').map((f) => f.id);
-  const summary = `${report.account.user}: ${report.verdict}${ids.length ? ` [${ids.join(', ')}]` : ''}`.replace(/[|\r\n]+/g, ' ');
+  const problems = (report.anomalies?.length ?? 0) + (report.gaps?.length ?? 0);
+  const unusable = problems ? ` (${problems} piece${problems === 1 ? '' : 's'} of evidence unusable)` : '';
+  const summary = `${report.account.user}: ${report.verdict}${ids.length ? ` [${ids.join(', ')}]` : ''}${unusable}`.replace(/[|\r\n]+/g, ' ');
   const data: string[] = [];
   const warnPct = num(m.quotaWarnRatio * 100);
   const critPct = num(m.quotaCritRatio * 100);

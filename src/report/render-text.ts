@@ -90,6 +90,18 @@ export function skippedLines(report: Report): string[] {
   return [...byReason].map(([reason, rules]) => `${rules.join(', ')}: ${reason}`);
 }
 
+/**
+ * What the server sent that made no sense, and what could not be read: one line each. The values concerned
+ * were treated as unknown; the rules that needed them are under "Not checked".
+ */
+export function evidenceProblemLines(report: Report): string[] {
+  const name = { imap: 'IMAP', pop3: 'POP3' } as const;
+  return [
+    ...(report.anomalies ?? []).map((a) => `${name[a.protocol]} ${a.step}: ${a.detail} (treated as unknown)`),
+    ...(report.gaps ?? []),
+  ];
+}
+
 /** With history, when failed probes were passed over: which earlier probe the comparison used. */
 export function comparedLine(report: Report): string | null {
   const c = report.comparedWith;
@@ -112,7 +124,8 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   // Rules that need an earlier probe or a server log wait for those inputs: expected, so a clean account stays
   // one line that says how many wait.
   const waiting = report.skipped.filter((s) => OPTIONAL_INPUT_REASONS.has(s.reason));
-  if (report.status === 'ok' && report.findings.length === 0 && report.skipped.length === waiting.length) {
+  const problems = evidenceProblemLines(report);
+  if (report.status === 'ok' && report.findings.length === 0 && report.skipped.length === waiting.length && problems.length === 0) {
     const needPrevious = waiting.filter((s) => s.reason === NO_EARLIER_PROBE).length;
     const needLog = waiting.length - needPrevious;
     const wants = [needPrevious ? `${needPrevious} wait for an earlier probe` : '', needLog ? `${needLog} for a server log` : ''].filter(Boolean);
@@ -127,6 +140,7 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   const fresh = freshSteps(report.findings);
   report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c)));
   if (rec.length) out.push('', ...rec);
+  if (problems.length) out.push('', paint(c, '1', 'Evidence that could not be used:'), ...problems.map((l) => `  - ${l}`));
   const skipped = skippedLines(report);
   if (skipped.length) out.push('', paint(c, '1', 'Not checked:'), ...skipped.map((l) => `  - ${l}`));
   const compared = comparedLine(report);

@@ -3,7 +3,7 @@
 // accepts a report from a later maildoctor that knows more findings; evidence is open per finding
 // (see docs/findings.md for each id's fields).
 import * as z from 'zod';
-import { EndpointSchema } from '../snapshot/schema.js';
+import { AnomalySchema, EndpointSchema } from '../snapshot/schema.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 
 export { REPORT_SCHEMA };
@@ -59,6 +59,13 @@ export const ReportSchema = z.object({
       rulesNotRun: z.number().int().nonnegative(),
     })
     .optional(),
+  /**
+   * Server data that made no sense (a negative quota, a count beyond the protocol's range, UIDL against STAT):
+   * each value was treated as unknown and the rules that needed it say so in skipped. Absent when none.
+   */
+  anomalies: z.array(AnomalySchema).optional(),
+  /** Evidence a probe meant to read and could not (a quota that failed, a folder step that timed out), in words. */
+  gaps: z.array(z.string()).optional(),
   /** With history: the earlier probe compared with, and newer probes passed over because they lacked evidence. */
   comparedWith: z.object({ takenAt: z.string(), passedOver: z.array(z.string()) }).nullable().optional(),
   /** Present when the customer's answers were given (check --devices …): the article's protocol choice. */

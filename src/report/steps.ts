@@ -34,6 +34,7 @@ export interface StepParamsMap {
   'certificate-trust': { insecureUsed: boolean };
   'tls-mode-and-port': Record<string, never>;
   'require-tls': { protocols: Protocol[] };
+  'use-offered-starttls': { protocols: Protocol[] };
   'drop-insecure': Record<string, never>;
   'find-pop-session-holder': Record<string, never>;
   'stuck-pop-lock': Record<string, never>;
@@ -162,6 +163,8 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
     'Check that the TLS mode matches the port: implicit TLS on 993 (IMAP) and 995 (POP3), STARTTLS on 143 and 110.',
   'require-tls': ({ protocols }) =>
     `Use TLS for ${list(protocols.map((p) => NAME[p]))}: set the devices to SSL/TLS or STARTTLS, and ask the administrator to refuse logins without TLS.`,
+  'use-offered-starttls': ({ protocols }) =>
+    `The server offers STARTTLS on the same port: run the check again with ${list(protocols.map((p) => (p === 'imap' ? '--imap-tls starttls' : '--pop-tls starttls')))} (this check sent no password without TLS), and set the devices to STARTTLS as well.`,
   'drop-insecure': () =>
     'Leave --insecure off: the certificate verifies without it, and with it a fake server would go unnoticed.',
   'find-pop-session-holder': () =>

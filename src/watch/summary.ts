@@ -26,6 +26,8 @@ export interface WatchSummary {
   probesPlanned: number;
   /** Probes whose IMAP or POP3 side failed. */
   probesWithErrors: number;
+  /** Checks after which a folder could not be examined: what vanished then is unknown (not counted). */
+  unknownWindows: number;
   interrupted: boolean;
   /** Stopped after this many probes in a row in which every protocol failed; null when it was not. */
   gaveUpAfter: number | null;
@@ -51,8 +53,9 @@ export function timelineEntry(p: WatchProbe): WatchTimelineEntry {
     inboxMessages: s.imap?.ok ? s.imap.evidence.inbox.messages : null,
     popMessages: s.pop?.ok ? s.pop.evidence.stat.messages : null,
     arrived: p.delta?.arrived ?? null,
-    vanished: p.delta?.vanished ?? null,
-    vanishedSeen: p.delta?.vanishedSeen ?? null,
+    // Unknown, not 0, when a folder could not be examined (the mail may have moved there).
+    vanished: p.delta && !p.delta.unexamined.length ? p.delta.vanished : null,
+    vanishedSeen: p.delta && !p.delta.unexamined.length ? p.delta.vanishedSeen : null,
     imapError: errorText(s.imap),
     popError: errorText(s.pop),
   };
@@ -72,6 +75,7 @@ export function summarizeWatch(run: WatchRun, everyMs: number, forMs: number): W
     interrupted: run.interrupted,
     gaveUpAfter: run.gaveUpAfter,
     vanishedMessages: sum((p) => p.delta?.vanished),
+    unknownWindows: run.probes.filter((p) => p.delta && p.delta.unexamined.length > 0).length,
     vanishedSeen: sum((p) => p.delta?.vanishedSeen),
     arrivedMessages: sum((p) => p.delta?.arrived),
     events: run.events,
@@ -91,7 +95,11 @@ export function liveLine(p: WatchProbe, planned: number): string {
   if (p.delta) {
     parts.push(`+${p.delta.arrived} arrived`);
     parts.push(
-      p.delta.vanished > 0 ? `${p.delta.vanished}${p.delta.atLeast ? '+' : ''} vanished (${p.delta.vanishedSeen} of them read)` : '0 vanished',
+      p.delta.unexamined.length
+        ? `vanished unknown (${p.delta.unexamined.slice(0, 3).join(', ')}${p.delta.unexamined.length > 3 ? ', …' : ''} not examined)`
+        : p.delta.vanished > 0
+          ? `${p.delta.vanished}${p.delta.atLeast ? '+' : ''} vanished (${p.delta.vanishedSeen} of them read)`
+          : '0 vanished',
     );
     if (p.delta.moved > 0) parts.push(`${p.delta.moved} moved to other folders`);
   } else if (p.index === 1) parts.push('baseline');
@@ -100,11 +108,18 @@ export function liveLine(p: WatchProbe, planned: number): string {
 }
 
 /** The watch section of the text report (and, prefixed, of markdown). */
+function vanishedPart(w: WatchSummary): string {
+  const counted = `${plural(w.vanishedMessages, 'message')} vanished (${w.vanishedSeen} of them read)`;
+  if (!w.unknownWindows) return counted;
+  return w.vanishedMessages ? `at least ${counted}` : 'how many vanished is unknown';
+}
+
 export function watchLines(w: WatchSummary): string[] {
   const lines = [
     `${plural(w.probes, 'probe')} over ${formatDuration(Date.parse(w.endedAt) - Date.parse(w.startedAt))} (every ${formatDuration(w.everySeconds * 1000)}${w.interrupted ? ', stopped early' : ''}${w.gaveUpAfter ? `, stopped after ${w.gaveUpAfter} failed probes in a row` : ''})${w.probesWithErrors ? `, ${w.probesWithErrors} with probe errors` : ''}`,
-    `${plural(w.arrivedMessages, 'message')} arrived in INBOX, ${plural(w.vanishedMessages, 'message')} vanished (${w.vanishedSeen} of them read)`,
+    `${plural(w.arrivedMessages, 'message')} arrived in INBOX, ${vanishedPart(w)}`,
   ];
+  if (w.unknownWindows) lines.push(`Between ${plural(w.unknownWindows, 'pair')} of checks a folder could not be examined: what left INBOX then may have moved there, so it is not counted`);
   for (const e of w.events) lines.push(`${plural(e.messages, 'message')} vanished between ${hhmmss(e.from)}Z and ${hhmmss(e.to)}Z`);
   if (w.popPollText) lines.push(`${w.popPollText[0]!.toUpperCase()}${w.popPollText.slice(1)} (median gap between ${w.events.length} disappearances, ± ${formatDuration(w.everySeconds * 1000)})`);
   else if (w.events.length === 1) lines.push('Mail disappeared once: a longer watch would show how often a POP client collects it');

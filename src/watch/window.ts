@@ -38,6 +38,8 @@ export interface ProbeDelta {
   moved: number;
   /** vanished is a lower bound (a folder could not be searched). */
   atLeast: boolean;
+  /** Folders the later probe could not examine: mail gone from INBOX may be there, so vanished is unknown. */
+  unexamined: string[];
 }
 
 /** INBOX changes between two probes; null when they cannot be compared (no list, UIDVALIDITY changed). */
@@ -52,6 +54,7 @@ export function probeDelta(previous: Snapshot, current: Snapshot): ProbeDelta | 
     vanishedBytes: v.vanished.reduce((a, m) => a + m.sizeBytes, 0),
     moved: v.moved,
     atLeast: v.method === 'uidnext-bound' || v.unmatchedArrivals > 0,
+    unexamined: v.unexamined,
   };
 }
 

@@ -122,6 +122,16 @@ ruleTester('mail-vanished', {
     { name: 'no earlier probe', snapshot: snap('healthy-imap-only', TAKEN_AT, ten), reason: NO_EARLIER_PROBE },
     // A replay whose earlier list was pruned must say so, never pass (issue 9, item 5).
     { name: 'earlier probe without a message list', snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3)), previous: nullList(snap('healthy-imap-only', EARLIER, [])), reason: /no longer stored/ },
+    // Archive could not be examined this time: the three gone messages may be there, so none is called vanished,
+    // and the rule is not passed either (issue 9, item 10).
+    {
+      name: 'a folder that could not be examined',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3), (s) => {
+        folder(s, 'Archive').status = null;
+      }),
+      previous: prevImap,
+      reason: /^folder Archive could not be examined: nothing found in the rest, but mail there is unknown$/,
+    },
   ],
 });
 

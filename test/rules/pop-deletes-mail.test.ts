@@ -13,7 +13,6 @@ ruleTester('pop-deletes-mail', {
   valid: [
     { name: 'the gap is explained by an Archive that took in more than left INBOX', snapshot: mixedWith((i) => i.folders!.push({ path: 'Archive', specialUse: '\\Archive', uidNext: 2500, ages: { older: 2400 } })) },
     { name: 'INBOX keeps old mail (an IMAP user who deletes permanently)', snapshot: mixedWith((i) => (i.inbox.oldestDaysAgo = 200)) },
-    { name: 'a folder without STATUS leaves the bound open', snapshot: mixedWith((i) => i.folders!.push({ path: 'Old', status: false })) },
     { name: 'too few removed for the default minimum', snapshot: mixedWith((i) => (i.inbox.uidNext = 430)) },
     { name: 'minRemoved raised by options', snapshot: scenario('mixed'), options: { 'pop-deletes-mail': { minRemoved: 5000 } } },
   ],
@@ -84,5 +83,9 @@ ruleTester('pop-deletes-mail', {
       options: { 'pop-deletes-mail': { minRemovedRatio: 0.3 } },
     },
   ],
-  skipped: [{ name: 'IMAP refused', snapshot: scenario('imap-port-closed'), reason: /^IMAP probe failed: refused/ }],
+  skipped: [
+    { name: 'IMAP refused', snapshot: scenario('imap-port-closed'), reason: /^IMAP probe failed: refused/ },
+    // A folder without STATUS leaves the bound open: nothing found is not a pass (issue 9, item 10).
+    { name: 'a folder without STATUS', snapshot: mixedWith((i) => i.folders!.push({ path: 'Old', status: false })), reason: /^folder Old could not be examined/ },
+  ],
 });

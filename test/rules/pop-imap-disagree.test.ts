@@ -14,6 +14,7 @@ const base = {
 
 ruleTester('pop-imap-disagree', {
   valid: [{ name: 'same counts, sizes, UIDVALIDITY (mixed scenario)', snapshot: scenario('mixed') }],
+
   invalid: [
     {
       name: 'POP3 UIDLs carry another UIDVALIDITY and 38 messages → different mailbox, warning',
@@ -103,6 +104,12 @@ ruleTester('pop-imap-disagree', {
     },
   ],
   skipped: [
+    // A POP3 listing that contradicts itself cannot show agreement (issue 9, item 10): not passed, not checked.
+    {
+      name: 'UIDL repeats a unique-id',
+      snapshot: { ...scenario('mixed'), anomalies: [{ protocol: 'pop3', step: 'uidl', kind: 'duplicate', detail: '1 UIDL line repeats a unique-id already given (first: aaa)' }] },
+      reason: 'the POP3 listing contradicts itself (1 UIDL line repeats a unique-id already given (first: aaa)): it cannot be compared',
+    },
     { name: 'POP3 locked', snapshot: scenario('pop-locked'), reason: /^POP3 probe failed: in-use/ },
     { name: 'POP3 not probed', snapshot: buildSnapshot({ ...healthyImapOnlySpec(), pop: null }), reason: 'POP3 not probed (--only imap)' },
   ],

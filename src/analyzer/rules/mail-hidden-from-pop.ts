@@ -15,6 +15,7 @@ const LEFT_OUT = ['sent', 'drafts', 'trash', 'archive', 'all', 'flagged', 'impor
 export default defineRule({
   id: 'mail-hidden-from-pop',
   needs: ['imap'],
+  complete: ['imap.folders'],
   defaults: {},
   docs: { summary: 'Recent mail outside INBOX (Junk, filter folders) that a POP device never downloads.' },
   check({ snapshot, signs, report }) {

@@ -14,6 +14,7 @@ import { vanishedMail } from '../../history/diff.js';
 export default defineRule({
   id: 'mail-vanished',
   needs: ['imap', 'previous.imap', 'previous.inboxList'],
+  complete: ['imap.folders'],
   defaults: { minMessages: 1 },
   docs: { summary: 'Mail that left INBOX between two probes and went to no folder: a POP client downloading and deleting, proven.' },
   check({ snapshot, previous, signs, options, report }) {

@@ -18,6 +18,7 @@ import type { DisagreeReason } from '../types.js';
 export default defineRule({
   id: 'pop-imap-disagree',
   needs: ['imap', 'pop'],
+  complete: ['pop.listing'],
   defaults: {},
   docs: { summary: 'POP3 and IMAP show different INBOX contents (counts, sizes, UIDL versus UID), with the likely reason.' },
   check({ snapshot, report }) {

@@ -8,7 +8,7 @@ import { step } from '../../report/steps.js';
  */
 export default defineRule({
   id: 'quota-unknown',
-  needs: ['imap'],
+  needs: ['imap.quotaRead'],
   defaults: {},
   docs: { summary: 'The server publishes no quota; the folder sizes are given instead.' },
   check({ snapshot, report }) {

@@ -38,7 +38,7 @@ const CRITICAL: TlsProblemKind[] = [
 
 function severityOf(kind: TlsProblemKind): Severity {
   if (CRITICAL.includes(kind)) return 'critical';
-  return kind === 'insecure-unneeded' ? 'info' : 'warning';
+  return kind === 'insecure-unneeded' || kind === 'tls-not-chosen' ? 'info' : 'warning';
 }
 
 function problemsOf(snapshot: Snapshot, protocol: Protocol, now: Date, warnDays: number): TlsProblem[] {
@@ -62,6 +62,8 @@ function problemsOf(snapshot: Snapshot, protocol: Protocol, now: Date, warnDays:
   if (!result.ok) {
     const e = result.error;
     if (e.kind === 'tls') return [make(certProblem(e.code ?? e.message, null), null, { verifyError: e.code ?? null })];
+    // Refused by us on a connection without TLS: the server's fault only when it offers no STARTTLS.
+    if (e.kind === 'plaintext-refused' && e.starttlsOffered) return [make('tls-not-chosen', null)];
     if (e.kind === 'starttls-missing' || e.kind === 'plaintext-refused') return [make('no-tls-offered', null)];
     return [];
   }
@@ -133,6 +135,9 @@ export default defineRule({
         case 'plaintext-login':
         case 'plaintext-login-offered':
           add(step('require-tls', { protocols: [...new Set(problems.filter((x) => ['no-tls-offered', 'plaintext-login', 'plaintext-login-offered'].includes(x.problem)).map((x) => x.protocol))] }));
+          break;
+        case 'tls-not-chosen':
+          add(step('use-offered-starttls', { protocols: [...new Set(problems.filter((x) => x.problem === 'tls-not-chosen').map((x) => x.protocol))] }));
           break;
         case 'insecure-unneeded':
           add(step('drop-insecure'));

@@ -78,7 +78,7 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
 
 /**
  * Why evidence a rule read only in part keeps a pass from counting (the rule then shows as skipped), or null
- * when it is whole: folders that could not be examined, POP3 listings that contradict themselves.
+ * when it is whole: folders that could not be examined.
  */
 export function incompleteEvidence(snapshot: Snapshot, complete: readonly CompletePath[] = []): string | null {
   for (const path of complete) {
@@ -90,10 +90,6 @@ export function incompleteEvidence(snapshot: Snapshot, complete: readonly Comple
         const names = unexamined.length ? `${unexamined.length === 1 ? 'folder' : `${unexamined.length} folders`} ${unexamined.slice(0, 3).join(', ')}${unexamined.length > 3 ? ', …' : ''} could not be examined` : 'not every folder could be examined';
         return `${names}${lost ? ` (${lost.message})` : ''}: nothing found in the rest, but mail there is unknown`;
       }
-    }
-    if (path === 'pop.listing' && snapshot.pop?.ok) {
-      const odd = (snapshot.anomalies ?? []).find((a) => a.protocol === 'pop3');
-      if (odd) return `the POP3 listing contradicts itself (${odd.detail}): it cannot be compared`;
     }
   }
   return null;

@@ -110,7 +110,7 @@ export interface TlsProblem {
   insecure: boolean;
 }
 
-export type DisagreeReason = 'different-mailbox' | 'pop-hides-deleted' | 'changed-between-probes' | 'size-accounting';
+export type DisagreeReason = 'pop-listing-inconsistent' | 'different-mailbox' | 'pop-hides-deleted' | 'changed-between-probes' | 'size-accounting';
 
 /** The evidence each finding carries. Units are in the key names; ratios are 0..1; nothing is pre-formatted. */
 export interface FindingEvidenceMap {
@@ -181,6 +181,8 @@ export interface FindingEvidenceMap {
     /** POP messages whose UIDL maps to a UID at or above IMAP's UIDNEXT (null when the UIDL format is opaque). */
     popUidsBeyondImapUidNext: number | null;
     imapDeletedMessages: number;
+    /** The POP3 session's listings against themselves (STAT vs UIDL/LIST counts, repeated UIDLs): snapshot anomalies. */
+    popListingProblems: string[];
     likelyReasons: DisagreeReason[];
   };
   'pop-mailbox-locked': {
@@ -364,9 +366,9 @@ export interface RuleContext<K extends FindingId, O extends RuleOptions> {
 
 /**
  * Evidence a rule can work from in part, but must have whole for "nothing found" to count as a pass:
- * 'imap.folders' every selectable folder examined; 'pop.listing' POP3 listings that agree with themselves.
+ * 'imap.folders' every selectable folder examined.
  */
-export type CompletePath = 'imap.folders' | 'pop.listing';
+export type CompletePath = 'imap.folders';
 
 export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = RuleOptions> {
   id: K;

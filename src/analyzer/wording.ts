@@ -64,6 +64,8 @@ export const SIGN_TEXT: Record<SignKind, (s: Sign) => string> = {
 };
 
 export const DISAGREE_REASON_TEXT: Record<DisagreeReason, string> = {
+  'pop-listing-inconsistent':
+    'the POP3 server contradicts itself within one session (its message list does not match its own count, or two messages share an ID): POP clients that keep mail on the server track messages by those IDs and may skip some or fetch them twice.',
   'different-mailbox':
     'POP3 and IMAP do not read the same mailbox (the UIDVALIDITY or UIDs in the POP3 UIDLs do not match INBOX): the server names on the devices may lead to different servers, for example an old one after a move.',
   'pop-hides-deleted':
@@ -158,6 +160,9 @@ export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {
   },
   'pop-imap-disagree': {
     title: (e) => {
+      if (e.likelyReasons.includes('pop-listing-inconsistent')) {
+        return `The POP3 server's message list contradicts itself (${e.popListingProblems[0] ?? 'see the evidence'})`;
+      }
       if (e.likelyReasons.includes('different-mailbox')) {
         return `POP3 and IMAP seem to read different mailboxes (POP3: ${plural(e.popMessages, 'message')}, IMAP INBOX: ${count(e.imapMessages)})`;
       }

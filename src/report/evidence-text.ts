@@ -64,6 +64,7 @@ export const EVIDENCE_LINES: { [K in FindingId]: Lines<K> } = {
     `IMAP INBOX: ${plural(e.imapMessages, 'message')}${e.imapSizeBytes !== null ? `, ${bytes(e.imapSizeBytes)}` : ''}${e.imapDeletedMessages ? ` (${count(e.imapDeletedMessages)} marked deleted)` : ''}`,
     ...(e.popUidValidity !== null ? [`UIDVALIDITY: POP3 UIDLs ${e.popUidValidity}, IMAP INBOX ${e.imapUidValidity}`] : []),
     ...(e.popUidsBeyondImapUidNext ? [`POP3 messages with a UID IMAP has not assigned yet: ${count(e.popUidsBeyondImapUidNext)}`] : []),
+    ...e.popListingProblems.map((p) => `POP3 listing: ${p}`),
     `Likely reason: ${e.likelyReasons.join(', ')}`,
   ],
   'pop-mailbox-locked': (e) => [

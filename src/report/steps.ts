@@ -43,6 +43,7 @@ export interface StepParamsMap {
   'server-expire-policy': { days: number };
   'login-delay-policy': { seconds: number };
   'rerun-check': Record<string, never>;
+  'pop-listing-to-provider': Record<string, never>;
   'same-server-for-both': Record<string, never>;
   'test-delivery': { quietDays: number };
   'find-pop-device-by-ip': { ips: string[]; pollIntervalSeconds: number | null };
@@ -182,6 +183,8 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
     ' If other devices or webmail need that mail, use IMAP on every device instead.',
   'login-delay-policy': ({ seconds }) =>
     `The server lets a POP client log in only once every ${duration(seconds)}: set the device to check for mail no more often than that, or it will see login errors.`,
+  'pop-listing-to-provider': () =>
+    'Send the provider this report: its POP3 server lists messages inconsistently (see the evidence). Until it is fixed, a POP device that keeps mail on the server may miss messages; IMAP does not depend on these IDs.',
   'rerun-check': () => 'Run the check again: mail that arrived or was removed while the probe ran explains a small difference.',
   'same-server-for-both': () =>
     'Check that the IMAP and POP server names on the devices lead to the same mail server: after a move to a new provider, one of them often still points at the old one.',

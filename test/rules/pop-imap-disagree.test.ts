@@ -10,12 +10,38 @@ const base = {
   imapMessages: 1200,
   imapUidValidity: '1717000000',
   imapDeletedMessages: 0,
+  popListingProblems: [],
 };
 
 ruleTester('pop-imap-disagree', {
   valid: [{ name: 'same counts, sizes, UIDVALIDITY (mixed scenario)', snapshot: scenario('mixed') }],
 
   invalid: [
+    // A POP3 listing that contradicts itself is a finding where it matters to mail (issue 9, item 9).
+    {
+      name: 'UIDL repeats a unique-id → listing inconsistent, warning, even with equal counts',
+      snapshot: { ...scenario('mixed'), anomalies: [{ protocol: 'pop3', step: 'uidl', kind: 'duplicate', detail: '1 UIDL line repeats a unique-id already given (first: aaa)' }] },
+      findings: [
+        {
+          severity: 'warning',
+          titleIncludes: ["The POP3 server's message list contradicts itself (1 UIDL line repeats a unique-id already given (first: aaa))"],
+          evidence: {
+            popMessages: 12,
+            imapMessages: 12,
+            messageDiff: 0,
+            popSizeBytes: 240000,
+            imapSizeBytes: 240000,
+            sizeDiffBytes: 0,
+            popUidValidity: '1717000000',
+            imapUidValidity: '1717000000',
+            popUidsBeyondImapUidNext: 0,
+            imapDeletedMessages: 0,
+            popListingProblems: ['1 UIDL line repeats a unique-id already given (first: aaa)'],
+            likelyReasons: ['pop-listing-inconsistent'],
+          },
+        },
+      ],
+    },
     {
       name: 'POP3 UIDLs carry another UIDVALIDITY and 38 messages → different mailbox, warning',
       snapshot: scenario('pop-imap-disagree'),
@@ -104,12 +130,6 @@ ruleTester('pop-imap-disagree', {
     },
   ],
   skipped: [
-    // A POP3 listing that contradicts itself cannot show agreement (issue 9, item 10): not passed, not checked.
-    {
-      name: 'UIDL repeats a unique-id',
-      snapshot: { ...scenario('mixed'), anomalies: [{ protocol: 'pop3', step: 'uidl', kind: 'duplicate', detail: '1 UIDL line repeats a unique-id already given (first: aaa)' }] },
-      reason: 'the POP3 listing contradicts itself (1 UIDL line repeats a unique-id already given (first: aaa)): it cannot be compared',
-    },
     { name: 'POP3 locked', snapshot: scenario('pop-locked'), reason: /^POP3 probe failed: in-use/ },
     { name: 'POP3 not probed', snapshot: buildSnapshot({ ...healthyImapOnlySpec(), pop: null }), reason: 'POP3 not probed (--only imap)' },
   ],

@@ -9,6 +9,9 @@ import type { DisagreeReason } from '../types.js';
  * UIDVALIDITY and UIDNEXT. The probes run side by side, so mail arriving in between makes a small, harmless
  * difference: a UIDL beyond UIDNEXT counts as a sign of a different mailbox only beyond what such new mail
  * explains. Likely reasons, in order:
+ *   pop-listing-inconsistent the POP3 session contradicts itself (UIDL or LIST count against STAT, a repeated
+ *                           UIDL: snapshot anomalies): a POP client that keeps mail on the server tracks it by
+ *                           those IDs, so it may skip messages or fetch them twice;
  *   different-mailbox       UIDVALIDITY differs, or more POP UIDs beyond IMAP's UIDNEXT than POP has extra messages;
  *   pop-hides-deleted       POP shows fewer, exactly as many fewer as IMAP has \Deleted (Dovecot serves them; some servers hide them);
  *   changed-between-probes  any other count difference;
@@ -18,7 +21,6 @@ import type { DisagreeReason } from '../types.js';
 export default defineRule({
   id: 'pop-imap-disagree',
   needs: ['imap', 'pop'],
-  complete: ['pop.listing'],
   defaults: {},
   docs: { summary: 'POP3 and IMAP show different INBOX contents (counts, sizes, UIDL versus UID), with the likely reason.' },
   check({ snapshot, report }) {
@@ -34,8 +36,11 @@ export default defineRule({
     const beyond = pop.uidlMap ? pop.uidlMap.uids.filter((u) => u !== null && u >= imap.inbox.uidNext).length : null;
     const deleted = imap.inbox.flags.deleted;
 
+    const popListingProblems = (snapshot.anomalies ?? []).filter((a) => a.protocol === 'pop3').map((a) => a.detail);
     const reasons: DisagreeReason[] = [];
-    if ((popUidValidity !== null && popUidValidity !== imap.inbox.uidValidity) || (beyond !== null && beyond > Math.max(0, messageDiff))) {
+    if (popListingProblems.length) {
+      reasons.push('pop-listing-inconsistent');
+    } else if ((popUidValidity !== null && popUidValidity !== imap.inbox.uidValidity) || (beyond !== null && beyond > Math.max(0, messageDiff))) {
       reasons.push('different-mailbox');
     } else if (messageDiff < 0 && deleted > 0 && -messageDiff === deleted) {
       reasons.push('pop-hides-deleted');
@@ -46,7 +51,7 @@ export default defineRule({
     }
     const reason = reasons[0];
     if (!reason) return;
-    const serious = reason === 'different-mailbox' || reason === 'pop-hides-deleted';
+    const serious = reason === 'different-mailbox' || reason === 'pop-hides-deleted' || reason === 'pop-listing-inconsistent';
     report({
       severity: serious ? 'warning' : 'info',
       evidence: {
@@ -60,10 +65,13 @@ export default defineRule({
         imapUidValidity: imap.inbox.uidValidity,
         popUidsBeyondImapUidNext: beyond,
         imapDeletedMessages: deleted,
+        popListingProblems,
         likelyReasons: reasons,
       },
       steps:
-        reason === 'different-mailbox'
+        reason === 'pop-listing-inconsistent'
+          ? [step('pop-listing-to-provider')]
+          : reason === 'different-mailbox'
           ? [step('same-server-for-both')]
           : reason === 'pop-hides-deleted'
             ? [step('expunge-deleted', { deleted }), step('check-protocol-on-every-device')]

@@ -3,6 +3,9 @@
 import type { Folder, ImapEvidence, Pop3Evidence, ProbeError, Quota, Snapshot } from '../snapshot/schema.js';
 import type { FolderFact, ProbeFailure, Protocol } from './types.js';
 
+/** Seconds in a day: ages and certificate lifetimes are measured in seconds and judged in days. */
+export const DAY_SECONDS = 86400;
+
 export function imapOf(snapshot: Snapshot): ImapEvidence | null {
   return snapshot.imap?.ok ? snapshot.imap.evidence : null;
 }

@@ -1,12 +1,10 @@
 // The runner: resolve options, compute the shared usage signs, run every registered rule whose evidence is
 // there, list the others as skipped with the reason, and sum up a status.
 import type { Snapshot } from '../snapshot/schema.js';
-import { renderStep } from '../report/steps.js';
 import { incompleteEvidence, missingEvidence } from './evidence.js';
-import { vanishedMail } from '../history/diff.js';
+import { vanishedMail } from '../snapshot/compare.js';
 import { RULES, type RuleOptionOverrides } from './registry.js';
 import { usageSigns, type RemovalOptions } from './signs.js';
-import { FINDING_TEXT, type FindingText } from './wording.js';
 import {
   SEVERITY_RANK,
   type Analysis,
@@ -82,6 +80,7 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
         options: options[rule.id],
         now,
         signs: { pop: signs.pop, imap: signs.imap },
+        vanished,
         report: (draft) => drafts.push(draft),
       });
     } catch (err) {
@@ -97,15 +96,12 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
       continue;
     }
     checked.push(rule.id);
-    const text = FINDING_TEXT[rule.id] as unknown as FindingText<FindingId>;
     for (const d of drafts) {
       findings.push({
         id: rule.id,
         severity: d.severity,
-        title: text.title(d.evidence),
-        explanation: text.explanation(d.evidence),
         evidence: d.evidence,
-        steps: d.steps.map(renderStep),
+        steps: d.steps,
         ...(d.confidence ? { confidence: d.confidence } : {}),
       } as Finding);
     }

@@ -18,7 +18,7 @@
 import type { ImapEvidence, LogEvidence, Snapshot } from '../snapshot/schema.js';
 import { ageSeconds, imapOf, inboxLedger, isInbox, last7Days, popError, role } from './facts.js';
 import type { FindingEvidenceMap, ImapSignKind, PopSignKind, Sign, UsageSigns } from './types.js';
-import { DAY_SECONDS } from '../report/format.js';
+import { DAY_SECONDS } from './facts.js';
 
 export interface RemovalOptions {
   /** At least this many messages must have been deleted outright. */

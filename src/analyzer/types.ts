@@ -1,8 +1,8 @@
 // The analyzer's vocabulary: finding ids with their typed evidence, rules, and the result of a run.
 // Every finding id is a key of FindingEvidenceMap, so a wording table `Record<FindingId, …>` that lacks an
 // entry does not compile (the arethetypeswrong pattern).
+import type { VanishedMail } from '../snapshot/compare.js';
 import type { ProbeErrorKind, Snapshot, Transport } from '../snapshot/schema.js';
-import type { StepRef } from '../report/steps.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type Status = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -310,16 +310,13 @@ const ID_TABLE: Record<FindingId, true> = {
 /** Every finding id, derived from a table the compiler checks against FindingEvidenceMap. */
 export const FINDING_IDS = Object.keys(ID_TABLE) as FindingId[];
 
+/** A finding as data: no words. The report layer renders its title, explanation and steps (src/report/wording.ts, steps.ts). */
 export interface FindingOf<K extends FindingId> {
   id: K;
   severity: Severity;
-  /** One line, with the numbers. */
-  title: string;
-  /** Why it matters. */
-  explanation: string;
   evidence: FindingEvidenceMap[K];
-  /** What to do, in order. */
-  steps: string[];
+  /** What to do, in order: step keys with their numbers. */
+  steps: StepRef[];
   confidence?: Confidence;
 }
 
@@ -361,7 +358,9 @@ export interface RuleContext<K extends FindingId, O extends RuleOptions> {
   /** The analysis time (normally snapshot.takenAt). */
   now: Date;
   signs: UsageSigns;
-  report(draft: FindingDraft<K>): void;
+  /** Mail gone from INBOX since `previous` and in no folder, computed once per analysis (null: nothing to compare). */
+  vanished: VanishedMail | null;
+  report: (draft: FindingDraft<K>) => void;
 }
 
 /**
@@ -408,3 +407,59 @@ export interface ComparedWith {
   /** takenAt of newer probes that were passed over (they had no IMAP evidence), newest first. */
   passedOver: string[];
 }
+
+// What to do, as data: a rule picks steps by key with the numbers they need; their words are in src/report/steps.ts.
+export interface StepParamsMap {
+  'check-protocol-on-every-device': Record<string, never>;
+  'where-to-see-protocol': Record<string, never>;
+  'imap-on-every-device': Record<string, never>;
+  'move-pop-device-to-imap': Record<string, never>;
+  'pop-only-on-one-device': Record<string, never>;
+  'pop-single-device-is-fine': Record<string, never>;
+  'pop-leave-copy': { oldestAgeDays: number | null };
+  'find-pop-collector': { removed: number; onlyIfUnknown: boolean };
+  'quota-refuses-mail': { ratio: number; usedBytes: number | null; limitBytes: number | null; usedMessages: number | null; limitMessages: number | null };
+  'quota-clean': { folders: FolderFact[] };
+  'quota-raise': Record<string, never>;
+  'quota-pop-copies': Record<string, never>;
+  'quota-ask-provider': { totalSizeBytes: number | null; totalMessages: number };
+  'look-in-junk-and-filters': { folders: { folder: string; last7Days: number }[] };
+  'pop-sees-inbox-only': Record<string, never>;
+  'check-user-and-password': { protocols: Protocol[] };
+  'try-webmail-login': Record<string, never>;
+  'update-password-everywhere': Record<string, never>;
+  'protocol-disabled-for-account': { protocol: Protocol; other: Protocol };
+  'check-host-and-port': { failures: ProbeFailure[] };
+  'check-network-path': Record<string, never>;
+  'protocol-not-offered': { protocol: Protocol; other: Protocol };
+  'renew-certificate': { host: string; expiresInSeconds: number };
+  'certificate-name': { host: string };
+  'certificate-not-yet-valid': Record<string, never>;
+  'certificate-trust': { insecureUsed: boolean };
+  'tls-mode-and-port': Record<string, never>;
+  'require-tls': { protocols: Protocol[] };
+  'use-offered-starttls': { protocols: Protocol[] };
+  'drop-insecure': Record<string, never>;
+  'find-pop-session-holder': Record<string, never>;
+  'stuck-pop-lock': Record<string, never>;
+  'expunge-deleted': { deleted: number };
+  'deleted-come-back-over-pop': Record<string, never>;
+  'server-expire-policy': { days: number };
+  'login-delay-policy': { seconds: number };
+  'rerun-check': Record<string, never>;
+  'pop-listing-to-provider': Record<string, never>;
+  'same-server-for-both': Record<string, never>;
+  'test-delivery': { quietDays: number };
+  'find-pop-device-by-ip': { ips: string[]; pollIntervalSeconds: number | null };
+  'ask-senders-to-resend': { refused: number; firstRefused: string | null; lastRefused: string | null };
+  'vanished-window': { count: number; fromTakenAt: string; toTakenAt: string };
+  'pop-redownloads-all': Record<string, never>;
+  'uidvalidity-ask-provider': Record<string, never>;
+  'quota-trend': { daysToFull: number };
+}
+
+export type StepKey = keyof StepParamsMap;
+
+/** A step chosen by a rule: its key and the numbers it needs. */
+export type StepRef = { [K in StepKey]: { key: K; params: StepParamsMap[K] } }[StepKey];
+

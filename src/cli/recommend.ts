@@ -1,5 +1,5 @@
 import type { Argv } from 'yargs';
-import type { CustomerAnswers } from '../analyzer/index.js';
+import type { CustomerAnswers } from '../report/index.js';
 import { UsageError } from './errors.js';
 
 const YES_NO = ['yes', 'no'] as const;
@@ -14,7 +14,7 @@ export function withAnswerOptions<T>(y: Argv<T>) {
     .option('backups-reliable', { choices: YES_NO, describe: 'Is the device backed up reliably?', group: 'Customer answers:' })
     .option('quota-concern', { choices: YES_NO, describe: 'Does the customer worry about the mailbox limit?', group: 'Customer answers:' })
     .check((argv) => {
-      const d = argv.devices as number | undefined;
+      const d = argv.devices;
       if (d !== undefined && (!Number.isInteger(d) || d < 1 || d > 1000)) throw new UsageError(`--devices must be a whole number from 1, got ${d}`);
       return true;
     });
@@ -53,7 +53,7 @@ export function registerRecommend<T>(cli: Argv<T>) {
         .example('$0 recommend --devices 1 --offline yes --snapshot acct.json', 'one offline laptop, with what the probe saw'),
     async (argv) => {
       const args = argv as unknown as AnswerArgs & { snapshot?: string; format: 'text' | 'json' };
-      const { analyze, measuredFrom, recommend, renderRecommendation } = await import('../analyzer/index.js');
+      const [{ analyze }, { measuredFrom, recommend, renderRecommendation }] = await Promise.all([import('../analyzer/index.js'), import('../report/index.js')]);
       const { loadSnapshot } = await import('../snapshot/io.js');
       const snapshot = args.snapshot ? await loadSnapshot(args.snapshot) : null;
       const measured = snapshot ? measuredFrom(snapshot, analyze(snapshot)) : null;

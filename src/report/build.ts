@@ -2,12 +2,14 @@
 // version come in as values (by default the snapshot's own), so a saved snapshot replays to the same report.
 import type { Analysis } from '../analyzer/types.js';
 import { worstResource } from '../analyzer/facts.js';
-import { measuredFrom, recommend, type CustomerAnswers } from '../analyzer/recommend.js';
+import { measuredFrom, recommend, type CustomerAnswers } from './recommend.js';
+import quotaNearLimit from '../analyzer/rules/quota-near-limit.js';
 import type { Endpoint, ImapResult, Pop3Result, Snapshot } from '../snapshot/schema.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
 import { OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
 import { verdictOf } from './verdict.js';
+import { renderFinding } from './wording.js';
 
 export interface BuildReportOptions {
   /** The account to show (no secrets: user and endpoints only); default the snapshot's. */
@@ -40,8 +42,8 @@ function metrics(snapshot: Snapshot, analysis: Analysis): Report['metrics'] {
     quotaMessagesUsed: messages?.usage ?? null,
     quotaMessagesLimit: messages?.limit ?? null,
     quotaMessagesRatio: messages?.ratio ?? null,
-    quotaWarnRatio: typeof q?.warnRatio === 'number' ? q.warnRatio : 0.8,
-    quotaCritRatio: typeof q?.critRatio === 'number' ? q.critRatio : 0.95,
+    quotaWarnRatio: typeof q?.warnRatio === 'number' ? q.warnRatio : quotaNearLimit.defaults.warnRatio,
+    quotaCritRatio: typeof q?.critRatio === 'number' ? q.critRatio : quotaNearLimit.defaults.critRatio,
     inboxMessages: imap?.inbox.messages ?? null,
     popMessages: pop?.stat.messages ?? null,
     imapDurationMs: snapshot.imap?.durationMs ?? null,
@@ -94,7 +96,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     coverage,
     comparedWith: analysis.comparedWith,
     probes: { imap: probeSummary(snapshot.imap), pop: probeSummary(snapshot.pop) },
-    findings: analysis.findings,
+    findings: analysis.findings.map(renderFinding),
     ...(anomalies.length ? { anomalies: anomalies.map((a) => ({ ...a })) } : {}),
     ...(gaps.length ? { gaps } : {}),
     skipped: analysis.skipped,

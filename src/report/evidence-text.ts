@@ -1,7 +1,7 @@
 // Evidence as lines a person reads, per finding id (a missing id does not compile). The JSON keeps the raw
 // numbers; text and markdown show these.
 import type { Finding, FindingId, ProbeFailure, Sign } from '../analyzer/types.js';
-import { POP_SIGN_LABEL, PROBE_ERROR_TEXT, PROTOCOL_NAME, SIGN_TEXT } from '../analyzer/wording.js';
+import { POP_SIGN_LABEL, PROBE_ERROR_TEXT, PROTOCOL_NAME, SIGN_TEXT } from './wording.js';
 import { bytes, count, duration, percent, plural } from './format.js';
 
 type Lines<K extends FindingId> = (e: Extract<Finding, { id: K }>['evidence']) => string[];
@@ -116,6 +116,6 @@ export const EVIDENCE_LINES: { [K in FindingId]: Lines<K> } = {
   ],
 };
 
-export function evidenceLines(f: Finding): string[] {
+export function evidenceLines(f: Pick<Finding, 'id' | 'evidence'>): string[] {
   return (EVIDENCE_LINES[f.id] as (e: Finding['evidence']) => string[])(f.evidence);
 }

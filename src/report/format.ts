@@ -66,4 +66,3 @@ export function list(items: readonly string[], last = 'and'): string {
   return `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
 }
 
-export const DAY_SECONDS = 86400;

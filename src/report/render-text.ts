@@ -2,10 +2,10 @@
 // steps), then what was not checked. Colour only when asked (the caller checks TTY and NO_COLOR), and never
 // the only signal: every severity also has its symbol and word. A clean account gets one line.
 import { NO_EARLIER_PROBE, OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
-import type { Finding, Severity, Status } from '../analyzer/types.js';
+import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './evidence-text.js';
 import { list, millis, plural } from './format.js';
-import type { RenderOptions, Report } from './types.js';
+import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
 export const SYMBOL: Record<Severity | Status, string> = { critical: '✖', warning: '⚠', info: 'ℹ', ok: '✔', unknown: '?' };
 const COLOR: Record<Severity | Status, string> = { critical: '31', warning: '33', info: '36', ok: '32', unknown: '35' };
@@ -28,7 +28,7 @@ function probedWith(report: Report): string {
  * that vanished, mixed protocols) share steps, and a person reads them once. `repeated` counts those left out,
  * with the title of the finding that showed them first. JSON keeps every finding's full list.
  */
-export function freshSteps(findings: readonly Finding[]): { steps: string[]; repeated: number; firstShownUnder: string | null }[] {
+export function freshSteps(findings: readonly RenderedFinding[]): { steps: string[]; repeated: number; firstShownUnder: string | null }[] {
   const shownUnder = new Map<string, string>();
   return findings.map((f) => {
     const steps: string[] = [];
@@ -53,7 +53,7 @@ export function repeatedNote(repeated: number, under: string | null): string {
   return `${repeated === 1 ? 'One more step' : `${repeated} more steps`} as under "${under ?? ''}" above.`;
 }
 
-function findingBlock(f: Finding, fresh: ReturnType<typeof freshSteps>[number], color: boolean | undefined): string[] {
+function findingBlock(f: RenderedFinding, fresh: ReturnType<typeof freshSteps>[number], color: boolean | undefined): string[] {
   const lines = [`${label(f.severity, color)}  ${paint(color, '1', f.title)}`];
   lines.push(paint(color, '2', `  ${f.id}${f.confidence ? ` · confidence ${f.confidence}` : ''}`));
   lines.push(`  Why: ${f.explanation}`);

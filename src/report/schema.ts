@@ -19,6 +19,8 @@ export const ReportFindingSchema = z.object({
   explanation: z.string(),
   evidence: z.record(z.string(), z.unknown()),
   steps: z.array(z.string()),
+  /** The steps as data, in the same order: key and parameters (absent in reports before it was added). */
+  stepKeys: z.array(z.object({ key: kebab, params: z.record(z.string(), z.unknown()) })).optional(),
   confidence: z.enum(['low', 'medium', 'high']).optional(),
 });
 

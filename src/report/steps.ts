@@ -2,73 +2,8 @@
 // account, IMAP for several devices, POP only for one device, a full mailbox refuses mail) plus the fixes for
 // what the rules find. Rules pick steps by key and pass the numbers; the text lives only here.
 // A key without a text, or a text without its parameters, does not compile.
-import type { FolderFact, ProbeFailure, Protocol } from '../analyzer/types.js';
+import type { FolderFact, Protocol, StepKey, StepParamsMap, StepRef } from '../analyzer/types.js';
 import { bytes, count, duration, list, percent, plural } from './format.js';
-
-export interface StepParamsMap {
-  'check-protocol-on-every-device': Record<string, never>;
-  'where-to-see-protocol': Record<string, never>;
-  'imap-on-every-device': Record<string, never>;
-  'move-pop-device-to-imap': Record<string, never>;
-  'pop-only-on-one-device': Record<string, never>;
-  'pop-single-device-is-fine': Record<string, never>;
-  'pop-leave-copy': { oldestAgeDays: number | null };
-  'find-pop-collector': { removed: number; onlyIfUnknown: boolean };
-  'quota-refuses-mail': { ratio: number; usedBytes: number | null; limitBytes: number | null; usedMessages: number | null; limitMessages: number | null };
-  'quota-clean': { folders: FolderFact[] };
-  'quota-raise': Record<string, never>;
-  'quota-pop-copies': Record<string, never>;
-  'quota-ask-provider': { totalSizeBytes: number | null; totalMessages: number };
-  'look-in-junk-and-filters': { folders: { folder: string; last7Days: number }[] };
-  'pop-sees-inbox-only': Record<string, never>;
-  'check-user-and-password': { protocols: Protocol[] };
-  'try-webmail-login': Record<string, never>;
-  'update-password-everywhere': Record<string, never>;
-  'protocol-disabled-for-account': { protocol: Protocol; other: Protocol };
-  'check-host-and-port': { failures: ProbeFailure[] };
-  'check-network-path': Record<string, never>;
-  'protocol-not-offered': { protocol: Protocol; other: Protocol };
-  'renew-certificate': { host: string; expiresInSeconds: number };
-  'certificate-name': { host: string };
-  'certificate-not-yet-valid': Record<string, never>;
-  'certificate-trust': { insecureUsed: boolean };
-  'tls-mode-and-port': Record<string, never>;
-  'require-tls': { protocols: Protocol[] };
-  'use-offered-starttls': { protocols: Protocol[] };
-  'drop-insecure': Record<string, never>;
-  'find-pop-session-holder': Record<string, never>;
-  'stuck-pop-lock': Record<string, never>;
-  'expunge-deleted': { deleted: number };
-  'deleted-come-back-over-pop': Record<string, never>;
-  'server-expire-policy': { days: number };
-  'login-delay-policy': { seconds: number };
-  'rerun-check': Record<string, never>;
-  'pop-listing-to-provider': Record<string, never>;
-  'same-server-for-both': Record<string, never>;
-  'test-delivery': { quietDays: number };
-  'find-pop-device-by-ip': { ips: string[]; pollIntervalSeconds: number | null };
-  'ask-senders-to-resend': { refused: number; firstRefused: string | null; lastRefused: string | null };
-  'vanished-window': { count: number; fromTakenAt: string; toTakenAt: string };
-  'pop-redownloads-all': Record<string, never>;
-  'uidvalidity-ask-provider': Record<string, never>;
-  'quota-trend': { daysToFull: number };
-}
-
-export type StepKey = keyof StepParamsMap;
-
-/** A step chosen by a rule: its key and the numbers it needs. */
-export type StepRef = { [K in StepKey]: { key: K; params: StepParamsMap[K] } }[StepKey];
-
-type NoParams<K extends StepKey> = StepParamsMap[K] extends Record<string, never> ? K : never;
-type ParamKeys = Exclude<StepKey, { [K in StepKey]: NoParams<K> }[StepKey]>;
-
-/** step('quota-raise') or step('quota-clean', { folders }). */
-export function step<K extends StepKey>(
-  key: K,
-  ...params: K extends ParamKeys ? [StepParamsMap[K]] : []
-): StepRef {
-  return { key, params: (params[0] ?? {}) as StepParamsMap[K] } as StepRef;
-}
 
 const NAME: Record<Protocol, string> = { imap: 'IMAP', pop3: 'POP3' };
 

@@ -1,13 +1,26 @@
 // The report: everything a renderer needs, built once from a snapshot and its analysis. Renderers are pure
 // functions of it. Its JSON form is the "maildoctor/report@1" contract (schema.ts).
-import type { Finding, FindingId, SkippedRule, Status } from '../analyzer/types.js';
+import type { FindingId, FindingOf, SkippedRule, Status, StepRef } from '../analyzer/types.js';
 import type { ReportJson } from './schema.js';
 
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'junit' | 'nagios';
 
+/** A finding with its words: rendered once by buildReport from the analyzer's data (renderFinding). */
+export type RenderedFindingOf<K extends FindingId> = Omit<FindingOf<K>, 'steps'> & {
+  /** One line, with the numbers. */
+  title: string;
+  /** Why it matters. */
+  explanation: string;
+  /** What to do, in order, in words. */
+  steps: string[];
+  /** The same steps as data (key and parameters), for scripts to match on. */
+  stepKeys: StepRef[];
+};
+export type RenderedFinding = { [K in FindingId]: RenderedFindingOf<K> }[FindingId];
+
 export interface Report extends Omit<ReportJson, 'findings' | 'skipped' | 'checked' | 'errors' | 'status'> {
   status: Status;
-  findings: Finding[];
+  findings: RenderedFinding[];
   skipped: SkippedRule[];
   checked: FindingId[];
   errors: { rule: FindingId; message: string }[];

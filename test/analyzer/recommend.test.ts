@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyze, measuredFrom, recommend, renderRecommendation } from '../../src/analyzer/index.js';
+import { analyze } from '../../src/analyzer/index.js';
+import { measuredFrom, recommend, renderRecommendation } from '../../src/report/index.js';
 import { scenario } from '../support/snapshot-builder.js';
 
 const calm = { quotaRatio: 0.2, quotaWarnRatio: 0.8, imapClientSeen: false, popClientSeen: false };

@@ -16,7 +16,7 @@ import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
 import { assertWellFormedXml } from './xml-check.js';
 import { freshSteps, repeatedNote } from '../../src/report/render-text.js';
-import type { Finding } from '../../src/analyzer/types.js';
+import type { RenderedFinding } from '../../src/report/types.js';
 
 const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt' };
 const ALL = Object.keys(SCENARIOS) as ScenarioName[];
@@ -200,7 +200,7 @@ describe('exitCode', () => {
 });
 
 describe('steps shared by several findings', () => {
-  const finding = (title: string, steps: string[]) => ({ id: 'mixed-protocol-use', severity: 'critical', title, explanation: 'x', evidence: {}, steps }) as unknown as Finding;
+  const finding = (title: string, steps: string[]) => ({ id: 'mixed-protocol-use', severity: 'critical', title, explanation: 'x', evidence: {}, steps }) as unknown as RenderedFinding;
 
   it('are printed once, under the first finding that gives them, and counted where they repeat', () => {
     const fresh = freshSteps([finding('First', ['a', 'b']), finding('Second', ['b', 'c']), finding('Third', ['a', 'b'])]);

@@ -5,7 +5,8 @@
 // IMAP-only and POP-only scenarios (each with itself as the earlier probe) are always added to the valid cases.
 import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyzer/index.js';
-import type { Confidence, FindingEvidenceMap, FindingId, Severity } from '../../src/analyzer/types.js';
+import type { Confidence, FindingEvidenceMap, FindingId, Severity, StepKey } from '../../src/analyzer/types.js';
+import { renderFinding } from '../../src/report/wording.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { scenario } from '../support/snapshot-builder.js';
 import { LogEvidenceBuilder } from '../../src/connectors/log/index.js';
@@ -20,12 +21,14 @@ interface BaseCase {
   history?: Snapshot[];
 }
 
-export interface ExpectedFinding<K extends FindingId> {
+interface ExpectedFinding<K extends FindingId> {
   severity: Severity;
   evidence: FindingEvidenceMap[K];
   confidence?: Confidence;
   /** Substrings the title must contain (numbers, names). */
   titleIncludes?: string[];
+  /** The step keys, in order (the ESLint messageId habit: what to do is asserted as data, not as text). */
+  steps?: StepKey[];
 }
 
 export interface RuleTests<K extends FindingId> {
@@ -87,7 +90,12 @@ export function ruleTester<K extends FindingId>(id: K, tests: RuleTests<K>): voi
           const got = a.findings.filter((f) => f.id === id);
           expect(got.length, 'number of findings').toBe(c.findings.length);
           c.findings.forEach((want, i) => {
-            const f = got[i]!;
+            const data = got[i]!;
+            // What to do is asserted as data: the step keys, given in the case or kept in the rule's snapshot file.
+            const keys = data.steps.map((s) => s.key);
+            if (want.steps) expect(keys).toEqual(want.steps);
+            else expect(keys).toMatchSnapshot('step keys');
+            const f = renderFinding(data);
             expect(f.severity).toBe(want.severity);
             expect(f.confidence).toBe(want.confidence);
             expect(f.evidence).toStrictEqual(want.evidence);

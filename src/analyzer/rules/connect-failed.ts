@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { failureOf } from '../facts.js';
 import { errorFinding } from '../probe-errors.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * A protocol could not be reached or spoke no sense before login: DNS failure, connection refused, network

@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, popOf, quotaPressure } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 import { plainList } from '../../snapshot/lazy-list.js';
 
 /**

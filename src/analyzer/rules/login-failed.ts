@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { failureOf } from '../facts.js';
 import { errorFinding } from '../probe-errors.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 import type { Protocol } from '../types.js';
 
 /**

@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, isInbox, last7Days, role } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * POP3 only ever serves INBOX. Mail from the last 7 days (INTERNALDATE, so the delivery time, kept on a move)

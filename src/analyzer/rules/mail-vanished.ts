@@ -1,6 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { step } from '../../report/steps.js';
-import { vanishedMail } from '../../history/diff.js';
+import { step } from '../steps.js';
 
 /**
  * Two probes of one account (history): INBOX messages of the earlier probe that are gone now and are in no
@@ -17,9 +16,8 @@ export default defineRule({
   complete: ['imap.folders'],
   defaults: { minMessages: 1 },
   docs: { summary: 'Mail that left INBOX between two probes and went to no folder: a POP client downloading and deleting, proven.' },
-  check({ snapshot, previous, signs, options, report }) {
+  check({ snapshot, previous, signs, options, vanished: v, report }) {
     if (!previous) return;
-    const v = vanishedMail(previous, snapshot);
     if (!v || v.vanished.length === 0 || v.vanished.length < options.minMessages) return;
     const imapUseSeen = signs.imap.some((s) => s.strength === 'strong');
     const dates = v.vanished.map((m) => m.internalDate).sort();

@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 import type { Confidence } from '../types.js';
 
 /**

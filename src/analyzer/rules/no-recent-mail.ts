@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { ageSeconds, imapOf, isInbox, role } from '../facts.js';
-import { step } from '../../report/steps.js';
-import { DAY_SECONDS } from '../../report/format.js';
+import { step } from '../steps.js';
+import { DAY_SECONDS } from '../facts.js';
 
 /**
  * The newest INTERNALDATE (delivery time, kept when mail is moved) over INBOX and every folder mail arrives

@@ -3,8 +3,8 @@ import { imapOf, inboxLedger } from '../facts.js';
 import type { LogEvidence } from '../../snapshot/schema.js';
 import type { PopLogProof } from '../types.js';
 import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, type RemovalPattern } from '../signs.js';
-import { step } from '../../report/steps.js';
-import { DAY_SECONDS } from '../../report/format.js';
+import { step } from '../steps.js';
+import { DAY_SECONDS } from '../facts.js';
 
 /**
  * One-probe evidence that a client deletes INBOX mail after download (see removalPattern in signs.ts):

@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, isInbox, popOf } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 import type { DisagreeReason } from '../types.js';
 
 /**

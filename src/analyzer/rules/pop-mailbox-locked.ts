@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { imapClientSeen } from '../signs.js';
 import { popError } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * The probe's POP3 login was answered with [IN-USE] (RFC 2449): another POP3 session holds the mailbox

@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { imapClientSeen } from '../signs.js';
 import { popError, popOf } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * RFC 2449 CAPA: EXPIRE n says the server deletes mail n days after a POP3 client retrieved it (0: right

@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 import type { Snapshot } from '../../snapshot/schema.js';
 
 const DAY_MS = 86_400_000;

@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, largestFolders, worstResource } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 import type { FolderFact } from '../types.js';
 
 function worthCleaning(folders: FolderFact[], usedBytes: number | null): FolderFact[] {

@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { ageSeconds, imapOf, largestFolders, worstResource } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * Reads the server log (check --log): deliveries Dovecot refused because the mailbox was over quota, from LMTP

@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, largestFolders, limitedResources } from '../facts.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * Fires when IMAP worked but no quota root has a STORAGE or MESSAGE limit (QUOTA not advertised, or no

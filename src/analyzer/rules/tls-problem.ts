@@ -1,8 +1,8 @@
 import { defineRule } from '../define-rule.js';
 import { ageSeconds, isLoopback } from '../facts.js';
-import { step, type StepRef } from '../../report/steps.js';
-import { DAY_SECONDS } from '../../report/format.js';
-import { SEVERITY_RANK, type Protocol, type Severity, type TlsProblem, type TlsProblemKind } from '../types.js';
+import { step } from '../steps.js';
+import { DAY_SECONDS } from '../facts.js';
+import { SEVERITY_RANK, type StepRef, type Protocol, type Severity, type TlsProblem, type TlsProblemKind } from '../types.js';
 import type { Snapshot, TlsFacts } from '../../snapshot/schema.js';
 
 /**
@@ -109,7 +109,10 @@ export default defineRule({
     const seen = new Set<string>();
     const add = (ref: StepRef) => {
       const k = JSON.stringify(ref);
-      if (!seen.has(k)) steps.push(ref), seen.add(k);
+      if (!seen.has(k)) {
+        steps.push(ref);
+        seen.add(k);
+      }
     };
     for (const p of problems) {
       const host = p.host ?? 'the server';

@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { step } from '../../report/steps.js';
+import { step } from '../steps.js';
 
 /**
  * Two probes of one account (history): INBOX's UIDVALIDITY differs, so every UID (and the POP3 UIDL made

@@ -3,10 +3,11 @@
 // device that needs offline access or a mailbox that keeps hitting its limit. Measured facts weigh in: a
 // mailbox used by POP and IMAP clients at once already has more than one reader.
 import type { Snapshot } from '../snapshot/schema.js';
-import { percent, plural } from '../report/format.js';
-import { imapOf, quotaPressure } from './facts.js';
-import { imapClientSeen, REMOVAL_DEFAULTS, usageSigns, type RemovalOptions } from './signs.js';
-import type { Analysis } from './types.js';
+import { percent, plural } from './format.js';
+import { imapOf, quotaPressure } from '../analyzer/facts.js';
+import quotaNearLimit from '../analyzer/rules/quota-near-limit.js';
+import { imapClientSeen, REMOVAL_DEFAULTS, usageSigns, type RemovalOptions } from '../analyzer/signs.js';
+import type { Analysis } from '../analyzer/types.js';
 
 export interface CustomerAnswers {
   /** How many devices or programs read this mailbox. */
@@ -45,7 +46,7 @@ export function measuredFrom(snapshot: Snapshot, analysis?: Analysis): Measured 
   const warn = analysis?.options['quota-near-limit']?.warnRatio;
   return {
     quotaRatio: imap ? quotaPressure(imap) : null,
-    quotaWarnRatio: typeof warn === 'number' ? warn : 0.8,
+    quotaWarnRatio: typeof warn === 'number' ? warn : quotaNearLimit.defaults.warnRatio,
     imapClientSeen: imapClientSeen(signs),
     popClientSeen: signs.pop.length > 0,
   };
@@ -77,7 +78,7 @@ export function recommend(answers: CustomerAnswers, measured: Measured | null = 
   if (answers.quotaConcern || quotaPressed) {
     popReasons.push(
       quotaPressed
-        ? `The mailbox is at ${percent(measured!.quotaRatio!)} of its storage limit: POP moves mail off the server, so it stops filling up.`
+        ? `The mailbox is at ${percent(measured.quotaRatio!)} of its storage limit: POP moves mail off the server, so it stops filling up.`
         : 'The storage limit on the server is a worry: POP moves mail off the server, so it does not fill up.',
     );
   }
@@ -101,7 +102,7 @@ export function recommend(answers: CustomerAnswers, measured: Measured | null = 
   if (answers.quotaConcern || quotaPressed) {
     caveats.push(
       quotaPressed
-        ? `IMAP keeps everything on the server and the mailbox is at ${percent(measured!.quotaRatio!)}: empty Trash and Junk, archive old mail, or ask for more space.`
+        ? `IMAP keeps everything on the server and the mailbox is at ${percent(measured.quotaRatio!)}: empty Trash and Junk, archive old mail, or ask for more space.`
         : 'IMAP keeps everything on the server: empty Trash and Junk from time to time, or ask for more space, so the mailbox never fills up (a full mailbox refuses mail).',
     );
   }

@@ -1,8 +1,10 @@
 // Titles and explanations of every finding, kept apart from detection. One entry per finding id: a missing
 // one does not compile. Titles carry the numbers; explanations say why it matters.
-import { bytes, count, duration, list, percent, plural } from '../report/format.js';
+import { bytes, count, duration, list, percent, plural } from './format.js';
+import { renderStep } from './steps.js';
+import type { RenderedFinding } from './types.js';
 import type { ProbeErrorKind } from '../snapshot/schema.js';
-import type { DisagreeReason, FindingEvidenceMap, FindingId, PopSignKind, Protocol, Sign, SignKind, TlsProblem, TlsProblemKind } from './types.js';
+import type { DisagreeReason, Finding, FindingEvidenceMap, FindingId, PopSignKind, Protocol, Sign, SignKind, TlsProblem, TlsProblemKind } from '../analyzer/types.js';
 
 export const PROTOCOL_NAME: Record<Protocol, string> = { imap: 'IMAP', pop3: 'POP3' };
 
@@ -96,6 +98,22 @@ function protocols(failures: { protocol: Protocol }[]): string {
 export interface FindingText<K extends FindingId> {
   title(e: FindingEvidenceMap[K]): string;
   explanation(e: FindingEvidenceMap[K]): string;
+}
+
+/** The words of a finding: its title, explanation and steps, rendered from the analyzer's data. */
+export function renderFinding(f: Finding): RenderedFinding {
+  const text = FINDING_TEXT[f.id] as unknown as FindingText<FindingId>;
+  // The key order of report@1's findings, the step keys after the steps they name.
+  return {
+    id: f.id,
+    severity: f.severity,
+    title: text.title(f.evidence),
+    explanation: text.explanation(f.evidence),
+    evidence: f.evidence,
+    steps: f.steps.map(renderStep),
+    stepKeys: f.steps,
+    ...(f.confidence ? { confidence: f.confidence } : {}),
+  } as RenderedFinding;
 }
 
 export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyNetworkError, oneLine, scrub } from '../src/connectors/common.js';
+import { classifyNetworkError, oneLine } from '../src/connectors/common.js';
+import { scrub } from '../src/snapshot/scrub.js';
 
 describe('scrub', () => {
   it('hides the password and its base64 form', () => {

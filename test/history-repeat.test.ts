@@ -6,7 +6,7 @@ import type { ImapFlow } from 'imapflow';
 import type { Ctx } from '../src/connectors/imap/mailbox.js';
 import { inboxState, parseRanges, parseSequenceSet, RangeCursor, repeatMessageList, type KnownMailboxes } from '../src/connectors/imap/repeat.js';
 import { messageIdHash } from '../src/connectors/imap/mailbox.js';
-import { lazyIdentities, packedOf, packIdentities } from '../src/history/pack.js';
+import { lazyIdentities, packedOf, packIdentities } from '../src/snapshot/pack.js';
 import { plainList } from '../src/snapshot/lazy-list.js';
 import type { MessageIdentity } from '../src/snapshot/schema.js';
 

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { accountKey, defaultHistoryPath, HISTORY_SCHEMA_VERSION, MIGRATIONS, openHistory } from '../src/history/store.js';
-import { compareLists } from '../src/history/diff.js';
-import { lazyIdentities, packedOf, packIdentities, packLegacyIdentities, unpackIdentities } from '../src/history/pack.js';
+import { compareLists } from '../src/snapshot/compare.js';
+import { lazyIdentities, packedOf, packIdentities, packLegacyIdentities, unpackIdentities } from '../src/snapshot/pack.js';
 import { isUnchangedLazyList, plainList } from '../src/snapshot/lazy-list.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
 import { scenario } from './support/snapshot-builder.js';
@@ -114,6 +114,27 @@ describe('history store', () => {
     expect(defaultHistoryPath({ XDG_STATE_HOME: '/x/state' })).toBe('/x/state/maildoctor/history.db');
     expect(defaultHistoryPath({})).toMatch(/\/\.local\/state\/maildoctor\/history\.db$/);
     expect(defaultHistoryPath({ XDG_STATE_HOME: 'relative' })).toMatch(/\/\.local\/state\/maildoctor\/history\.db$/);
+  });
+
+  it('gives the windows of our own probes and passes over a damaged row instead of failing', () => {
+    const path = join(dir(), 'h.db');
+    const h = openHistory(path);
+    const s = snapAt('2025-06-02T12:00:00.000Z');
+    h.recordProbe(snapAt('2025-06-01T12:00:00.000Z'));
+    h.recordProbe(s);
+    const imapMs = s.imap?.durationMs ?? 0;
+    const popMs = s.pop?.durationMs ?? 0;
+    const start = Date.parse('2025-06-02T12:00:00.000Z');
+    expect(h.probeWindows(s.account.user.toUpperCase())).toHaveLength(2);
+    h.close();
+    // The older row becomes valid JSON that is no snapshot object (a damaged file): skipped, the other stays.
+    const db = new Database(path);
+    db.prepare("UPDATE probes SET snapshot = 'null' WHERE taken_at < ?").run('2025-06-02');
+    db.close();
+    const again = openHistory(path);
+    expect(again.probeWindows(s.account.user)).toEqual([[start, start + Math.max(imapMs, popMs)]]);
+    expect(again.probeWindows('nobody@example.com')).toEqual([]);
+    again.close();
   });
 
   it('refuses a database written by a newer maildoctor, in one line', () => {

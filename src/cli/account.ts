@@ -4,6 +4,7 @@ import type { Argv } from 'yargs';
 import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
 import { DEFAULT_PORTS } from '../connectors/common.js';
+import { readSecretLine, SecretFileError } from '../credentials.js';
 import { UsageError } from './errors.js';
 
 const TRANSPORTS = ['implicit', 'starttls', 'none'] as const;
@@ -16,8 +17,8 @@ export function withAccountOptions<T>(y: Argv<T>) {
     .option('pop-host', { type: 'string', describe: 'POP3 server (default: --host)', group: 'Account:' })
     .option('imap-port', { type: 'number', describe: 'IMAP port (default 993, or 143 with starttls/none)', group: 'Account:' })
     .option('pop-port', { type: 'number', describe: 'POP3 port (default 995, or 110 with starttls/none)', group: 'Account:' })
-    .option('imap-tls', { choices: TRANSPORTS, default: 'implicit' as Transport, describe: 'How IMAP reaches TLS', group: 'Account:' })
-    .option('pop-tls', { choices: TRANSPORTS, default: 'implicit' as Transport, describe: 'How POP3 reaches TLS', group: 'Account:' })
+    .option('imap-tls', { choices: TRANSPORTS, default: 'implicit', describe: 'How IMAP reaches TLS', group: 'Account:' })
+    .option('pop-tls', { choices: TRANSPORTS, default: 'implicit', describe: 'How POP3 reaches TLS', group: 'Account:' })
     .option('only', { choices: ['imap', 'pop'] as const, describe: 'Probe one protocol only', group: 'Account:' })
     .option('password-file', {
       type: 'string',
@@ -71,44 +72,13 @@ export async function readCaFile(path: string): Promise<string> {
   return ca;
 }
 
-const PASSWORD_FILE_CAP = 4096;
-
-/**
- * The first line of a password file: at most 4 KB are read (so /dev/zero or a huge file ends at once), a UTF-8
- * BOM and a trailing CR are dropped. Shared by `check`/`probe`/`watch` (--password-file) and `scan` (password_file).
- */
+/** The first line of a password file (see src/credentials.ts), or a one-line usage error. */
 export async function readPasswordFile(path: string): Promise<string> {
-  const { open } = await import('node:fs/promises');
-  let buf: Buffer;
-  let n = 0;
   try {
-    const fh = await open(path, 'r');
-    try {
-      buf = Buffer.alloc(PASSWORD_FILE_CAP + 1);
-      while (n < buf.length) {
-        const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
-        if (bytesRead === 0) break;
-        const nl = buf.indexOf(0x0a, n);
-        n += bytesRead;
-        if (nl !== -1 && nl < n) break;
-      }
-    } finally {
-      await fh.close();
-    }
+    return await readSecretLine(path);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `password file not found: ${path}` : `cannot read password file ${path}: ${code ?? 'error'}`);
+    throw err instanceof SecretFileError ? new UsageError(err.message) : err;
   }
-  let bytes = buf.subarray(0, n);
-  const nl = bytes.indexOf(0x0a);
-  if (nl === -1 && n > PASSWORD_FILE_CAP) throw new UsageError(`password file ${path}: its first line is longer than ${PASSWORD_FILE_CAP} bytes`);
-  if (nl !== -1) bytes = bytes.subarray(0, nl);
-  let pw = bytes.toString('utf8');
-  if (pw.charCodeAt(0) === 0xfeff) pw = pw.slice(1);
-  pw = pw.replace(/\r$/, '');
-  if (!pw) throw new UsageError(`password file ${path} has an empty first line`);
-  if (pw.includes('\0')) throw new UsageError(`password file ${path} holds binary data, not a password`);
-  return pw;
 }
 
 /** Ask on the terminal without echo. */

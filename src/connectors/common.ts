@@ -100,15 +100,15 @@ export function tlsFacts(socket: TLSSocket, mode: 'implicit' | 'starttls', insec
     insecure,
     certificate: hasCert
       ? {
-          subject: nameOf(cert.subject as unknown as Record<string, string>),
-          issuer: nameOf(cert.issuer as unknown as Record<string, string>),
+          subject: nameOf(cert.subject),
+          issuer: nameOf(cert.issuer),
           subjectAltNames: (cert.subjectaltname ?? '')
             .split(',')
             .map((s) => s.trim())
             .filter(Boolean),
           validFrom: new Date(cert.valid_from).toISOString(),
           validTo: new Date(cert.valid_to).toISOString(),
-          selfSigned: nameOf(cert.subject as unknown as Record<string, string>) === nameOf(cert.issuer as unknown as Record<string, string>),
+          selfSigned: nameOf(cert.subject) === nameOf(cert.issuer),
           fingerprint256: cert.fingerprint256,
         }
       : null,
@@ -209,24 +209,3 @@ export function oneLine(text: string, max = 200): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-/**
- * Remove every occurrence of the password (and its base64 form) from a text that might echo it: defence in depth
- * for server replies we quote. Texts we wrote ourselves name the endpoint and user, so `keep` protects those:
- * a short password that happens to occur inside a host name must not mangle the host name.
- */
-export function scrub(text: string, password: string, keep: readonly string[] = []): string {
-  if (!password) return text;
-  const secrets = [password];
-  const b64 = Buffer.from(password).toString('base64');
-  if (b64.length >= 4) secrets.push(b64);
-  const hide = (part: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), part);
-  const guard = keep.filter((k) => k && !password.includes(k) && !k.includes('***')).sort((a, b) => b.length - a.length);
-  if (guard.length === 0) return hide(text);
-  // Split around the protected words, hide secrets in the rest; a protected word that contains the password is
-  // kept only where it stands whole.
-  const pattern = new RegExp(`(${guard.map((g) => g.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`);
-  return text
-    .split(pattern)
-    .map((part, i) => (i % 2 === 1 ? part : hide(part)))
-    .join('');
-}

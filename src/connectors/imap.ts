@@ -121,9 +121,10 @@ function serverIdOf(client: ImapFlow): Record<string, string> | null {
   const info = client.serverInfo;
   if (!info) return null;
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(info)) {
+  for (const [k, v] of Object.entries<unknown>(info)) {
     if (v === null || v === undefined || v === false) continue;
-    out[k] = oneLine(v instanceof Date ? v.toISOString() : String(v));
+    const text = v instanceof Date ? v.toISOString() : typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
+    out[k] = oneLine(text);
   }
   return Object.keys(out).length ? out : null;
 }
@@ -207,9 +208,9 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
   progress(`connecting to ${endpoint} (${mode})`);
   state.step = 'connect';
   const client = newImapClient(opts);
-  let asyncError: unknown = null;
+  let asyncError: Error | null = null;
   client.on('error', (e: unknown) => {
-    asyncError ??= e;
+    asyncError ??= e instanceof Error ? e : new Error(String(e));
   });
   const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     state.step = name;
@@ -425,7 +426,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
     };
   } catch (e) {
     // An error event that came first explains better than the "connection closed" that followed it.
-    if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError;
+    if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError as Error;
     throw e;
   } finally {
     await closeQuietly(client);

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { isUnchangedLazyList } from '../snapshot/lazy-list.js';
 import { SnapshotSchema, type MessageIdentity, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
-import { IDENTITY_BYTES, lazyStoredIdentities, packedOf, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from './pack.js';
+import { IDENTITY_BYTES, lazyStoredIdentities, packedOf, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from '../snapshot/pack.js';
 import { defaultHistoryPath, historyFileExists, unopenable } from './path.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
@@ -452,12 +452,15 @@ export class HistoryStore {
     const want = typeof user === 'string' ? user.toLowerCase() : null;
     const isUser = (name: string) => (want !== null ? name.toLowerCase() === want : (user as (stored: string) => boolean)(name));
     for (const r of rows) {
-      let s: { takenAt?: unknown; account?: { user?: unknown }; imap?: { durationMs?: unknown } | null; pop?: { durationMs?: unknown } | null };
+      let parsed: unknown;
       try {
-        s = JSON.parse(r.snapshot);
+        parsed = JSON.parse(r.snapshot);
       } catch {
         continue;
       }
+      // A row that is valid JSON but no object (`null`, a number: a damaged file) says nothing about a session.
+      if (typeof parsed !== 'object' || parsed === null) continue;
+      const s = parsed as { takenAt?: unknown; account?: { user?: unknown }; imap?: { durationMs?: unknown } | null; pop?: { durationMs?: unknown } | null };
       if (typeof s.account?.user !== 'string' || !isUser(s.account.user)) continue;
       const start = typeof s.takenAt === 'string' ? Date.parse(s.takenAt) : NaN;
       if (!Number.isFinite(start)) continue;

@@ -273,7 +273,7 @@ function toRow(line: number, f: Record<string, unknown>, opts: ParseOptions): Ac
       return undefined;
     }
     const s = String(v).trim();
-    if (/[\x00-\x1f\x7f]/.test(s)) {
+    if (/\p{Cc}/u.test(s)) {
       problems.push(`${k} contains a control character`);
       return undefined;
     }
@@ -282,7 +282,8 @@ function toRow(line: number, f: Record<string, unknown>, opts: ParseOptions): Ac
   const port = (k: 'imap_port' | 'pop_port'): number | undefined => {
     const v = f[k];
     if (v === undefined) return undefined;
-    const p = typeof v === 'number' ? v : /^\d+$/.test(String(v).trim()) ? Number(String(v).trim()) : NaN;
+    const text = typeof v === 'string' ? v.trim() : '';
+    const p = typeof v === 'number' ? v : /^\d+$/.test(text) ? Number(text) : NaN;
     if (!Number.isInteger(p) || p < 1 || p > 65535) {
       problems.push(`${k} must be a port number (1-65535), got ${JSON.stringify(v)}`);
       return undefined;

@@ -47,7 +47,7 @@ export async function* readDone(path: string): AsyncGenerator<DoneAccount> {
     if (!line.trim()) continue;
     let v: { scan?: { key?: unknown }; status?: unknown; findings?: { id?: unknown }[] };
     try {
-      v = JSON.parse(line);
+      v = JSON.parse(line) as typeof v;
     } catch {
       continue; // not ours, or torn: the account is simply scanned again
     }

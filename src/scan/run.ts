@@ -2,7 +2,7 @@
 // backoff for temporary server refusals, and hand each finished account to the caller as one JSON line.
 // Nothing per account is kept once its line is written (memory stays flat in the number of accounts): only
 // the counters of the summary.
-import { readFile } from 'node:fs/promises';
+import { readSecretLine } from '../credentials.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { analyze } from '../analyzer/index.js';
 import type { AccountOptions, ProbeRunOptions } from '../probe.js';
@@ -122,7 +122,7 @@ function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): End
 }
 
 /** The same reader as --password-file: first line only, at most 4 KB, BOM and CR dropped. */
-const readSecretFile = async (path: string): Promise<string> => (await import('../cli/account.js')).readPasswordFile(path);
+const readSecretFile = (path: string): Promise<string> => readSecretLine(path);
 
 /** The row's password: inline (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
 async function passwordOf(row: AccountRow, opts: ScanOptions): Promise<string> {

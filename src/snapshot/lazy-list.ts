@@ -27,7 +27,7 @@ export function lazyList<T>(length: number, fill: (into: T[]) => void): T[] {
     return state.items();
   };
   const proxy = new Proxy(target, {
-    get: (t, key, receiver) => (key === 'length' ? t.length : Reflect.get(state.items(), key, receiver)),
+    get: (t, key, receiver): unknown => (key === 'length' ? t.length : (Reflect.get(state.items(), key, receiver) as unknown)),
     has: (_t, key) => Reflect.has(state.items(), key),
     ownKeys: () => Reflect.ownKeys(state.items()),
     getOwnPropertyDescriptor: (_t, key) => Reflect.getOwnPropertyDescriptor(state.items(), key),

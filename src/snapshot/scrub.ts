@@ -1,7 +1,6 @@
 // Server-sent text (ID fields, folder names, response texts, UIDLs) goes into snapshots, saved files and the
 // history. A server that echoes the password, or a folder a customer named after it, must not carry it there:
 // every string of the probe results is scrubbed in place, as error texts already are when they are made.
-import { scrub } from '../connectors/common.js';
 import type { Snapshot } from './schema.js';
 
 /** Keys whose values hold no server text worth the walk: INBOX identities are our own hashes and numbers. */
@@ -18,7 +17,7 @@ function walk(node: unknown, hide: (s: string) => string, hit: (s: string) => bo
     return;
   }
   if (node === null || typeof node !== 'object') return;
-  const proto = Object.getPrototypeOf(node);
+  const proto: unknown = Object.getPrototypeOf(node);
   if (proto !== Object.prototype && proto !== null) return; // typed arrays, Dates, lazy lists: nothing to scrub
   const obj = node as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
@@ -43,4 +42,26 @@ export function scrubSnapshot(snapshot: Snapshot, password: string): Snapshot {
   const hide = (s: string) => scrub(s, password, keep);
   for (const part of [snapshot.imap, snapshot.pop, snapshot.logs, snapshot.anomalies] as unknown[]) walk(part, hide, hit);
   return snapshot;
+}
+
+/**
+ * Remove every occurrence of the password (and its base64 form) from a text that might echo it: defence in depth
+ * for server replies we quote. Texts we wrote ourselves name the endpoint and user, so `keep` protects those:
+ * a short password that happens to occur inside a host name must not mangle the host name.
+ */
+export function scrub(text: string, password: string, keep: readonly string[] = []): string {
+  if (!password) return text;
+  const secrets = [password];
+  const b64 = Buffer.from(password).toString('base64');
+  if (b64.length >= 4) secrets.push(b64);
+  const hide = (part: string) => secrets.reduce((out, secret) => out.split(secret).join('***'), part);
+  const guard = keep.filter((k) => k && !password.includes(k) && !k.includes('***')).sort((a, b) => b.length - a.length);
+  if (guard.length === 0) return hide(text);
+  // Split around the protected words, hide secrets in the rest; a protected word that contains the password is
+  // kept only where it stands whole.
+  const pattern = new RegExp(`(${guard.map((g) => g.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`);
+  return text
+    .split(pattern)
+    .map((part, i) => (i % 2 === 1 ? part : hide(part)))
+    .join('');
 }

@@ -1,7 +1,7 @@
 // What a watch compares: one probe with the one before it (live lines, disappearance events), and the last
 // probe with the first (the report over the whole window). Pure: snapshots in, plain data out.
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
-import { compareLists, vanishedMail } from '../history/diff.js';
+import { compareLists, vanishedMail } from '../snapshot/compare.js';
 import type { Folder, Snapshot } from '../snapshot/schema.js';
 
 /** True when the snapshot has INBOX's per-message list (what every comparison needs). */

@@ -1,6 +1,7 @@
 // How the IMAP probe fails: a ProbeFailure carries the ProbeError to record; classifyImapError maps what
 // imapflow, Node's sockets or our own preflight threw onto a probe error kind.
-import { classifyNetworkError, oneLine, scrub, TransportModeError } from '../common.js';
+import { classifyNetworkError, oneLine, TransportModeError } from '../common.js';
+import { scrub } from '../../snapshot/scrub.js';
 import type { ProbeError, ProbeErrorKind } from '../../snapshot/schema.js';
 
 export class ProbeFailure extends Error {

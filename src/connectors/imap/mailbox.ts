@@ -447,7 +447,7 @@ export const SYSTEM_FLAGS = ['seen', 'answered', 'flagged', 'deleted', 'draft'] 
 /** Keywords clients set that matter for missing-mail questions; searched even when FLAGS does not list them. */
 export const WELL_KNOWN_KEYWORDS = ['$Forwarded', '$Junk', '$NotJunk', '$MDNSent', 'Junk', 'NonJunk'];
 const MAX_KEYWORDS = 64;
-const ATOM_RE = /^[^\s(){%*"\\\]\x00-\x1f\x7f]+$/;
+const ATOM_RE = /^[^\s(){%*"\\\]\p{Cc}]+$/u;
 
 /**
  * Counts of the system flags in the examined mailbox of `total` messages. \Seen is counted as `total` minus

@@ -7,7 +7,7 @@
 //  - otherwise: ESEARCH ALL, SEEN and DELETED (compact sequence sets) plus a FETCH of what is new.
 // Other folders report the Message-ID hashes of what arrived since their previous UIDNEXT, so mail moved out
 // of INBOX can be found.
-import { derivePacked, lazyIdentities, packedOf, packedUids } from '../../history/pack.js';
+import { derivePacked, lazyIdentities, packedOf, packedUids } from '../../snapshot/pack.js';
 import { plainList } from '../../snapshot/lazy-list.js';
 import type { Folder, MessageIdentity } from '../../snapshot/schema.js';
 import { messageIdHash, messageList, rawFetch, type Ctx } from './mailbox.js';

@@ -50,7 +50,8 @@ const CLOSED_CODES = new Set(['NoConnection', 'EConnectionClosed', 'ClosedAfterC
 
 /** Our deadline or one of imapflow's fired. */
 export function isTimeout(e: unknown): boolean {
-  return e instanceof StepTimeout || TIMEOUT_CODES.has(String((e as { code?: unknown })?.code ?? ''));
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof StepTimeout || (typeof code === 'string' && TIMEOUT_CODES.has(code));
 }
 
 /**
@@ -74,7 +75,7 @@ export function loginFailure(
     return noGreeting(endpoint, ms, 'greeting', mode === 'starttls' ? ' (an implicit-TLS port? try --imap-tls implicit)' : '');
   }
   const err = (e ?? {}) as { code?: unknown; responseStatus?: unknown; reason?: unknown };
-  const closed = CLOSED_CODES.has(String(err.code ?? '')) || err.responseStatus === 'BYE';
+  const closed = (typeof err.code === 'string' && CLOSED_CODES.has(err.code)) || err.responseStatus === 'BYE';
   const authenticated = Boolean((client as unknown as { authenticated?: unknown }).authenticated);
   if (closed && (authenticated || opts.loginSent)) {
     const bye = (client as unknown as { byeReason?: unknown }).byeReason ?? err.reason;

@@ -4,8 +4,8 @@ import type { LogEvidence } from '../../snapshot/schema.js';
 import { parseLine, type LogEvent } from './line.js';
 import { openLog } from './read.js';
 
-export { parseLine, type LogEvent, type LineResult } from './line.js';
-export { openLog, LogFileError } from './read.js';
+export { parseLine, type LogEvent } from './line.js';
+export { LogFileError } from './read.js';
 
 export interface ParseLogsOptions {
   /** The account: "alice" or "alice@example.com". */

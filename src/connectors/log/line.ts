@@ -38,7 +38,7 @@ const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4,
 
 const MON_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? +/;
 const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})? +/;
-const SYSLOG_PROG = /^([^\s:(<\[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
+const SYSLOG_PROG = /^([^\s:(<[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
 const BARE_DOVECOT = /^dovecot(?:\[\d+\])?: /;
 const LEVEL = /^(?:Info|Warning|Error|Fatal|Panic|Debug): /;
 const SERVICE = /^([a-z][a-z0-9_-]*)(?:\(([^)]*)\))?((?:<[^>]*>)*): /i;

@@ -70,7 +70,7 @@ export async function openLog(path: string): Promise<OpenedLog> {
         }
       });
       rl.on('error', fail); // readline re-emits the input's errors on itself: unhandled there, they would crash
-      rl.on('close', () => (failure === null ? resolve() : reject(bug ? failure : broken(failure))));
+      rl.on('close', () => (failure === null ? resolve() : reject(bug ? (failure instanceof Error ? failure : new Error(typeof failure === 'string' ? failure : 'the log reader failed')) : broken(failure))));
     });
   return { gzip, bytes: info.size, mtime: info.mtime, forEachLine };
 }

@@ -7,7 +7,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ProbeErrorKind, TlsFacts } from '../../snapshot/schema.js';
-import { classifyNetworkError, noGreeting, oneLine, otherProtocol, scrub, tlsConnectOptions, tlsFacts } from '../common.js';
+import { classifyNetworkError, noGreeting, oneLine, otherProtocol, tlsConnectOptions, tlsFacts } from '../common.js';
+import { scrub } from '../../snapshot/scrub.js';
 import { parseCapa } from './capa.js';
 import { Pop3Error } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, ReplyReader, type BodySink, type Reply } from './lines.js';
@@ -17,7 +18,6 @@ export type { Pop3ListEntry, Pop3UidlEntry } from './listing.js';
 
 /** The only verbs this client ever sends. */
 export const POP3_ALLOWED_VERBS = ['CAPA', 'STLS', 'USER', 'PASS', 'AUTH', 'STAT', 'LIST', 'UIDL', 'QUIT'] as const;
-export type Pop3Verb = (typeof POP3_ALLOWED_VERBS)[number];
 const ALLOWED = new Set<string>(POP3_ALLOWED_VERBS);
 
 export interface Pop3ClientOptions {

@@ -3,7 +3,8 @@
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
 import type { Anomaly, Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
 import { anomaly, countAnomaly } from '../anomalies.js';
-import { classifyNetworkError, oneLine, plaintextAllowed, scrub, transportMode, TransportModeError, type ConnectOptions } from '../common.js';
+import { classifyNetworkError, oneLine, plaintextAllowed, transportMode, TransportModeError, type ConnectOptions } from '../common.js';
+import { scrub } from '../../snapshot/scrub.js';
 import { parseCapa } from './capa.js';
 import { Pop3Client, readListColumns, readUidlColumns } from './client.js';
 import { Pop3Error } from './errors.js';

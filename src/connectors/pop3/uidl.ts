@@ -201,7 +201,7 @@ export function mapUidls(uidls: readonly (string | null)[] | null, hints: UidlHi
   // 16 hex digits: two halves, read both ways.
   let hi: Float64Array;
   let lo: Float64Array;
-  let hexCount = 0;
+  let hexCount: number;
   if (halves) {
     hi = halves.hi.subarray(0, n);
     lo = halves.lo.subarray(0, n);

@@ -7,8 +7,8 @@
 //
 // Schema version 2 stored 49-byte records (INTERNALDATE as an f64); packLegacyIdentities / unpackLegacyIdentities
 // read and write that layout for the migrations only.
-import { isUnchangedLazyList, lazyList, plainList } from '../snapshot/lazy-list.js';
-import type { MessageIdentity } from '../snapshot/schema.js';
+import { isUnchangedLazyList, lazyList, plainList } from './lazy-list.js';
+import type { MessageIdentity } from './schema.js';
 
 export const IDENTITY_BYTES = 4 + 4 + 1 + 24 + 32;
 const ISO_LEN = 24;
@@ -52,8 +52,8 @@ export function packIdentities(identities: readonly MessageIdentity[]): Buffer {
   // The text columns are joined and written a chunk at a time: a few native writes instead of two per message,
   // without building whole-column strings.
   const CHUNK = 4096;
-  const dates: string[] = new Array(CHUNK);
-  const hashes: string[] = new Array(CHUNK);
+  const dates = new Array<string>(CHUNK);
+  const hashes = new Array<string>(CHUNK);
   for (let from = 0; from < n; from += CHUNK) {
     const to = Math.min(n, from + CHUNK);
     dates.length = hashes.length = to - from;
@@ -92,7 +92,7 @@ function u32Columns(buf: Buffer, n: number): Uint32Array {
 }
 
 export function unpackIdentities(buf: Buffer): MessageIdentity[] {
-  const out: MessageIdentity[] = new Array(identityCount(buf));
+  const out = new Array<MessageIdentity>(identityCount(buf));
   unpackInto(buf, out);
   return out;
 }
@@ -257,7 +257,7 @@ export function packLegacyIdentities(list: readonly MessageIdentity[]): Buffer {
 
 export function unpackLegacyIdentities(buf: Buffer): MessageIdentity[] {
   if (buf.length % LEGACY_RECORD !== 0) throw new Error(`packed INBOX list of ${buf.length} bytes is not a whole number of ${LEGACY_RECORD}-byte records`);
-  const out: MessageIdentity[] = new Array(buf.length / LEGACY_RECORD);
+  const out = new Array<MessageIdentity>(buf.length / LEGACY_RECORD);
   for (let i = 0, o = 0; o < buf.length; i++, o += LEGACY_RECORD) {
     const flags = buf.readUInt8(o + 16);
     out[i] = {

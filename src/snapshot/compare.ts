@@ -1,8 +1,8 @@
 // What changed between two probes of one account: pure (no network, no clock), used by the rules that read
 // `previous` and by the runner (a vanish is a strong sign of a POP client).
-import { plainList } from '../snapshot/lazy-list.js';
+import { plainList } from './lazy-list.js';
 import { packedIdentity, packedOf, packedUids } from './pack.js';
-import type { Folder, MessageIdentity, Snapshot } from '../snapshot/schema.js';
+import type { Folder, MessageIdentity, Snapshot } from './schema.js';
 
 export interface VanishedMail {
   /** 'message-id': every folder that took in mail since the earlier probe reported its Message-ID hashes,

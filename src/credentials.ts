@@ -1,0 +1,45 @@
+// Where a secret comes from, shared by every command: check, probe and watch (--password-file) and scan
+// (password_file in the accounts file) read a password file the same way, here.
+import { open } from 'node:fs/promises';
+
+/** A password file that cannot be used: the message is one line for the user (no secret in it). */
+export class SecretFileError extends Error {}
+
+const PASSWORD_FILE_CAP = 4096;
+
+/**
+ * The first line of a password file: at most 4 KB are read (so /dev/zero or a huge file ends at once), a UTF-8
+ * BOM and a trailing CR are dropped. Shared by `check`/`probe`/`watch` (--password-file) and `scan` (password_file).
+ */
+export async function readSecretLine(path: string): Promise<string> {
+  let buf: Buffer;
+  let n = 0;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      buf = Buffer.alloc(PASSWORD_FILE_CAP + 1);
+      while (n < buf.length) {
+        const { bytesRead } = await fh.read(buf, n, buf.length - n, null);
+        if (bytesRead === 0) break;
+        const nl = buf.indexOf(0x0a, n);
+        n += bytesRead;
+        if (nl !== -1 && nl < n) break;
+      }
+    } finally {
+      await fh.close();
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SecretFileError(code === 'ENOENT' ? `password file not found: ${path}` : `cannot read password file ${path}: ${code ?? 'error'}`);
+  }
+  let bytes = buf.subarray(0, n);
+  const nl = bytes.indexOf(0x0a);
+  if (nl === -1 && n > PASSWORD_FILE_CAP) throw new SecretFileError(`password file ${path}: its first line is longer than ${PASSWORD_FILE_CAP} bytes`);
+  if (nl !== -1) bytes = bytes.subarray(0, nl);
+  let pw = bytes.toString('utf8');
+  if (pw.charCodeAt(0) === 0xfeff) pw = pw.slice(1);
+  pw = pw.replace(/\r$/, '');
+  if (!pw) throw new SecretFileError(`password file ${path} has an empty first line`);
+  if (pw.includes('\0')) throw new SecretFileError(`password file ${path} holds binary data, not a password`);
+  return pw;
+}

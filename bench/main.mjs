@@ -127,7 +127,7 @@ async function main() {
   const tb = await startTestbed();
   const work = mkdtempSync(join(os.tmpdir(), 'mdbench-work-'));
   const rows = [];
-  let fleet = null;
+  let fleet;
   try {
     const password = 'bench-Password-1';
     // The fixed cost of every command: Node start-up and loading the CLI's modules, no network at all.

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   say('making sure Dovecot is installed …');
   ensureDovecotInstalled();
   const tb = await startTestbed();
-  let code = 3;
+  let code: number;
   try {
     say(`Dovecot runs on ${tb.host} (IMAPS ${tb.ports.imaps}, POP3S ${tb.ports.pop3s}); seeding account "demo" …`);
     const u = await seedAccount(tb);

@@ -15,10 +15,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     tb = await startTestbed();
   } catch (e) {
-    throw new Error(`maildoctor testbed: Dovecot could not start: ${(e as Error).message}`);
+    throw new Error(`maildoctor testbed: Dovecot could not start: ${(e as Error).message}`, { cause: e });
   }
-  const { stop: _stop, pid: _pid, ...info } = tb;
-  project.provide('testbed', info);
+  // The test files get plain data (TestbedInfo): everything but stop() and the process id.
+  const { host, untrustedHost, ports, caPem, caFile, root, logFile, usersDir, homesDir } = tb;
+  project.provide('testbed', { host, untrustedHost, ports, caPem, caFile, root, logFile, usersDir, homesDir });
   return async () => {
     await tb.stop({ keep: process.env.MAILDOCTOR_KEEP_TESTBED === '1' });
   };

@@ -10,7 +10,7 @@ import { parseAccounts } from '../src/scan/accounts.js';
 import { runScan, type ProbeFn, type ScanLine, type ScanOptions } from '../src/scan/run.js';
 import { renderSummary, worstExitCode } from '../src/scan/summary.js';
 
-const fixture = (name: string): Snapshot => JSON.parse(readFileSync(new URL(`../fixtures/snapshots/${name}.json`, import.meta.url), 'utf8'));
+const fixture = (name: string): Snapshot => JSON.parse(readFileSync(new URL(`../fixtures/snapshots/${name}.json`, import.meta.url), 'utf8')) as Snapshot;
 const HEALTHY = fixture('healthy-imap-only');
 const WRONG = fixture('wrong-password');
 

@@ -45,7 +45,7 @@ describe('snapshot files', () => {
   });
 
   it('names the first invalid field of a corrupt snapshot', () => {
-    const bad = JSON.parse(JSON.stringify(minimal));
+    const bad = JSON.parse(JSON.stringify(minimal)) as { imap: { error: { kind: string } } };
     bad.imap.error.kind = 'exploded';
     expect(() => parseSnapshot(JSON.stringify(bad), 'f.json')).toThrow(/f\.json is corrupt: imap/);
   });

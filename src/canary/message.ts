@@ -13,7 +13,7 @@ export interface CanaryMessage {
   raw: string;
 }
 
-export function newCanaryId(): string {
+function newCanaryId(): string {
   return randomBytes(6).toString('hex');
 }
 

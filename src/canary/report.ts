@@ -1,6 +1,6 @@
 // The canary's part of the watch report: the JSON `canary` object and its text lines. Pure.
 import { formatDuration } from '../watch/duration.js';
-import { OUTCOME_TEXT, type CanaryObservation, type CanaryOutcome, type CanaryVerdict } from './classify.js';
+import type { CanaryObservation, CanaryOutcome, CanaryVerdict } from './classify.js';
 import type { Removal } from './imap.js';
 
 export interface CanaryReport {
@@ -60,5 +60,3 @@ export function canaryLines(c: CanaryReport): string[] {
   lines.push(`  removal: ${removalText(c.removal)}`);
   return lines;
 }
-
-export { OUTCOME_TEXT };

@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
 import { HistoryError } from '../history/errors.js';
-import { packedOf } from '../history/pack.js';
+import { packedOf } from '../snapshot/pack.js';
 import { defaultHistoryPath, historyFileExists } from '../history/path.js';
 import type { HistoryStore, ProbeRow } from '../history/store.js';
 import type { AccountOptions } from '../probe.js';

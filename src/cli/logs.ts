@@ -40,7 +40,7 @@ export function withLogOptions<T>(y: Argv<T>) {
 
 function ensureReadable(files: string[]): void {
   for (const f of files) {
-    let ok = false;
+    let ok: boolean;
     try {
       ok = statSync(f).isFile();
     } catch {

@@ -11,7 +11,7 @@ export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios'] as const;
 
 export function withReportOptions<T>(y: Argv<T>) {
   return withAnswerOptions(y)
-    .option('format', { alias: 'f', choices: FORMATS, default: 'text' as ReportFormat, describe: 'Report format', group: 'Report:' })
+    .option('format', { alias: 'f', choices: FORMATS, default: 'text', describe: 'Report format', group: 'Report:' })
     .option('quota-warn', { type: 'number', default: 80, describe: 'Quota use (percent) that gives a warning', group: 'Report:' })
     .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
     .check((argv) => {

@@ -99,6 +99,18 @@ function progressLine(quiet: boolean): { update: (p: ScanProgress) => void; clea
   };
 }
 
+
+/** The accounts file (or stdin) as text, or a one-line usage error. */
+async function readAccountsText(path: string, fromStdin: boolean): Promise<string> {
+  try {
+    return fromStdin ? await readStdin() : await readFile(path, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(code === 'ENOENT' ? `accounts file not found: ${path}` : `cannot read accounts file ${path}: ${code ?? 'error'}`);
+  }
+}
+
 export async function runScanCommand(args: ScanArgs): Promise<number> {
   // Loaded here, not at start-up: the scan modules bring the analyzer and the report builder along.
   const [{ formatFromName, formatRowError, parseAccounts }, { dropTornTail, readDone }, { countInto, emptyTotals, runScan }, { inShard, parseShard }, { renderSummary, worstExitCode }] =
@@ -137,19 +149,11 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   // The accounts file: every bad row is reported (one line each, with its line number) before anything runs.
   // yargs hands a lone "-" positional over as "" (it reads it as a flag with no name): that is stdin too.
   const fromStdin = args.accounts === '-' || (args.accounts === '' && process.argv.slice(2).includes('-'));
-  let text: string;
-  try {
-    text = fromStdin ? await readStdin() : await readFile(args.accounts, 'utf8');
-  } catch (err) {
-    if (err instanceof UsageError) throw err;
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(code === 'ENOENT' ? `accounts file not found: ${args.accounts}` : `cannot read accounts file ${args.accounts}: ${code ?? 'error'}`);
-  }
-  const parsed = parseAccounts(text, {
+  // The text is not kept: once parsed, a large accounts file is garbage.
+  const parsed = parseAccounts(await readAccountsText(args.accounts, fromStdin), {
     format: args.inputFormat ?? (fromStdin ? undefined : (formatFromName(args.accounts) ?? undefined)),
     allowInlinePasswords: args.allowInlinePasswords,
   });
-  text = '';
   if (parsed.errors.length) {
     const name = fromStdin ? '<stdin>' : args.accounts;
     for (const e of parsed.errors.slice(0, MAX_ERRORS_SHOWN)) process.stderr.write(`maildoctor: ${formatRowError(name, e)}\n`);

@@ -13,13 +13,21 @@ import { formatDuration } from '../watch/duration.js';
 import { runWatch, type WatchRun } from '../watch/loop.js';
 import { liveLine, summarizeWatch, watchLines, type WatchSummary } from '../watch/summary.js';
 import { hasMessageList, windowSnapshot } from '../watch/window.js';
-import { resolveAccount } from './account.js';
+import { resolveAccount, type RawAccountArgs } from './account.js';
 import { EXIT } from './errors.js';
-import { ruleOptions, useColor } from './output.js';
+import { ruleOptions, useColor, type ReportArgs } from './output.js';
 import { answersFrom } from './recommend.js';
 import { canaryLines, type CanaryReport } from '../canary/report.js';
 import { observeCanary } from '../canary/classify.js';
-import { watchDurations, type WatchArgs } from './watch.js';
+
+/** The options of `maildoctor watch` (declared and checked in watch.ts, which loads this file only to run). */
+export interface WatchArgs extends RawAccountArgs, ReportArgs {
+  every: string;
+  for: string;
+  canary: boolean;
+  progress: boolean;
+  quiet: boolean;
+}
 
 function connectOptions(account: AccountOptions): ConnectOptions {
   const e = account.imap!;
@@ -68,8 +76,7 @@ function output(run: WatchRun, summary: WatchSummary, canary: CanaryReport | nul
   }
 }
 
-export async function runWatchCommand(args: WatchArgs): Promise<void> {
-  const { everyMs, forMs } = watchDurations(args);
+export async function runWatchCommand(args: WatchArgs, { everyMs, forMs }: { everyMs: number; forMs: number }): Promise<void> {
   if (args.canary) {
     process.stderr.write(`canary: this run writes one test message to INBOX of ${args.user ?? '(no --user)'} and removes it at the end\n`);
   }

@@ -4,19 +4,12 @@
 // The options and their checks live here; the run itself (watch-run.ts) is loaded only when watch runs.
 import type { Argv } from 'yargs';
 import { parseDuration } from '../watch/duration.js';
-import { withAccountOptions, type RawAccountArgs } from './account.js';
+import { withAccountOptions } from './account.js';
 import { UsageError } from './errors.js';
-import { withReportOptions, type ReportArgs } from './output.js';
+import { withReportOptions } from './output.js';
+import type { WatchArgs } from './watch-run.js';
 
 export const MIN_EVERY_MS = 5000;
-
-export interface WatchArgs extends RawAccountArgs, ReportArgs {
-  every: string;
-  for: string;
-  canary: boolean;
-  progress: boolean;
-  quiet: boolean;
-}
 
 /** --every and --for in milliseconds, or a UsageError with one line. */
 export function watchDurations(args: { every: string; for: string }): { everyMs: number; forMs: number } {
@@ -58,8 +51,9 @@ export function registerWatch<T>(cli: Argv<T>) {
         .example('$0 watch --host mail.example.com --user alice@example.com --every 60s --for 30m', 'catch a POP device deleting mail')
         .example('$0 watch --host mail.example.com --user ci@example.com --every 10s --for 2m --canary --format json', 'CI smoke check with a test message'),
     async (argv) => {
+      const args = argv as unknown as WatchArgs;
       const { runWatchCommand } = await import('./watch-run.js');
-      await runWatchCommand(argv as unknown as WatchArgs);
+      await runWatchCommand(args, watchDurations(args));
     },
   );
 }

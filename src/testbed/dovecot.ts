@@ -376,8 +376,8 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
     const logStart = statSync(logFile).size;
     const child = spawn('dovecot', ['-F', '-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
     let exited: number | string | null | undefined;
     const exitPromise = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {

@@ -21,12 +21,12 @@ describe('password files and pipes', () => {
     writeFileSync(join(dir, 'pw'), `\uFEFF${PASSWORD}\r\nsomething else\n`);
     const check = await runCli(['check', ...accountArgs(tb, user), '--password-file', join(dir, 'pw'), '--no-history', '--format', 'json', '-q']);
     expect(check.stderr).toBe('');
-    const report = JSON.parse(check.stdout);
+    const report = JSON.parse(check.stdout) as { status: string };
     expect(report.status).not.toBe('unknown');
     writeFileSync(join(dir, 'accounts.csv'), `user,password_file\n${user.user},pw\n`);
     const common = ['--host', tb.host, '--imap-port', String(tb.ports.imaps), '--pop-port', String(tb.ports.pop3s), '--ca', tb.caFile, '--timeout', '10', '--quiet'];
     const scan = await runCli(['scan', join(dir, 'accounts.csv'), ...common], { timeoutMs: 60_000 });
-    const line = JSON.parse(scan.stdout.trim().split('\n')[0]!);
+    const line = JSON.parse(scan.stdout.trim().split('\n')[0]!) as { status: string };
     expect(line.status).toBe(report.status);
     expect(scan.stdout).not.toContain(PASSWORD);
   }, 90_000);

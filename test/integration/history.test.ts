@@ -122,7 +122,7 @@ describe('history on Dovecot', () => {
       const h = openHistory(db);
       try {
         const s = h.latestProbe(h.listProbes()[0]!.account);
-        return s?.imap?.ok ? JSON.parse(JSON.stringify(s.imap.evidence.inbox.messageList)) : null;
+        return s?.imap?.ok ? (JSON.parse(JSON.stringify(s.imap.evidence.inbox.messageList)) as unknown) : null;
       } finally {
         h.close();
       }

@@ -308,7 +308,7 @@ describe('probeImap against Dovecot', () => {
       expect(ev.inbox.newestInternalDate).toBe(exp.newest!.toISOString());
       expect(ev.inbox.flags.seen).toBe(4500);
       const f = ev.folders.find((x) => x.path === 'Few')!;
-      expect(f.activity).toMatchObject({ ages: expectedOf(few, seedNow).ages, newestInternalDate: few[0]!.date!.toISOString(), oldestInternalDate: few[2]!.date!.toISOString() });
+      expect(f.activity).toMatchObject({ ages: expectedOf(few, seedNow).ages, newestInternalDate: few[0]!.date.toISOString(), oldestInternalDate: few[2]!.date.toISOString() });
       expect(f.activity!.agesMethod).toBe('WITHIN + INTERNALDATE of the last 30 days; oldest/newest by ESORT ARRIVAL');
     }
     expect(sampled.inbox.agesMethod).toMatch(/^WITHIN; 30-day boundary sampled in arrival order \(\d+ dates in \d+ FETCHes\); oldest\/newest from the sampled first\/last message$/);

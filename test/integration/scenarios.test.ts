@@ -132,7 +132,7 @@ async function check(
   try {
     report = ReportSchema.parse(JSON.parse(r.stdout));
   } catch (e) {
-    throw new Error(`check ${name}: no report@1 on stdout (exit ${r.code}): ${(e as Error).message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+    throw new Error(`check ${name}: no report@1 on stdout (exit ${r.code}): ${(e as Error).message}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`, { cause: e });
   }
   const snapshot = parseSnapshot(readFileSync(saved, 'utf8'), saved);
   const find = (id: string) => report.findings.find((f) => f.id === id);

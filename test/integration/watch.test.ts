@@ -20,7 +20,7 @@ interface Watch {
 
 function startWatch(u: TestUser, args: string[], timeoutMs = 60_000): Watch {
   const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', XDG_STATE_HOME: TEST_STATE_HOME, MAILDOCTOR_PASSWORD: u.password };
-  const child = spawn(process.execPath, [CLI, 'watch', ...accountArgs(testbed(), u), ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'watch', ...accountArgs(testbed(), u), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters = new Set<() => void>();

@@ -62,8 +62,8 @@ describe('parseAccounts (property)', () => {
     user: text,
     host: fc.option(fc.stringMatching(/^[a-z0-9][a-z0-9.-]{0,20}$/), { nil: undefined }),
     imapPort: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: undefined }),
-    popTls: fc.option(fc.constantFrom('implicit', 'starttls', 'none') as fc.Arbitrary<'implicit' | 'starttls' | 'none'>, { nil: undefined }),
-    only: fc.option(fc.constantFrom('imap', 'pop') as fc.Arbitrary<'imap' | 'pop'>, { nil: undefined }),
+    popTls: fc.option(fc.constantFrom<'implicit' | 'starttls' | 'none'>('implicit', 'starttls', 'none'), { nil: undefined }),
+    only: fc.option(fc.constantFrom<'imap' | 'pop'>('imap', 'pop'), { nil: undefined }),
   });
   const csvField = (v: string | number | undefined) => (v === undefined ? '' : /[",\r\n]/.test(String(v)) || String(v) !== String(v).trim() ? `"${String(v).replace(/"/g, '""')}"` : String(v));
 

@@ -26,7 +26,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string | und
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const asOther = opts.unprivileged && process.getuid?.() === 0 ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {};
-    const child = spawn(process.execPath, [CLI, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'], ...asOther });
+    const child = spawn(process.execPath, [CLI, ...args], { env: env, stdio: ['ignore', 'pipe', 'pipe'], ...asOther });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -77,7 +77,7 @@ function fetchmailRc(tb: TestbedInfo, user: TestUser, opts: FetchmailOptions): s
   ].join('\n');
 }
 
-export function parseFetchmailOutput(text: string): Pick<FetchmailResult, 'downloaded' | 'flushed' | 'onServer'> {
+function parseFetchmailOutput(text: string): Pick<FetchmailResult, 'downloaded' | 'flushed' | 'onServer'> {
   let downloaded = 0;
   let flushed = 0;
   let onServer = 0;
@@ -214,7 +214,7 @@ export async function holdPopSession(tb: TestbedInfo, user: TestUser, opts: { ke
 // IMAP mail client: imapflow acting like Thunderbird on a laptop
 // ---------------------------------------------------------------------------------------------------------
 
-export interface OutgoingMessage {
+interface OutgoingMessage {
   subject?: string;
   to?: string;
   /** Default now. */
@@ -392,7 +392,7 @@ export async function imapClientSession<T>(
   await imap.connect();
   try {
     const result = await fn(new ImapMailClient(imap, user));
-    if (failure) throw failure;
+    if (failure) throw failure instanceof Error ? failure : new Error('IMAP client error event', { cause: failure });
     return result;
   } finally {
     if (imap.usable) await imap.logout().catch(() => imap.close());

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 
 /** How each reply's bytes are written. */
-export type Delivery =
+type Delivery =
   | { mode: 'whole' }
   /** Two writes: bytes [0, at) and [at, end), with a pause between them so they arrive as separate chunks. */
   | { mode: 'split'; at: number }
   /** One write per byte. */
   | { mode: 'bytewise' };
 
-export interface ReplyAction {
+interface ReplyAction {
   /** The reply's bytes (a string is sent as UTF-8). */
   send?: string | Buffer;
   /** Send only the first N bytes of `send`, then nothing more (the connection stays open). */
@@ -33,7 +33,7 @@ export interface ReplyAction {
   delayMs?: number;
 }
 
-export interface ReceivedCommand {
+interface ReceivedCommand {
   line: string;
   verb: string;
   args: string;
@@ -41,7 +41,7 @@ export interface ReceivedCommand {
   connection: number;
 }
 
-export type Responder = string | ReplyAction | ((cmd: ReceivedCommand) => string | ReplyAction);
+type Responder = string | ReplyAction | ((cmd: ReceivedCommand) => string | ReplyAction);
 
 export interface FakePop3Script {
   /** The greeting; default "+OK fake POP3 ready". */

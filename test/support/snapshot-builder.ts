@@ -52,7 +52,7 @@ function edges(b: AgeBuckets, takenAt: string, newestDaysAgo?: number, oldestDay
   };
 }
 
-export interface FolderSpec {
+interface FolderSpec {
   path: string;
   specialUse?: string | null;
   /** Default: messages + 1 (nothing ever left). */
@@ -66,7 +66,7 @@ export interface FolderSpec {
   selectable?: boolean;
 }
 
-export interface InboxSpec {
+interface InboxSpec {
   uidNext?: number;
   uidValidity?: string;
   ages?: Partial<AgeBuckets>;
@@ -77,12 +77,12 @@ export interface InboxSpec {
   keywords?: Record<string, number>;
 }
 
-export interface QuotaSpec {
+interface QuotaSpec {
   storage?: [usedBytes: number, limitBytes: number];
   messages?: [used: number, limit: number];
 }
 
-export interface TlsSpec extends Partial<Omit<TlsFacts, 'certificate'>> {
+interface TlsSpec extends Partial<Omit<TlsFacts, 'certificate'>> {
   selfSigned?: boolean;
   validFrom?: string;
   validTo?: string;
@@ -387,7 +387,7 @@ export function mixedSpec(): SnapshotSpec {
 }
 
 /** POP3 on one device leaving every message on the server for years: the mailbox is filling up. */
-export function popLeaveOnServerNearQuotaSpec(): SnapshotSpec {
+function popLeaveOnServerNearQuotaSpec(): SnapshotSpec {
   return {
     imap: {
       inbox: { uidNext: 9001, ages: { lt1d: 4, lt7d: 25, lt30d: 90, older: 8881 }, sizeBytes: 900 * MiB, flags: { seen: 8996 } },
@@ -433,7 +433,7 @@ export function junkWithPopUserSpec(): SnapshotSpec {
 }
 
 /** A POP3 client holds the mailbox ([IN-USE]); the IMAP side shows only POP-style use. */
-export function popLockedSpec(): SnapshotSpec {
+function popLockedSpec(): SnapshotSpec {
   const s = healthyPopOnlySpec();
   s.pop = fail('in-use', 'mail.example.com:995 refused the login: Mailbox is locked by another POP3 session.', {
     step: 'login',
@@ -459,14 +459,14 @@ export function wrongPasswordSpec(): SnapshotSpec {
 }
 
 /** IMAP refused (nothing listens); POP3 works for a single POP device. */
-export function imapPortClosedSpec(): SnapshotSpec {
+function imapPortClosedSpec(): SnapshotSpec {
   const s = healthyPopOnlySpec();
   s.imap = fail('refused', 'connection to mail.example.com:993 refused (nothing listens on that port)', { step: 'connect', code: 'ECONNREFUSED' });
   return s;
 }
 
 /** A self-signed certificate, checked with --insecure on both protocols. */
-export function tlsSelfSignedInsecureSpec(): SnapshotSpec {
+function tlsSelfSignedInsecureSpec(): SnapshotSpec {
   const s = healthyImapOnlySpec();
   (s.imap as ImapSpec).tls = { selfSigned: true, insecure: true };
   (s.pop as PopSpec).tls = { selfSigned: true, insecure: true };
@@ -485,7 +485,7 @@ export function deletedNotExpungedSpec(): SnapshotSpec {
 }
 
 /** POP3 reads another mailbox than IMAP: its UIDLs carry a different UIDVALIDITY and count. */
-export function popImapDisagreeSpec(): SnapshotSpec {
+function popImapDisagreeSpec(): SnapshotSpec {
   const s = healthyImapOnlySpec();
   s.pop = { messages: 38, sizeBytes: 2 * MiB, uidValidity: '1600000000', uids: Array.from({ length: 38 }, (_, i) => i + 1) };
   return s;

@@ -1,11 +1,11 @@
 // Helpers for tests that use the shared Dovecot testbed started by test/global-setup.ts.
 import { inject } from 'vitest';
-import { addUser, doveadm, mailboxState } from '../../src/testbed/dovecot.js';
+import { addUser, mailboxState } from '../../src/testbed/dovecot.js';
 import { createFolder, deliverLmtp, seedMaildir } from '../../src/testbed/seed.js';
 import type { AddUserOptions, SeedMessage, TestbedInfo, TestUser } from '../../src/testbed/types.js';
 import type { ConnectOptions } from '../../src/connectors/common.js';
 
-export { addUser, createFolder, deliverLmtp, doveadm, mailboxState, seedMaildir };
+export { createFolder, deliverLmtp, mailboxState, seedMaildir };
 export type { SeedMessage, TestbedInfo, TestUser };
 
 /** The running testbed (from globalSetup). */
@@ -63,7 +63,7 @@ export function messagesAndFlags(files: Record<string, string[]>): Record<string
     for (const name of names) {
       const base = name.replace(/^(cur|new)\//, '');
       const i = base.indexOf(':2,');
-      out[folder]![i === -1 ? base : base.slice(0, i)] = i === -1 ? '' : base.slice(i + 3);
+      out[folder][i === -1 ? base : base.slice(0, i)] = i === -1 ? '' : base.slice(i + 3);
     }
   }
   return out;

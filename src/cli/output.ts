@@ -7,7 +7,7 @@ import { answersFrom, withAnswerOptions, type AnswerArgs } from './recommend.js'
 import { UsageError } from './errors.js';
 import type { Earlier } from './history.js';
 
-export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios'] as const;
+export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios', 'openmetrics'] as const;
 
 export function withReportOptions<T>(y: Argv<T>) {
   return withAnswerOptions(y)

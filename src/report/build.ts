@@ -22,11 +22,39 @@ export interface BuildReportOptions {
   answers?: CustomerAnswers | null;
 }
 
+/** Names of server software that greetings carry, for when the server says no more ("* OK Dovecot ready."). */
+const KNOWN_SOFTWARE: [RegExp, string][] = [
+  [/\bdovecot\b/i, 'Dovecot'],
+  [/\bcyrus\b/i, 'Cyrus'],
+  [/\bcourier\b/i, 'Courier'],
+  [/\bgimap\b|\bgpop\b|\bgmail\b/i, 'Gmail'],
+  [/\bexchange\b|\boutlook\b|\bmicrosoft\b/i, 'Microsoft Exchange'],
+  [/\bzimbra\b/i, 'Zimbra'],
+  [/\buw imap\b|\bimap4rev1 \d{4}\./i, 'UW IMAP'],
+];
+
+function softwareOf(result: ImapResult | Pop3Result | null): string | null {
+  if (!result?.ok) return null;
+  const e = result.evidence;
+  if ('serverId' in e) {
+    const name = e.serverId?.name;
+    if (name) return oneLineName(e.serverId?.version ? `${name} ${e.serverId.version}` : name);
+  } else if (e.implementation) return oneLineName(e.implementation);
+  const greeting = e.greeting ?? '';
+  return KNOWN_SOFTWARE.find(([re]) => re.test(greeting))?.[1] ?? null;
+}
+
+/** A name the server chose, kept short and on one line. */
+function oneLineName(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+}
+
 function probeSummary(result: ImapResult | Pop3Result | null): Report['probes']['imap'] {
-  if (!result) return { state: 'not-probed', durationMs: null, error: null };
-  if (result.ok) return { state: 'ok', durationMs: result.durationMs, error: null };
+  if (!result) return { state: 'not-probed', software: null, durationMs: null, error: null };
+  if (result.ok) return { state: 'ok', software: softwareOf(result), durationMs: result.durationMs, error: null };
   const e = result.error;
-  return { state: 'failed', durationMs: result.durationMs, error: { kind: e.kind, message: e.message, step: e.step ?? null, code: e.code ?? null } };
+  return { state: 'failed', software: null, durationMs: result.durationMs, error: { kind: e.kind, message: e.message, step: e.step ?? null, code: e.code ?? null } };
 }
 
 function metrics(snapshot: Snapshot, analysis: Analysis): Report['metrics'] {

@@ -2,6 +2,7 @@
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './evidence-text.js';
 import { comparedLine, evidenceProblemLines, freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
+import { checkedLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
 /** Escape the characters that would turn text into markup. */
@@ -12,6 +13,8 @@ export function md(text: string): string {
 export function renderMarkdown(report: Report): string {
   const out: string[] = [
     `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()}${report.coverage?.partial ? ' (partial check)' : ''} for ${md(report.account.user)}`,
+    '',
+    `${md(subjectLine(report))} · ${md(checkedLine(report))}`,
     '',
     `**${md(report.verdict)}**`,
   ];

@@ -1,6 +1,7 @@
 // One line for Nagios, Icinga and other monitoring-plugins hosts:
 //   MAILDOCTOR CRITICAL - user: verdict [ids] | 'quota_storage'=92%;80;95;0;100 ...
 // Perfdata per the monitoring-plugins guidelines: 'label'=value[UOM];[warn];[crit];[min];[max].
+import { subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
 /** Up to 2 decimals, no exponent, "." as the decimal point. */
@@ -17,7 +18,7 @@ export function renderNagios(report: Report): string {
   const ids = report.findings.filter((f) => f.severity !== 'info').map((f) => f.id);
   const problems = (report.anomalies?.length ?? 0) + (report.gaps?.length ?? 0);
   const unusable = problems ? ` (${problems} piece${problems === 1 ? '' : 's'} of evidence unusable)` : '';
-  const summary = `${report.account.user}: ${report.verdict}${ids.length ? ` [${ids.join(', ')}]` : ''}${unusable}`.replace(/[|\r\n]+/g, ' ');
+  const summary = `${subjectLine(report)}: ${report.verdict}${ids.length ? ` [${ids.join(', ')}]` : ''}${unusable}`.replace(/[|\r\n]+/g, ' ');
   const data: string[] = [];
   const warnPct = num(m.quotaWarnRatio * 100);
   const critPct = num(m.quotaCritRatio * 100);

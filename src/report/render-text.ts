@@ -4,7 +4,8 @@
 import { NO_EARLIER_PROBE, OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
 import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './evidence-text.js';
-import { list, millis, plural } from './format.js';
+import { list, millis, plural, utcTime } from './format.js';
+import { checkedLine, subjectLine } from './subject.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
 export const SYMBOL: Record<Severity | Status, string> = { critical: '✖', warning: '⚠', info: 'ℹ', ok: '✔', unknown: '?' };
@@ -119,7 +120,6 @@ function footer(report: Report): string {
 
 export function renderText(report: Report, opts: RenderOptions = {}): string {
   const c = opts.color;
-  const who = report.account.user;
   const rec = recommendationLines(report);
   // Rules that need an earlier probe or a server log wait for those inputs: expected, so a clean account stays
   // one line that says how many wait.
@@ -130,13 +130,13 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     const needLog = waiting.length - needPrevious;
     const wants = [needPrevious ? `${needPrevious} wait for an earlier probe` : '', needLog ? `${needLog} for a server log` : ''].filter(Boolean);
     const later = wants.length ? `; ${wants.join(', ')}` : '';
-    const line = `${label('ok', c)}  ${who}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}${later}).`;
+    const line = `${label('ok', c)}  ${subjectLine(report)}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}, ${utcTime(report.snapshotTakenAt)}${later}).`;
     const compared = comparedLine(report);
     return `${[line, ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : [])].join('\n')}\n`;
   }
   // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
   const partial = report.coverage?.partial ? ' (partial check)' : '';
-  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', who)}`, `  ${report.verdict}`];
+  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, `  ${report.verdict}`];
   const fresh = freshSteps(report.findings);
   report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c)));
   if (rec.length) out.push('', ...rec);

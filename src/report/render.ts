@@ -2,6 +2,7 @@ import { renderJson } from './render-json.js';
 import { renderJunit } from './render-junit.js';
 import { renderMarkdown } from './render-markdown.js';
 import { renderNagios } from './render-nagios.js';
+import { renderOpenMetrics } from './render-openmetrics.js';
 import { renderText } from './render-text.js';
 import type { RenderOptions, Report, ReportFormat } from './types.js';
 
@@ -11,6 +12,7 @@ const RENDERERS: Record<ReportFormat, (report: Report, opts: RenderOptions) => s
   markdown: renderMarkdown,
   junit: renderJunit,
   nagios: renderNagios,
+  openmetrics: renderOpenMetrics,
 };
 
 export const REPORT_FORMATS = Object.keys(RENDERERS) as ReportFormat[];

@@ -26,6 +26,8 @@ export const ReportFindingSchema = z.object({
 
 export const ProbeSummarySchema = z.object({
   state: z.enum(['ok', 'failed', 'not-probed']),
+  /** The server software as the server names it (IMAP ID, POP3 IMPLEMENTATION, greeting), when known. */
+  software: z.string().nullable().optional(),
   durationMs: z.number().nonnegative().nullable(),
   error: z
     .object({ kind: z.string(), message: z.string(), step: z.string().nullable(), code: z.string().nullable() })

@@ -87,6 +87,8 @@ describe('history and logs with a --history PATH that cannot be opened', () => {
     const h = await runCli(['history', '--history', db]);
     expect(h).toMatchObject({ code: 0, stderr: '' });
     expect(h.stdout).toMatch(/^No probes stored in /);
+    const a = await runCli(['history', '--history', db, '--account', 'alice']);
+    expect(a.stdout).toMatch(/^No probes stored for alice in .*\nAccounts are stored as user@host: /);
     const l = await runCli(['logs', log, '--user', 'alice', '--history', db]);
     expect(l).toMatchObject({ code: 0, stderr: '' });
     expect(l.stdout).not.toMatch(/Left out/);
@@ -112,7 +114,7 @@ describe('read-only places (EACCES, played by an unprivileged user: root ignores
       ['check', '--host', '127.0.0.1', '--imap-port', '1', '--pop-port', '1', '--user', 'someone', '--history', join(ro, 'new.db'), '--timeout', '2', '-q', '--format', 'nagios'],
       { env: { MAILDOCTOR_PASSWORD: 'x' }, unprivileged: true },
     );
-    expect(r.stdout).toMatch(/^MAILDOCTOR CRITICAL - someone: /); // nothing listens on port 1: the report says so
+    expect(r.stdout).toMatch(/^MAILDOCTOR CRITICAL - someone on 127\.0\.0\.1 \(IMAP 1 TLS; POP3 1 TLS\): /); // nothing listens on port 1: the report says so
     expectOneLine(r, /cannot open history database .*read-only\/new\.db: permission denied \(EACCES\); this probe was not compared/);
     expect(r.code).toBe(2);
   });

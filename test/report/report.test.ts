@@ -16,9 +16,11 @@ import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
 import { assertWellFormedXml } from './xml-check.js';
 import { freshSteps, repeatedNote } from '../../src/report/render-text.js';
+import { checkedLine, subjectLine } from '../../src/report/subject.js';
+import { md } from '../../src/report/render-markdown.js';
 import type { RenderedFinding } from '../../src/report/types.js';
 
-const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt' };
+const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt', openmetrics: 'om.txt' };
 const ALL = Object.keys(SCENARIOS) as ScenarioName[];
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;
@@ -84,14 +86,17 @@ describe('text', () => {
 
   it('a clean account is one short line', () => {
     const out = renderText(reportOf(scenario('healthy-imap-only')));
-    expect(out).toBe(`✔ OK  alice@example.com: no problems found (${RULES.length - 4} checks over IMAP and POP3; 3 wait for an earlier probe, 1 for a server log).\n`);
+    expect(out).toBe(
+      `✔ OK  alice@example.com on mail.example.com (IMAP 993 TLS, Dovecot; POP3 995 TLS, Dovecot): no problems found (${RULES.length - 4} checks over IMAP and POP3, 2025-06-02 12:00:00 UTC; 3 wait for an earlier probe, 1 for a server log).\n`,
+    );
   });
 
   it('shows what was not checked, with the reason, verdict first', () => {
     const out = renderText(reportOf(scenario('wrong-password')));
     const lines = out.split('\n');
-    expect(lines[0]).toBe('✖ CRITICAL  alice@example.com');
-    expect(lines[1]).toBe('  The server refuses the login, so no device gets new mail.');
+    expect(lines[0]).toBe('✖ CRITICAL  alice@example.com on mail.example.com (IMAP 993 TLS; POP3 995 TLS)');
+    expect(lines[1]).toBe('  checked 2025-06-02 12:00:00 UTC');
+    expect(lines[2]).toBe('  The server refuses the login, so no device gets new mail.');
     expect(out).toContain('Not checked:');
     expect(out).toMatch(/quota-near-limit, quota-unknown, .*: IMAP probe failed: auth \(/);
   });
@@ -110,6 +115,18 @@ describe('text', () => {
   });
 });
 
+describe('the subject line: account, servers, software, time (issue 11)', () => {
+  it('names each server with its port, TLS mode and software, on one host or two', () => {
+    const report = reportOf(scenario('mixed'));
+    expect(subjectLine(report)).toBe('alice@example.com on mail.example.com (IMAP 993 TLS, Dovecot; POP3 995 TLS, Dovecot)');
+    const two = { ...report, account: { ...report.account, pop: { host: 'pop.example.net', port: 110, tls: 'starttls' as const } }, probes: { ...report.probes, imap: { ...report.probes.imap, software: null } } };
+    expect(subjectLine(two)).toBe('alice@example.com (IMAP mail.example.com:993 TLS; POP3 pop.example.net:110 STARTTLS, Dovecot)');
+    expect(checkedLine(report)).toBe('checked 2025-06-02 12:00:00 UTC');
+    for (const format of ['text', 'markdown', 'nagios', 'junit'] as const) expect(render(report, format), format).toContain(md(subjectLine(report)).replace(/\\/g, ''));
+    expect(report.probes.imap.software).toBe('Dovecot');
+  });
+});
+
 describe('recommendation in the report (check --devices …)', () => {
   it('is absent without answers and present, validated and rendered with them', () => {
     const s = scenario('mixed');
@@ -125,7 +142,7 @@ describe('recommendation in the report (check --devices …)', () => {
   it('follows the success line of a clean account', () => {
     const s = scenario('healthy-pop-only');
     const out = renderText(buildReport(s, analyze(s), { answers: { devices: 1, offline: true } }));
-    expect(out.split('\n')[0]).toBe(`✔ OK  alice@example.com: no problems found (${RULES.length - 4} checks over IMAP and POP3; 3 wait for an earlier probe, 1 for a server log).`);
+    expect(out.split('\n')[0]).toMatch(/^✔ OK {2}alice@example\.com on mail\.example\.com \(IMAP 993 TLS, Dovecot; POP3 995 TLS, Dovecot\): no problems found /);
     expect(out).toContain('Recommended protocol: POP3');
   });
 });

@@ -1,0 +1,24 @@
+// Who and what a report is about, for its first lines in every format: the account, the servers with their
+// ports and TLS (and software when known), and when the check ran. A pasted report names its mailbox.
+import type { Endpoint } from '../snapshot/schema.js';
+import { utcTime } from './format.js';
+import type { Report } from './types.js';
+
+const TLS_WORD: Record<Endpoint['tls'], string> = { implicit: 'TLS', starttls: 'STARTTLS', none: 'no TLS' };
+
+/** "alice@example.com on mail.example.com (IMAP 993 TLS, Dovecot; POP3 995 TLS, Dovecot)". */
+export function subjectLine(report: Report): string {
+  const { user, imap, pop } = report.account;
+  const hosts = [...new Set([imap?.host, pop?.host].filter((h): h is string => Boolean(h)))];
+  const oneHost = hosts.length === 1;
+  const part = (name: string, e: Endpoint | null, software: string | null | undefined) =>
+    e ? `${name} ${oneHost ? '' : `${e.host}:`}${e.port} ${TLS_WORD[e.tls]}${software ? `, ${software}` : ''}` : null;
+  const parts = [part('IMAP', imap, report.probes.imap.software), part('POP3', pop, report.probes.pop.software)].filter((p): p is string => p !== null);
+  if (parts.length === 0) return user;
+  return oneHost ? `${user} on ${hosts[0]} (${parts.join('; ')})` : `${user} (${parts.join('; ')})`;
+}
+
+/** "checked 2026-12-02 15:52:53 UTC". */
+export function checkedLine(report: Report): string {
+  return `checked ${utcTime(report.snapshotTakenAt)}`;
+}

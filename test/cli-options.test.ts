@@ -74,6 +74,12 @@ describe('a repeated single-valued option is refused', () => {
     expect(r.stderr).toBe('maildoctor: no account: give --user\n');
   });
 
+  it('a usage error with --format openmetrics leaves maildoctor_status 3 for the textfile collector', async () => {
+    const r = await runCli(['check', '--format', 'openmetrics', '--host', '127.0.0.1']);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/^# TYPE maildoctor_status gauge\n.*\nmaildoctor_status 3\n# EOF\n$/);
+  });
+
   it('a usage error with -f junit (even a parse error) leaves a JUnit document with the reason escaped', async () => {
     const r = await runCli(['check', '-f', 'junit', '--bogus<&>', 'x']);
     expect(r.code).toBe(3);
@@ -81,5 +87,25 @@ describe('a repeated single-valued option is refused', () => {
     expect(r.stdout).toContain('errors="1"');
     expect(r.stdout).toMatch(/<error message="Unknown argument[^"]*bogus&lt;&amp;&gt;/);
     expect(r.stdout).not.toMatch(/bogus<&>/);
+  });
+});
+
+describe('help that leads somewhere (issue 11)', () => {
+  it('no command lists every command once and points to --help once', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('maildoctor: say which command: check, probe, analyze, history, recommend, logs, scan or watch (see maildoctor --help)\n');
+  });
+
+  it("a usage error points to the command's own --help", async () => {
+    const r = await runCli(['check', '--bogus']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^maildoctor: Unknown argument: bogus \(see maildoctor check --help\)\n$/);
+  });
+
+  it.each(['check', 'probe', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'])('%s --help has examples', async (command) => {
+    const r = await runCli([command, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\nExamples:\n {2}(MAILDOCTOR_PASSWORD=… )?maildoctor /);
   });
 });

@@ -12,7 +12,9 @@ export function registerAnalyze<T>(cli: Argv<T>) {
         .option('history', {
           type: 'string',
           describe: 'History database to find the probe before this one in (default as for check; read only); --no-history to skip',
-        }),
+        })
+        .example('$0 analyze alice.json', 'the report of a saved snapshot, compared with the probe before it in the history')
+        .example('$0 analyze alice.json --no-history --format markdown', 'the snapshot alone, for a ticket'),
     async (argv) => {
       const args = argv as unknown as ReportArgs & { snapshot: string; history?: string | boolean };
       const { loadSnapshot } = await import('../snapshot/io.js');

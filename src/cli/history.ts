@@ -188,17 +188,21 @@ export function registerHistory<T>(cli: Argv<T>) {
       y
         .option('account', { type: 'string', describe: 'Only this account (user@host, as `check` stores it)' })
         .option('history', { type: 'string', describe: 'History database (default $XDG_STATE_HOME/maildoctor/history.db)' })
-        .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
+        .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+        .example('$0 history', 'every probe stored, newest first')
+        .example('$0 history --account alice@example.com@mail.example.com --format json', "one account's probes"),
     async (argv) => {
       const args = argv as unknown as { account?: string; history?: string | boolean; format: 'text' | 'json' };
       const path = historyPath(args) ?? defaultHistoryPath();
       // Listing never creates a database.
       let rows: ProbeRow[] = [];
+      let known: string[] = [];
       if (historyFileExists(path)) {
         const { openHistory } = await loadStore();
         const store = openHistory(path);
         try {
           rows = store.listProbes(args.account);
+          if (rows.length === 0 && args.account) known = [...new Set(store.listProbes().map((r) => r.account))].sort();
         } finally {
           store.close();
         }
@@ -209,6 +213,12 @@ export function registerHistory<T>(cli: Argv<T>) {
       }
       if (rows.length === 0) {
         process.stdout.write(`No probes stored${args.account ? ` for ${args.account}` : ''} in ${path}\n`);
+        if (args.account) {
+          // The key is the user and the host check was given, joined by "@" (user@example.com@mail.example.com).
+          process.stdout.write(
+            `Accounts are stored as user@host: the user as given to check, "@", the IMAP host (the POP3 host with --only pop).${known.length ? ` Stored: ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}` : ''}\n`,
+          );
+        }
         return;
       }
       for (const r of rows) {

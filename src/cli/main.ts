@@ -3,6 +3,7 @@
 // Start-up time counts (every `check` pays it): what is imported here statically must stay light (yargs, the
 // option builders). Each command loads what its handler needs (imapflow, zod, SQLite, the analyzer) with
 // import() when it runs, so `--help`, `--version` and the other commands never load it.
+import { list } from '../report/format.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { VERSION } from '../version.js';
@@ -63,6 +64,15 @@ export function checkTransports(argv: Record<string, unknown>): void {
   }
 }
 
+/** Every command, in the order of the help. */
+const COMMANDS = ['check', 'probe', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'] as const;
+
+/** Where a usage error sends the reader: the command's own help when a command was given. */
+export function helpFor(argv: readonly string[]): string {
+  const command = argv.find((a) => !a.startsWith('-'));
+  return command && (COMMANDS as readonly string[]).includes(command) ? `maildoctor ${command} --help` : 'maildoctor --help';
+}
+
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
     .middleware(rejectRepeats as never, true)
@@ -71,20 +81,20 @@ export async function main(argv: string[]): Promise<void> {
     .usage('$0 <command> [options]\n\nFinds out why mail goes missing from an account: reads it over IMAP and POP3 and explains what it sees.')
     .version(VERSION)
     .strict()
-    .demandCommand(1, 'say which command: check, probe, analyze, recommend, logs, scan or watch (see --help)')
+    .demandCommand(1, `say which command: ${list(COMMANDS, 'or')}`)
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .epilogue('Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (usage or internal error). Docs: README.md')
     .fail((msg, err) => {
       if (err && !(err instanceof UsageError)) throw err;
-      throw new UsageError(`${err?.message ?? msg} (see maildoctor --help)`);
+      throw new UsageError(`${err?.message ?? msg} (see ${helpFor(argv)})`);
     });
   cli = registerCheck(cli);
   cli = registerProbe(cli);
   cli = registerAnalyze(cli);
+  cli = registerHistory(cli);
   cli = registerRecommend(cli);
   cli = registerLogs(cli);
-  cli = registerHistory(cli);
   cli = registerScan(cli);
   cli = registerWatch(cli);
   skipHelpCache(cli);
@@ -111,11 +121,15 @@ export function peekFormat(argv: string[]): string | undefined {
   return found;
 }
 
-/** For machine formats, a usage error still leaves a document on stdout: nagios' UNKNOWN line, a JUnit error. */
+/** For machine formats, a usage error still leaves a document on stdout: nagios' UNKNOWN line, a JUnit error, status 3. */
 async function usageOnStdout(message: string): Promise<void> {
   const format = peekFormat(hideBin(process.argv));
   const line = message.replace(/\s*\n\s*/g, '; ');
   if (format === 'nagios') process.stdout.write(`MAILDOCTOR UNKNOWN - ${line}\n`);
+  else if (format === 'openmetrics') {
+    // A textfile collector reads whatever the file holds: UNKNOWN, not an empty file that drops the metrics.
+    process.stdout.write('# TYPE maildoctor_status gauge\n# HELP maildoctor_status Result of the check: 0 ok, 1 warning, 2 critical, 3 unknown (the exit code).\nmaildoctor_status 3\n# EOF\n');
+  }
   else if (format === 'junit') {
     const { xml } = await import('../report/render-junit.js');
     process.stdout.write(

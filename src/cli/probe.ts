@@ -16,7 +16,9 @@ export function registerProbe<T>(cli: Argv<T>) {
           default: false,
           describe: 'Also record per-message identity of INBOX (UID, size, date, hash of Message-ID; never subjects or bodies)',
         })
-        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' }),
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
+        .example('MAILDOCTOR_PASSWORD=… $0 probe --host mail.example.com --user alice@example.com --out alice.json', 'save what the server shows')
+        .example('$0 analyze alice.json', 'then diagnose it, here or on another machine'),
     async (argv) => {
       const args = argv as unknown as RawAccountArgs & { out?: string; quiet: boolean; messageList: boolean };
       const account = await resolveAccount(args, { history: args.messageList });

@@ -109,3 +109,11 @@ describe('help that leads somewhere (issue 11)', () => {
     expect(r.stdout).toMatch(/\nExamples:\n {2}(MAILDOCTOR_PASSWORD=… )?maildoctor /);
   });
 });
+
+describe('--tz', () => {
+  it('an unknown zone is a usage error before anything is probed', async () => {
+    const r = await runCli(['check', '--host', '127.0.0.1', '--user', 'u', '--tz', 'Mars/Olympus']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^maildoctor: --tz Mars\/Olympus: not a time zone \(use an IANA name such as Europe\/Berlin, or UTC\)/);
+  });
+});

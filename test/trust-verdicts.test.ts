@@ -42,7 +42,7 @@ describe('a failed probe does not hide the next deletion (item 6)', () => {
     const a = analyze(now, { previous, passedOver });
     expect(a.findings.map((f) => f.id)).toContain('mail-vanished');
     const text = render(buildReport(now, a), 'text');
-    expect(text).toContain('Compared with the probe of 2025-06-02T10:00:00.000Z: the 2 newer probes after it had no IMAP evidence');
+    expect(text).toContain('Compared with the check at 2025-06-02 10:00:00 UTC: the 2 newer probes after it had no IMAP evidence');
     h.close();
   });
 });

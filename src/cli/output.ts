@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ReportFormat } from '../report/types.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import { knownTimeZone } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { answersFrom, withAnswerOptions, type AnswerArgs } from './recommend.js';
 import { UsageError } from './errors.js';
@@ -14,16 +15,30 @@ export function withReportOptions<T>(y: Argv<T>) {
     .option('format', { alias: 'f', choices: FORMATS, default: 'text', describe: 'Report format', group: 'Report:' })
     .option('quota-warn', { type: 'number', default: 80, describe: 'Quota use (percent) that gives a warning', group: 'Report:' })
     .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
+    .option('tz', {
+      type: 'string',
+      describe: 'Time zone for the times in the words of the report (IANA name, e.g. Europe/Berlin, or UTC; default the local zone). JSON time fields stay UTC',
+      group: 'Report:',
+    })
     .check((argv) => {
       ruleOptions(argv as unknown as ReportArgs); // throws a UsageError before anything is probed or read
+      reportZone(argv);
       return true;
     });
+}
+
+/** The zone the report's words use: --tz, else this machine's zone. An unknown name is a usage error. */
+export function reportZone(args: Pick<ReportArgs, 'tz'>): string {
+  if (args.tz === undefined) return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  if (!knownTimeZone(args.tz)) throw new UsageError(`--tz ${args.tz}: not a time zone (use an IANA name such as Europe/Berlin, or UTC)`);
+  return args.tz;
 }
 
 export interface ReportArgs extends AnswerArgs {
   format: ReportFormat;
   quotaWarn: number;
   quotaCrit: number;
+  tz?: string;
 }
 
 /** Colour only on a terminal, never with NO_COLOR set (https://no-color.org), never for machine formats. */
@@ -58,7 +73,7 @@ export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: 
     ...(earlier.unavailable ? { previousUnavailable: `no earlier probe could be read: ${earlier.unavailable}` } : {}),
   });
   // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
-  const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args) });
+  const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args), timeZone: reportZone(args) });
   const out = render(report, args.format, { color: useColor(args.format) });
   process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
   return exitCode(report.status);

@@ -15,7 +15,7 @@ import { liveLine, summarizeWatch, watchLines, type WatchSummary } from '../watc
 import { hasMessageList, windowSnapshot } from '../watch/window.js';
 import { resolveAccount, type RawAccountArgs } from './account.js';
 import { EXIT } from './errors.js';
-import { ruleOptions, useColor, type ReportArgs } from './output.js';
+import { reportZone, ruleOptions, useColor, type ReportArgs } from './output.js';
 import { answersFrom } from './recommend.js';
 import { canaryLines, type CanaryReport } from '../canary/report.js';
 import { observeCanary } from '../canary/classify.js';
@@ -54,7 +54,7 @@ function output(run: WatchRun, summary: WatchSummary, canary: CanaryReport | nul
   const current: Snapshot = comparable ? windowSnapshot(goods) : last;
   const previous = comparable ? goods[0]! : null;
   const analysis = analyze(current, { options: ruleOptions(args), previous });
-  const report = buildReport(current, analysis, { toolVersion: VERSION, answers: answersFrom(args) });
+  const report = buildReport(current, analysis, { toolVersion: VERSION, answers: answersFrom(args), timeZone: reportZone(args) });
   const sections = [...watchLines(summary).map((l) => `  ${l}`), ...(canary ? canaryLines(canary).map((l) => `  ${l}`) : [])];
   const code = exitCode(report.status);
   switch (args.format) {

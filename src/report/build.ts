@@ -20,6 +20,8 @@ export interface BuildReportOptions {
   toolVersion?: string;
   /** The customer's answers (check --devices …): adds the article's protocol recommendation to the report. */
   answers?: CustomerAnswers | null;
+  /** The zone the words give times in (an IANA name); default UTC. JSON time fields stay UTC ISO. */
+  timeZone?: string;
 }
 
 /** Names of server software that greetings carry, for when the server says no more ("* OK Dovecot ready."). */
@@ -111,6 +113,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     ...analysis.errors.map((e) => `rule ${e.rule} crashed: ${e.message}`),
   ];
   const coverage = coverageOf(snapshot, analysis);
+  const timeZone = opts.timeZone ?? 'UTC';
   const anomalies = snapshot.anomalies ?? [];
   const gaps = gapsOf(snapshot);
   return {
@@ -120,11 +123,12 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     snapshotTakenAt: snapshot.takenAt,
     account,
     status: analysis.status,
+    timeZone,
     verdict: verdictOf(analysis.status, analysis.findings, unknownReasons, coverage),
     coverage,
     comparedWith: analysis.comparedWith,
     probes: { imap: probeSummary(snapshot.imap), pop: probeSummary(snapshot.pop) },
-    findings: analysis.findings.map(renderFinding),
+    findings: analysis.findings.map((f) => renderFinding(f, timeZone)),
     ...(anomalies.length ? { anomalies: anomalies.map((a) => ({ ...a })) } : {}),
     ...(gaps.length ? { gaps } : {}),
     skipped: analysis.skipped,

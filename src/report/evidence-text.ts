@@ -2,9 +2,9 @@
 // numbers; text and markdown show these.
 import type { Finding, FindingId, ProbeFailure, Sign } from '../analyzer/types.js';
 import { POP_SIGN_LABEL, PROBE_ERROR_TEXT, PROTOCOL_NAME, SIGN_TEXT } from './wording.js';
-import { bytes, count, duration, percent, plural } from './format.js';
+import { bytes, count, duration, percent, plural, zonedTime } from './format.js';
 
-type Lines<K extends FindingId> = (e: Extract<Finding, { id: K }>['evidence']) => string[];
+type Lines<K extends FindingId> = (e: Extract<Finding, { id: K }>['evidence'], at: (iso: string) => string) => string[];
 
 function folderLine(fs: { folder: string; messages: number; sizeBytes: number | null }[]): string[] {
   if (!fs.length) return [];
@@ -99,23 +99,23 @@ export const EVIDENCE_LINES: { [K in FindingId]: Lines<K> } = {
     `Newest message: ${duration(e.newestAgeSeconds)} old, in ${e.newestFolder}`,
     `Quiet threshold: ${plural(e.quietDays, 'day')}; INBOX holds ${plural(e.inboxMessages, 'message')}`,
   ],
-  'mail-vanished': (e) => [
-    `Window: ${e.fromTakenAt} → ${e.toTakenAt} (${duration(e.windowSeconds)})`,
+  'mail-vanished': (e, at) => [
+    `Between the checks at ${at(e.fromTakenAt)} and ${at(e.toTakenAt)} (${duration(e.windowSeconds)} apart)`,
     `Gone from INBOX: ${count(e.goneFromInbox)}; found again in other folders: ${count(e.movedMessages)}; in no folder: ${e.atLeast ? 'at least ' : ''}${count(e.vanishedMessages)} (${bytes(e.vanishedBytes)})`,
     `Already read at the previous probe: ${count(e.seenBefore)} of ${count(e.vanishedMessages)}`,
     ...(e.expungedAfterDeleteFlag ? [`Not counted: ${plural(e.expungedAfterDeleteFlag, 'message')} an IMAP client had marked deleted`] : []),
     `Method: ${e.method === 'message-id' ? 'looked up by Message-ID hash in every folder' : 'bounded by how many messages the other folders took in'}`,
   ],
-  'uidvalidity-changed': (e) => [
-    `${e.folder} UIDVALIDITY: ${e.previousUidValidity} at ${e.previousTakenAt} (${plural(e.previousMessages, 'message')}), now ${e.uidValidity} (${plural(e.messages, 'message')})`,
+  'uidvalidity-changed': (e, at) => [
+    `${e.folder} UIDVALIDITY: ${e.previousUidValidity} at ${at(e.previousTakenAt)} (${plural(e.previousMessages, 'message')}), now ${e.uidValidity} (${plural(e.messages, 'message')})`,
     `POP client seen: ${yesNo(e.popUseSeen)}`,
   ],
-  'quota-filling': (e) => [
+  'quota-filling': (e, at) => [
     `Storage: ${bytes(e.usedBytes)} of ${bytes(e.limitBytes)}, growing ${bytes(e.growthBytesPerDay)} a day (${plural(e.points, 'probe')} over ${duration(e.spanSeconds)})`,
-    `Projected full: ${e.projectedFullAt} (warning under ${plural(e.warnDays, 'day')})`,
+    `Projected full: ${at(e.projectedFullAt)} (warning under ${plural(e.warnDays, 'day')})`,
   ],
 };
 
-export function evidenceLines(f: Pick<Finding, 'id' | 'evidence'>): string[] {
-  return (EVIDENCE_LINES[f.id] as (e: Finding['evidence']) => string[])(f.evidence);
+export function evidenceLines(f: Pick<Finding, 'id' | 'evidence'>, zone = 'UTC'): string[] {
+  return (EVIDENCE_LINES[f.id] as (e: Finding['evidence'], at: (iso: string) => string) => string[])(f.evidence, (iso) => zonedTime(iso, zone));
 }

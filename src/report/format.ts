@@ -67,8 +67,35 @@ export function list(items: readonly string[], last = 'and'): string {
 }
 
 
-/** A time to the second, in UTC: "2026-12-02 15:52:53 UTC". */
-export function utcTime(iso: string): string {
+/**
+ * A time to the second in the reader's zone (an IANA name such as Europe/Berlin, or UTC), with the zone's short
+ * name: "2026-12-02 16:52:53 CET", "2026-12-02 15:52:53 UTC". Text that is not a time is returned as it is.
+ */
+export function zonedTime(iso: string, zone = 'UTC'): string {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? iso : `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  if (Number.isNaN(d.getTime())) return iso;
+  if (zone === 'UTC') return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
+  }).formatToParts(d);
+  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}:${get('second')} ${get('timeZoneName')}`;
+}
+
+/** Whether `zone` is a time zone this Node knows (an IANA name or UTC). */
+export function knownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
 }

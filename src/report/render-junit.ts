@@ -33,7 +33,7 @@ export function renderJunit(report: Report): string {
       [
         `[${f.severity}] ${f.title}`,
         `Why: ${f.explanation}`,
-        ['Evidence:', ...evidenceLines(f).map((l) => `- ${l}`)].join('\n'),
+        ['Evidence:', ...evidenceLines(f, report.timeZone).map((l) => `- ${l}`)].join('\n'),
         ...(f.steps.length ? [['What to do:', ...f.steps.map((s, i) => numbered(i + 1, s, ''))].join('\n')] : []),
       ].join('\n\n'),
     );

@@ -28,7 +28,7 @@ export function renderMarkdown(report: Report): string {
     out.push('', `### ${SYMBOL[f.severity]} ${f.severity.toUpperCase()}: ${md(f.title)}`, '');
     out.push(`\`${f.id}\`${f.confidence ? ` · confidence ${f.confidence}` : ''}`, '');
     out.push(`**Why:** ${md(f.explanation)}`);
-    const ev = evidenceLines(f);
+    const ev = evidenceLines(f, report.timeZone);
     if (ev.length) out.push('', '**Evidence**', '', ...ev.map((l) => `- ${md(l)}`));
     if (steps.length || repeated) out.push('', '**What to do**', '', ...steps.map((s, n) => numbered(n + 1, md(s), '')));
     if (repeated) out.push(...(steps.length ? [''] : []), md(repeatedNote(repeated, firstShownUnder)));

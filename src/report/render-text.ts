@@ -4,7 +4,7 @@
 import { NO_EARLIER_PROBE, OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
 import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './evidence-text.js';
-import { list, millis, plural, utcTime } from './format.js';
+import { list, millis, plural, zonedTime } from './format.js';
 import { checkedLine, subjectLine } from './subject.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
@@ -54,11 +54,11 @@ export function repeatedNote(repeated: number, under: string | null): string {
   return `${repeated === 1 ? 'One more step' : `${repeated} more steps`} as under "${under ?? ''}" above.`;
 }
 
-function findingBlock(f: RenderedFinding, fresh: ReturnType<typeof freshSteps>[number], color: boolean | undefined): string[] {
+function findingBlock(f: RenderedFinding, fresh: ReturnType<typeof freshSteps>[number], color: boolean | undefined, zone: string): string[] {
   const lines = [`${label(f.severity, color)}  ${paint(color, '1', f.title)}`];
   lines.push(paint(color, '2', `  ${f.id}${f.confidence ? ` · confidence ${f.confidence}` : ''}`));
   lines.push(`  Why: ${f.explanation}`);
-  const ev = evidenceLines(f);
+  const ev = evidenceLines(f, zone);
   if (ev.length) lines.push('  Evidence:', ...ev.map((l) => `    - ${l}`));
   if (fresh.steps.length || fresh.repeated) lines.push('  What to do:', ...fresh.steps.map((s, i) => numbered(i + 1, s, '    ')));
   if (fresh.repeated) lines.push(`    ${fresh.steps.length ? '' : 'The steps are given above: '}${repeatedNote(fresh.repeated, fresh.firstShownUnder)}`);
@@ -107,7 +107,7 @@ export function evidenceProblemLines(report: Report): string[] {
 export function comparedLine(report: Report): string | null {
   const c = report.comparedWith;
   if (!c || c.passedOver.length === 0) return null;
-  return `Compared with the probe of ${c.takenAt}: the ${plural(c.passedOver.length, 'newer probe')} after it had no IMAP evidence and ${c.passedOver.length === 1 ? 'was' : 'were'} passed over.`;
+  return `Compared with the check at ${zonedTime(c.takenAt, report.timeZone)}: the ${plural(c.passedOver.length, 'newer probe')} after it had no IMAP evidence and ${c.passedOver.length === 1 ? 'was' : 'were'} passed over.`;
 }
 
 function footer(report: Report): string {
@@ -130,7 +130,7 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     const needLog = waiting.length - needPrevious;
     const wants = [needPrevious ? `${needPrevious} wait for an earlier probe` : '', needLog ? `${needLog} for a server log` : ''].filter(Boolean);
     const later = wants.length ? `; ${wants.join(', ')}` : '';
-    const line = `${label('ok', c)}  ${subjectLine(report)}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}, ${utcTime(report.snapshotTakenAt)}${later}).`;
+    const line = `${label('ok', c)}  ${subjectLine(report)}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}, ${zonedTime(report.snapshotTakenAt, report.timeZone)}${later}).`;
     const compared = comparedLine(report);
     return `${[line, ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : [])].join('\n')}\n`;
   }
@@ -138,7 +138,7 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   const partial = report.coverage?.partial ? ' (partial check)' : '';
   const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, `  ${report.verdict}`];
   const fresh = freshSteps(report.findings);
-  report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c)));
+  report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c, report.timeZone)));
   if (rec.length) out.push('', ...rec);
   if (problems.length) out.push('', paint(c, '1', 'Evidence that could not be used:'), ...problems.map((l) => `  - ${l}`));
   const skipped = skippedLines(report);

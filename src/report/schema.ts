@@ -44,6 +44,8 @@ export const ReportSchema = z.object({
   account: z.object({ user: z.string(), imap: EndpointSchema.nullable(), pop: EndpointSchema.nullable() }).strict(),
   status: StatusSchema,
   verdict: z.string().min(1),
+  /** The time zone the report's words use for times (check --tz); every time field stays UTC ISO. */
+  timeZone: z.string().optional(),
   probes: z.object({ imap: ProbeSummarySchema, pop: ProbeSummarySchema }),
   findings: z.array(ReportFindingSchema),
   skipped: z.array(z.object({ rule: kebab, reason: z.string() })),

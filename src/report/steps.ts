@@ -3,7 +3,7 @@
 // what the rules find. Rules pick steps by key and pass the numbers; the text lives only here.
 // A key without a text, or a text without its parameters, does not compile.
 import type { FolderFact, Protocol, StepKey, StepParamsMap, StepRef } from '../analyzer/types.js';
-import { bytes, count, duration, list, percent, plural } from './format.js';
+import { bytes, count, duration, list, percent, plural, zonedTime } from './format.js';
 
 const NAME: Record<Protocol, string> = { imap: 'IMAP', pop3: 'POP3' };
 
@@ -16,7 +16,8 @@ function folderList(folders: FolderFact[]): string {
   );
 }
 
-const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
+/** A step's words from its parameters; `at` writes a time in the reader's zone. */
+const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string) => string } = {
   'check-protocol-on-every-device': () =>
     'Make a list of everything that opens this mailbox (phones, tablets, computers, webmail, and anything that collects mail automatically) and check on each one whether the account is set up as IMAP or as POP. Every one of them should use the same protocol.',
   'where-to-see-protocol': () =>
@@ -125,12 +126,12 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
     'Check that the IMAP and POP server names on the devices lead to the same mail server: after a move to a new provider, one of them often still points at the old one.',
   'find-pop-device-by-ip': ({ ips, pollIntervalSeconds }) =>
     `The server log names the POP3 device by its address: ${list(ips)}${pollIntervalSeconds !== null ? `, polling about every ${duration(pollIntervalSeconds)}` : ''}. Find the computer, phone or script behind it (an office's public address points to its network; a script that polls this often is usually a server or a helpdesk tool) and turn on "leave a copy on the server" there, or switch it to IMAP.`,
-  'ask-senders-to-resend': ({ refused, firstRefused, lastRefused }) =>
-    `${plural(refused, 'message')} ${refused === 1 ? 'was' : 'were'} refused${firstRefused ? ` between ${firstRefused} and ${lastRefused ?? firstRefused} (UTC)` : ''}: those senders got a bounce and the mail is not on the server. Once there is room again, ask them to send it again.`,
+  'ask-senders-to-resend': ({ refused, firstRefused, lastRefused }, at) =>
+    `${plural(refused, 'message')} ${refused === 1 ? 'was' : 'were'} refused${firstRefused ? ` between ${at(firstRefused)} and ${at(lastRefused ?? firstRefused)}` : ''}: those senders got a bounce and the mail is not on the server. Once there is room again, ask them to send it again.`,
   'test-delivery': ({ quietDays }) =>
     `Nothing has arrived for more than ${plural(quietDays, 'day')}: send a test message from an address at another provider. If it does not arrive, look at the way in (the domain's MX records, forwarding rules, a full mailbox, the sender's side), not at the mail programs.`,
-  'vanished-window': ({ count: n, fromTakenAt, toTakenAt }) =>
-    `${plural(n, 'message')} left the mailbox between ${fromTakenAt} and ${toTakenAt} (UTC): ask which devices and programs were on and checking mail then; the one that downloads by POP without "leave a copy on the server" took them.`,
+  'vanished-window': ({ count: n, fromTakenAt, toTakenAt }, at) =>
+    `${plural(n, 'message')} left the mailbox between the check at ${at(fromTakenAt)} and the one at ${at(toTakenAt)}: ask which devices and programs were on and checking mail then; the one that downloads by POP without "leave a copy on the server" took them.`,
   'pop-redownloads-all': () =>
     'Expect POP devices to download every message again (duplicates): after the download, delete the duplicates there, or set the device up again with "leave a copy on the server".',
   'uidvalidity-ask-provider': () =>
@@ -139,7 +140,7 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K]) => string } = {
     `At the current rate the mailbox is full in about ${plural(Math.max(1, Math.round(daysToFull)), 'day')}: clean up or raise the limit before then, or new mail will bounce.`,
 };
 
-export function renderStep(ref: StepRef): string {
-  const text = TEXT[ref.key] as (p: StepParamsMap[typeof ref.key]) => string;
-  return text(ref.params);
+export function renderStep(ref: StepRef, zone = 'UTC'): string {
+  const text = TEXT[ref.key] as (p: StepParamsMap[typeof ref.key], at: (iso: string) => string) => string;
+  return text(ref.params, (iso) => zonedTime(iso, zone));
 }

@@ -1,7 +1,7 @@
 // Who and what a report is about, for its first lines in every format: the account, the servers with their
 // ports and TLS (and software when known), and when the check ran. A pasted report names its mailbox.
 import type { Endpoint } from '../snapshot/schema.js';
-import { utcTime } from './format.js';
+import { zonedTime } from './format.js';
 import type { Report } from './types.js';
 
 const TLS_WORD: Record<Endpoint['tls'], string> = { implicit: 'TLS', starttls: 'STARTTLS', none: 'no TLS' };
@@ -18,7 +18,7 @@ export function subjectLine(report: Report): string {
   return oneHost ? `${user} on ${hosts[0]} (${parts.join('; ')})` : `${user} (${parts.join('; ')})`;
 }
 
-/** "checked 2026-12-02 15:52:53 UTC". */
+/** "checked 2026-12-02 15:52:53 UTC", in the report's zone. */
 export function checkedLine(report: Report): string {
-  return `checked ${utcTime(report.snapshotTakenAt)}`;
+  return `checked ${zonedTime(report.snapshotTakenAt, report.timeZone)}`;
 }

@@ -18,8 +18,10 @@ export type RenderedFindingOf<K extends FindingId> = Omit<FindingOf<K>, 'steps'>
 };
 export type RenderedFinding = { [K in FindingId]: RenderedFindingOf<K> }[FindingId];
 
-export interface Report extends Omit<ReportJson, 'findings' | 'skipped' | 'checked' | 'errors' | 'status'> {
+export interface Report extends Omit<ReportJson, 'findings' | 'skipped' | 'checked' | 'errors' | 'status' | 'timeZone'> {
   status: Status;
+  /** The zone the words give times in (JSON fields stay UTC ISO). */
+  timeZone: string;
   findings: RenderedFinding[];
   skipped: SkippedRule[];
   checked: FindingId[];

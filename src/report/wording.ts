@@ -101,7 +101,7 @@ export interface FindingText<K extends FindingId> {
 }
 
 /** The words of a finding: its title, explanation and steps, rendered from the analyzer's data. */
-export function renderFinding(f: Finding): RenderedFinding {
+export function renderFinding(f: Finding, zone = 'UTC'): RenderedFinding {
   const text = FINDING_TEXT[f.id] as unknown as FindingText<FindingId>;
   // The key order of report@1's findings, the step keys after the steps they name.
   return {
@@ -110,7 +110,7 @@ export function renderFinding(f: Finding): RenderedFinding {
     title: text.title(f.evidence),
     explanation: text.explanation(f.evidence),
     evidence: f.evidence,
-    steps: f.steps.map(renderStep),
+    steps: f.steps.map((s) => renderStep(s, zone)),
     stepKeys: f.steps,
     ...(f.confidence ? { confidence: f.confidence } : {}),
   } as RenderedFinding;
@@ -144,8 +144,8 @@ export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {
         ? `The server log shows a POP3 client deleting mail after download: ${plural(e.fromLog.deletedMessages, 'message')} in ${plural(e.fromLog.sessionsWithDeletes, 'session')}`
         : `Mail is deleted from the server after download: INBOX took in about ${count(e.inboxReceived)} messages and holds ${count(e.inboxMessages)}`,
     explanation: (e) =>
-      `At least ${plural(e.removedWithoutTrace, 'message')} left INBOX without going to any folder, and INBOX ${
-        e.oldestAgeSeconds === null ? 'is empty' : `holds nothing older than ${duration(e.oldestAgeSeconds)}`
+      `At least ${plural(e.removedWithoutTrace, 'message')} left INBOX without going to any folder, and ${
+        e.oldestAgeSeconds === null ? 'INBOX is empty' : `the oldest message left in INBOX is only ${duration(e.oldestAgeSeconds)} old`
       }. That is what a POP client does when it does not leave a copy on the server (or removes it after some days); an IMAP client that deletes permanently looks the same, but rarely empties INBOX like this. ` +
       (e.imapClientSeen
         ? 'IMAP clients use this account too, so they never see the mail the POP client takes.'
@@ -268,7 +268,7 @@ export const FINDING_TEXT: { [K in FindingId]: FindingText<K> } = {
   },
   'mail-vanished': {
     title: (e) =>
-      `${e.atLeast ? 'At least ' : ''}${plural(e.vanishedMessages, 'message')} (${bytes(e.vanishedBytes)}) left INBOX in the last ${duration(e.windowSeconds)} and ${e.vanishedMessages === 1 ? 'is' : 'are'} in no folder`,
+      `${e.atLeast ? 'At least ' : ''}${plural(e.vanishedMessages, 'message')} (${bytes(e.vanishedBytes)}) left INBOX between two checks ${duration(e.windowSeconds)} apart and ${e.vanishedMessages === 1 ? 'is' : 'are'} in no folder`,
     explanation: (e) =>
       `Between the previous probe and this one, mail disappeared from the server without being moved anywhere` +
       (e.seenBefore < e.vanishedMessages ? `; ${plural(e.vanishedMessages - e.seenBefore, 'message')} had never been read` : '; all had been read') +

@@ -17,6 +17,8 @@ import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec,
 import { assertWellFormedXml } from './xml-check.js';
 import { freshSteps, repeatedNote } from '../../src/report/render-text.js';
 import { checkedLine, subjectLine } from '../../src/report/subject.js';
+import { knownTimeZone, zonedTime } from '../../src/report/format.js';
+import { withList } from '../rules/rule-tester.js';
 import { md } from '../../src/report/render-markdown.js';
 import type { RenderedFinding } from '../../src/report/types.js';
 
@@ -124,6 +126,39 @@ describe('the subject line: account, servers, software, time (issue 11)', () => 
     expect(checkedLine(report)).toBe('checked 2025-06-02 12:00:00 UTC');
     for (const format of ['text', 'markdown', 'nagios', 'junit'] as const) expect(render(report, format), format).toContain(md(subjectLine(report)).replace(/\\/g, ''));
     expect(report.probes.imap.software).toBe('Dovecot');
+  });
+});
+
+describe('times in the reader\'s zone (--tz, issue 11)', () => {
+  it('writes times to the second with the zone name; JSON fields stay UTC ISO', () => {
+    expect(zonedTime('2025-06-02T12:00:00.000Z')).toBe('2025-06-02 12:00:00 UTC');
+    expect(zonedTime('2025-06-02T12:00:00.000Z', 'Europe/Berlin')).toBe('2025-06-02 14:00:00 CEST');
+    expect(zonedTime('2025-12-02T12:00:00.000Z', 'Europe/Berlin')).toBe('2025-12-02 13:00:00 CET');
+    expect(zonedTime('2025-06-02T12:00:00.000Z', 'Asia/Kolkata')).toBe('2025-06-02 17:30:00 GMT+5:30');
+    expect(knownTimeZone('Europe/Berlin')).toBe(true);
+    expect(knownTimeZone('Mars/Olympus')).toBe(false);
+    const s = scenario('mixed');
+    const report = buildReport(s, analyze(s), { timeZone: 'Europe/Berlin' });
+    expect(renderText(report).split('\n')[1]).toBe('  checked 2025-06-02 14:00:00 CEST');
+    const json = JSON.parse(render(report, 'json')) as { timeZone: string; snapshotTakenAt: string };
+    expect(json).toMatchObject({ timeZone: 'Europe/Berlin', snapshotTakenAt: '2025-06-02T12:00:00.000Z' });
+  });
+
+  it('says the window of vanished mail as two checks, in the zone, never "(UTC)" after a raw ISO time', () => {
+    const now = withList(scenario('healthy-imap-only'));
+    const before = structuredClone(now);
+    before.takenAt = '2025-06-02T11:59:23.000Z';
+    if (now.imap?.ok) {
+      const l = now.imap.evidence.inbox.messageList!.slice(3);
+      now.imap.evidence.inbox.messageList = l;
+      now.imap.evidence.inbox.messages = l.length;
+    }
+    const report = buildReport(now, analyze(now, { previous: before }), { timeZone: 'Europe/Berlin' });
+    const f = report.findings.find((x) => x.id === 'mail-vanished')!;
+    expect(f.title).toMatch(/left INBOX between two checks 37 seconds apart and are in no folder/);
+    expect(f.steps[0]).toContain('between the check at 2025-06-02 13:59:23 CEST and the one at 2025-06-02 14:00:00 CEST');
+    expect(renderText(report)).toContain('Between the checks at 2025-06-02 13:59:23 CEST and 2025-06-02 14:00:00 CEST (37 seconds apart)');
+    expect(renderText(report)).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(UTC\)/);
   });
 });
 

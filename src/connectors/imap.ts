@@ -149,7 +149,9 @@ export function newImapClient(opts: ConnectOptions): ImapFlow {
     clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
     connectionTimeout: ms,
     greetingTimeout: ms,
-    socketTimeout: ms,
+    // Each step has our own deadline of `ms` (withDeadline): imapflow's idle timer is set a second later, so a
+    // stalled command is named a timeout of that step, never a connection that imapflow dropped first.
+    socketTimeout: ms + 1000,
     disableAutoEnable: true,
     disableAutoIdle: true,
   });

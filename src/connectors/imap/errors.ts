@@ -125,12 +125,14 @@ export async function withDeadline<T>(step: string, ms: number, fn: () => Promis
   work.catch(() => undefined);
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
+      // Rejected before the close: closing fails the step's own work too ("connection closed"), and the race
+      // must settle on the timeout, which is what happened.
+      reject(new StepTimeout(step, ms));
       try {
         onTimeout();
       } catch {
         /* closing is best effort */
       }
-      reject(new StepTimeout(step, ms));
     }, ms);
   });
   try {

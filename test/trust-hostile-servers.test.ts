@@ -141,6 +141,7 @@ describe('IMAP numbers no honest server sends', () => {
     const a = analyze(snap);
     expect(a.skipped.find((s) => s.rule === 'mail-hidden-from-pop')?.reason).toMatch(/^not every folder could be examined \(no answer .* during examine .*Junk\)/);
     expect(buildReport(snap, a).gaps?.[0]).toMatch(/^IMAP examine .*Junk failed and ended the session: /);
+    expect(a.skipped.find((s) => s.rule === 'mail-hidden-from-pop')?.kind).toBe('incomplete-evidence');
     expect(a.checked).not.toContain('mail-hidden-from-pop');
   });
 });

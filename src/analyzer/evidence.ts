@@ -1,6 +1,6 @@
 // Whether the evidence a rule needs is in the snapshot, and if not, why: the reason a skipped rule shows.
 import type { Snapshot } from '../snapshot/schema.js';
-import type { CompletePath, EvidencePath } from './types.js';
+import type { CompletePath, EvidencePath, SkipKind } from './types.js';
 import { limitedResources } from './facts.js';
 
 function protocolMissing(snapshot: Snapshot, which: 'imap' | 'pop', needOk: boolean): string | null {
@@ -18,16 +18,23 @@ export const NO_EARLIER_PROBE = 'no earlier probe of this account to compare wit
 /** Why a rule that reads the server's logs did not run: no --log was given. Expected, not a gap either. */
 export const NO_SERVER_LOG = 'no server log given (check --log FILE)';
 
-/** Skip reasons that only mean an optional input was not given (reports keep a clean account to one line). */
-export const OPTIONAL_INPUT_REASONS: ReadonlySet<string> = new Set([NO_EARLIER_PROBE, NO_SERVER_LOG]);
+/** Skip kinds that only mean an optional input was not given (reports keep a clean account to one line). */
+export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
+
+/** Why evidence a rule needs is missing: the words and their kind. */
+export interface Missing {
+  reason: string;
+  kind: SkipKind;
+}
 
 /**
  * The reason the first missing path is missing, or null when everything needed is there. `noPrevious` says why
  * there is no earlier probe when that is not the expected first check (a history that could not be read).
  */
-export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[], previous: Snapshot | null = null, noPrevious: string = NO_EARLIER_PROBE): string | null {
+export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath[], previous: Snapshot | null = null, noPrevious: string = NO_EARLIER_PROBE): Missing | null {
   for (const path of needs) {
     let reason: string | null = null;
+    let kind: SkipKind = 'missing-evidence';
     switch (path) {
       case 'imap':
       case 'imap.probed':
@@ -38,7 +45,10 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         reason = protocolMissing(snapshot, 'pop', path === 'pop');
         break;
       case 'previous.imap':
-        if (!previous) reason = noPrevious;
+        if (!previous) {
+          reason = noPrevious;
+          if (noPrevious === NO_EARLIER_PROBE) kind = 'waits-for-earlier-probe';
+        }
         else if (!previous.imap?.ok) reason = 'the earlier probe has no IMAP evidence';
         break;
       case 'previous.inboxList': {
@@ -54,7 +64,10 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         break;
       }
       case 'logs':
-        if (!snapshot.logs) reason = NO_SERVER_LOG;
+        if (!snapshot.logs) {
+          reason = NO_SERVER_LOG;
+          kind = 'waits-for-log';
+        }
         break;
       case 'imap.quotaRead':
       case 'imap.quota': {
@@ -71,7 +84,7 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         break;
       }
     }
-    if (reason) return reason;
+    if (reason) return { reason, kind };
   }
   return null;
 }

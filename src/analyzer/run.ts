@@ -68,7 +68,7 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
   for (const rule of rules) {
     const missing = missingEvidence(snapshot, rule.needs, opts.previous ?? null, opts.previousUnavailable);
     if (missing) {
-      skipped.push({ rule: rule.id, reason: missing });
+      skipped.push({ rule: rule.id, ...missing });
       continue;
     }
     const drafts: FindingDraft<FindingId>[] = [];
@@ -86,13 +86,13 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
     } catch (err) {
       const message = (err as Error)?.message ?? String(err);
       errors.push({ rule: rule.id, message });
-      skipped.push({ rule: rule.id, reason: `internal error in this rule: ${message} (a maildoctor bug; please report it)` });
+      skipped.push({ rule: rule.id, reason: `internal error in this rule: ${message} (a maildoctor bug; please report it)`, kind: 'rule-error' });
       continue;
     }
     // Nothing found in part of the evidence is not a pass.
     const partial = drafts.length === 0 ? incompleteEvidence(snapshot, rule.complete) : null;
     if (partial) {
-      skipped.push({ rule: rule.id, reason: partial });
+      skipped.push({ rule: rule.id, reason: partial, kind: 'incomplete-evidence' });
       continue;
     }
     checked.push(rule.id);

@@ -380,9 +380,17 @@ export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = R
   check(ctx: RuleContext<K, O>): void;
 }
 
+/**
+ * Why a rule did not run, as data: waits-for-earlier-probe / waits-for-log are optional inputs not given (a first
+ * check, no --log: expected, not a gap); missing-evidence a probe or history that could not give what the rule
+ * reads; incomplete-evidence nothing found in evidence with holes (never a pass); rule-error a maildoctor bug.
+ */
+export type SkipKind = 'waits-for-earlier-probe' | 'waits-for-log' | 'missing-evidence' | 'incomplete-evidence' | 'rule-error';
+
 export interface SkippedRule {
   rule: FindingId;
   reason: string;
+  kind: SkipKind;
 }
 
 export interface Analysis {

@@ -7,7 +7,7 @@ import quotaNearLimit from '../analyzer/rules/quota-near-limit.js';
 import type { Endpoint, ImapResult, Pop3Result, Snapshot } from '../snapshot/schema.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
-import { OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
+import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import { verdictOf } from './verdict.js';
 import { renderFinding } from './wording.js';
 
@@ -87,7 +87,7 @@ function coverageOf(snapshot: Snapshot, analysis: Analysis): NonNullable<Report[
   const observed = which((r) => r !== null && r.ok);
   const notProbed = which((r) => r === null);
   const failed = which((r) => r !== null && !r.ok);
-  const rulesNotRun = analysis.skipped.filter((s) => !OPTIONAL_INPUT_REASONS.has(s.reason)).length;
+  const rulesNotRun = analysis.skipped.filter((s) => !OPTIONAL_INPUT.has(s.kind)).length;
   return { partial: observed.length > 0 && (notProbed.length > 0 || failed.length > 0), observed, notProbed, failed, rulesNotRun };
 }
 

@@ -1,7 +1,7 @@
 // The text report: verdict first, then each finding (symbol and severity word, title, why, evidence, numbered
 // steps), then what was not checked. Colour only when asked (the caller checks TTY and NO_COLOR), and never
 // the only signal: every severity also has its symbol and word. A clean account gets one line.
-import { NO_EARLIER_PROBE, OPTIONAL_INPUT_REASONS } from '../analyzer/evidence.js';
+import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './evidence-text.js';
 import { list, millis, plural, zonedTime } from './format.js';
@@ -123,10 +123,10 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   const rec = recommendationLines(report);
   // Rules that need an earlier probe or a server log wait for those inputs: expected, so a clean account stays
   // one line that says how many wait.
-  const waiting = report.skipped.filter((s) => OPTIONAL_INPUT_REASONS.has(s.reason));
+  const waiting = report.skipped.filter((s) => OPTIONAL_INPUT.has(s.kind));
   const problems = evidenceProblemLines(report);
   if (report.status === 'ok' && report.findings.length === 0 && report.skipped.length === waiting.length && problems.length === 0) {
-    const needPrevious = waiting.filter((s) => s.reason === NO_EARLIER_PROBE).length;
+    const needPrevious = waiting.filter((s) => s.kind === 'waits-for-earlier-probe').length;
     const needLog = waiting.length - needPrevious;
     const wants = [needPrevious ? `${needPrevious} wait for an earlier probe` : '', needLog ? `${needLog} for a server log` : ''].filter(Boolean);
     const later = wants.length ? `; ${wants.join(', ')}` : '';

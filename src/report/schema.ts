@@ -48,7 +48,8 @@ export const ReportSchema = z.object({
   timeZone: z.string().optional(),
   probes: z.object({ imap: ProbeSummarySchema, pop: ProbeSummarySchema }),
   findings: z.array(ReportFindingSchema),
-  skipped: z.array(z.object({ rule: kebab, reason: z.string() })),
+  /** kind: waits-for-earlier-probe, waits-for-log, missing-evidence, incomplete-evidence, rule-error (absent before it was added). */
+  skipped: z.array(z.object({ rule: kebab, reason: z.string(), kind: kebab.optional() })),
   checked: z.array(kebab),
   errors: z.array(z.object({ rule: kebab, message: z.string() })),
   /**

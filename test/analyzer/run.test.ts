@@ -61,7 +61,7 @@ describe('analyze: status', () => {
     const a = analyze(withQuietLog(withList(scenario('healthy-imap-only'))), { previous: withList(scenario('healthy-imap-only')) });
     expect(a.errors).toEqual([{ rule: 'quota-unknown', message: 'boom' }]);
     expect(a.checked).not.toContain('quota-unknown');
-    expect(a.skipped).toEqual([{ rule: 'quota-unknown', reason: 'internal error in this rule: boom (a maildoctor bug; please report it)' }]);
+    expect(a.skipped).toEqual([{ rule: 'quota-unknown', reason: 'internal error in this rule: boom (a maildoctor bug; please report it)', kind: 'rule-error' }]);
     expect(a.status).toBe('unknown');
   });
 
@@ -86,9 +86,9 @@ describe('analyze: shape', () => {
   it('says why a rule was skipped when a protocol was not probed', () => {
     const a = analyze(withQuietLog(withList(buildSnapshot({ ...healthyImapOnlySpec(), pop: null }))), { previous: withList(scenario('healthy-imap-only')) });
     expect(a.skipped).toEqual([
-      { rule: 'pop-imap-disagree', reason: 'POP3 not probed (--only imap)' },
-      { rule: 'pop-mailbox-locked', reason: 'POP3 not probed (--only imap)' },
-      { rule: 'pop-server-expires-mail', reason: 'POP3 not probed (--only imap)' },
+      { rule: 'pop-imap-disagree', reason: 'POP3 not probed (--only imap)', kind: 'missing-evidence' },
+      { rule: 'pop-mailbox-locked', reason: 'POP3 not probed (--only imap)', kind: 'missing-evidence' },
+      { rule: 'pop-server-expires-mail', reason: 'POP3 not probed (--only imap)', kind: 'missing-evidence' },
     ]);
     expect(a.status).toBe('ok');
   });
@@ -96,8 +96,8 @@ describe('analyze: shape', () => {
   it('lists the rules that compare two probes or read logs as not checked when those inputs are missing', () => {
     const a = analyze(scenario('healthy-imap-only'));
     expect(a.skipped).toEqual([
-      { rule: 'quota-rejected-mail', reason: NO_SERVER_LOG },
-      ...['mail-vanished', 'uidvalidity-changed', 'quota-filling'].map((rule) => ({ rule, reason: NO_EARLIER_PROBE })),
+      { rule: 'quota-rejected-mail', reason: NO_SERVER_LOG, kind: 'waits-for-log' },
+      ...['mail-vanished', 'uidvalidity-changed', 'quota-filling'].map((rule) => ({ rule, reason: NO_EARLIER_PROBE, kind: 'waits-for-earlier-probe' })),
     ]);
     expect(a.status).toBe('ok');
   });

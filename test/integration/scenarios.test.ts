@@ -295,8 +295,8 @@ describe.concurrent('maildoctor check on customer scenarios (real Dovecot, real 
     expectVerdict(r, 'ok', []);
     // A first check: only the rules that compare with an earlier probe wait for the next one.
     expect(r.report.skipped, r.digest).toEqual([
-      { rule: 'quota-rejected-mail', reason: NO_SERVER_LOG },
-      ...HISTORY_RULES.map((rule) => ({ rule, reason: NO_EARLIER_PROBE })),
+      { rule: 'quota-rejected-mail', reason: NO_SERVER_LOG, kind: 'waits-for-log' },
+      ...HISTORY_RULES.map((rule) => ({ rule, reason: NO_EARLIER_PROBE, kind: 'waits-for-earlier-probe' })),
     ]);
   });
 

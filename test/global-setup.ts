@@ -2,6 +2,7 @@
 // (see test/support/testbed.ts) and make their own users. If Dovecot cannot start, the run fails.
 import type { TestProject } from 'vitest/node';
 import { startTestbed } from '../src/testbed/dovecot.js';
+import { ensureTestClients } from './support/tools.js';
 import type { TestbedInfo } from '../src/testbed/types.js';
 
 declare module 'vitest' {
@@ -11,6 +12,7 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  ensureTestClients();
   let tb;
   try {
     tb = await startTestbed();

@@ -49,19 +49,27 @@ const DEFAULT_QUOTA_BYTES = 100 * 1024 * 1024;
 /** uid/gid that owns mail when we run as root (numeric: needs no /etc/passwd entry). */
 export const ROOT_MODE_MAIL_UID = 5000;
 
+/** Whether a program is on PATH. */
+export function have(bin: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
+}
+
 /** Make sure the Dovecot binaries exist; install them with apt when we are root, else say what is missing. */
 export function ensureDovecotInstalled(): void {
-  const have = (bin: string) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
   const lmtpPresent = existsSync('/usr/lib/dovecot/lmtp');
   const pop3Present = existsSync('/usr/lib/dovecot/pop3');
   const imapPresent = existsSync('/usr/lib/dovecot/imap');
   if (have('dovecot') && have('doveadm') && lmtpPresent && pop3Present && imapPresent) return;
-  const pkgs = ['dovecot-imapd', 'dovecot-pop3d', 'dovecot-lmtpd'];
+  aptInstall(['dovecot-imapd', 'dovecot-pop3d', 'dovecot-lmtpd'], 'Dovecot is not installed (need the dovecot, doveadm binaries and imap/pop3/lmtp services)');
+}
+
+/**
+ * Install Debian packages when we are root and apt is there; otherwise throw `what` with the command to run.
+ * Used for the testbed's Dovecot and, by the test setup, for the real clients the tests drive.
+ */
+export function aptInstall(pkgs: string[], what: string): void {
   if (process.getuid?.() !== 0 || !have('apt-get')) {
-    throw new Error(
-      `Dovecot is not installed (need the dovecot, doveadm binaries and imap/pop3/lmtp services). ` +
-        `Install it with: sudo apt-get install ${pkgs.join(' ')}`,
-    );
+    throw new Error(`${what}. Install it with: sudo apt-get install ${pkgs.join(' ')}`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const upd = spawnSync('apt-get', ['update'], { env, encoding: 'utf8' });

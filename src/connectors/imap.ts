@@ -361,7 +361,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
         activity: null,
       };
     });
-    progress(`${folders.length} folders`);
+    progress(`${folders.length} folder${folders.length === 1 ? '' : 's'}`);
 
     // A folder step that fails for good (a stall, a lost connection) ends the session but not the probe: what was
     // gathered stays, the folders after it keep activity null, and the failure is recorded for the rules.

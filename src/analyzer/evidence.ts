@@ -1,4 +1,5 @@
 // Whether the evidence a rule needs is in the snapshot, and if not, why: the reason a skipped rule shows.
+import { unexaminedFolders } from '../snapshot/compare.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { CompletePath, EvidencePath, SkipKind } from './types.js';
 import { limitedResources } from './facts.js';
@@ -97,7 +98,7 @@ export function incompleteEvidence(snapshot: Snapshot, complete: readonly Comple
   for (const path of complete) {
     if (path === 'imap.folders' && snapshot.imap?.ok) {
       const e = snapshot.imap.evidence;
-      const unexamined = e.folders.filter((f) => f.selectable && !f.status && f.path.toUpperCase() !== 'INBOX').map((f) => f.path);
+      const unexamined = unexaminedFolders(e.folders);
       const lost = e.stepErrors?.[0];
       if (unexamined.length || lost) {
         const names = unexamined.length ? `${unexamined.length === 1 ? 'folder' : `${unexamined.length} folders`} ${unexamined.slice(0, 3).join(', ')}${unexamined.length > 3 ? ', …' : ''} could not be examined` : 'not every folder could be examined';

@@ -1,6 +1,8 @@
 // One line for Nagios, Icinga and other monitoring-plugins hosts:
 //   MAILDOCTOR CRITICAL - user: verdict [ids] | 'quota_storage'=92%;80;95;0;100 ...
 // Perfdata per the monitoring-plugins guidelines: 'label'=value[UOM];[warn];[crit];[min];[max].
+import { plural } from './format.js';
+import { evidenceProblemLines } from './render-text.js';
 import { subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
@@ -16,8 +18,8 @@ function perf(label: string, value: number, uom = '', warn = '', crit = '', min 
 export function renderNagios(report: Report): string {
   const m = report.metrics;
   const ids = report.findings.filter((f) => f.severity !== 'info').map((f) => f.id);
-  const problems = (report.anomalies?.length ?? 0) + (report.gaps?.length ?? 0);
-  const unusable = problems ? ` (${problems} piece${problems === 1 ? '' : 's'} of evidence unusable)` : '';
+  const problems = evidenceProblemLines(report).length;
+  const unusable = problems ? ` (${plural(problems, 'piece')} of evidence unusable)` : '';
   const summary = `${subjectLine(report)}: ${report.verdict}${ids.length ? ` [${ids.join(', ')}]` : ''}${unusable}`.replace(/[|\r\n]+/g, ' ');
   const data: string[] = [];
   const warnPct = num(m.quotaWarnRatio * 100);

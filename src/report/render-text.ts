@@ -6,6 +6,7 @@ import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './evidence-text.js';
 import { list, millis, plural, zonedTime } from './format.js';
 import { checkedLine, subjectLine } from './subject.js';
+import { PROTOCOL_NAME } from './wording.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
 export const SYMBOL: Record<Severity | Status, string> = { critical: '✖', warning: '⚠', info: 'ℹ', ok: '✔', unknown: '?' };
@@ -96,9 +97,8 @@ export function skippedLines(report: Report): string[] {
  * were treated as unknown; the rules that needed them are under "Not checked".
  */
 export function evidenceProblemLines(report: Report): string[] {
-  const name = { imap: 'IMAP', pop3: 'POP3' } as const;
   return [
-    ...(report.anomalies ?? []).map((a) => `${name[a.protocol]} ${a.step}: ${a.detail} (treated as unknown)`),
+    ...(report.anomalies ?? []).map((a) => `${PROTOCOL_NAME[a.protocol]} ${a.step}: ${a.detail} (treated as unknown)`),
     ...(report.gaps ?? []),
   ];
 }

@@ -92,6 +92,11 @@ function ascendingUids(uids: Uint32Array): boolean {
   return true;
 }
 
+/** Selectable folders besides INBOX that this probe could not examine (no STATUS: the step failed or made no sense). */
+export function unexaminedFolders(folders: readonly Folder[]): string[] {
+  return folders.filter((f) => f.selectable && !f.status && f.path.toUpperCase() !== 'INBOX').map((f) => f.path);
+}
+
 function inboxOf(s: Snapshot) {
   return s.imap?.ok ? s.imap.evidence.inbox : null;
 }
@@ -114,15 +119,11 @@ export function vanishedMail(previous: Snapshot, current: Snapshot): VanishedMai
   const hashes = new Map<string, number>();
   let unmatchedArrivals = 0;
   let incomplete = false;
-  const unexamined: string[] = [];
   const prevFolders = new Map((previous.imap?.ok ? previous.imap.evidence.folders : []).map((f) => [f.path, f]));
   const nowFolders: Folder[] = current.imap?.ok ? current.imap.evidence.folders : [];
+  const unexamined = unexaminedFolders(nowFolders);
   for (const f of nowFolders) {
-    if (f.path.toUpperCase() === 'INBOX' || !f.selectable) continue;
-    if (!f.status) {
-      unexamined.push(f.path);
-      continue;
-    }
+    if (f.path.toUpperCase() === 'INBOX' || !f.selectable || !f.status) continue;
     const p = prevFolders.get(f.path)?.status ?? null;
     const same = p !== null && p.uidValidity === f.status.uidValidity;
     const since = same ? p.uidNext : 1;

@@ -60,7 +60,7 @@ const MAX_PRESIZE = 1 << 18;
  * cannot change (RFC 1939 §3), so lines far beyond STAT say the listing cannot be trusted, and reading on
  * (2.3 million lines against a STAT of 3) would only cost time and memory.
  */
-export function listingBound(statMessages: number): number {
+function listingBound(statMessages: number): number {
   return 2 * statMessages + 64;
 }
 
@@ -148,17 +148,15 @@ export class Pop3Client {
     const implicit = this.#opts.transport === 'implicit';
     const up = this.#run('connect', () => {
       return new Promise<void>((resolve, reject) => {
-        let tcpUp = false;
         const socket = implicit
           ? tls.connect({ port: this.#opts.port, ...tlsConnectOptions(this.#opts) })
           : net.connect({ host: this.#opts.host, port: this.#opts.port });
         this.#socket = socket;
         this.#attach(socket);
         socket.once('connect', () => {
-          tcpUp = true;
           this.#tcpUp = true;
         });
-        socket.once('error', (err) => reject(new NetworkFailure(err, tcpUp && implicit ? 'tls' : 'connect')));
+        socket.once('error', (err) => reject(new NetworkFailure(err, this.#tcpUp && implicit ? 'tls' : 'connect')));
         socket.once('close', () => reject(new ConnectionClosed()));
         socket.once(implicit ? 'secureConnect' : 'connect', () => {
           if (implicit) this.#tls = tlsFacts(socket as tls.TLSSocket, 'implicit', Boolean(this.#opts.insecure));
@@ -171,8 +169,7 @@ export class Pop3Client {
     } catch (e) {
       // TCP came up and the TLS handshake got no answer: a silent port, not an unreachable one.
       if (e instanceof Pop3Error && e.kind === 'timeout' && this.#tcpUp) {
-        const pe = noGreeting(this.endpoint, this.#opts.timeoutMs, 'tls');
-        throw new Pop3Error(pe.kind, pe.message, { step: pe.step, code: pe.code });
+        throw Pop3Error.from(noGreeting(this.endpoint, this.#opts.timeoutMs, 'tls'));
       }
       throw e;
     }
@@ -505,11 +502,10 @@ export class Pop3Client {
   #greetingError(e: unknown): unknown {
     if (!(e instanceof Pop3Error)) return e;
     if (e.kind === 'timeout') {
-      const pe = noGreeting(this.endpoint, this.#opts.timeoutMs, 'greeting', this.#opts.transport === 'plain' ? ' (an implicit-TLS port? try --pop-tls implicit)' : '');
-      return new Pop3Error(pe.kind, pe.message, { step: pe.step, code: pe.code });
+      return Pop3Error.from(noGreeting(this.endpoint, this.#opts.timeoutMs, 'greeting', this.#opts.transport === 'plain' ? ' (an implicit-TLS port? try --pop-tls implicit)' : ''));
     }
     const other = e.kind === 'protocol' && e.serverText !== undefined ? otherProtocol(e.serverText, 'POP3', this.endpoint) : null;
-    if (other) return this.#sanitise(new Pop3Error(other.kind, other.message, { step: other.step, code: other.code, serverText: other.serverText }));
+    if (other) return this.#sanitise(Pop3Error.from(other));
     return e;
   }
 

@@ -25,6 +25,11 @@ export class Pop3Error extends Error {
     this.serverText = details.serverText;
   }
 
+  /** A probe error built by the shared helpers (noGreeting, otherProtocol) as the client's error. */
+  static from(pe: ProbeError): Pop3Error {
+    return new Pop3Error(pe.kind, pe.message, { step: pe.step, code: pe.code, serverText: pe.serverText });
+  }
+
   /** The same error for another step (when a lower layer did not know which step it was in). */
   withStep(step: string): Pop3Error {
     if (this.step) return this;

@@ -19,6 +19,7 @@ import type { ImapEvidence, LogEvidence, Snapshot } from '../snapshot/schema.js'
 import { ageSeconds, imapOf, inboxLedger, isInbox, last7Days, popError, role } from './facts.js';
 import type { FindingEvidenceMap, ImapSignKind, PopSignKind, Sign, UsageSigns } from './types.js';
 import { DAY_SECONDS } from './facts.js';
+import type { VanishedMail } from '../snapshot/compare.js';
 
 export interface RemovalOptions {
   /** At least this many messages must have been deleted outright. */
@@ -32,6 +33,23 @@ export interface RemovalOptions {
 export const REMOVAL_DEFAULTS: RemovalOptions = { minRemoved: 20, minRemovedRatio: 0.5, maxOldestAgeDays: 31 };
 
 export type RemovalPattern = Omit<FindingEvidenceMap['pop-deletes-mail'], 'imapClientSeen'>;
+
+/**
+ * How many INBOX messages something has removed, at least: one number for every finding that asks a reader to
+ * find the POP client (pop-deletes-mail, mail-vanished), so two findings never state the same loss differently.
+ * The highest of three lower bounds: the ledger of this probe (removed without trace, under the default
+ * thresholds unless a rule passes its own pattern), the POP3 deletions in the server log, and the messages that
+ * vanished since the earlier probe.
+ */
+export function removedAtLeast(
+  imap: ImapEvidence,
+  now: Date,
+  logs: LogEvidence | null | undefined,
+  vanished: VanishedMail | null | undefined,
+  pattern: RemovalPattern | null = removalPattern(imap, now, REMOVAL_DEFAULTS),
+): number {
+  return Math.max(pattern?.removedWithoutTrace ?? 0, logs?.pop.deletedMessages ?? 0, vanished?.vanished.length ?? 0);
+}
 
 /**
  * Mail deleted from INBOX after download, from one probe: INBOX took in far more than it holds, the other

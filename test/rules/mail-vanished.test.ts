@@ -154,3 +154,32 @@ describe('mail-vanished as evidence for mixed-protocol-use', () => {
     expect(a.findings.map((f) => f.id)).not.toContain('mixed-protocol-use');
   });
 });
+
+describe('one count for one loss', () => {
+  // The mixed scenario: INBOX took in 2400 and holds 12, so pop-deletes-mail counts what left without trace; a
+  // history probe an hour earlier held 15 messages, 3 of them gone now. Both findings ask the reader to find the
+  // POP client and must give the same number for it.
+  const list = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => msg(from + i));
+  const mixed = (takenAt: string, l: MessageIdentity[], uidNext: number): Snapshot => {
+    const s = structuredClone(scenario('mixed'));
+    s.takenAt = takenAt;
+    if (!s.imap?.ok) throw new Error('fixture without IMAP');
+    s.imap.evidence.inbox.messageList = l;
+    s.imap.evidence.inbox.messages = l.length;
+    s.imap.evidence.inbox.uidNext = uidNext;
+    return s;
+  };
+  const collectorCounts = (a: ReturnType<typeof analyze>) =>
+    a.findings.flatMap((f) => f.steps.filter((s) => s.key === 'find-pop-collector').map((s) => [f.id, (s.params as { removed: number }).removed] as const));
+
+  it('pop-deletes-mail and mail-vanished state the same count', () => {
+    const a = analyze(mixed(TAKEN_AT, list(2389, 2400), 2401), { previous: mixed(EARLIER, list(2386, 2397), 2398) });
+    const counts = collectorCounts(a);
+    expect(counts.map(([id]) => id).sort()).toEqual(['mail-vanished', 'pop-deletes-mail']);
+    const pd = a.findings.find((f) => f.id === 'pop-deletes-mail');
+    if (pd?.id !== 'pop-deletes-mail') throw new Error('no pop-deletes-mail');
+    // The ledger's figure (far above the 3 that vanished between the two probes) is the one both give.
+    expect(new Set(counts.map(([, n]) => n))).toEqual(new Set([pd.evidence.removedWithoutTrace]));
+    expect(pd.evidence.removedWithoutTrace).toBeGreaterThan(3);
+  });
+});

@@ -1,4 +1,6 @@
 import { defineRule } from '../define-rule.js';
+import { imapOf } from '../facts.js';
+import { removedAtLeast } from '../signs.js';
 import { step } from '../steps.js';
 
 /**
@@ -16,8 +18,9 @@ export default defineRule({
   complete: ['imap.folders'],
   defaults: { minMessages: 1 },
   docs: { summary: 'Mail that left INBOX between two probes and went to no folder: a POP client downloading and deleting, proven.' },
-  check({ snapshot, previous, signs, options, vanished: v, report }) {
-    if (!previous) return;
+  check({ snapshot, previous, signs, options, now, vanished: v, report }) {
+    const imap = imapOf(snapshot);
+    if (!previous || !imap) return;
     if (!v || v.vanished.length === 0 || v.vanished.length < options.minMessages) return;
     const imapUseSeen = signs.imap.some((s) => s.strength === 'strong');
     const dates = v.vanished.map((m) => m.internalDate).sort();
@@ -44,7 +47,8 @@ export default defineRule({
       },
       steps: [
         step('vanished-window', { count: v.vanished.length, fromTakenAt: from, toTakenAt: to }),
-        step('find-pop-collector', { removed: v.vanished.length, onlyIfUnknown: false }),
+        // the count pop-deletes-mail gives too: one number for one loss
+        step('find-pop-collector', { removed: removedAtLeast(imap, now, snapshot.logs, v), onlyIfUnknown: false }),
         step('check-protocol-on-every-device'),
         ...(imapUseSeen ? [step('imap-on-every-device'), step('move-pop-device-to-imap')] : [step('pop-leave-copy', { oldestAgeDays: null })]),
       ],

@@ -2,7 +2,7 @@ import { defineRule } from '../define-rule.js';
 import { imapOf, inboxLedger } from '../facts.js';
 import type { LogEvidence } from '../../snapshot/schema.js';
 import type { PopLogProof } from '../types.js';
-import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, type RemovalPattern } from '../signs.js';
+import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, removedAtLeast, type RemovalPattern } from '../signs.js';
 import { step } from '../steps.js';
 import { DAY_SECONDS } from '../facts.js';
 
@@ -58,15 +58,16 @@ export default defineRule({
   complete: ['imap.folders'],
   defaults: { ...REMOVAL_DEFAULTS },
   docs: { summary: 'INBOX took in far more mail than it holds, and the rest went to no folder: something deletes mail after download.' },
-  check({ snapshot, options, now, signs, report }) {
+  check({ snapshot, options, now, signs, vanished, report }) {
     const imap = imapOf(snapshot);
     if (!imap) return;
     const proof = logProof(snapshot.logs);
     const pattern = removalPattern(imap, now, options) ?? (proof ? ledgerPattern(imap, now) : null);
     if (!pattern) return;
     const imapSeen = imapClientSeen(signs);
-    // The log's count when it is higher: what the ledger cannot see (deleted, then counted again by later mail).
-    const removed = Math.max(pattern.removedWithoutTrace, proof?.deletedMessages ?? 0);
+    // The log's or the history's count when it is higher: what the ledger cannot see (deleted, then counted again
+    // by later mail). mail-vanished states the same number.
+    const removed = removedAtLeast(imap, now, snapshot.logs, vanished, pattern);
     const oldestAgeDays = pattern.oldestAgeSeconds === null ? null : Math.floor(pattern.oldestAgeSeconds / DAY_SECONDS);
     report({
       severity: imapSeen ? 'warning' : 'info',

@@ -167,7 +167,11 @@ describe('runWatch', () => {
     const w = summarizeWatch(run, 10_000, 40_000);
     expect(w).toMatchObject({ probes: 5, probesPlanned: 5, vanishedMessages: 5, vanishedSeen: 1, arrivedMessages: 2, popPollIntervalSeconds: 20 });
     expect(w.popPollText).toBe('a POP client seems to collect mail about every 20 seconds');
-    expect(watchLines(w).join('\n')).toContain('5 messages vanished (1 of them read)');
+    // The findings compare the last probe with the first (3 vanished); the watch line says where the other 2 went.
+    expect(w.vanishedSinceStart).toBe(3);
+    expect(watchLines(w).join('\n')).toContain(
+      '5 messages vanished (1 of them read): 3 that were in INBOX at the first probe, which the findings count, and 2 that arrived during the watch and vanished before it ended',
+    );
     expect(liveLine(run.probes[2]!, 5)).toBe('12:00:20Z  probe 3/5  INBOX 1  +0 arrived  3 vanished (0 of them read)');
     expect(liveLine(run.probes[0]!, 5)).toBe('12:00:00Z  probe 1/5  INBOX 3  baseline');
   });

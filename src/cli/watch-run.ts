@@ -12,7 +12,7 @@ import { VERSION } from '../version.js';
 import { formatDuration } from '../watch/duration.js';
 import { runWatch, type WatchRun } from '../watch/loop.js';
 import { liveLine, summarizeWatch, watchLines, type WatchSummary } from '../watch/summary.js';
-import { hasMessageList, windowSnapshot } from '../watch/window.js';
+import { watchWindow } from '../watch/window.js';
 import { resolveAccount, type RawAccountArgs } from './account.js';
 import { EXIT } from './errors.js';
 import { reportZone, ruleOptions, useColor, type ReportArgs } from './output.js';
@@ -47,12 +47,8 @@ function connectOptions(account: AccountOptions): ConnectOptions {
 /** The report of the last probe against the first, with the watch (and canary) added for this format. */
 function output(run: WatchRun, summary: WatchSummary, canary: CanaryReport | null, args: WatchArgs): { text: string; stderr: string[]; code: number } {
   const snaps = run.probes.map((p) => p.snapshot);
-  const last = snaps[snaps.length - 1]!;
-  const goods = snaps.filter(hasMessageList);
-  const comparable = goods.length >= 2 && goods[goods.length - 1] === last;
   // The first probe is the "previous" one, so mail-vanished covers the whole window.
-  const current: Snapshot = comparable ? windowSnapshot(goods) : last;
-  const previous = comparable ? goods[0]! : null;
+  const { current, previous } = watchWindow(snaps);
   const analysis = analyze(current, { options: ruleOptions(args), previous });
   const report = buildReport(current, analysis, { toolVersion: VERSION, answers: answersFrom(args), timeZone: reportZone(args) });
   const sections = [...watchLines(summary).map((l) => `  ${l}`), ...(canary ? canaryLines(canary).map((l) => `  ${l}`) : [])];

@@ -5,6 +5,7 @@ import type { Snapshot } from '../snapshot/schema.js';
 import { formatDuration } from './duration.js';
 import { describeInterval, detectPollInterval, type VanishEvent } from './interval.js';
 import type { WatchProbe, WatchRun } from './loop.js';
+import { probeDelta, watchWindow } from './window.js';
 
 export interface WatchTimelineEntry {
   at: string;
@@ -33,6 +34,12 @@ export interface WatchSummary {
   gaveUpAfter: number | null;
   /** Sum over consecutive probes: mail that left INBOX for no folder. */
   vanishedMessages: number;
+  /**
+   * Of those, the ones already in INBOX at the first probe: what the report's findings count (they compare the
+   * last probe with the first). The rest arrived during the watch and vanished before it ended. Null when the
+   * first and last probes cannot be compared.
+   */
+  vanishedSinceStart: number | null;
   vanishedSeen: number;
   arrivedMessages: number;
   events: VanishEvent[];
@@ -61,6 +68,12 @@ export function timelineEntry(p: WatchProbe): WatchTimelineEntry {
   };
 }
 
+function sinceStart(run: WatchRun): number | null {
+  const { current, previous } = watchWindow(run.probes.map((p) => p.snapshot));
+  const d = previous ? probeDelta(previous, current) : null;
+  return d && !d.unexamined.length ? d.vanished : null;
+}
+
 export function summarizeWatch(run: WatchRun, everyMs: number, forMs: number): WatchSummary {
   const poll = detectPollInterval(run.events);
   const sum = (f: (p: WatchProbe) => number | undefined) => run.probes.reduce((a, p) => a + (f(p) ?? 0), 0);
@@ -75,6 +88,7 @@ export function summarizeWatch(run: WatchRun, everyMs: number, forMs: number): W
     interrupted: run.interrupted,
     gaveUpAfter: run.gaveUpAfter,
     vanishedMessages: sum((p) => p.delta?.vanished),
+    vanishedSinceStart: sinceStart(run),
     unknownWindows: run.probes.filter((p) => p.delta && p.delta.unexamined.length > 0).length,
     vanishedSeen: sum((p) => p.delta?.vanishedSeen),
     arrivedMessages: sum((p) => p.delta?.arrived),
@@ -109,7 +123,11 @@ export function liveLine(p: WatchProbe, planned: number): string {
 
 /** The watch section of the text report (and, prefixed, of markdown). */
 function vanishedPart(w: WatchSummary): string {
-  const counted = `${plural(w.vanishedMessages, 'message')} vanished (${w.vanishedSeen} of them read)`;
+  const split =
+    w.vanishedSinceStart !== null && w.vanishedSinceStart < w.vanishedMessages
+      ? `: ${w.vanishedSinceStart} that were in INBOX at the first probe, which the findings count, and ${w.vanishedMessages - w.vanishedSinceStart} that arrived during the watch and vanished before it ended`
+      : '';
+  const counted = `${plural(w.vanishedMessages, 'message')} vanished (${w.vanishedSeen} of them read)${split}`;
   if (!w.unknownWindows) return counted;
   return w.vanishedMessages ? `at least ${counted}` : 'how many vanished is unknown';
 }

@@ -103,3 +103,15 @@ export function windowSnapshot(probes: readonly Snapshot[]): Snapshot {
   });
   return { ...last, imap: { ...last.imap, evidence: { ...last.imap.evidence, folders } } };
 }
+
+/**
+ * What the watch report compares: the last probe (its folders' arrivals widened by windowSnapshot) against the
+ * first, both with INBOX's message list; previous null when that cannot be done (fewer than two such probes, or
+ * the last probe has no list), and the report is then the last probe alone.
+ */
+export function watchWindow(snaps: readonly Snapshot[]): { current: Snapshot; previous: Snapshot | null } {
+  const last = snaps[snaps.length - 1]!;
+  const goods = snaps.filter(hasMessageList);
+  const comparable = goods.length >= 2 && goods[goods.length - 1] === last;
+  return comparable ? { current: windowSnapshot(goods), previous: goods[0]! } : { current: last, previous: null };
+}

@@ -108,6 +108,12 @@ describe('help that leads somewhere (issue 11)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nExamples:\n {2}(MAILDOCTOR_PASSWORD=… )?maildoctor /);
   });
+
+  it.each(['check', 'analyze', 'logs'])('%s --help gives --no-history a line of its own', async (command) => {
+    const r = await runCli([command, '--help']);
+    expect(r.stdout).toMatch(/\n {2,}--no-history {2,}\S/);
+    expect(r.stdout).not.toContain('--no-history to skip');
+  });
 });
 
 describe('--tz', () => {

@@ -19,13 +19,23 @@ export interface HistoryArgs {
   keepDays?: number;
 }
 
-export function withHistoryOptions<T>(y: Argv<T>) {
+/**
+ * --history PATH and its own help line for --no-history (yargs reads `--no-history` as `history: false`; the
+ * declared `no-history` key only gives it a line in --help).
+ */
+export function historyOption<T>(y: Argv<T>, describe: string, noHistory: string, group?: string) {
   return y
-    .option('history', {
-      type: 'string',
-      describe: 'History database of earlier probes (default $XDG_STATE_HOME/maildoctor/history.db); --no-history to skip',
-      group: 'History:',
-    })
+    .option('history', { type: 'string', describe, ...(group ? { group } : {}) })
+    .option('no-history', { type: 'boolean', describe: noHistory, ...(group ? { group } : {}) });
+}
+
+export function withHistoryOptions<T>(y: Argv<T>) {
+  return historyOption(
+    y,
+    'History database of earlier probes (default $XDG_STATE_HOME/maildoctor/history.db)',
+    'Neither read nor write the history: no comparison with an earlier probe, nothing stored',
+    'History:',
+  )
     .option('keep-probes', { type: 'number', default: 50, describe: 'Probes kept per account in the history', group: 'History:' })
     .option('keep-days', { type: 'number', describe: 'Also drop probes older than this many days (the newest is always kept)', group: 'History:' });
 }

@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
 import { bytes, count, duration, list, plural } from '../report/format.js';
 import { UsageError } from './errors.js';
-import { storedProbeWindows } from './history.js';
+import { historyOption, storedProbeWindows } from './history.js';
 
 export interface LogArgs {
   log?: string[];
@@ -149,14 +149,14 @@ export function registerLogs<T>(cli: Argv<T>) {
     'logs <files..>',
     'Read Dovecot logs (plain or gzip, any size) and summarise one account: devices, POP3 deletions, quota refusals',
     (y) =>
-      withLogMatchOptions(y)
+      historyOption(
+        withLogMatchOptions(y),
+        "History database whose probe times mark maildoctor's own sessions, left out (default as for check; read only)",
+        "Count every session in the log, maildoctor's own checks included",
+      )
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Log files, oldest first' })
         .option('user', { alias: 'u', type: 'string', demandOption: true, describe: 'The account, as alice or alice@example.com' })
         .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
-        .option('history', {
-          type: 'string',
-          describe: "History database whose probe times mark maildoctor's own sessions, left out (default as for check; read only); --no-history to skip",
-        })
         .example('$0 logs /var/log/dovecot.log /var/log/dovecot.log.1.gz --user alice@example.com', 'who reads this mailbox, and how'),
     async (argv) => {
       const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json'; history?: string | boolean };

@@ -7,6 +7,7 @@ import { packedOf } from '../snapshot/pack.js';
 import { defaultHistoryPath, historyFileExists } from '../history/path.js';
 import type { HistoryStore, ProbeRow } from '../history/store.js';
 import type { AccountOptions } from '../probe.js';
+import type { AccountHistory, ScanHistory } from '../scan/run.js';
 import { bytes, count } from '../report/format.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { knownFrom } from '../watch/window.js';
@@ -90,13 +91,21 @@ export interface CheckHistory {
   record(snapshot: Snapshot, exitCode: number): void;
 }
 
-const STATUS_BY_EXIT = ['ok', 'warning', 'critical', 'unknown'];
+/** The history database opened for probing accounts: one account at a time, keyed as `history` lists them. */
+interface OpenHistory {
+  /** Why the database could not be opened (then nothing is read or stored), or null. */
+  problem: string | null;
+  /** The account's previous probes; its record() throws when the probe cannot be stored. */
+  forAccount(account: AccountOptions): AccountHistory;
+  probeWindows(user: string): [number, number][];
+  close(): void;
+}
 
 /**
- * The history side of `check`; null with --no-history. Throws HistoryError for a newer database (before any
- * probe); a database that cannot be opened gives a history with its problem, so the probe still reports.
+ * Null with --no-history. Throws HistoryError for a newer database (before any probe); a database that cannot be
+ * opened gives a history with its problem, so the probe still reports (and says the comparison did not happen).
  */
-export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory | null> {
+async function openAccountHistory(args: HistoryArgs): Promise<OpenHistory | null> {
   const path = historyPath(args);
   if (!path) return null;
   let store: HistoryStore;
@@ -105,37 +114,82 @@ export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory |
   } catch (e) {
     if (!(e instanceof HistoryError) || e.kind === 'newer') throw e;
     const problem = e.message;
-    return {
-      problem,
-      known: () => undefined,
-      earlier: () => ({ previous: null, passedOver: [], history: [], unavailable: problem }),
-      probeWindows: () => [],
-      record: () => {},
-    };
+    const none: AccountHistory = { known: undefined, earlier: { previous: null, passedOver: [], history: [], unavailable: problem }, record: () => {} };
+    return { problem, forAccount: () => none, probeWindows: () => [], close: () => {} };
   }
   const { accountKey } = await loadStore();
-  let previous: Snapshot | null = null;
-  let passedOver: string[] = [];
-  let history: Snapshot[] = [];
   return {
     problem: null,
-    known(account) {
+    forAccount(account) {
+      // user and host: one user on two servers is two accounts.
       const key = accountKey({ account: { user: account.user, imap: account.imap, pop: account.pop } });
-      ({ previous, passedOver } = store.latestComparableProbe(key));
-      history = store.recentSnapshots(key, 30);
-      return previous ? knownFrom(previous) : undefined;
+      const { previous, passedOver } = store.latestComparableProbe(key);
+      return {
+        known: previous ? knownFrom(previous) : undefined,
+        earlier: { previous, passedOver, history: store.recentSnapshots(key, 30) },
+        record: (snapshot, status) => store.recordProbe(snapshot, { status }),
+      };
     },
-    earlier: () => ({ previous, passedOver, history }),
     probeWindows: (user) => store.probeWindows(user),
+    close: () => store.close(),
+  };
+}
+
+const STATUS_BY_EXIT = ['ok', 'warning', 'critical', 'unknown'];
+
+/** The history side of `check`; null with --no-history (see openAccountHistory). */
+export async function historyForCheck(args: HistoryArgs): Promise<CheckHistory | null> {
+  const open = await openAccountHistory(args);
+  if (!open) return null;
+  let account: AccountHistory | null = null;
+  return {
+    problem: open.problem,
+    known(a) {
+      account = open.forAccount(a);
+      return account.known;
+    },
+    earlier: () => account?.earlier ?? { previous: null, passedOver: [], history: [], ...(open.problem ? { unavailable: open.problem } : {}) },
+    probeWindows: (user) => open.probeWindows(user),
     record(snapshot, exitCode) {
       try {
-        store.recordProbe(snapshot, { status: STATUS_BY_EXIT[exitCode] ?? 'unknown' });
+        account?.record(snapshot, STATUS_BY_EXIT[exitCode] ?? 'unknown');
       } catch (e) {
-        process.stderr.write(`maildoctor: this probe was not saved to the history ${path}: ${(e as Error).message}\n`);
+        process.stderr.write(`maildoctor: this probe was not saved to the history ${historyPath(args)}: ${(e as Error).message}\n`);
       } finally {
-        store.close();
+        open.close();
       }
     },
+  };
+}
+
+/**
+ * The history side of `scan` (null with --no-history): each account is compared with its own previous probe and
+ * its probe stored with the status of its report, as check does. A probe that cannot be stored is told once.
+ * close() once the scan is over.
+ */
+export async function historyForScan(args: HistoryArgs): Promise<{ history: ScanHistory; problem: string | null; close(): void } | null> {
+  const open = await openAccountHistory(args);
+  if (!open) return null;
+  let told = false;
+  return {
+    problem: open.problem,
+    history: {
+      forAccount(a) {
+        const account = open.forAccount(a);
+        return {
+          ...account,
+          record(snapshot, status) {
+            try {
+              account.record(snapshot, status);
+            } catch (e) {
+              if (!told) process.stderr.write(`maildoctor: probes were not saved to the history ${historyPath(args)}: ${(e as Error).message}\n`);
+              told = true;
+            }
+          },
+        };
+      },
+    },
+    close: () => open.close(),
   };
 }
 

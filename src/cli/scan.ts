@@ -8,9 +8,10 @@ import type { Shard } from '../scan/shard.js';
 import { VERSION } from '../version.js';
 import { readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT, UsageError } from './errors.js';
+import { historyForScan, withHistoryOptions, type HistoryArgs } from './history.js';
 import { ruleOptions } from './output.js';
 
-interface ScanArgs extends RawAccountArgs {
+interface ScanArgs extends RawAccountArgs, HistoryArgs {
   accounts: string;
   out?: string;
   concurrency: number;
@@ -36,7 +37,7 @@ export function registerScan<T>(cli: Argv<T>) {
     'scan <accounts>',
     'Check many accounts (CSV or JSONL file): one report@1 JSON line per account, a summary on stderr',
     (y) =>
-      withAccountOptions(y)
+      withHistoryOptions(withAccountOptions(y))
         .positional('accounts', { type: 'string', demandOption: true, describe: `Accounts file: CSV with a header row, or JSON Lines; "-" reads stdin (at most ${MAX_STDIN_TEXT}; relative password_file paths then resolve against the current folder, else against the file's folder)` })
         .hide('user')
         .option('out', { alias: 'o', type: 'string', describe: 'Write the JSON lines to this file (default stdout)', group: 'Scan:' })
@@ -191,6 +192,9 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
     out = process.stdout;
   }
 
+  // Each account against its own previous probe, as check does: a daily scan finds the mail that vanished since.
+  const history = await historyForScan(args);
+  if (history?.problem) process.stderr.write(`maildoctor: ${history.problem}; no account is compared with earlier probes or stored\n`);
   const progress = progressLine(args.quiet);
   const started = Date.now();
   const scanTotals = await runScan(rows, {
@@ -217,9 +221,10 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
     env: process.env,
     ruleOptions: rules,
     toolVersion: VERSION,
+    ...(history ? { history: history.history } : {}),
     onResult: (line: ScanLine) => writeLine(out, `${JSON.stringify(line)}\n`),
     onTick: (p) => progress.update({ ...p, total: p.total + resumed, done: p.done + resumed, byStatus: addStatus(p.byStatus, totals.byStatus) }),
-  });
+  }).finally(() => history?.close());
   if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
   progress.clear();
 

@@ -53,6 +53,29 @@ export type ScanLine = { scan: ScanMeta } & ReportJson;
 
 export type ProbeFn = (account: AccountOptions, run: ProbeRunOptions) => Promise<Snapshot>;
 
+/** What the report of one account compares with (as for check): the previous probe, those passed over, the trend. */
+export interface ScanEarlier {
+  previous: Snapshot | null;
+  passedOver: string[];
+  history: Snapshot[];
+  /** Why the history could not be read for this account; the rules that compare probes then say so. */
+  unavailable?: string;
+}
+
+/** One account's history, taken before its first probe and dropped once its line is written. */
+export interface AccountHistory {
+  /** What the previous probe saw: the repeat probe then reads only what changed. */
+  known: AccountOptions['known'];
+  earlier: ScanEarlier;
+  /** Store the probe with the status its report gave. */
+  record(snapshot: Snapshot, status: string): void;
+}
+
+/** The history database as scan uses it: one account at a time, keyed as check keys it (user and hosts). */
+export interface ScanHistory {
+  forAccount(account: AccountOptions): AccountHistory;
+}
+
 export interface ScanOptions {
   defaults: ScanDefaults;
   /** Accounts in flight at once. */
@@ -70,6 +93,8 @@ export interface ScanOptions {
   toolVersion: string;
   /** Default: probeAccount (loaded on first use). */
   probe?: ProbeFn;
+  /** Compare each account with its previous probe and store the new one (scan's --history); none: no history. */
+  history?: ScanHistory;
   /** Receives each finished account; may return a promise (back-pressure of the writer). */
   onResult: (line: ScanLine) => void | Promise<void>;
   /** Called after every finished account and every retry scheduled. */
@@ -189,8 +214,14 @@ function notProbedSnapshot(row: AccountRow, imap: Endpoint | null, pop: Endpoint
   };
 }
 
-export function toLine(snapshot: Snapshot, meta: ScanMeta, opts: Pick<ScanOptions, 'ruleOptions' | 'toolVersion'>): ScanLine {
-  const analysis = analyze(snapshot, { options: opts.ruleOptions });
+export function toLine(snapshot: Snapshot, meta: ScanMeta, opts: Pick<ScanOptions, 'ruleOptions' | 'toolVersion'>, earlier?: ScanEarlier): ScanLine {
+  const analysis = analyze(snapshot, {
+    options: opts.ruleOptions,
+    previous: earlier?.previous ?? null,
+    passedOver: earlier?.passedOver ?? [],
+    history: earlier?.history ?? [],
+    ...(earlier?.unavailable ? { previousUnavailable: `no earlier probe could be read: ${earlier.unavailable}` } : {}),
+  });
   const report = toJson(buildReport(snapshot, analysis, { toolVersion: opts.toolVersion }));
   // The scan facts first, so `head` of the file reads well; the rest is the report@1 document itself.
   return { scan: meta, ...report };
@@ -199,6 +230,7 @@ export function toLine(snapshot: Snapshot, meta: ScanMeta, opts: Pick<ScanOption
 interface Job {
   row: AccountRow;
   account: AccountOptions | null;
+  history: AccountHistory | null;
   snapshot: Snapshot | null;
   attempts: number;
   started: number;
@@ -222,7 +254,7 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
     return probe;
   };
 
-  const queue: Job[] = rows.map((row) => ({ row, account: null, snapshot: null, attempts: 0, started: 0, notBefore: 0, hosts: [] }));
+  const queue: Job[] = rows.map((row) => ({ row, account: null, history: null, snapshot: null, attempts: 0, started: 0, notBefore: 0, hosts: [] }));
   let next = 0; // queue[next..] not yet started
   const waiting: Job[] = []; // started, waiting for a retry (or for their host to have room)
   const hostActive = new Map<string, number>();
@@ -257,15 +289,18 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
       const meta: ScanMeta = { line: job.row.line, key: job.row.key, attempts: job.attempts, durationMs: Date.now() - job.started, ...(error ? { error } : {}) };
       let line: ScanLine;
       try {
-        line = toLine(snapshot, meta, opts);
+        line = toLine(snapshot, meta, opts, job.history?.earlier);
+        // Only a real probe goes into the history (an account that could not be probed leaves it as it was).
+        if (job.history && !error) job.history.record(snapshot, line.status);
       } catch (err) {
         // A bug in analysis must not lose the account: record it as unknown with the reason.
         const s = notProbedSnapshot(job.row, snapshot.account.imap, snapshot.account.pop, now(), opts.toolVersion);
         line = toLine(s, { ...meta, error: `internal error while analysing: ${(err as Error)?.message ?? String(err)}` }, { toolVersion: opts.toolVersion });
       }
       countInto(totals, line.status, line.findings.map((f) => f.id));
-      job.account = null; // drop the password and snapshot as soon as the line exists
+      job.account = null; // drop the password, snapshot and earlier probes as soon as the line exists
       job.snapshot = null;
+      job.history = null;
       writeChain = writeChain.then(() => opts.onResult(line));
       done++;
       tick();
@@ -282,6 +317,10 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
             return;
           }
           job.account = r.account;
+          if (opts.history) {
+            job.history = opts.history.forAccount(r.account);
+            job.account = { ...r.account, history: true, known: job.history.known };
+          }
         }
         const account = job.account!;
         let target = account;

@@ -25,6 +25,7 @@ interface ScanArgs extends RawAccountArgs, HistoryArgs {
   quiet: boolean;
   quotaWarn: number;
   quotaCrit: number;
+  format: 'jsonl' | 'text';
 }
 
 const MAX_ERRORS_SHOWN = 20;
@@ -35,12 +36,19 @@ const MAX_STDIN_TEXT = `${MAX_STDIN_BYTES / 1024 / 1024} MiB`;
 export function registerScan<T>(cli: Argv<T>) {
   return cli.command(
     'scan <accounts>',
-    'Check many accounts (CSV or JSONL file): one report@1 JSON line per account, a summary on stderr',
+    'Check many accounts (CSV or JSONL file): one report@1 JSON line (or table row) per account, a summary on stderr',
     (y) =>
       withHistoryOptions(withAccountOptions(y))
         .positional('accounts', { type: 'string', demandOption: true, describe: `Accounts file: CSV with a header row, or JSON Lines; "-" reads stdin (at most ${MAX_STDIN_TEXT}; relative password_file paths then resolve against the current folder, else against the file's folder)` })
         .hide('user')
-        .option('out', { alias: 'o', type: 'string', describe: 'Write the JSON lines to this file (default stdout)', group: 'Scan:' })
+        .option('out', { alias: 'o', type: 'string', describe: 'Write the results to this file (default stdout)', group: 'Scan:' })
+        .option('format', {
+          alias: 'f',
+          choices: ['jsonl', 'text'] as const,
+          default: 'jsonl' as const,
+          describe: 'jsonl: one report@1 JSON line per account; text: a table, one row per account (status, account, what was found)',
+          group: 'Scan:',
+        })
         .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Accounts probed at once (each uses one IMAP and one POP3 connection)', group: 'Scan:' })
         .option('per-host', { type: 'number', default: 0, describe: 'At most this many accounts at once per server host (0: only --concurrency)', group: 'Scan:' })
         .option('retries', { type: 'number', default: 2, describe: 'Retries of a protocol that answered [SYS/TEMP], [UNAVAILABLE] or [LOGIN-DELAY]', group: 'Scan:' })
@@ -53,7 +61,8 @@ export function registerScan<T>(cli: Argv<T>) {
         .option('quota-warn', { type: 'number', default: 80, describe: 'Quota use (percent) that gives a warning', group: 'Report:' })
         .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
         .example('MAILDOCTOR_PASSWORD=… $0 scan accounts.csv --host mail.example.com --out results.jsonl', 'one shared password')
-        .example('$0 scan accounts.jsonl --out results.jsonl --shard 3/8 --resume', 'the third of eight CI jobs, resumable'),
+        .example('$0 scan accounts.jsonl --out results.jsonl --shard 3/8 --resume', 'the third of eight CI jobs, resumable')
+        .example('$0 scan accounts.csv --host mail.example.com --format text', 'a table to read: status, account, what was found'),
     async (argv) => {
       process.exitCode = await runScanCommand(argv as unknown as ScanArgs);
     },
@@ -142,6 +151,7 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
     }
   }
   if (args.resume && !args.out) throw new UsageError('--resume needs --out FILE (the file an earlier run wrote)');
+  if (args.resume && args.format !== 'jsonl') throw new UsageError('--resume reads the JSON lines of an earlier run: it needs --format jsonl');
   for (const [flag, port] of [['--imap-port', args.imapPort], ['--pop-port', args.popPort]] as const) {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`${flag} must be a port number (1-65535), got ${port}`);
   }
@@ -195,6 +205,9 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   // Each account against its own previous probe, as check does: a daily scan finds the mail that vanished since.
   const history = await historyForScan(args);
   if (history?.problem) process.stderr.write(`maildoctor: ${history.problem}; no account is compared with earlier probes or stored\n`);
+  const { keyWidth, tableHeader, tableRow } = await import('../scan/table.js');
+  const width = keyWidth(rows.map((r) => r.key));
+  if (args.format === 'text') await writeLine(out, tableHeader(width));
   const progress = progressLine(args.quiet);
   const started = Date.now();
   const scanTotals = await runScan(rows, {
@@ -222,7 +235,11 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
     ruleOptions: rules,
     toolVersion: VERSION,
     ...(history ? { history: history.history } : {}),
-    onResult: (line: ScanLine) => writeLine(out, `${JSON.stringify(line)}\n`),
+    onResult: (line: ScanLine) => {
+      if (args.format !== 'text') return writeLine(out, `${JSON.stringify(line)}\n`);
+      progress.clear(); // the row and the progress bar may share a terminal
+      return writeLine(out, tableRow(line, width));
+    },
     onTick: (p) => progress.update({ ...p, total: p.total + resumed, done: p.done + resumed, byStatus: addStatus(p.byStatus, totals.byStatus) }),
   }).finally(() => history?.close());
   if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));

@@ -1,6 +1,7 @@
 // `scan` keeps a history per account like `check`: a second scan compares each account with its own previous
 // probe, so the mail that fetchmail deleted in between is found (mail-vanished) for that account and no other;
-// probes are stored under user@host as check stores them, and --no-history stores nothing.
+// probes are stored under user@host as check stores them, and --no-history stores nothing. --format text is a
+// table for people, one row per account.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +75,33 @@ describe('scan with history (real Dovecot, fetchmail)', () => {
     await scan([u], [], { XDG_STATE_HOME: state });
     expect(existsSync(join(state, 'maildoctor', 'history.db'))).toBe(true);
   });
+
+  it('--format text gives a table: a header, then one row per account with its status and what was found', async () => {
+    const tb = testbed();
+    const [ok, bad] = [await newUser(), await newUser()];
+    seedMaildir(tb, ok, 'INBOX', seed(2));
+    const file = join(DIR, 'table.csv');
+    writeFileSync(join(DIR, `${ok.user}.pw`), `${ok.password}\n`);
+    writeFileSync(join(DIR, 'table-wrong.pw'), 'Not-The-Password-7\n');
+    writeFileSync(file, `user,password_file\n${ok.user},${ok.user}.pw\n${bad.user},table-wrong.pw\n`);
+    const r = await runCli(
+      ['scan', file, '--host', tb.host, '--imap-port', String(tb.ports.imaps), '--pop-port', String(tb.ports.pop3s), '--ca', tb.caFile, '--quiet', '--no-history', '--format', 'text'],
+      { timeoutMs: 60_000 },
+    );
+    expect(r.code).toBe(2); // login-failed is critical
+    const rows = r.stdout.trimEnd().split('\n');
+    expect(rows[0]).toMatch(/^STATUS {4}ACCOUNT +WHAT WAS FOUND$/);
+    expect(rows).toHaveLength(3);
+    const row = (u: TestUser) => rows.find((l) => l.includes(` ${u.user} `)) ?? '';
+    expect(row(ok)).toMatch(/^OK {8}/);
+    expect(row(bad)).toMatch(/^CRITICAL {2}\S+ +\S/);
+    expect(row(bad)).toContain('The server refused the login');
+    expect(r.stdout).not.toContain(ok.password);
+    expect(r.stdout).not.toContain('{');
+    // --resume reads JSON lines: with a table it is a usage error, before anything is probed.
+    const resume = await runCli(['scan', file, '--host', tb.host, '--out', join(DIR, 'x.txt'), '--resume', '--format', 'text']);
+    expect(resume.code).toBe(3);
+    expect(resume.stderr).toMatch(/--resume .* needs --format jsonl/);
+  });
 });
+

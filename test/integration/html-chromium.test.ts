@@ -137,6 +137,13 @@ describe('the HTML report in headless Chromium', () => {
 });
 
 describe('check --format html on Dovecot', () => {
+  it('check --help lists the format and shows it in an example', async () => {
+    const r = await runCli(['check', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/choices: .*"openmetrics", "html"/);
+    expect(r.stdout).toContain('--format html > alice.html');
+  });
+
   it('with a history of two probes draws the INBOX, tabulates the probes, and carries no password', async () => {
     const tb = testbed();
     const u = await newUser();

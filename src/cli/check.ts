@@ -16,7 +16,8 @@ export function registerCheck<T>(cli: Argv<T>) {
         .option('save', { type: 'string', describe: 'Also save the snapshot to this file (analyze it later offline)' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
         .example('MAILDOCTOR_PASSWORD=… $0 check --host mail.example.com --user alice@example.com', 'diagnose one account')
-        .example('$0 check --host mail.example.com --user ci@example.com --password-file pw --format junit > maildoctor.xml', 'CI smoke check'),
+        .example('$0 check --host mail.example.com --user ci@example.com --password-file pw --format junit > maildoctor.xml', 'CI smoke check')
+        .example('$0 check --host mail.example.com --user alice@example.com --format html > alice.html', 'one page for a ticket, with pictures of the history'),
     async (argv) => {
       const args = argv as unknown as RawAccountArgs & ReportArgs & HistoryArgs & LogArgs & { save?: string; quiet: boolean };
       checkLogFiles(args); // a missing log stops here, before anything touches the network

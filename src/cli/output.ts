@@ -8,7 +8,7 @@ import { answersFrom, withAnswerOptions, type AnswerArgs } from './recommend.js'
 import { UsageError } from './errors.js';
 import type { Earlier } from './history.js';
 
-export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios', 'openmetrics'] as const;
+export const FORMATS = ['text', 'json', 'markdown', 'junit', 'nagios', 'openmetrics', 'html'] as const;
 
 export function withReportOptions<T>(y: Argv<T>) {
   return withAnswerOptions(y)
@@ -73,7 +73,10 @@ export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: 
     ...(earlier.unavailable ? { previousUnavailable: `no earlier probe could be read: ${earlier.unavailable}` } : {}),
   });
   // With the customer's answers (--devices, --offline, …) the report adds the article's protocol recommendation.
-  const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args), timeZone: reportZone(args) });
+  const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args), timeZone: reportZone(args),
+    // The HTML report draws and tabulates more than the findings: the servers, folders, quota, earlier probes.
+    ...(args.format === 'html' ? { details: true, history: earlier.history ?? [] } : {}),
+  });
   const out = render(report, args.format, { color: useColor(args.format) });
   process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);
   return exitCode(report.status);

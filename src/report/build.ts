@@ -9,6 +9,7 @@ import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
 import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import { verdictOf } from './verdict.js';
+import { buildDetails } from './details.js';
 import { renderFinding } from './wording.js';
 
 export interface BuildReportOptions {
@@ -22,6 +23,10 @@ export interface BuildReportOptions {
   answers?: CustomerAnswers | null;
   /** The zone the words give times in (an IANA name); default UTC. JSON time fields stay UTC ISO. */
   timeZone?: string;
+  /** Add `details` (servers, folders, quota, history and log series) for the HTML report. */
+  details?: boolean;
+  /** With details: the earlier probes of the account, oldest first (the history the analysis read). */
+  history?: readonly Snapshot[];
 }
 
 /** Names of server software that greetings carry, for when the server says no more ("* OK Dovecot ready."). */
@@ -136,6 +141,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     errors: analysis.errors,
     ...(opts.answers ? { recommendation: recommend(opts.answers, measuredFrom(snapshot, analysis)) } : {}),
     metrics: metrics(snapshot, analysis),
+    ...(opts.details ? { details: buildDetails(snapshot, opts.history ?? []) } : {}),
   };
 }
 

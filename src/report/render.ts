@@ -1,3 +1,4 @@
+import { renderHtml } from './render-html.js';
 import { renderJson } from './render-json.js';
 import { renderJunit } from './render-junit.js';
 import { renderMarkdown } from './render-markdown.js';
@@ -13,6 +14,7 @@ const RENDERERS: Record<ReportFormat, (report: Report, opts: RenderOptions) => s
   junit: renderJunit,
   nagios: renderNagios,
   openmetrics: renderOpenMetrics,
+  html: renderHtml,
 };
 
 export const REPORT_FORMATS = Object.keys(RENDERERS) as ReportFormat[];

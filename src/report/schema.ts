@@ -35,6 +35,67 @@ export const ProbeSummarySchema = z.object({
 });
 
 const nullableNumber = z.number().nullable();
+const nullableString = z.string().nullable();
+
+export const DetailsSchema = z.object({
+  servers: z.array(
+    z.object({
+      protocol: z.enum(['imap', 'pop3']),
+      host: z.string(),
+      port: z.number().int(),
+      transport: z.enum(['implicit', 'starttls', 'none']),
+      /** Null when the connection had no TLS or the probe failed before it. */
+      tls: z
+        .object({
+          protocol: nullableString,
+          cipher: nullableString,
+          verified: z.boolean(),
+          verifyError: nullableString,
+          insecure: z.boolean(),
+          subject: nullableString,
+          issuer: nullableString,
+          validTo: nullableString,
+        })
+        .nullable(),
+      greeting: nullableString,
+      loginMethod: nullableString,
+      /** IMAP CAPABILITY after login, POP3 CAPA (after login when given); [] when the probe failed. */
+      capabilities: z.array(z.string()),
+    }),
+  ),
+  folders: z.array(
+    z.object({
+      path: z.string(),
+      specialUse: nullableString,
+      messages: nullableNumber,
+      unseen: nullableNumber,
+      sizeBytes: nullableNumber,
+      oldest: nullableString,
+      newest: nullableString,
+    }),
+  ),
+  quota: z.array(z.object({ root: z.string(), resource: z.string(), usage: z.number(), limit: z.number(), unit: z.string() })),
+  /**
+   * One point per probe, oldest first, the last one this check: INBOX messages, and since the point before it
+   * (same UIDVALIDITY) how many arrived (UIDNEXT growth) and how many left INBOX (moved or deleted). Null where a
+   * probe had no IMAP evidence or the UIDVALIDITY changed.
+   */
+  history: z.array(
+    z.object({
+      takenAt: z.string(),
+      inboxMessages: nullableNumber,
+      arrived: nullableNumber,
+      leftInbox: nullableNumber,
+      uidValidityChanged: z.boolean(),
+      quotaUsedBytes: nullableNumber,
+      quotaLimitBytes: nullableNumber,
+    }),
+  ),
+  /** With a server log: logins per device (protocol and client address), first and last seen. */
+  devices: z.array(
+    z.object({ protocol: z.enum(['imap', 'pop3']), ip: z.string(), logins: z.number().int().nonnegative(), first: nullableString, last: nullableString, methods: z.array(z.string()) }),
+  ),
+});
 
 export const ReportSchema = z.object({
   schema: z.literal(REPORT_SCHEMA),
@@ -79,6 +140,12 @@ export const ReportSchema = z.object({
   recommendation: z
     .object({ protocol: z.enum(['imap', 'pop3']), reasons: z.array(z.string()), caveats: z.array(z.string()) })
     .optional(),
+  /**
+   * What the HTML report draws and tabulates beyond the findings: the servers (TLS, software, capabilities),
+   * the folders and quota, with history the INBOX and quota over earlier probes, with a server log the logins
+   * per device. Present only when asked for (buildReport's details option; `--format html` asks). Times UTC ISO.
+   */
+  details: DetailsSchema.optional(),
   metrics: z.object({
     quotaStorageUsedBytes: nullableNumber,
     quotaStorageLimitBytes: nullableNumber,

@@ -3,7 +3,7 @@
 import type { FindingId, FindingOf, SkippedRule, Status, StepRef } from '../analyzer/types.js';
 import type { ReportJson } from './schema.js';
 
-export type ReportFormat = 'text' | 'json' | 'markdown' | 'junit' | 'nagios' | 'openmetrics';
+export type ReportFormat = 'text' | 'json' | 'markdown' | 'junit' | 'nagios' | 'openmetrics' | 'html';
 
 /** A finding with its words: rendered once by buildReport from the analyzer's data (renderFinding). */
 export type RenderedFindingOf<K extends FindingId> = Omit<FindingOf<K>, 'steps'> & {

@@ -22,7 +22,7 @@ import { withList } from '../rules/rule-tester.js';
 import { md } from '../../src/report/render-markdown.js';
 import type { RenderedFinding } from '../../src/report/types.js';
 
-const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt', openmetrics: 'om.txt' };
+const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt', openmetrics: 'om.txt', html: 'html' };
 const ALL = Object.keys(SCENARIOS) as ScenarioName[];
 // eslint-disable-next-line no-control-regex
 const ANSI = /\u001b\[[0-9;]*m/g;

@@ -1,5 +1,5 @@
-// The real programs the tests drive besides Dovecot: fetchmail (a POP3 device), mbsync (an IMAP device) and the
-// reference OpenMetrics parser. `npm test` on a fresh Debian machine installs them like the testbed's Dovecot
+// The real programs the tests drive besides Dovecot: fetchmail (a POP3 device), mbsync (an IMAP device), the
+// reference OpenMetrics parser and Chromium (opens the HTML report headless). `npm test` on a fresh Debian machine installs them like the testbed's Dovecot
 // (root and apt), or fails at once saying what to install.
 import { spawnSync } from 'node:child_process';
 import { aptInstall, have } from '../../src/testbed/dovecot.js';
@@ -16,6 +16,7 @@ export function ensureTestClients(): void {
     ...(have('fetchmail') ? [] : ['fetchmail']),
     ...(have('mbsync') ? [] : ['isync']),
     ...(pythonParserPresent() ? [] : ['python3-prometheus-client']),
+    ...(have('chromium') ? [] : ['chromium']),
   ];
   if (missing.length) aptInstall(missing, `the tests' clients are missing (${missing.join(', ')})`);
 }

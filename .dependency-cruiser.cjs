@@ -69,6 +69,13 @@ module.exports = {
       to: { path: above.connectors },
     },
     {
+      name: 'imapflow-behind-its-adapter',
+      severity: 'error',
+      comment: 'Only src/connectors/imap/imapflow.ts imports imapflow: every touch of its internals stays in that one adapter.',
+      from: { path: '^src/', pathNot: '^src/connectors/imap/imapflow\\.ts$' },
+      to: { path: '^node_modules/imapflow/' },
+    },
+    {
       name: 'cli-is-the-top',
       severity: 'error',
       comment: 'Only src/cli decides exit codes and parses options: nothing else in src/ imports it.',

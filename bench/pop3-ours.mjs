@@ -1,7 +1,7 @@
 // POP3 UIDL+LIST alone with maildoctor's own client (dist/connectors/pop3): connect (implicit TLS), USER/PASS,
 // CAPA, UIDL and LIST (pipelined when the server offers PIPELINING), QUIT. Env as in imapflow-baseline.mjs.
 import { readFileSync } from 'node:fs';
-import { Pop3Client } from '../dist/connectors/pop3/index.js';
+import { Pop3Client } from '../dist/connectors/pop3/client.js';
 
 const env = process.env;
 const c = new Pop3Client({ host: env.BENCH_HOST, port: Number(env.BENCH_PORT), transport: 'implicit', ca: readFileSync(env.BENCH_CA, 'utf8'), timeoutMs: 60_000 });

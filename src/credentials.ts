@@ -1,6 +1,7 @@
 // Where a secret comes from, shared by every command: check, probe and watch (--password-file) and scan
 // (password_file in the accounts file) read a password file the same way, here.
 import { open } from 'node:fs/promises';
+import { passwordCredentials, type Credentials } from './connectors/credentials.js';
 
 /** A password file that cannot be used: the message is one line for the user (no secret in it). */
 export class SecretFileError extends Error {}
@@ -42,4 +43,48 @@ export async function readSecretLine(path: string): Promise<string> {
   if (!pw) throw new SecretFileError(`password file ${path} has an empty first line`);
   if (pw.includes('\0')) throw new SecretFileError(`password file ${path} holds binary data, not a password`);
   return pw;
+}
+
+/** Where one account's secret may come from; resolveCredentials tries them in this order. */
+export interface SecretSources {
+  /** An inline password (scan, with --allow-inline-passwords). */
+  inline?: string;
+  /** The account's own password file, as a path (scan: password_file). */
+  file?: string;
+  /** The name of an environment variable that holds it (scan: password_env). */
+  envName?: string;
+  /** The shared password file (--password-file). */
+  sharedFile?: string;
+  /** The environment: the variable named by envName, then MAILDOCTOR_PASSWORD. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Asked last (check, probe and watch on a terminal). */
+  prompt?: () => Promise<string>;
+  /** What to say when no source gives a secret (one line, naming the sources the command has). */
+  missing: string;
+}
+
+/** No usable secret for an account: the message is one line for the user (no secret in it). */
+export class CredentialsError extends Error {}
+
+/**
+ * The credentials of one account, from the first source that has a secret. The one resolver of check, probe,
+ * watch and scan: a password file means its first line everywhere. Throws SecretFileError or CredentialsError.
+ */
+export async function resolveCredentials(user: string, src: SecretSources): Promise<Credentials> {
+  return passwordCredentials(user, await secretOf(src));
+}
+
+async function secretOf(src: SecretSources): Promise<string> {
+  if (src.inline) return src.inline;
+  if (src.file) return readSecretLine(src.file);
+  if (src.envName) {
+    const v = src.env[src.envName];
+    if (!v) throw new CredentialsError(`environment variable ${src.envName} (password_env) is not set`);
+    return v;
+  }
+  if (src.sharedFile) return readSecretLine(src.sharedFile);
+  const shared = src.env.MAILDOCTOR_PASSWORD;
+  if (shared) return shared;
+  if (src.prompt) return src.prompt();
+  throw new CredentialsError(src.missing);
 }

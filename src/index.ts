@@ -1,12 +1,13 @@
 // maildoctor as a library: probe one account over IMAP and POP3, analyze the snapshot into findings, build and
 // render the report. What the CLI does, for CI pipelines and monitoring written in Node:
 //
-//   import { probe, analyze, buildReport, render, exitCode } from 'maildoctor';
-//   const snapshot = await probe({ user, password, imap: { host, port: 993, tls: 'implicit' }, pop: null, timeoutMs: 10_000 });
+//   import { probe, passwordCredentials, analyze, buildReport, render, exitCode } from 'maildoctor';
+//   const snapshot = await probe({ credentials: passwordCredentials(user, password), imap: { host, port: 993, tls: 'implicit' }, pop: null, timeoutMs: 10_000 });
 //   const report = buildReport(snapshot, analyze(snapshot));
 //   process.stdout.write(render(report, 'json'));
 //   process.exitCode = exitCode(report.status);
 export { probeAccount as probe, type AccountOptions, type ProbeRunOptions } from './probe.js';
+export { passwordCredentials, type Credentials, type PasswordCredentials } from './connectors/credentials.js';
 export { analyze, RULES, type AnalyzeOptions, type RuleId, type RuleOptionOverrides } from './analyzer/index.js';
 export type { Analysis, Finding, FindingId, FindingEvidenceMap, Severity, SkippedRule, Status, StepKey, StepRef } from './analyzer/types.js';
 export {

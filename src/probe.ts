@@ -3,6 +3,7 @@
 import { probeImap } from './connectors/imap.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
+import { secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import type { Anomaly, Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
@@ -10,8 +11,8 @@ import { VERSION } from './version.js';
 import { scrubSnapshot } from './snapshot/scrub.js';
 
 export interface AccountOptions {
-  user: string;
-  password: string;
+  /** Who logs in, and how: `passwordCredentials(user, password)` today. The snapshot names credentials.user. */
+  credentials: Credentials;
   /** null: do not probe this protocol. */
   imap: Endpoint | null;
   pop: Endpoint | null;
@@ -45,13 +46,13 @@ async function guarded<T extends ImapResult | Pop3Result>(what: string, run: () 
   }
 }
 
-function connectOptions(account: AccountOptions, endpoint: Endpoint): ConnectOptions {
+/** The options of one connection to one of the account's servers. */
+export function connectOptions(account: AccountOptions, endpoint: Endpoint): ConnectOptions {
   return {
     host: endpoint.host,
     port: endpoint.port,
     tls: endpoint.tls,
-    user: account.user,
-    password: account.password,
+    credentials: account.credentials,
     ca: account.ca,
     insecure: account.insecure,
     allowPlaintext: account.allowPlaintext,
@@ -77,15 +78,15 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
       })
     : Promise.resolve(null);
   const [imap, pop] = await Promise.all([imapTask, popTask]);
-  // Whatever the servers sent (ID fields, folder names, response texts) is scrubbed of the password before the
+  // Whatever the servers sent (ID fields, folder names, response texts) is scrubbed of the credentials' secrets before the
   // snapshot reaches a report, a saved file or the history.
   return scrubSnapshot({
     schema: SNAPSHOT_SCHEMA,
     tool: { name: 'maildoctor', version: VERSION },
     takenAt: now.toISOString(),
-    account: { user: account.user, imap: account.imap, pop: account.pop },
+    account: { user: account.credentials.user, imap: account.imap, pop: account.pop },
     imap,
     pop,
     ...(anomalies.length ? { anomalies } : {}),
-  }, account.password);
+  }, secretsOf(account.credentials));
 }

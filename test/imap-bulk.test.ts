@@ -8,6 +8,7 @@ import { BulkError, bulkFetch, parseFetch, ResponseSplitter, type BulkMessage } 
 import { StepTimeout } from '../src/connectors/imap/errors.js';
 import { messageIdHash, parseInternalDate } from '../src/connectors/imap/mailbox.js';
 import { fakeServer } from './support/fake-server.js';
+import { passwordCredentials } from '../src/connectors/credentials.js';
 
 const FETCHES = [
   '* 1 FETCH (UID 11 RFC822.SIZE 600 INTERNALDATE "26-Nov-2026 13:43:40 +0000" FLAGS (\\Seen) BODY[HEADER.FIELDS (MESSAGE-ID)] {31}\r\nMessage-ID: <a@example.com>\r\n\r\n)\r\n',
@@ -107,8 +108,7 @@ describe('bulkFetch against scripted servers', () => {
   const base = {
     host: '127.0.0.1',
     tls: 'none' as const,
-    user: 'someone',
-    password: 'secret-pw-123',
+    credentials: passwordCredentials('someone', 'secret-pw-123'),
     allowPlaintext: true,
     timeoutMs: 800,
     preLoginCapabilities: ['IMAP4rev1', 'AUTH=PLAIN', 'SASL-IR'],

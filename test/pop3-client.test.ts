@@ -6,6 +6,7 @@ import { Pop3Client, POP3_ALLOWED_VERBS } from '../src/connectors/pop3/client.js
 import { probePop3, type Pop3ProbeOptions } from '../src/connectors/pop3/probe.js';
 import { Pop3ResultSchema, type Pop3Evidence, type Pop3Result } from '../src/snapshot/schema.js';
 import { multiline, selfSignedCert, startFakePop3, type FakePop3Script, type FakePop3Server } from './support/fake-pop3.js';
+import { passwordCredentials } from '../src/connectors/credentials.js';
 
 const USER = 'alice@example.com';
 const PASSWORD = 'Sëcret pass:w0rd/Ü';
@@ -79,8 +80,7 @@ function options(srv: FakePop3Server, over: Partial<Pop3ProbeOptions> = {}): Pop
     port: srv.port,
     tls: 'none',
     allowPlaintext: true,
-    user: USER,
-    password: PASSWORD,
+    credentials: passwordCredentials(USER, PASSWORD),
     timeoutMs: 3000,
     preferSasl: false,
     ...over,

@@ -18,15 +18,15 @@ const WRONG = fixture('wrong-password');
 function fakeProbe(opts: { delay?: (user: string) => number; seen?: AccountOptions[]; calls?: Map<string, number> } = {}): ProbeFn {
   return async (account) => {
     opts.seen?.push(account);
-    const n = (opts.calls?.get(account.user) ?? 0) + 1;
-    opts.calls?.set(account.user, n);
-    await new Promise((r) => setTimeout(r, opts.delay?.(account.user) ?? 1));
-    const base: Snapshot = account.user.startsWith('bad') ? structuredClone(WRONG) : structuredClone(HEALTHY);
-    const temp = /^temp(\d)/.exec(account.user);
+    const n = (opts.calls?.get(account.credentials.user) ?? 0) + 1;
+    opts.calls?.set(account.credentials.user, n);
+    await new Promise((r) => setTimeout(r, opts.delay?.(account.credentials.user) ?? 1));
+    const base: Snapshot = account.credentials.user.startsWith('bad') ? structuredClone(WRONG) : structuredClone(HEALTHY);
+    const temp = /^temp(\d)/.exec(account.credentials.user);
     if (temp && n <= Number(temp[1])) {
       base.pop = { ok: false, durationMs: 1, error: { kind: 'sys-temp', message: 'server busy [SYS/TEMP]', step: 'login', code: 'SYS/TEMP' } };
     }
-    return { ...base, account: { user: account.user, imap: account.imap, pop: account.pop }, imap: account.imap ? base.imap : null, pop: account.pop ? base.pop : null };
+    return { ...base, account: { user: account.credentials.user, imap: account.imap, pop: account.pop }, imap: account.imap ? base.imap : null, pop: account.pop ? base.pop : null };
   };
 }
 
@@ -101,7 +101,7 @@ describe('runScan', () => {
     expect(calls.get('temp5')).toBe(3);
     expect(calls.get('plain')).toBe(1);
     // The retry probes POP3 alone; IMAP evidence of the first attempt is kept.
-    const retry = seen.filter((a) => a.user === 'temp1')[1]!;
+    const retry = seen.filter((a) => a.credentials.user === 'temp1')[1]!;
     expect(retry.imap).toBeNull();
     expect(retry.pop).not.toBeNull();
     const t1 = lines.find((l) => l.scan.key === 'temp1')!;
@@ -130,7 +130,7 @@ describe('runScan', () => {
       expect(by.get(k)!.status).toBe('unknown');
       expect(by.get(k)!.scan.attempts).toBe(0);
     }
-    expect(seen.map((a) => [a.user, a.password])).toEqual(
+    expect(seen.map((a) => [a.credentials.user, a.credentials.password])).toEqual(
       expect.arrayContaining([
         ['withfile', 'File-Secret-2'],
         ['withenv', 'Env-Secret-3'],
@@ -151,7 +151,7 @@ describe('runScan', () => {
 
   it('a crashing probe is kept as an unknown line, the others go on', async () => {
     const probe: ProbeFn = async (a) => {
-      if (a.user === 'boom') throw new Error('kaboom');
+      if (a.credentials.user === 'boom') throw new Error('kaboom');
       return fakeProbe()(a, {});
     };
     const lines: ScanLine[] = [];

@@ -7,6 +7,7 @@ import { plaintextAllowed, transportMode } from '../src/connectors/common.js';
 import { fakeServer, type FakeServer } from './support/fake-server.js';
 import { startFakePop3, type FakePop3Server } from './support/fake-pop3.js';
 import { imapOptions, newUser, pop3Options, testbed } from './support/testbed.js';
+import { passwordCredentials } from '../src/connectors/credentials.js';
 
 const BAD_MODES: unknown[] = [['implicit', 'implicit'], 'IMPLICIT', 'tls', '', undefined, null, true];
 
@@ -46,8 +47,7 @@ describe('probes refuse an unknown TLS mode before sending anything', () => {
       port: srv.port,
       tls: ['implicit', 'implicit'] as never,
       allowPlaintext: true,
-      user: 'alice',
-      password: 'hunter2-secret',
+      credentials: passwordCredentials('alice', 'hunter2-secret'),
       timeoutMs: 2000,
       history: false,
       now: new Date(),
@@ -67,8 +67,7 @@ describe('probes refuse an unknown TLS mode before sending anything', () => {
       port: srv.port,
       tls: ['implicit', 'implicit'] as never,
       allowPlaintext: true,
-      user: 'alice',
-      password: 'hunter2-secret',
+      credentials: passwordCredentials('alice', 'hunter2-secret'),
       timeoutMs: 2000,
     });
     expect(r.ok).toBe(false);
@@ -123,7 +122,7 @@ describe('one deadline per step', () => {
     const srv = await fakeServer({});
     try {
       const t0 = performance.now();
-      const r = await probeImap({ host: '127.0.0.1', port: srv.port, tls: 'starttls', user: 'a', password: 'p', timeoutMs: 1000, history: false, now: new Date() });
+      const r = await probeImap({ host: '127.0.0.1', port: srv.port, tls: 'starttls', credentials: passwordCredentials('a', 'p'), timeoutMs: 1000, history: false, now: new Date() });
       const elapsed = performance.now() - t0;
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error.kind).toBe('timeout');

@@ -12,6 +12,7 @@ import type { Anomaly, ImapResult, Pop3Result, Snapshot } from '../src/snapshot/
 import { fakeImap } from './support/fake-imap.js';
 import { startFakePop3, type FakePop3Script } from './support/fake-pop3.js';
 import { fakeServer, type FakeServer } from './support/fake-server.js';
+import { passwordCredentials } from '../src/connectors/credentials.js';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -23,8 +24,7 @@ const base = (port: number, extra: Record<string, unknown> = {}) => ({
   port,
   tls: 'none' as const,
   allowPlaintext: true,
-  user: 'alice',
-  password: 'hunter2-secret',
+  credentials: passwordCredentials('alice', 'hunter2-secret'),
   timeoutMs: 1500,
   ...extra,
 });

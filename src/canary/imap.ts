@@ -2,8 +2,8 @@
 // INBOX in a short connection of its own, and at the end remove exactly that message again (UID STORE
 // \Deleted + UID EXPUNGE of its UID, which needs UIDPLUS: a plain EXPUNGE would also remove other mail that a
 // client flagged \Deleted, so without UIDPLUS the canary is left in place). The read-only probe is untouched.
-import type { ImapFlow } from 'imapflow';
-import { newImapClient } from '../connectors/imap.js';
+import { newImapSession, type ImapSession } from '../connectors/imap/imapflow.js';
+import { secretsOf } from '../connectors/credentials.js';
 import { classifyImapError, withDeadline } from '../connectors/imap/errors.js';
 import { plaintextAllowed, transportMode, type ConnectOptions } from '../connectors/common.js';
 import { CANARY_HEADER, type CanaryMessage } from './message.js';
@@ -18,10 +18,10 @@ export type Removal =
   | { state: 'left'; reason: string }
   | { state: 'failed'; reason: string };
 
-async function session<T>(opts: ConnectOptions, what: string, fn: (client: ImapFlow, step: <R>(name: string, f: () => Promise<R>) => Promise<R>) => Promise<T>): Promise<T> {
+async function session<T>(opts: ConnectOptions, what: string, fn: (client: ImapSession, step: <R>(name: string, f: () => Promise<R>) => Promise<R>) => Promise<T>): Promise<T> {
   const ms = opts.timeoutMs;
   if (transportMode(opts.tls) === 'none' && !plaintextAllowed(opts)) throw new Error(`not sending the password without TLS for the canary ${what}`);
-  const client = newImapClient(opts);
+  const client = newImapSession(opts);
   client.on('error', () => {
     /* reported through the failing command */
   });
@@ -40,7 +40,7 @@ async function session<T>(opts: ConnectOptions, what: string, fn: (client: ImapF
 }
 
 function explain(e: unknown, opts: ConnectOptions, step: string): string {
-  const pe = classifyImapError(e, step, `${opts.host}:${opts.port}`, opts.password);
+  const pe = classifyImapError(e, step, `${opts.host}:${opts.port}`, secretsOf(opts.credentials));
   return `${pe.kind}: ${pe.message}`;
 }
 

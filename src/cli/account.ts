@@ -4,7 +4,8 @@ import type { Argv } from 'yargs';
 import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
 import { DEFAULT_PORTS } from '../connectors/common.js';
-import { readSecretLine, SecretFileError } from '../credentials.js';
+import { CredentialsError, resolveCredentials, SecretFileError } from '../credentials.js';
+import type { Credentials } from '../connectors/credentials.js';
 import { UsageError } from './errors.js';
 
 const TRANSPORTS = ['implicit', 'starttls', 'none'] as const;
@@ -72,15 +73,6 @@ export async function readCaFile(path: string): Promise<string> {
   return ca;
 }
 
-/** The first line of a password file (see src/credentials.ts), or a one-line usage error. */
-export async function readPasswordFile(path: string): Promise<string> {
-  try {
-    return await readSecretLine(path);
-  } catch (err) {
-    throw err instanceof SecretFileError ? new UsageError(err.message) : err;
-  }
-}
-
 /** Ask on the terminal without echo. */
 export function promptPassword(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -110,12 +102,18 @@ export function promptPassword(question: string): Promise<string> {
   });
 }
 
-export async function resolvePassword(args: RawAccountArgs, user: string, host: string): Promise<string> {
-  if (args.passwordFile) return readPasswordFile(args.passwordFile);
-  const env = process.env.MAILDOCTOR_PASSWORD;
-  if (env) return env;
-  if (process.stdin.isTTY) return promptPassword(`Password for ${user} at ${host}: `);
-  throw new UsageError('no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked');
+/** The account's credentials from --password-file, MAILDOCTOR_PASSWORD or a prompt (the shared resolver). */
+export async function resolveAccountCredentials(args: RawAccountArgs, user: string, host: string): Promise<Credentials> {
+  try {
+    return await resolveCredentials(user, {
+      sharedFile: args.passwordFile,
+      env: process.env,
+      prompt: process.stdin.isTTY ? () => promptPassword(`Password for ${user} at ${host}: `) : undefined,
+      missing: 'no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked',
+    });
+  } catch (err) {
+    throw err instanceof SecretFileError || err instanceof CredentialsError ? new UsageError(err.message) : err;
+  }
 }
 
 export async function resolveAccount(args: RawAccountArgs, extra: { history?: boolean } = {}): Promise<AccountOptions> {
@@ -124,10 +122,9 @@ export async function resolveAccount(args: RawAccountArgs, extra: { history?: bo
   const imap = args.only === 'pop' ? null : endpoint('imap', args.imapHost ?? args.host, args.imapPort, args.imapTls);
   const pop = args.only === 'imap' ? null : endpoint('pop', args.popHost ?? args.host, args.popPort, args.popTls);
   const ca = args.ca ? await readCaFile(args.ca) : undefined;
-  const password = await resolvePassword(args, args.user, (imap ?? pop)!.host);
+  const credentials = await resolveAccountCredentials(args, args.user, (imap ?? pop)!.host);
   return {
-    user: args.user,
-    password,
+    credentials,
     imap,
     pop,
     ca,

@@ -29,7 +29,7 @@ export function registerCheck<T>(cli: Argv<T>) {
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
-      await addLogEvidence(snapshot, args, args.quiet, history?.probeWindows(account.user) ?? []);
+      await addLogEvidence(snapshot, args, args.quiet, history?.probeWindows(account.credentials.user) ?? []);
       const earlier = history?.earlier() ?? { previous: null, passedOver: [], history: [] };
       process.exitCode = tellUnavailable(earlier, await emitReport(snapshot, args, earlier), true);
       history?.record(snapshot, process.exitCode);

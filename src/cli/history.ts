@@ -122,7 +122,7 @@ async function openAccountHistory(args: HistoryArgs): Promise<OpenHistory | null
     problem: null,
     forAccount(account) {
       // user and host: one user on two servers is two accounts.
-      const key = accountKey({ account: { user: account.user, imap: account.imap, pop: account.pop } });
+      const key = accountKey({ account: { user: account.credentials.user, imap: account.imap, pop: account.pop } });
       const { previous, passedOver } = store.latestComparableProbe(key);
       return {
         known: previous ? knownFrom(previous) : undefined,

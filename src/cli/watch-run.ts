@@ -1,8 +1,7 @@
 // The run of `maildoctor watch` (see watch.ts for its options): loaded by its handler, so that the watch loop,
 // the canary, the analyzer and the renderers cost nothing at start-up for the other commands.
 import { analyze } from '../analyzer/run.js';
-import type { ConnectOptions } from '../connectors/common.js';
-import type { AccountOptions } from '../probe.js';
+import { connectOptions, type AccountOptions } from '../probe.js';
 import { buildReport, exitCode } from '../report/build.js';
 import { render } from '../report/render.js';
 import { md, renderMarkdown } from '../report/render-markdown.js';
@@ -27,21 +26,6 @@ export interface WatchArgs extends RawAccountArgs, ReportArgs {
   canary: boolean;
   progress: boolean;
   quiet: boolean;
-}
-
-function connectOptions(account: AccountOptions): ConnectOptions {
-  const e = account.imap!;
-  return {
-    host: e.host,
-    port: e.port,
-    tls: e.tls,
-    user: account.user,
-    password: account.password,
-    ca: account.ca,
-    insecure: account.insecure,
-    allowPlaintext: account.allowPlaintext,
-    timeoutMs: account.timeoutMs,
-  };
 }
 
 /** The report of the last probe against the first, with the watch (and canary) added for this format. */
@@ -102,7 +86,7 @@ export async function runWatchCommand(args: WatchArgs, { everyMs, forMs }: { eve
     if (args.canary) {
       canaryState = await startCanary(account, say);
     }
-    say(`watching ${account.user} every ${formatDuration(everyMs)} for ${formatDuration(forMs)}`);
+    say(`watching ${account.credentials.user} every ${formatDuration(everyMs)} for ${formatDuration(forMs)}`);
     const run = await runWatch({
       everyMs,
       forMs,
@@ -153,8 +137,8 @@ function canaryNote(state: Awaited<ReturnType<typeof startCanary>>, s: Snapshot)
 async function startCanary(account: AccountOptions, say: (l: string) => void) {
   const { canaryAddress, canaryMessage } = await import('../canary/message.js');
   const { appendCanary } = await import('../canary/imap.js');
-  const msg = canaryMessage(canaryAddress(account.user, account.imap!.host), new Date());
-  const appended = await appendCanary(connectOptions(account), msg, new Date());
+  const msg = canaryMessage(canaryAddress(account.credentials.user, account.imap!.host), new Date());
+  const appended = await appendCanary(connectOptions(account, account.imap!), msg, new Date());
   if (appended.ok) say(`canary ${msg.id} written to INBOX (UID ${appended.uid})`);
   else process.stderr.write(`maildoctor: the canary could not be written: ${appended.error}\n`);
   return { msg, appended };
@@ -198,7 +182,7 @@ async function finishCanary(
   else if (verdict.outcome === 'moved') removal = { state: 'left', reason: `a client moved it to ${verdict.movedTo}; maildoctor removes it only from INBOX` };
   else {
     say(`removing canary ${msg.id} (UID ${appended.uid})`);
-    removal = await removeCanary(connectOptions(account), msg, appended);
+    removal = await removeCanary(connectOptions(account, account.imap!), msg, appended);
   }
   if (removal.state === 'left' || removal.state === 'failed') process.stderr.write(`maildoctor: the canary ${msg.id} was not removed: ${removal.reason}\n`);
   return {

@@ -2,6 +2,7 @@
 // Node's network errors onto probe error kinds.
 import { createSecureContext, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
 import type { ProbeError, ProbeErrorKind, TlsFacts, Transport } from '../snapshot/schema.js';
+import type { Credentials } from './credentials.js';
 
 /** Well-known ports: RFC 8314 implicit TLS, and 143/110 for STARTTLS/STLS or plain. */
 export const DEFAULT_PORTS = {
@@ -13,8 +14,8 @@ export interface ConnectOptions {
   host: string;
   port: number;
   tls: Transport;
-  user: string;
-  password: string;
+  /** Who logs in and how (the one credentials type; see credentials.ts). */
+  credentials: Credentials;
   /** Extra trusted CA certificates (PEM), from --ca. */
   ca?: string;
   /** --insecure: do not enforce certificate verification (still recorded). */

@@ -1,9 +1,9 @@
 // The IMAP probe: one read-only session (EXAMINE, BODY.PEEK, STATUS, SEARCH, GETQUOTAROOT) that records
 // ImapEvidence. Never throws: every failure becomes { ok: false, error } with a probe error kind.
-import { ImapFlow, type ListResponse } from 'imapflow';
-import { VERSION } from '../version.js';
+import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imap/imapflow.js';
+import { carriesSecret, secretsOf } from './credentials.js';
 import type { ConnectOptions } from './common.js';
-import { oneLine, otherProtocol, secureContextFor, tlsFacts, transportMode } from './common.js';
+import { oneLine, otherProtocol, tlsFacts, transportMode } from './common.js';
 import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts, ProbeError, Quota } from '../snapshot/schema.js';
 import { classifyImapError, fail, ProbeFailure, withDeadline } from './imap/errors.js';
 import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './imap/watch.js';
@@ -103,21 +103,7 @@ function folderStatus(entry: ListResponse, anomalies: Anomaly[] | undefined): Fo
   };
 }
 
-function capabilityList(client: ImapFlow): string[] {
-  return [...client.capabilities.entries()].map(([k, v]) => (typeof v === 'number' ? `${k}=${v}` : k));
-}
-
-function loginMethodOf(client: ImapFlow, preauth: boolean): string {
-  if (preauth) return 'PREAUTH';
-  const auth = (client as unknown as { authCapabilities?: Map<string, boolean> }).authCapabilities;
-  for (const [k, used] of auth ?? []) {
-    if (!used) continue;
-    return k === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${k.replace(/^AUTH=/, '')}`;
-  }
-  return 'unknown';
-}
-
-function serverIdOf(client: ImapFlow): Record<string, string> | null {
+function serverIdOf(client: ImapSession): Record<string, string> | null {
   const info = client.serverInfo;
   if (!info) return null;
   const out: Record<string, string> = {};
@@ -129,41 +115,13 @@ function serverIdOf(client: ImapFlow): Record<string, string> | null {
   return Object.keys(out).length ? out : null;
 }
 
-/**
- * An imapflow client with maildoctor's settings: our deadlines, no logger (its default writes to stdout), our
- * name in ID, and no ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): the probe only reads, and rev2 changes SEARCH
- * answers. Callers attach their own 'error' listener.
- */
-export function newImapClient(opts: ConnectOptions): ImapFlow {
-  const ms = opts.timeoutMs;
-  const mode = transportMode(opts.tls);
-  return new ImapFlow({
-    host: opts.host,
-    port: opts.port,
-    secure: mode === 'implicit',
-    // true: STARTTLS is required (imapflow fails when it is missing or refused); false: never upgrade.
-    doSTARTTLS: mode === 'starttls',
-    auth: { user: opts.user, pass: opts.password },
-    tls: { secureContext: secureContextFor(opts.ca), rejectUnauthorized: !opts.insecure },
-    logger: false,
-    clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
-    connectionTimeout: ms,
-    greetingTimeout: ms,
-    // Each step has our own deadline of `ms` (withDeadline): imapflow's idle timer is set a second later, so a
-    // stalled command is named a timeout of that step, never a connection that imapflow dropped first.
-    socketTimeout: ms + 1000,
-    disableAutoEnable: true,
-    disableAutoIdle: true,
-  });
-}
-
 /** The preflight facts of a TLS session imapflow has logged in on (greeting, capabilities, certificate). */
-function preflightOf(client: ImapFlow, opts: ConnectOptions, seen: { beforeTls: string[] | null; preLogin: string[] | null }): Preflight {
+function preflightOf(client: ImapSession, opts: ConnectOptions, seen: { beforeTls: string[] | null; preLogin: string[] | null }): Preflight {
   // imapflow sends no AUTHENTICATE or LOGIN after a PREAUTH greeting.
   const preauth = seen.preLogin === null;
-  const socket = (client as unknown as { socket?: TLSSocket }).socket;
+  const socket = sessionSocket(client) as TLSSocket | null;
   const mode = transportMode(opts.tls) === 'starttls' ? 'starttls' : 'implicit';
-  const text = (client as unknown as { greeting?: string }).greeting ?? '';
+  const text = sessionGreeting(client);
   return {
     greeting: oneLine(`* ${preauth ? 'PREAUTH' : 'OK'}${text ? ` ${text}` : ''}`, 300),
     capabilities: seen.preLogin ?? capabilityList(client),
@@ -181,7 +139,7 @@ export async function probeImap(opts: ImapProbeOptions): Promise<ImapResult> {
     const evidence = await run(opts, state);
     return { ok: true, durationMs: Math.round(performance.now() - t0), evidence };
   } catch (e) {
-    const error = classifyImapError(e, state.step, endpoint, opts.password);
+    const error = classifyImapError(e, state.step, endpoint, secretsOf(opts.credentials));
     // Refused for lack of TLS on a port that offers STARTTLS: the fix is a flag, not the server (tls-problem).
     if (error.kind === 'plaintext-refused' && state.starttlsOffered) error.starttlsOffered = true;
     return { ok: false, durationMs: Math.round(performance.now() - t0), error };
@@ -209,7 +167,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
 
   progress(`connecting to ${endpoint} (${mode})`);
   state.step = 'connect';
-  const client = newImapClient(opts);
+  const client = newImapSession(opts);
   let asyncError: Error | null = null;
   client.on('error', (e: unknown) => {
     asyncError ??= e instanceof Error ? e : new Error(String(e));
@@ -221,13 +179,10 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
   // What imapflow knew right before STARTTLS and right before logging in: the pre-login capabilities, read on
   // the session itself instead of a second connection (one TLS handshake less for each account of a scan).
   const seen: { beforeTls: string[] | null; preLogin: string[] | null } = { beforeTls: null, preLogin: null };
-  const runner = client as unknown as { run: (command: string, ...args: unknown[]) => Promise<unknown> };
-  const run = runner.run.bind(client);
-  runner.run = (command: string, ...args: unknown[]) => {
+  beforeEachCommand(client, (command) => {
     if (command === 'STARTTLS' && seen.beforeTls === null) seen.beforeTls = capabilityList(client);
     if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
-    return run(command, ...args);
-  };
+  });
   // imapflow's socket is watched for what it does not report: a silent port, another protocol's greeting.
   let watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
   let foreign: ProbeError | null = null;
@@ -253,7 +208,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
     const preCaps = new Set(pre.capabilities.map((c) => c.toUpperCase()));
     state.starttlsOffered = preCaps.has('STARTTLS');
     if (!pre.preauth) {
-      if (opts.password && opts.allowPlaintext !== true) {
+      if (carriesSecret(opts.credentials) && opts.allowPlaintext !== true) {
         fail(
           'plaintext-refused',
           'login',
@@ -395,7 +350,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
         // One folder that cannot be examined (NO, BAD) leaves its activity unknown.
         const err = e as { responseStatus?: string };
         if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') continue;
-        lost = keptFailure(e, state.step, endpoint, opts.password);
+        lost = keptFailure(e, state.step, endpoint, secretsOf(opts.credentials));
       }
     }
 
@@ -407,7 +362,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
       try {
         q = await quota(ctx, opts.anomalies);
       } catch (e) {
-        q = { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, opts.password) };
+        q = { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, secretsOf(opts.credentials)) };
       }
     }
 
@@ -436,23 +391,9 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
 }
 
 /** A failure of a step after INBOX, to record in the evidence; a bug (internal) still fails the probe. */
-function keptFailure(e: unknown, step: string, endpoint: string, password: string): ProbeError {
-  const error = classifyImapError(e, step, endpoint, password);
+function keptFailure(e: unknown, step: string, endpoint: string, secrets: readonly string[]): ProbeError {
+  const error = classifyImapError(e, step, endpoint, secrets);
   if (error.kind === 'internal') throw e;
   return error;
 }
 
-async function closeQuietly(client: ImapFlow): Promise<void> {
-  try {
-    // Send LOGOUT and close at once: its reply changes nothing, and a stalled one must not delay the report.
-    if (client.usable) void client.logout().catch(() => undefined);
-  } catch {
-    /* the evidence is already complete */
-  } finally {
-    try {
-      client.close();
-    } catch {
-      /* already closed */
-    }
-  }
-}

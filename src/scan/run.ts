@@ -2,7 +2,8 @@
 // backoff for temporary server refusals, and hand each finished account to the caller as one JSON line.
 // Nothing per account is kept once its line is written (memory stays flat in the number of accounts): only
 // the counters of the summary.
-import { readSecretLine } from '../credentials.js';
+import { resolveCredentials } from '../credentials.js';
+import type { Credentials } from '../connectors/credentials.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { analyze } from '../analyzer/index.js';
 import type { AccountOptions, ProbeRunOptions } from '../probe.js';
@@ -146,22 +147,16 @@ function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): End
   return { host, port, tls };
 }
 
-/** The same reader as --password-file: first line only, at most 4 KB, BOM and CR dropped. */
-const readSecretFile = (path: string): Promise<string> => readSecretLine(path);
-
-/** The row's password: inline (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
-async function passwordOf(row: AccountRow, opts: ScanOptions): Promise<string> {
-  if (row.password) return row.password;
-  if (row.passwordFile) return readSecretFile(isAbsolute(row.passwordFile) ? row.passwordFile : resolvePath(opts.baseDir, row.passwordFile));
-  if (row.passwordEnv) {
-    const v = opts.env[row.passwordEnv];
-    if (!v) throw new Error(`environment variable ${row.passwordEnv} (password_env) is not set`);
-    return v;
-  }
-  if (opts.defaults.passwordFile) return readSecretFile(opts.defaults.passwordFile);
-  const shared = opts.env.MAILDOCTOR_PASSWORD;
-  if (shared) return shared;
-  throw new Error('no password: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set');
+/** The row's credentials: inline password (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
+function credentialsOf(row: AccountRow, opts: ScanOptions): Promise<Credentials> {
+  return resolveCredentials(row.user, {
+    inline: row.password,
+    file: row.passwordFile ? (isAbsolute(row.passwordFile) ? row.passwordFile : resolvePath(opts.baseDir, row.passwordFile)) : undefined,
+    envName: row.passwordEnv,
+    sharedFile: opts.defaults.passwordFile,
+    env: opts.env,
+    missing: 'no password: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set',
+  });
 }
 
 export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Resolved | { error: string; imap: Endpoint | null; pop: Endpoint | null }> {
@@ -171,17 +166,16 @@ export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Re
   const ok = (e: Endpoint | string | null): Endpoint | null => (typeof e === 'string' ? null : e);
   const missing = [imap, pop].find((e): e is string => typeof e === 'string');
   if (missing) return { error: missing, imap: ok(imap), pop: ok(pop) };
-  let password: string;
+  let credentials: Credentials;
   try {
-    password = await passwordOf(row, opts);
+    credentials = await credentialsOf(row, opts);
   } catch (err) {
     return { error: (err as Error).message, imap: ok(imap), pop: ok(pop) };
   }
   const d = opts.defaults;
   return {
     account: {
-      user: row.user,
-      password,
+      credentials,
       imap: ok(imap),
       pop: ok(pop),
       ca: d.ca,

@@ -15,6 +15,7 @@ import {
   type SeedMessage,
   type TestUser,
 } from '../support/testbed.js';
+import { passwordCredentials } from '../../src/connectors/credentials.js';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -440,8 +441,7 @@ describe('probeImap against scripted servers', () => {
     host: '127.0.0.1',
     port,
     tls: 'none',
-    user: user.user,
-    password: user.password,
+    credentials: passwordCredentials(user.user, user.password),
     allowPlaintext: true,
     timeoutMs: 800,
     history: false,

@@ -20,6 +20,7 @@ import {
   messagesAndFlags,
 } from '../support/testbed.js';
 import { closedPort } from '../support/fake-server.js';
+import { passwordCredentials } from '../../src/connectors/credentials.js';
 
 const SEEDED = 5000;
 
@@ -31,8 +32,8 @@ async function probe(o: Pop3ProbeOptions): Promise<Pop3Result> {
   const r = await probePop3(o);
   Pop3ResultSchema.parse(r);
   const json = JSON.stringify(r);
-  expect(json).not.toContain(o.password);
-  expect(json).not.toContain(Buffer.from(o.password).toString('base64'));
+  expect(json).not.toContain(o.credentials.password);
+  expect(json).not.toContain(Buffer.from(o.credentials.password).toString('base64'));
   return r;
 }
 
@@ -156,7 +157,7 @@ describe('POP3 probe on Dovecot', () => {
 
   it('a wrong password is auth (after Dovecot’s delay)', async () => {
     const wrong = 'not-the-Password-42';
-    const err = failed(await probe(opts(empty, { password: wrong })));
+    const err = failed(await probe(opts(empty, { credentials: passwordCredentials(empty.user, wrong) })));
     expect(err).toMatchObject({ kind: 'auth', step: 'login', code: 'AUTH' });
     expect(err.message).not.toContain(wrong);
   });

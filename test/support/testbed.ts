@@ -4,6 +4,7 @@ import { addUser, mailboxState } from '../../src/testbed/dovecot.js';
 import { createFolder, deliverLmtp, seedMaildir } from '../../src/testbed/seed.js';
 import type { AddUserOptions, SeedMessage, TestbedInfo, TestUser } from '../../src/testbed/types.js';
 import type { ConnectOptions } from '../../src/connectors/common.js';
+import { passwordCredentials } from '../../src/connectors/credentials.js';
 
 export { createFolder, deliverLmtp, mailboxState, seedMaildir };
 export type { SeedMessage, TestbedInfo, TestUser };
@@ -34,8 +35,7 @@ function connectOptions(protocol: 'imap' | 'pop3', user: TestUser, over: Partial
     host: tb.host,
     port: tls === 'implicit' ? ports.implicit : ports.other,
     tls,
-    user: user.user,
-    password: user.password,
+    credentials: passwordCredentials(user.user, user.password),
     ca: tb.caPem,
     timeoutMs: 10_000,
     ...over,

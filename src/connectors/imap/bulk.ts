@@ -9,6 +9,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { plaintextAllowed, tlsConnectOptions, transportMode, type ConnectOptions } from '../common.js';
 import { StepTimeout } from './errors.js';
+import { imapLoginCommand } from './login.js';
+import { quoted } from './syntax.js';
 
 export interface BulkMessage {
   seq: number;
@@ -242,11 +244,6 @@ export function parseFetch(b: Buffer): BulkMessage | null {
   return m;
 }
 
-/** An IMAP quoted string, or null when the text needs a literal (CR, LF, NUL or 8-bit). */
-function quoted(s: string): string | null {
-  if (/[\r\n\0\u0080-\uffff]/.test(s)) return null;
-  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-}
 
 export interface BulkFetchOptions extends ConnectOptions {
   /** Capabilities the server announced before login (upper case): which login to use. */
@@ -356,15 +353,9 @@ export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
     }
     if (!opts.preauth) {
       const caps = new Set(opts.preLoginCapabilities.map((c) => c.toUpperCase()));
-      if (caps.has('AUTH=PLAIN') && caps.has('SASL-IR')) {
-        const ir = Buffer.from(`\0${opts.user}\0${opts.password}`, 'utf8').toString('base64');
-        await command(`AUTHENTICATE PLAIN ${ir}`, 'login');
-      } else {
-        const u = quoted(opts.user);
-        const p = quoted(opts.password);
-        if (u === null || p === null || caps.has('LOGINDISABLED')) throw new BulkError('no simple login for this account');
-        await command(`LOGIN ${u} ${p}`, 'login');
-      }
+      const login = imapLoginCommand(opts.credentials, caps);
+      if (login === null) throw new BulkError('no simple login for this account');
+      await command(login, 'login');
     }
     let uidValidity: string | null = null;
     const box = quoted(opts.mailbox);

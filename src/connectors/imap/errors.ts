@@ -52,9 +52,9 @@ interface ImapFlowErrorLike {
   reason?: string;
 }
 
-/** Map anything thrown during `step` onto a ProbeError. Never leaks the password. */
-export function classifyImapError(err: unknown, step: string, endpoint: string, password: string): ProbeError {
-  const clean = (s: string) => oneLine(scrub(s, password, [endpoint, endpoint.replace(/:\d+$/, '')]));
+/** Map anything thrown during `step` onto a ProbeError. Never leaks a secret of the credentials. */
+export function classifyImapError(err: unknown, step: string, endpoint: string, secrets: string | readonly string[]): ProbeError {
+  const clean = (s: string) => oneLine(scrub(s, secrets, [endpoint, endpoint.replace(/:\d+$/, '')]));
   if (err instanceof ProbeFailure) return { ...err.error, message: clean(err.error.message) };
   if (err instanceof TransportModeError) return { kind: 'internal', step: 'connect', code: 'TLS_MODE', message: clean(err.message) };
   if (err instanceof StepTimeout) {

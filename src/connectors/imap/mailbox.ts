@@ -2,14 +2,14 @@
 // (or SINCE plus the INTERNALDATEs of the last month), oldest/newest from ESORT ARRIVAL (or first/last
 // message), and per-message identities only when history was asked for.
 import { hash } from 'node:crypto';
-import type { ImapFlow } from 'imapflow';
+import type { ImapSession } from './imapflow.js';
 import type { AgeBuckets, FolderActivity, MessageIdentity } from '../../snapshot/schema.js';
 import { StepTimeout } from './errors.js';
 import { atom, execRaw, parseEsearch, parseSequenceSet, searchNumbers, seq, text } from './raw.js';
 import type { BulkMessage } from './bulk.js';
 
 export interface Ctx {
-  client: ImapFlow;
+  client: ImapSession;
   /** Capabilities we act on (upper case; the ones a test asked us to ignore are removed). */
   caps: Set<string>;
   ms: number;

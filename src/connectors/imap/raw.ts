@@ -1,43 +1,16 @@
 // Raw commands through imapflow's internal exec(): what imapflow has no method for (ESORT, GETQUOTAROOT
 // with every root, SEARCH RETURN with exactly the criteria we write). One command in flight, like imapflow.
-import type { ImapFlow } from 'imapflow';
+import { execCommand, type Attr, type ImapSession, type Untagged } from './imapflow.js';
 
-export interface Node {
-  type?: string;
-  value?: unknown;
-}
-export type Attr = Node | Attr[];
-
-export interface Untagged {
-  command?: string;
-  attributes?: Attr[];
-  /** imapflow reads a plain "* SEARCH 1 2 3" line straight into numbers. */
-  numbers?: number[];
-}
-
-interface ExecClient {
-  exec(
-    command: string,
-    attributes: unknown[],
-    options: { untagged: Record<string, (u: Untagged) => Promise<void>> },
-  ): Promise<{ next: () => void }>;
-}
+export type { Attr, Untagged } from './imapflow.js';
 
 export const atom = (value: string) => ({ type: 'ATOM', value });
 export const str = (value: string) => ({ type: 'STRING', value });
 export const seq = (value: string) => ({ type: 'SEQUENCE', value });
 
 /** Send one command; untagged handlers collect what it returns. Rejects on NO/BAD like imapflow does. */
-export async function execRaw(
-  client: ImapFlow,
-  command: string,
-  attributes: unknown[],
-  untagged: Record<string, (u: Untagged) => void>,
-): Promise<void> {
-  const handlers: Record<string, (u: Untagged) => Promise<void>> = {};
-  for (const [k, fn] of Object.entries(untagged)) handlers[k] = async (u) => fn(u);
-  const res = await (client as unknown as ExecClient).exec(command, attributes, { untagged: handlers });
-  res.next();
+export function execRaw(client: ImapSession, command: string, attributes: unknown[], untagged: Record<string, (u: Untagged) => void>): Promise<void> {
+  return execCommand(client, command, attributes, untagged);
 }
 
 export function text(n: Attr | undefined): string | null {

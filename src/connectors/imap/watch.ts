@@ -1,8 +1,7 @@
 // What happened on imapflow's socket before it logged in: whether TCP and TLS came up, and the first line the
 // server sent. imapflow waits out its greeting timeout on a line it does not understand (a POP3 "+OK") and
 // reports a silent port like any other timeout; these facts name both for what they are.
-import type net from 'node:net';
-import type { ImapFlow } from 'imapflow';
+import { sessionEnd, sessionSocket, type ImapSession } from './imapflow.js';
 import { noGreeting, oneLine, seconds } from '../common.js';
 import type { ProbeError, Transport } from '../../snapshot/schema.js';
 import { ProbeFailure, StepTimeout } from './errors.js';
@@ -22,9 +21,9 @@ const MAX_FIRST_LINE = 1024;
  * first await); `onFirstLine` runs once with the server's first line. Only listens, never reads for imapflow:
  * the data listener is added after imapflow has piped the socket, and removed after the first line.
  */
-export function watchConnection(client: ImapFlow, secure: boolean, onFirstLine: (line: string) => void): ConnectionWatch {
+export function watchConnection(client: ImapSession, secure: boolean, onFirstLine: (line: string) => void): ConnectionWatch {
   const watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
-  const socket = (client as unknown as { socket?: net.Socket | null }).socket;
+  const socket = sessionSocket(client);
   if (!socket || typeof socket.once !== 'function') return watch;
   socket.once('connect', () => {
     watch.tcp = true;
@@ -61,7 +60,7 @@ export function isTimeout(e: unknown): boolean {
  */
 export function loginFailure(
   e: unknown,
-  client: ImapFlow,
+  client: ImapSession,
   watch: ConnectionWatch,
   foreign: ProbeError | null,
   opts: { endpoint: string; ms: number; mode: Transport; loginSent: boolean },
@@ -76,9 +75,10 @@ export function loginFailure(
   }
   const err = (e ?? {}) as { code?: unknown; responseStatus?: unknown; reason?: unknown };
   const closed = (typeof err.code === 'string' && CLOSED_CODES.has(err.code)) || err.responseStatus === 'BYE';
-  const authenticated = Boolean((client as unknown as { authenticated?: unknown }).authenticated);
+  const end = sessionEnd(client);
+  const authenticated = end.authenticated;
   if (closed && (authenticated || opts.loginSent)) {
-    const bye = (client as unknown as { byeReason?: unknown }).byeReason ?? err.reason;
+    const bye = end.bye ?? err.reason;
     // imapflow's text for a BYE without one.
     const reason = typeof bye === 'string' && bye && bye !== 'Server closed connection' ? oneLine(bye, 200) : null;
     return {

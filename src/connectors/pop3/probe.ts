@@ -10,6 +10,8 @@ import { Pop3Client, readListColumns, readUidlColumns } from './client.js';
 import { Pop3Error } from './errors.js';
 import { int, type ListColumns, type UidlColumns } from './listing.js';
 import { mapUidls, type UidlHalves } from './uidl.js';
+import { popLogin, popLoginMethod } from './login.js';
+import { secretsOf } from '../credentials.js';
 
 export interface Pop3ProbeOptions extends ConnectOptions {
   /** Log in with SASL PLAIN when the server offers it (default true); false prefers USER/PASS when offered. */
@@ -29,7 +31,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
   const started = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
   let client: Pop3Client | null = null;
-  const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, opts.password, [`${opts.host}:${opts.port}`, opts.host]) });
+  const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, secretsOf(opts.credentials), [`${opts.host}:${opts.port}`, opts.host]) });
   // QUIT sent, not awaited: nothing was read that a slow answer could change.
   const quitQuietly = () => client?.goodbye();
   try {
@@ -72,25 +74,12 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
     }
 
     const pre = parseCapa(capaPreLogin);
-    const saslPlain = pre.sasl.includes('PLAIN');
-    const userPass = capaPreLogin === null || pre.tags.has('USER');
-    let loginMethod: string;
-    if (saslPlain && ((opts.preferSasl ?? true) || !userPass)) {
-      loginMethod = 'SASL PLAIN';
-      await client.authPlain(opts.user, opts.password);
-    } else if (userPass || client.secure) {
-      // Over TLS a server that lists neither USER nor SASL PLAIN may still take USER/PASS: try it.
-      loginMethod = 'USER/PASS';
-      await client.login(opts.user, opts.password);
-    } else {
+    const loginMethod = popLoginMethod(opts.credentials, pre, capaPreLogin !== null, client.secure, opts.preferSasl ?? true, endpoint);
+    if (typeof loginMethod !== 'string') {
       quitQuietly();
-      return fail({
-        kind: 'plaintext-refused',
-        step: 'login',
-        message: `${endpoint} offers no password login on a connection without TLS${pre.tags.has('STLS') ? ' (it offers STLS)' : ''}`,
-        ...(pre.tags.has('STLS') ? { starttlsOffered: true } : {}),
-      });
+      return fail(loginMethod);
     }
+    await popLogin(client, opts.credentials, loginMethod);
 
     const capaPostLogin = await client.capa();
     const stat = await client.stat();
@@ -204,8 +193,8 @@ function toProbeError(e: unknown, endpoint: string): ProbeError {
   return { kind: 'internal', message: `POP3 probe of ${endpoint} failed: ${e instanceof Error ? e.message : String(e)}` };
 }
 
-function sanitise(error: ProbeError, password: string, keep: string[]): ProbeError {
-  const clean = (t: string) => oneLine(scrub(t, password, keep));
+function sanitise(error: ProbeError, secrets: readonly string[], keep: string[]): ProbeError {
+  const clean = (t: string) => oneLine(scrub(t, secrets, keep));
   return {
     ...error,
     message: clean(error.message),

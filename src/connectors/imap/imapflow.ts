@@ -1,0 +1,143 @@
+// The adapter around imapflow: the only module that imports it (a dependency-cruiser rule says so), and the
+// only one that reaches into its internals (the socket, the greeting, the command runner, exec, the login
+// state). Everything else uses the ImapSession type and the functions here, so an imapflow upgrade that
+// moves an internal breaks this one file, and a new credentials kind is one more case in sessionAuth().
+import { ImapFlow, type ListResponse } from 'imapflow';
+import type net from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { VERSION } from '../../version.js';
+import { secureContextFor, transportMode, type ConnectOptions } from '../common.js';
+import type { Credentials } from '../credentials.js';
+
+export type ImapSession = ImapFlow;
+export type ImapListEntry = ListResponse;
+
+/** imapflow's `auth` setting for these credentials. */
+function sessionAuth(credentials: Credentials): { user: string; pass: string } {
+  switch (credentials.kind) {
+    case 'password':
+      return { user: credentials.user, pass: credentials.password };
+  }
+}
+
+/**
+ * An imapflow session with maildoctor's settings: our deadlines, no logger (its default writes to stdout), our
+ * name in ID, and no ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): the probe only reads, and rev2 changes SEARCH
+ * answers. Callers attach their own 'error' listener.
+ */
+export function newImapSession(opts: ConnectOptions): ImapSession {
+  const ms = opts.timeoutMs;
+  const mode = transportMode(opts.tls);
+  return new ImapFlow({
+    host: opts.host,
+    port: opts.port,
+    secure: mode === 'implicit',
+    // true: STARTTLS is required (imapflow fails when it is missing or refused); false: never upgrade.
+    doSTARTTLS: mode === 'starttls',
+    auth: sessionAuth(opts.credentials),
+    tls: { secureContext: secureContextFor(opts.ca), rejectUnauthorized: !opts.insecure },
+    logger: false,
+    clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
+    connectionTimeout: ms,
+    greetingTimeout: ms,
+    // Each step has our own deadline of `ms` (withDeadline): imapflow's idle timer is set a second later, so a
+    // stalled command is named a timeout of that step, never a connection that imapflow dropped first.
+    socketTimeout: ms + 1000,
+    disableAutoEnable: true,
+    disableAutoIdle: true,
+  });
+}
+
+/** The capabilities the session knows now, as the server wrote them (`APPENDLIMIT=n` keeps its value). */
+export function capabilityList(client: ImapSession): string[] {
+  return [...client.capabilities.entries()].map(([k, v]) => (typeof v === 'number' ? `${k}=${v}` : k));
+}
+
+/** How imapflow logged in: LOGIN, AUTHENTICATE <mechanism>, PREAUTH, or unknown. */
+export function loginMethodOf(client: ImapSession, preauth: boolean): string {
+  if (preauth) return 'PREAUTH';
+  const auth = (client as unknown as { authCapabilities?: Map<string, boolean> }).authCapabilities;
+  for (const [k, used] of auth ?? []) {
+    if (!used) continue;
+    return k === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE ${k.replace(/^AUTH=/, '')}`;
+  }
+  return 'unknown';
+}
+
+/** The socket under the session (null before connect()); a TLS socket once TLS is up. */
+export function sessionSocket(client: ImapSession): net.Socket | TLSSocket | null {
+  return (client as unknown as { socket?: net.Socket | null }).socket ?? null;
+}
+
+/** The text of the server's greeting after "* OK" (empty when none was kept). */
+export function sessionGreeting(client: ImapSession): string {
+  return (client as unknown as { greeting?: string }).greeting ?? '';
+}
+
+/** Whether the session got as far as an authenticated state, and the BYE text the server ended it with. */
+export function sessionEnd(client: ImapSession): { authenticated: boolean; bye: unknown } {
+  const c = client as unknown as { authenticated?: unknown; byeReason?: unknown };
+  return { authenticated: Boolean(c.authenticated), bye: c.byeReason };
+}
+
+/**
+ * Call `before(command)` right before imapflow sends each command (STARTTLS, AUTHENTICATE, LOGIN, ...): what
+ * the session knew at that moment (the capabilities before TLS, before login) is read there.
+ */
+export function beforeEachCommand(client: ImapSession, before: (command: string) => void): void {
+  const runner = client as unknown as { run: (command: string, ...args: unknown[]) => Promise<unknown> };
+  const run = runner.run.bind(client);
+  runner.run = (command: string, ...args: unknown[]) => {
+    before(command);
+    return run(command, ...args);
+  };
+}
+
+/** One untagged response as imapflow's parser hands it to exec() handlers. */
+export interface Untagged {
+  command?: string;
+  attributes?: Attr[];
+  /** imapflow reads a plain "* SEARCH 1 2 3" line straight into numbers. */
+  numbers?: number[];
+}
+export interface Node {
+  type?: string;
+  value?: unknown;
+}
+export type Attr = Node | Attr[];
+
+interface ExecClient {
+  exec(
+    command: string,
+    attributes: unknown[],
+    options: { untagged: Record<string, (u: Untagged) => Promise<void>> },
+  ): Promise<{ next: () => void }>;
+}
+
+/** Send one command through imapflow's exec(); untagged handlers collect what it returns. Rejects on NO/BAD. */
+export async function execCommand(
+  client: ImapSession,
+  command: string,
+  attributes: unknown[],
+  untagged: Record<string, (u: Untagged) => void>,
+): Promise<void> {
+  const handlers: Record<string, (u: Untagged) => Promise<void>> = {};
+  for (const [k, fn] of Object.entries(untagged)) handlers[k] = async (u) => fn(u);
+  const res = await (client as unknown as ExecClient).exec(command, attributes, { untagged: handlers });
+  res.next();
+}
+
+/** LOGOUT sent, not waited for, and the socket closed: nothing a slow reply could change. */
+export async function closeQuietly(client: ImapSession): Promise<void> {
+  try {
+    if (client.usable) void client.logout().catch(() => undefined);
+  } catch {
+    /* the evidence is already complete */
+  } finally {
+    try {
+      client.close();
+    } catch {
+      /* already closed */
+    }
+  }
+}

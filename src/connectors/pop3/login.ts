@@ -1,0 +1,49 @@
+// The POP3 login: which mechanism the credentials and the server's CAPA allow, and the login itself. The one
+// place that knows what each credentials kind means on POP3 (today: a password).
+import type { ProbeError } from '../../snapshot/schema.js';
+import type { Credentials } from '../credentials.js';
+import type { Pop3Capabilities } from './capa.js';
+import type { Pop3Client } from './client.js';
+
+export type PopLoginMethod = 'SASL PLAIN' | 'USER/PASS';
+
+/**
+ * How these credentials log in to a server with this CAPA, or why they cannot (a refusal to record). `capaKnown`
+ * false: the server answered CAPA with an error, so USER/PASS is tried as RFC 1939 promises it.
+ */
+export function popLoginMethod(
+  credentials: Credentials,
+  pre: Pop3Capabilities,
+  capaKnown: boolean,
+  secure: boolean,
+  preferSasl: boolean,
+  endpoint: string,
+): PopLoginMethod | ProbeError {
+  switch (credentials.kind) {
+    case 'password':
+      return passwordMethod(pre, capaKnown, secure, preferSasl, endpoint);
+  }
+}
+
+function passwordMethod(pre: Pop3Capabilities, capaKnown: boolean, secure: boolean, preferSasl: boolean, endpoint: string): PopLoginMethod | ProbeError {
+  const saslPlain = pre.sasl.includes('PLAIN');
+  const userPass = !capaKnown || pre.tags.has('USER');
+  if (saslPlain && (preferSasl || !userPass)) return 'SASL PLAIN';
+  // Over TLS a server that lists neither USER nor SASL PLAIN may still take USER/PASS: try it.
+  if (userPass || secure) return 'USER/PASS';
+  return {
+    kind: 'plaintext-refused',
+    step: 'login',
+    message: `${endpoint} offers no password login on a connection without TLS${pre.tags.has('STLS') ? ' (it offers STLS)' : ''}`,
+    ...(pre.tags.has('STLS') ? { starttlsOffered: true } : {}),
+  };
+}
+
+/** Log in with the chosen method; a refusal throws the client's Pop3Error. */
+export async function popLogin(client: Pop3Client, credentials: Credentials, method: PopLoginMethod): Promise<void> {
+  switch (credentials.kind) {
+    case 'password':
+      if (method === 'SASL PLAIN') await client.authPlain(credentials.user, credentials.password);
+      else await client.login(credentials.user, credentials.password);
+  }
+}

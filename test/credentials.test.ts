@@ -1,0 +1,79 @@
+// The one credentials path: the resolver shared by check, probe, watch and scan (its order and its errors), and
+// the per-protocol choice of login for a credentials kind.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CredentialsError, resolveCredentials, SecretFileError } from '../src/credentials.js';
+import { passwordCredentials, saslPlainResponse, secretsOf } from '../src/connectors/credentials.js';
+import { imapLoginCommand } from '../src/connectors/imap/login.js';
+import { popLoginMethod } from '../src/connectors/pop3/login.js';
+import { parseCapa } from '../src/connectors/pop3/capa.js';
+import { scrub } from '../src/snapshot/scrub.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'md-cred-'));
+const file = (name: string, text: string) => {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+
+describe('resolveCredentials', () => {
+  const missing = 'no password here';
+  it('tries inline, own file, named variable, shared file, MAILDOCTOR_PASSWORD, then the prompt', async () => {
+    const own = file('own', 'Own-1\nsecond line\n');
+    const shared = file('shared', 'Shared-2\n');
+    const env = { PW_X: 'Env-3', MAILDOCTOR_PASSWORD: 'Md-4' };
+    const prompt = async () => 'Asked-5';
+    const pw = async (src: Partial<Parameters<typeof resolveCredentials>[1]>) =>
+      (await resolveCredentials('alice', { env: {}, missing, ...src })).password;
+    expect(await pw({ inline: 'Inline-0', file: own, envName: 'PW_X', sharedFile: shared, env, prompt })).toBe('Inline-0');
+    expect(await pw({ file: own, envName: 'PW_X', sharedFile: shared, env, prompt })).toBe('Own-1');
+    expect(await pw({ envName: 'PW_X', sharedFile: shared, env, prompt })).toBe('Env-3');
+    expect(await pw({ sharedFile: shared, env, prompt })).toBe('Shared-2');
+    expect(await pw({ env, prompt })).toBe('Md-4');
+    expect(await pw({ prompt })).toBe('Asked-5');
+    expect(await resolveCredentials('alice', { env, missing })).toEqual({ kind: 'password', user: 'alice', password: 'Md-4' });
+  });
+
+  it('a two-line file gives its first line, whichever source names it', async () => {
+    const two = file('two', '\uFEFFFirst-Line-6\r\nSecond-Line\n');
+    const a = await resolveCredentials('u', { file: two, env: {}, missing });
+    const b = await resolveCredentials('u', { sharedFile: two, env: {}, missing });
+    expect(a.password).toBe('First-Line-6');
+    expect(b.password).toBe('First-Line-6');
+  });
+
+  it('says which source failed, in one line without a secret', async () => {
+    await expect(resolveCredentials('u', { env: {}, missing })).rejects.toThrow(new CredentialsError(missing));
+    await expect(resolveCredentials('u', { envName: 'UNSET_VAR', env: {}, missing })).rejects.toThrow('environment variable UNSET_VAR (password_env) is not set');
+    await expect(resolveCredentials('u', { file: join(dir, 'absent'), env: {}, missing })).rejects.toBeInstanceOf(SecretFileError);
+    await expect(resolveCredentials('u', { file: file('empty', '\n'), env: {}, missing })).rejects.toThrow(/empty first line/);
+  });
+});
+
+describe('a login per protocol for a credentials kind', () => {
+  const c = passwordCredentials('alice@example.com', 'p"w\\1');
+  it('IMAP: AUTHENTICATE PLAIN with SASL-IR, else LOGIN with quoted strings, else none', () => {
+    expect(imapLoginCommand(c, new Set(['AUTH=PLAIN', 'SASL-IR']))).toBe(`AUTHENTICATE PLAIN ${saslPlainResponse(c)}`);
+    expect(Buffer.from(saslPlainResponse(c), 'base64').toString()).toBe('\0alice@example.com\0p"w\\1');
+    expect(imapLoginCommand(c, new Set(['AUTH=PLAIN']))).toBe('LOGIN "alice@example.com" "p\\"w\\\\1"');
+    expect(imapLoginCommand(c, new Set(['LOGINDISABLED']))).toBeNull();
+    expect(imapLoginCommand(passwordCredentials('u', 'line\nbreak'), new Set())).toBeNull();
+  });
+
+  it('POP3: SASL PLAIN when offered (unless USER/PASS is preferred), USER/PASS otherwise, a refusal without either', () => {
+    const both = parseCapa(['SASL PLAIN', 'USER']);
+    expect(popLoginMethod(c, both, true, true, true, 'h:995')).toBe('SASL PLAIN');
+    expect(popLoginMethod(c, both, true, true, false, 'h:995')).toBe('USER/PASS');
+    expect(popLoginMethod(c, parseCapa(null), false, false, true, 'h:110')).toBe('USER/PASS');
+    expect(popLoginMethod(c, parseCapa(['STLS']), true, false, true, 'h:110')).toMatchObject({ kind: 'plaintext-refused', starttlsOffered: true });
+  });
+
+  it('every secret of the credentials, and its base64 form, is scrubbed', () => {
+    const secrets = secretsOf(c);
+    const b64 = Buffer.from('p"w\\1').toString('base64');
+    expect(scrub(`NO [AUTH] p"w\\1 / ${b64} for alice@example.com`, secrets, ['alice@example.com'])).toBe('NO [AUTH] *** / *** for alice@example.com');
+    expect(scrub('a Token-7 and Pw-8', ['Token-7', 'Pw-8'])).toBe('a *** and ***');
+  });
+});

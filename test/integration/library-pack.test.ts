@@ -41,10 +41,10 @@ describe('the packed library', () => {
   it("import { probe, analyze, buildReport, render } from 'maildoctor' probes a real mailbox", () => {
     const tb = testbed();
     const script = `
-      import { probe, analyze, buildReport, render, exitCode, ReportSchema } from 'maildoctor';
+      import { probe, passwordCredentials, analyze, buildReport, render, exitCode, ReportSchema } from 'maildoctor';
       const [user, password, host, imapPort, popPort, ca] = JSON.parse(process.argv[2]);
       const snapshot = await probe({
-        user, password, ca, timeoutMs: 10000,
+        credentials: passwordCredentials(user, password), ca, timeoutMs: 10000,
         imap: { host, port: imapPort, tls: 'implicit' },
         pop: { host, port: popPort, tls: 'implicit' },
       });

@@ -10,7 +10,7 @@ import type { Report } from './types.js';
 import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import { verdictOf } from './verdict.js';
 import { buildDetails } from './details.js';
-import { renderFinding } from './wording.js';
+import { renderFinding } from './findings/index.js';
 
 export interface BuildReportOptions {
   /** The account to show (no secrets: user and endpoints only); default the snapshot's. */

@@ -2,7 +2,7 @@
 // CSS that prints). Verdict first, then each finding complete on its own (title, why, evidence, every step),
 // then pictures and the evidence as tables. Everything from the server or the account goes through esc().
 import type { Severity, Status } from '../analyzer/types.js';
-import { evidenceLines } from './evidence-text.js';
+import { evidenceLines } from './findings/index.js';
 import { bytes, count, millis, percent, plural, zonedTime } from './format.js';
 import { comparedLine, evidenceProblemLines, SYMBOL } from './render-text.js';
 import { checkedLine, subjectLine } from './subject.js';

@@ -1,7 +1,7 @@
 // JUnit XML for CI: one testcase per rule that ran (a failure for each warning or critical finding; info
 // findings pass and show in system-out), a skipped testcase per rule that could not run, an error for a rule
 // that crashed. The JUnit dialect most CI systems read (Jenkins, GitLab, GitHub reporters).
-import { evidenceLines } from './evidence-text.js';
+import { evidenceLines } from './findings/index.js';
 import { evidenceProblemLines, numbered } from './render-text.js';
 import { subjectLine } from './subject.js';
 import type { Report } from './types.js';

@@ -1,6 +1,6 @@
 // Markdown to paste into a ticket: the same content as the text report, with headings and lists.
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
-import { evidenceLines } from './evidence-text.js';
+import { evidenceLines } from './findings/index.js';
 import { comparedLine, evidenceProblemLines, freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
 import { checkedLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';

@@ -3,10 +3,10 @@
 // the only signal: every severity also has its symbol and word. A clean account gets one line.
 import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import type { Severity, Status } from '../analyzer/types.js';
-import { evidenceLines } from './evidence-text.js';
+import { evidenceLines } from './findings/index.js';
 import { list, millis, plural, zonedTime } from './format.js';
 import { checkedLine, subjectLine } from './subject.js';
-import { PROTOCOL_NAME } from './wording.js';
+import { PROTOCOL_NAME } from './phrases.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
 export const SYMBOL: Record<Severity | Status, string> = { critical: '✖', warning: '⚠', info: 'ℹ', ok: '✔', unknown: '?' };

@@ -1,9 +1,24 @@
 // The report: everything a renderer needs, built once from a snapshot and its analysis. Renderers are pure
 // functions of it. Its JSON form is the "maildoctor/report@1" contract (schema.ts).
-import type { FindingId, FindingOf, SkippedRule, Status, StepRef } from '../analyzer/types.js';
+import type { FindingEvidenceMap, FindingId, FindingOf, SkippedRule, Status, StepRef } from '../analyzer/types.js';
 import type { ReportJson } from './schema.js';
 
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'junit' | 'nagios' | 'openmetrics' | 'html';
+
+/**
+ * The words of one finding id, kept in src/report/findings/<id>.ts and typed on that id's evidence, so a field
+ * the evidence lacks does not compile. Function properties, not methods: a method would be checked loosely.
+ */
+export interface FindingWords<K extends FindingId> {
+  /** One line, with the numbers. */
+  title: (e: FindingEvidenceMap[K]) => string;
+  /** Why it matters. */
+  explanation: (e: FindingEvidenceMap[K]) => string;
+  /** The verdict's one sentence when this is the most severe finding. */
+  headline: (f: FindingOf<K>) => string;
+  /** The evidence as lines a person reads (JSON keeps the raw numbers); `at` gives an ISO time in the report's zone. */
+  evidence: (e: FindingEvidenceMap[K], at: (iso: string) => string) => string[];
+}
 
 /** A finding with its words: rendered once by buildReport from the analyzer's data (renderFinding). */
 export type RenderedFindingOf<K extends FindingId> = Omit<FindingOf<K>, 'steps'> & {

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyze, type AnalyzeOptions } from '../../src/analyzer/index.js';
 import type { Confidence, FindingEvidenceMap, FindingId, Severity, StepKey } from '../../src/analyzer/types.js';
-import { renderFinding } from '../../src/report/wording.js';
+import { renderFinding } from '../../src/report/findings/index.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { scenario } from '../support/snapshot-builder.js';
 import { LogEvidenceBuilder } from '../../src/connectors/log/index.js';

@@ -310,7 +310,7 @@ const ID_TABLE: Record<FindingId, true> = {
 /** Every finding id, derived from a table the compiler checks against FindingEvidenceMap. */
 export const FINDING_IDS = Object.keys(ID_TABLE) as FindingId[];
 
-/** A finding as data: no words. The report layer renders its title, explanation and steps (src/report/wording.ts, steps.ts). */
+/** A finding as data: no words. The report layer renders its title, explanation and steps (src/report/findings/, steps.ts). */
 export interface FindingOf<K extends FindingId> {
   id: K;
   severity: Severity;

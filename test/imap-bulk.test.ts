@@ -6,7 +6,8 @@ import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BulkError, bulkFetch, parseFetch, ResponseSplitter, type BulkMessage } from '../src/connectors/imap/bulk.js';
 import { StepTimeout } from '../src/connectors/imap/errors.js';
-import { messageIdHash, parseInternalDate } from '../src/connectors/imap/mailbox.js';
+import { parseInternalDate } from '../src/connectors/imap/mailbox/date-codec.js';
+import { messageIdHash } from '../src/connectors/imap/mailbox/message-id.js';
 import { fakeServer } from './support/fake-server.js';
 
 const FETCHES = [

@@ -3,9 +3,9 @@
 // commands were sent (the point of the cheap paths) and that the list equals what a full FETCH reads.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ImapFlow } from 'imapflow';
-import type { Ctx } from '../src/connectors/imap/mailbox.js';
+import type { Ctx } from '../src/connectors/imap/mailbox/context.js';
 import { inboxState, parseRanges, parseSequenceSet, RangeCursor, repeatMessageList, type KnownMailboxes } from '../src/connectors/imap/repeat.js';
-import { messageIdHash } from '../src/connectors/imap/mailbox.js';
+import { messageIdHash } from '../src/connectors/imap/mailbox/message-id.js';
 import { lazyIdentities, packedOf, packIdentities } from '../src/snapshot/pack.js';
 import { plainList } from '../src/snapshot/lazy-list.js';
 import type { MessageIdentity } from '../src/snapshot/schema.js';
@@ -23,7 +23,7 @@ const imapDateTime = (d: Date) =>
   `${String(d.getUTCDate()).padStart(2, '0')}-${MONTHS[d.getUTCMonth()]}-${d.getUTCFullYear()} ${d.toISOString().slice(11, 19)} +0000`;
 const atom = (value: string) => ({ type: 'ATOM', value });
 
-/** A mailbox and the raw-command side of imapflow that repeat.ts and mailbox.ts talk to. */
+/** A mailbox and the raw-command side of imapflow that repeat.ts and mailbox/ talk to. */
 class FakeInbox {
   messages: Msg[] = [];
   uidNext = 1;

@@ -1,12 +1,10 @@
 // The bulk identity reader (src/connectors/imap/bulk.ts): response splitting, FETCH parsing, and whole sessions
 // against scripted servers (split packets, a wrong UIDVALIDITY, a refused login, a stall). The same list read
 // from the real Dovecot by both paths is compared in test/integration/imap.test.ts.
-import { createHash } from 'node:crypto';
 import type net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { BulkError, bulkFetch, parseFetch, ResponseSplitter, type BulkMessage } from '../src/connectors/imap/bulk.js';
 import { StepTimeout } from '../src/connectors/imap/errors.js';
-import { messageIdHash, parseInternalDate } from '../src/connectors/imap/mailbox.js';
 import { fakeServer } from './support/fake-server.js';
 import { passwordCredentials } from '../src/connectors/credentials.js';
 
@@ -70,37 +68,6 @@ describe('parseFetch', () => {
     expect(() => parseFetch(Buffer.from(`* 1 FETCH (UID ${big})\r\n`))).toThrow(/too large/);
     expect(() => parseFetch(Buffer.from(`* 1 FETCH (RFC822.SIZE ${big})\r\n`))).toThrow(/too large/);
     expect(parseFetch(Buffer.from('* 1 FETCH (RFC822.SIZE 9007199254740991)\r\n'))?.size).toBe(9007199254740991);
-  });
-});
-
-describe('the fast paths agree with the general ones', () => {
-  it('parseInternalDate reads by position exactly what the regex reads', () => {
-    const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-    for (let k = 0; k < 500; k++) {
-      const [d, mo, y, h, mi, se] = [1 + ((k * 7) % 28), k % 12, 2000 + (k % 30), k % 24, (k * 13) % 60, (k * 29) % 60];
-      const [sign, oh, om] = [k % 2 ? -1 : 1, k % 14, k % 4 ? 30 : 0];
-      const two = (n: number) => String(n).padStart(2, '0');
-      const text = `${String(d).padStart(2, k % 3 === 0 ? ' ' : '0')}-${months[mo]}-${y} ${two(h)}:${two(mi)}:${two(se)} ${sign < 0 ? '-' : '+'}${two(oh)}${two(om)}`;
-      const want = Date.UTC(y, mo, d, h, mi, se) - sign * (oh * 60 + om) * 60_000;
-      expect(parseInternalDate(text)?.getTime(), text).toBe(want);
-    }
-    expect(parseInternalDate('6-Jan-2025 01:02:03 +0000')?.toISOString()).toBe('2025-01-06T01:02:03.000Z');
-    expect(parseInternalDate('26-Foo-2026 13:43:40 +0000')).toBeNull();
-    expect(parseInternalDate('26-Nov-2026 1x:43:40 +0000')).toBeNull();
-  });
-
-  it('messageIdHash hashes the same value with or without folding, case and spacing', () => {
-    const h = (v: string) => createHash('sha256').update(Buffer.from(v, 'latin1')).digest('hex');
-    const cases: Array<[string, string | null]> = [
-      ['Message-ID: <a@b>\r\n\r\n', h('<a@b>')],
-      ['message-id:<a@b>  \r\n\r\n', h('<a@b>')],
-      ['Message-Id:\r\n <a@b>\r\n\r\n', h('<a@b>')],
-      ['Message-ID : <a@b>\r\n\r\n', h('<a@b>')],
-      ['Message-ID: <\xe9@b>\xa0\r\n\r\n', h('<\xe9@b>')],
-      ['Message-ID:   \r\n\r\n', null],
-      ['\r\n', null],
-    ];
-    for (const [text, want] of cases) expect(messageIdHash(Buffer.from(text, 'latin1')), JSON.stringify(text)).toBe(want);
   });
 });
 

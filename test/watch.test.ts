@@ -5,7 +5,7 @@ import { classifyCanary, observeCanary, type CanaryIdentity, type CanaryObservat
 import { canaryAddress, canaryMessage } from '../src/canary/message.js';
 import { canaryLines } from '../src/canary/report.js';
 import { watchDurations } from '../src/cli/watch.js';
-import { messageIdHash } from '../src/connectors/imap/mailbox.js';
+import { messageIdHash } from '../src/connectors/imap/mailbox/message-id.js';
 import { vanishedMail } from '../src/snapshot/compare.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
 import { formatDuration, parseDuration } from '../src/watch/duration.js';

@@ -1,6 +1,6 @@
 // The canary message: one small, clearly marked test message that `watch --canary` appends to INBOX.
 import { randomBytes } from 'node:crypto';
-import { messageIdHash } from '../connectors/imap/mailbox.js';
+import { messageIdHash } from '../connectors/imap/mailbox/message-id.js';
 
 export const CANARY_HEADER = 'X-Maildoctor-Canary';
 

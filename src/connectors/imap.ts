@@ -10,7 +10,10 @@ import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from '
 import { countAnomaly, MAX_UINT32 } from './anomalies.js';
 import { preflight, type Preflight } from './imap/preflight.js';
 import type { TLSSocket } from 'node:tls';
-import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
+import { activity } from './imap/mailbox/activity.js';
+import type { Ctx } from './imap/mailbox/context.js';
+import { flagCounts, keywordCounts } from './imap/mailbox/counts.js';
+import { messageList } from './imap/mailbox/identities.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './imap/quota.js';
 import { bulkFetch } from './imap/bulk.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';

@@ -1,7 +1,7 @@
 // GETQUOTAROOT INBOX with every root and resource (imapflow's getQuota keeps one root and drops units).
 import type { Anomaly, Quota, QuotaResource } from '../../snapshot/schema.js';
 import { anomaly, countAnomaly, shown } from '../anomalies.js';
-import type { Ctx } from './mailbox.js';
+import type { Ctx } from './mailbox/context.js';
 import { atom, execRaw, str, text, type Attr } from './raw.js';
 
 export const QUOTA_SOURCE = 'IMAP GETQUOTAROOT INBOX';

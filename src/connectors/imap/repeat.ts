@@ -10,7 +10,10 @@
 import { derivePacked, lazyIdentities, packedOf, packedUids } from '../../snapshot/pack.js';
 import { plainList } from '../../snapshot/lazy-list.js';
 import type { Folder, MessageIdentity } from '../../snapshot/schema.js';
-import { messageIdHash, messageList, rawFetch, type Ctx } from './mailbox.js';
+import type { Ctx } from './mailbox/context.js';
+import { rawFetch } from './mailbox/fetch.js';
+import { messageList } from './mailbox/identities.js';
+import { messageIdHash } from './mailbox/message-id.js';
 import { atom, execRaw, parseEsearch, parseRanges } from './raw.js';
 
 export { parseRanges, parseSequenceSet } from './raw.js';

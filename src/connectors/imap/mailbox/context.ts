@@ -1,0 +1,20 @@
+// What every mailbox step is handed: the session, the capabilities we act on, the deadline and the clock.
+import type { ImapFlow } from 'imapflow';
+import type { BulkMessage } from '../bulk.js';
+
+export interface Ctx {
+  client: ImapFlow;
+  /** Capabilities we act on (upper case; the ones a test asked us to ignore are removed). */
+  caps: Set<string>;
+  ms: number;
+  now: Date;
+  /** Run one network step with the deadline. */
+  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
+  /**
+   * A UID FETCH of INBOX on a session of our own (see bulk.ts), for big identity lists; absent when not
+   * wanted. Throws on anything unexpected, and the caller falls back to imapflow.
+   */
+  bulk?: (uidSet: string, items: string, onMessage: (m: BulkMessage) => void) => Promise<number>;
+  /** Identity lists of at least this many messages go through `bulk`. */
+  bulkMinMessages?: number;
+}

@@ -1,6 +1,6 @@
 // One probe of one account: IMAP and POP3 side by side (two connections, so a probe costs the slower of the
 // two), gathered into a snapshot. Never throws for anything the network or the server does.
-import { probeImap } from './connectors/imap.js';
+import { probeImap } from './connectors/imap/index.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
 import { secretsOf, type Credentials } from './connectors/credentials.js';

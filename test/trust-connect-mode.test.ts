@@ -1,7 +1,7 @@
 // Fail closed on the TLS mode: a value other than implicit|starttls|none (e.g. ['implicit','implicit'] from a
 // repeated flag) must never reach a connection, let alone a login in clear text.
 import { afterEach, describe, expect, it } from 'vitest';
-import { probeImap } from '../src/connectors/imap.js';
+import { probeImap } from '../src/connectors/imap/index.js';
 import { probePop3 } from '../src/connectors/pop3/probe.js';
 import { plaintextAllowed, transportMode } from '../src/connectors/common.js';
 import { fakeServer, type FakeServer } from './support/fake-server.js';

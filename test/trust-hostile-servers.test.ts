@@ -4,7 +4,7 @@
 // that is never answered does not hold the report; a password refused over a port that offers STARTTLS says so.
 import { afterEach, describe, expect, it } from 'vitest';
 import { analyze } from '../src/analyzer/index.js';
-import { probeImap } from '../src/connectors/imap.js';
+import { probeImap } from '../src/connectors/imap/index.js';
 import { probePop3 } from '../src/connectors/pop3/probe.js';
 import { buildReport } from '../src/report/build.js';
 import { render } from '../src/report/render.js';

@@ -1,7 +1,7 @@
 // The IMAP probe against the real Dovecot testbed (and scripted fake servers for failures).
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { probeImap, type ImapProbeOptions } from '../../src/connectors/imap.js';
+import { probeImap, type ImapProbeOptions } from '../../src/connectors/imap/index.js';
 import { ImapResultSchema, type AgeBuckets, type ImapEvidence, type ImapResult } from '../../src/snapshot/schema.js';
 import { closedPort, fakeServer } from '../support/fake-server.js';
 import {

@@ -1,9 +1,9 @@
 // What every mailbox step is handed: the session, the capabilities we act on, the deadline and the clock.
-import type { ImapFlow } from 'imapflow';
+import type { ImapSession } from '../imapflow.js';
 import type { BulkMessage } from '../bulk.js';
 
 export interface Ctx {
-  client: ImapFlow;
+  client: ImapSession;
   /** Capabilities we act on (upper case; the ones a test asked us to ignore are removed). */
   caps: Set<string>;
   ms: number;

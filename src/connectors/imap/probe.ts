@@ -1,22 +1,22 @@
 // The IMAP probe: one read-only session (EXAMINE, BODY.PEEK, STATUS, SEARCH, GETQUOTAROOT) that records
 // ImapEvidence. Never throws: every failure becomes { ok: false, error } with a probe error kind.
-import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imap/imapflow.js';
-import { carriesSecret, secretsOf } from './credentials.js';
-import type { ConnectOptions } from './common.js';
-import { oneLine, otherProtocol, tlsFacts, transportMode } from './common.js';
-import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts, ProbeError, Quota } from '../snapshot/schema.js';
-import { classifyImapError, fail, ProbeFailure, withDeadline } from './imap/errors.js';
-import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './imap/watch.js';
-import { countAnomaly, MAX_UINT32 } from './anomalies.js';
-import { preflight, type Preflight } from './imap/preflight.js';
+import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
+import { carriesSecret, secretsOf } from '../credentials.js';
+import type { ConnectOptions } from '../common.js';
+import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
+import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts, ProbeError, Quota } from '../../snapshot/schema.js';
+import { classifyImapError, fail, ProbeFailure, withDeadline } from './errors.js';
+import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './watch.js';
+import { countAnomaly, MAX_UINT32 } from '../anomalies.js';
+import { preflight, type Preflight } from './preflight.js';
 import type { TLSSocket } from 'node:tls';
-import { activity } from './imap/mailbox/activity.js';
-import type { Ctx } from './imap/mailbox/context.js';
-import { flagCounts, keywordCounts } from './imap/mailbox/counts.js';
-import { messageList } from './imap/mailbox/identities.js';
-import { hasQuota, quota, QUOTA_SOURCE } from './imap/quota.js';
-import { bulkFetch } from './imap/bulk.js';
-import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
+import { activity } from './mailbox/activity.js';
+import type { Ctx } from './mailbox/context.js';
+import { flagCounts, keywordCounts } from './mailbox/counts.js';
+import { messageList } from './mailbox/identities.js';
+import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
+import { bulkFetch } from './bulk.js';
+import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */

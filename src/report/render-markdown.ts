@@ -1,7 +1,7 @@
 // Markdown to paste into a ticket: the same content as the text report, with headings and lists.
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './findings/index.js';
-import { comparedLine, evidenceProblemLines, freshSteps, numbered, repeatedNote, SYMBOL, skippedLines } from './render-text.js';
+import { comparedLine, evidenceProblemLines, numbered, SYMBOL, skippedLines } from './render-text.js';
 import { checkedLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
@@ -22,16 +22,14 @@ export function renderMarkdown(report: Report): string {
     out.push('', '| Severity | Finding | Id |', '| --- | --- | --- |');
     for (const f of report.findings) out.push(`| ${SYMBOL[f.severity]} ${f.severity} | ${md(f.title)} | \`${f.id}\` |`);
   }
-  const fresh = freshSteps(report.findings);
-  for (const [i, f] of report.findings.entries()) {
-    const { steps, repeated, firstShownUnder } = fresh[i]!;
+  // Every finding with all of its steps: one finding pasted alone is complete.
+  for (const f of report.findings) {
     out.push('', `### ${SYMBOL[f.severity]} ${f.severity.toUpperCase()}: ${md(f.title)}`, '');
     out.push(`\`${f.id}\`${f.confidence ? ` · confidence ${f.confidence}` : ''}`, '');
     out.push(`**Why:** ${md(f.explanation)}`);
     const ev = evidenceLines(f, report.timeZone);
     if (ev.length) out.push('', '**Evidence**', '', ...ev.map((l) => `- ${md(l)}`));
-    if (steps.length || repeated) out.push('', '**What to do**', '', ...steps.map((s, n) => numbered(n + 1, md(s), '')));
-    if (repeated) out.push(...(steps.length ? [''] : []), md(repeatedNote(repeated, firstShownUnder)));
+    if (f.steps.length) out.push('', '**What to do**', '', ...f.steps.map((s, n) => numbered(n + 1, md(s), '')));
   }
   const rec = report.recommendation;
   if (rec) {

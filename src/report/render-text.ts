@@ -26,43 +26,16 @@ function probedWith(report: Report): string {
 }
 
 /**
- * The steps each finding adds to what a reader has already been told: several findings about one cause (mail
- * that vanished, mixed protocols) share steps, and a person reads them once. `repeated` counts those left out,
- * with the title of the finding that showed them first. JSON keeps every finding's full list.
+ * One finding, complete when read alone: a support engineer pastes a single finding into a ticket, so its steps
+ * are all there even when another finding shares some of them (JSON has the step keys to tell them apart).
  */
-export function freshSteps(findings: readonly RenderedFinding[]): { steps: string[]; repeated: number; firstShownUnder: string | null }[] {
-  const shownUnder = new Map<string, string>();
-  return findings.map((f) => {
-    const steps: string[] = [];
-    let repeated = 0;
-    let firstShownUnder: string | null = null;
-    for (const s of f.steps) {
-      const earlier = shownUnder.get(s);
-      if (earlier !== undefined) {
-        repeated++;
-        firstShownUnder ??= earlier;
-      } else {
-        steps.push(s);
-        shownUnder.set(s, f.title);
-      }
-    }
-    return { steps, repeated, firstShownUnder };
-  });
-}
-
-/** "2 more steps as under “…” above", for a finding whose other steps were already given. */
-export function repeatedNote(repeated: number, under: string | null): string {
-  return `${repeated === 1 ? 'One more step' : `${repeated} more steps`} as under "${under ?? ''}" above.`;
-}
-
-function findingBlock(f: RenderedFinding, fresh: ReturnType<typeof freshSteps>[number], color: boolean | undefined, zone: string): string[] {
+function findingBlock(f: RenderedFinding, color: boolean | undefined, zone: string): string[] {
   const lines = [`${label(f.severity, color)}  ${paint(color, '1', f.title)}`];
   lines.push(paint(color, '2', `  ${f.id}${f.confidence ? ` · confidence ${f.confidence}` : ''}`));
   lines.push(`  Why: ${f.explanation}`);
   const ev = evidenceLines(f, zone);
   if (ev.length) lines.push('  Evidence:', ...ev.map((l) => `    - ${l}`));
-  if (fresh.steps.length || fresh.repeated) lines.push('  What to do:', ...fresh.steps.map((s, i) => numbered(i + 1, s, '    ')));
-  if (fresh.repeated) lines.push(`    ${fresh.steps.length ? '' : 'The steps are given above: '}${repeatedNote(fresh.repeated, fresh.firstShownUnder)}`);
+  if (f.steps.length) lines.push('  What to do:', ...f.steps.map((s, i) => numbered(i + 1, s, '    ')));
   return lines;
 }
 
@@ -137,8 +110,9 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
   const partial = report.coverage?.partial ? ' (partial check)' : '';
   const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, `  ${report.verdict}`];
-  const fresh = freshSteps(report.findings);
-  report.findings.forEach((f, i) => out.push('', ...findingBlock(f, fresh[i]!, c, report.timeZone)));
+  report.findings.forEach((f) => out.push('', ...findingBlock(f, c, report.timeZone)));
+
+
   if (rec.length) out.push('', ...rec);
   if (problems.length) out.push('', paint(c, '1', 'Evidence that could not be used:'), ...problems.map((l) => `  - ${l}`));
   const skipped = skippedLines(report);

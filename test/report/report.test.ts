@@ -15,7 +15,6 @@ import {
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
 import { assertWellFormedXml } from './xml-check.js';
-import { freshSteps, repeatedNote } from '../../src/report/render-text.js';
 import { checkedLine, subjectLine } from '../../src/report/subject.js';
 import { knownTimeZone, zonedTime } from '../../src/report/format.js';
 import { withList } from '../rules/rule-tester.js';
@@ -252,15 +251,24 @@ describe('exitCode', () => {
 });
 
 describe('steps shared by several findings', () => {
-  const finding = (title: string, steps: string[]) => ({ id: 'mixed-protocol-use', severity: 'critical', title, explanation: 'x', evidence: {}, steps }) as unknown as RenderedFinding;
-
-  it('are printed once, under the first finding that gives them, and counted where they repeat', () => {
-    const fresh = freshSteps([finding('First', ['a', 'b']), finding('Second', ['b', 'c']), finding('Third', ['a', 'b'])]);
-    expect(fresh).toEqual([
-      { steps: ['a', 'b'], repeated: 0, firstShownUnder: null },
-      { steps: ['c'], repeated: 1, firstShownUnder: 'First' },
-      { steps: [], repeated: 2, firstShownUnder: 'First' },
-    ]);
-    expect(repeatedNote(1, 'First')).toBe('One more step as under "First" above.');
+  it('are given in full under every finding, so one finding pasted alone is complete (text and markdown)', () => {
+    const base = reportOf(scenario('mixed'));
+    // Findings about one cause share steps (mail-vanished and pop-deletes-mail do): make the last finding repeat
+    // the first finding's first step.
+    const findings = base.findings.map((f, i) => (i === base.findings.length - 1 ? { ...f, steps: [...f.steps, base.findings[0]!.steps[0]!] } : f));
+    const report = { ...base, findings };
+    expect(findings.length).toBeGreaterThan(1);
+    for (const format of ['text', 'markdown'] as const) {
+      const out = render(report, format, { color: false });
+      expect(out).not.toMatch(/as under|given above/);
+      // Where each finding's block begins: its heading (text: "LABEL  title"; markdown: "### … : title").
+      let from = 0;
+      const starts = report.findings.map((f) => (from = out.indexOf(format === 'markdown' ? `: ${md(f.title)}\n` : `  ${f.title}\n`, from + 1)));
+      expect(starts.every((n) => n > 0)).toBe(true);
+      report.findings.forEach((f, i) => {
+        const block = out.slice(starts[i], i + 1 < starts.length ? starts[i + 1] : undefined);
+        for (const step of f.steps) expect(block, `${format}: ${f.id}`).toContain((format === 'markdown' ? md(step) : step).split('\n')[0]);
+      });
+    }
   });
 });

@@ -13,7 +13,7 @@ ruleTester('login-failed', {
       findings: [
         {
           severity: 'critical',
-          titleIncludes: ['IMAP and POP3', 'AUTHENTICATIONFAILED'],
+          titleIncludes: ['IMAP and POP3'],
           evidence: {
             failures: [
               {

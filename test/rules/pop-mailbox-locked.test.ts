@@ -13,7 +13,7 @@ ruleTester('pop-mailbox-locked', {
       findings: [
         {
           severity: 'warning',
-          titleIncludes: ['[IN-USE]'],
+          titleIncludes: ['Another POP3 session held the mailbox'],
           evidence: {
             code: 'IN-USE',
             step: 'login',

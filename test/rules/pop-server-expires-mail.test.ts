@@ -25,7 +25,7 @@ ruleTester('pop-server-expires-mail', {
       findings: [
         {
           severity: 'warning',
-          titleIncludes: ['EXPIRE 0'],
+          titleIncludes: ['as soon as a POP3 client downloads it'],
           evidence: { expireDays: 0, loginDelaySeconds: 300, loginDelayRefused: false, imapClientSeen: true },
         },
       ],

@@ -27,7 +27,7 @@ ruleTester('uidvalidity-changed', {
       findings: [
         {
           severity: 'warning',
-          titleIncludes: ['1750000000'],
+          titleIncludes: ['a new identity since the previous check'],
           evidence: {
             folder: 'INBOX',
             previousUidValidity: uv('healthy-pop-only'),

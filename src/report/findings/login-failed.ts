@@ -8,10 +8,8 @@ function protocols(failures: { protocol: Protocol }[]): string {
 }
 
 const words: FindingWords<'login-failed'> = {
-  title: (e) => {
-    const codes = [...new Set(e.failures.map((f) => f.code).filter((c): c is string => c !== null))];
-    return `The server refused the login over ${protocols(e.failures)}${codes.length ? ` (${codes.join(', ')})` : ''}`;
-  },
+  // The server's response codes (AUTHENTICATIONFAILED, [AUTH]) are in the evidence lines, not the title.
+  title: (e) => `The server refused the login over ${protocols(e.failures)}`,
   explanation: (e) =>
     e.otherProtocolWorks
       ? `The same login works over the other protocol, so ${protocols(e.failures)} may be switched off for this account. Devices set up with ${protocols(e.failures)} get no mail at all.`

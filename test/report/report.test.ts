@@ -19,7 +19,6 @@ import { checkedLine, subjectLine } from '../../src/report/subject.js';
 import { knownTimeZone, zonedTime } from '../../src/report/format.js';
 import { withList } from '../rules/rule-tester.js';
 import { md } from '../../src/report/render-markdown.js';
-import type { RenderedFinding } from '../../src/report/types.js';
 
 const EXT: Record<ReportFormat, string> = { text: 'txt', json: 'json', markdown: 'md', junit: 'xml', nagios: 'nagios.txt', openmetrics: 'om.txt', html: 'html' };
 const ALL = Object.keys(SCENARIOS) as ScenarioName[];

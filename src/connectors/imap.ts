@@ -13,6 +13,7 @@ import type { TLSSocket } from 'node:tls';
 import { activity, flagCounts, keywordCounts, messageList, type Ctx } from './imap/mailbox.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './imap/quota.js';
 import { bulkFetch } from './imap/bulk.js';
+import { MessageList } from '../snapshot/message-list.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './imap/repeat.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
@@ -323,7 +324,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
       const onN = (n: number) => progress(`${n} of ${total} identities`);
       list = opts.known
         ? (await repeatMessageList(ctx, total, inboxState(box), opts.known.inbox, onN)).list
-        : await messageList(ctx, total, onN);
+        : MessageList.from(await messageList(ctx, total, onN));
     }
     const inbox: InboxFacts = {
       messages: total,

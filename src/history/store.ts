@@ -181,6 +181,11 @@ function withoutLists(s: Snapshot): Snapshot {
   return out;
 }
 
+/** A list's packed form: the bytes it holds, else its identities packed now. */
+function bytesOf(list: MessageList): Buffer {
+  return list.packed ?? packIdentities(list.toArray());
+}
+
 export class HistoryStore {
   readonly path: string;
   private readonly db: Database.Database;
@@ -267,7 +272,7 @@ export class HistoryStore {
     // again (lists never change, so the same list means the same identities). A list that holds packed bytes
     // (what a repeat probe derived from the stored one) is written as it is; any other list is packed.
     const shared = list ? (this.inboxBlobs.get(list) ?? null) : null;
-    const inboxData = list && shared === null ? (list.packed ?? packIdentities(list.toArray())) : null;
+    const inboxData = list && shared === null ? bytesOf(list) : null;
     const json = JSON.stringify(withoutLists(snapshot));
     const write = this.db.transaction((): number => {
       this.db.prepare('INSERT INTO accounts (key) VALUES (?) ON CONFLICT(key) DO NOTHING').run(key);
@@ -283,7 +288,7 @@ export class HistoryStore {
       if (list) {
         // The shared blob may have been pruned by another process since it was read: then it is written anew
         // from the bytes the list holds.
-        const blob = shared !== null && this.blobExists(shared) ? shared : this.putBlob(inboxData ?? list.packed ?? packIdentities(list.toArray()));
+        const blob = shared !== null && this.blobExists(shared) ? shared : this.putBlob(inboxData ?? bytesOf(list));
         this.db.prepare('INSERT INTO inbox_lists (probe_id, uid_validity, messages, blob_id) VALUES (?, ?, ?, ?)').run(probeId, uidValidity, list.length, blob);
       }
       this.pruneAccount(accountId);

@@ -9,6 +9,8 @@ import tseslint from 'typescript-eslint';
 /** DESIGN.md: pure code (analyzer, report, snapshot diff) gets time as a value, so fixtures replay exactly. */
 const PURE = ['src/analyzer/**/*.ts', 'src/report/**/*.ts', 'src/snapshot/compare.ts'];
 const PURE_MESSAGE = 'pure code gets the time as a value (the `now` it is given), so fixtures replay exactly';
+/** structuredClone turns a MessageList into a plain object that has lost its items: silently wrong data. */
+const NO_CLONE = { name: 'structuredClone', message: 'a snapshot may hold a MessageList, which structuredClone empties: use cloneSnapshot() (src/snapshot/io.ts)' };
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.tmp/'] },
@@ -37,10 +39,16 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    ignores: [...PURE, 'src/snapshot/io.ts'],
+    rules: { 'no-restricted-globals': ['error', NO_CLONE] },
+  },
+  {
     files: PURE,
     rules: {
       'no-restricted-globals': [
         'error',
+        NO_CLONE,
         ...['process', 'performance', 'setTimeout', 'setInterval', 'setImmediate', 'fetch'].map((name) => ({
           name,
           message: `no ${name} in pure code: it works on the values it is given (snapshot, options, now)`,

@@ -24,5 +24,6 @@ export {
   type ReportJson,
 } from './report/index.js';
 export type { RenderedFinding } from './report/types.js';
-export { SnapshotSchema, type Snapshot, type Endpoint } from './snapshot/schema.js';
-export { parseSnapshot, serializeSnapshot } from './snapshot/io.js';
+export { SnapshotSchema, type Snapshot, type Endpoint, type MessageIdentity } from './snapshot/schema.js';
+export { MessageList } from './snapshot/message-list.js';
+export { cloneSnapshot, parseSnapshot, serializeSnapshot } from './snapshot/io.js';

@@ -6,8 +6,8 @@ import type { ImapFlow } from 'imapflow';
 import type { Ctx } from '../src/connectors/imap/mailbox/context.js';
 import { inboxState, parseRanges, parseSequenceSet, RangeCursor, repeatMessageList, type KnownMailboxes } from '../src/connectors/imap/repeat.js';
 import { messageIdHash } from '../src/connectors/imap/mailbox/message-id.js';
-import { lazyIdentities, packedOf, packIdentities } from '../src/snapshot/pack.js';
-import { plainList } from '../src/snapshot/lazy-list.js';
+import { MessageList } from '../src/snapshot/message-list.js';
+import { packIdentities } from '../src/snapshot/pack.js';
 import type { MessageIdentity } from '../src/snapshot/schema.js';
 
 interface Msg {
@@ -129,8 +129,8 @@ class FakeInbox {
  * probe before it in the same process (`watch`: plain identities).
  */
 let representation: 'packed' | 'plain' = 'packed';
-function knownAfter(inbox: FakeInbox, list: MessageIdentity[], box = inbox.box()): NonNullable<KnownMailboxes['inbox']> {
-  const messages = representation === 'packed' ? lazyIdentities(packIdentities(list)) : plainList(list).map((m) => ({ ...m }));
+function knownAfter(inbox: FakeInbox, list: MessageList, box = inbox.box()): NonNullable<KnownMailboxes['inbox']> {
+  const messages = representation === 'packed' ? MessageList.fromPacked(packIdentities(list.toArray())) : MessageList.from(list.toArray().map((m) => ({ ...m })));
   return { uidValidity: box.uidValidity, uidNext: box.uidNext, highestModseq: box.highestModseq, messages };
 }
 
@@ -138,7 +138,7 @@ async function firstProbe(inbox: FakeInbox) {
   const box = inbox.box();
   const r = await repeatMessageList(inbox.ctx(), inbox.messages.length, box, null);
   expect(r.method).toBe('full');
-  expect(r.list).toEqual(inbox.truth());
+  expect(r.list.toArray()).toEqual(inbox.truth());
   inbox.commands = [];
   return knownAfter(inbox, r.list, box);
 }
@@ -157,7 +157,7 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     expect(r.method).toBe('unchanged');
     expect(r.list).toBe(known.messages);
     expect(inbox.commands).toEqual([]);
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
   });
 
   it('only flags changed: SEEN and DELETED searches, no ALL and no FETCH', async () => {
@@ -169,7 +169,7 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     const r = await repeatMessageList(inbox.ctx(), inbox.messages.length, inbox.box(), known);
     expect(r.method).toBe('repeat');
     expect(inbox.commands).toEqual(['SEARCH SEEN', 'SEARCH DELETED']);
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
   });
 
   it('without HIGHESTMODSEQ the flags are searched even when nothing changed', async () => {
@@ -178,7 +178,7 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     const known = { ...(await firstProbe(inbox)), highestModseq: null };
     const r = await repeatMessageList(inbox.ctx(), inbox.messages.length, { ...inbox.box(), highestModseq: null }, known);
     expect(inbox.commands).toEqual(['SEARCH SEEN', 'SEARCH DELETED']);
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
   });
 
   it('only arrivals: SEEN, DELETED and a FETCH of the new UIDs, no ALL', async () => {
@@ -189,9 +189,9 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     inbox.flag([2, 33], '\\Seen');
     const r = await repeatMessageList(inbox.ctx(), inbox.messages.length, inbox.box(), known);
     expect(inbox.commands).toEqual(['SEARCH SEEN', 'SEARCH DELETED', 'UID FETCH 31:*']);
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
     // From a packed list the new one is derived without decoding, and stays packed for the store.
-    expect(packedOf(r.list) !== null).toBe(kind === 'packed');
+    expect(r.list.packed !== null).toBe(kind === 'packed');
   });
 
   it('expunges (with or without arrivals): ESEARCH ALL finds what is left', async () => {
@@ -202,7 +202,7 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     inbox.add(3);
     const r = await repeatMessageList(inbox.ctx(), inbox.messages.length, inbox.box(), known);
     expect(inbox.commands).toEqual(['SEARCH ALL', 'SEARCH SEEN', 'SEARCH DELETED', 'UID FETCH 31:*']);
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
 
     // An expunge and an arrival that keep the count: the count alone must not pass for "only arrivals".
     const known2 = knownAfter(inbox, r.list);
@@ -211,7 +211,7 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     inbox.add(1);
     const r2 = await repeatMessageList(inbox.ctx(), inbox.messages.length, inbox.box(), known2);
     expect(inbox.commands[0]).toBe('SEARCH ALL');
-    expect(r2.list).toEqual(inbox.truth());
+    expect(r2.list.toArray()).toEqual(inbox.truth());
   });
 
   it('a previous list holding a UID at or above its UIDNEXT (mail that came during that probe) takes the ALL path', async () => {
@@ -226,7 +226,7 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     inbox.add(1);
     const r = await repeatMessageList(inbox.ctx(), inbox.messages.length, inbox.box(), known);
     expect(inbox.commands[0]).toBe('SEARCH ALL');
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
   });
 
   it('falls back to the full FETCH without ESEARCH or with another UIDVALIDITY', async () => {
@@ -237,11 +237,11 @@ describe.each(['packed', 'plain'] as const)('repeat probes of INBOX (previous li
     const r = await repeatMessageList(inbox.ctx([]), inbox.messages.length, inbox.box(), known);
     expect(r.method).toBe('full');
     expect(inbox.commands).toEqual(['FETCH 1:*']);
-    expect(r.list).toEqual(inbox.truth());
+    expect(r.list.toArray()).toEqual(inbox.truth());
     inbox.commands = [];
     const r2 = await repeatMessageList(inbox.ctx(), inbox.messages.length, { ...inbox.box(), uidValidity: '1' }, known);
     expect(r2.method).toBe('full');
-    expect(r2.list).toEqual(inbox.truth());
+    expect(r2.list.toArray()).toEqual(inbox.truth());
   });
 
   it("INBOX's state comes from EXAMINE: its HIGHESTMODSEQ, or none", () => {

@@ -12,10 +12,12 @@ import { buildReport } from '../src/report/build.js';
 import { render } from '../src/report/render.js';
 import { scrubSnapshot } from '../src/snapshot/scrub.js';
 import type { Snapshot } from '../src/snapshot/schema.js';
+import { cloneSnapshot } from '../src/snapshot/io.js';
+import { MessageList } from '../src/snapshot/message-list.js';
 import { buildSnapshot, fail, healthyImapOnlySpec, scenario, wrongPasswordSpec } from './support/snapshot-builder.js';
 import { withList } from './rules/rule-tester.js';
 
-const at = (s: Snapshot, takenAt: string): Snapshot => ({ ...structuredClone(s), takenAt });
+const at = (s: Snapshot, takenAt: string): Snapshot => ({ ...cloneSnapshot(s), takenAt });
 
 describe('a failed probe does not hide the next deletion (item 6)', () => {
   it('compares with the newest probe that has IMAP evidence and names the ones passed over', () => {
@@ -35,7 +37,7 @@ describe('a failed probe does not hide the next deletion (item 6)', () => {
     // The next good probe has lost three messages: mail-vanished runs against the good probe and finds them.
     const now = at(withList(scenario('healthy-imap-only')), '2025-06-02T12:00:00.000Z');
     if (now.imap?.ok) {
-      const l = now.imap.evidence.inbox.messageList!.slice(3);
+      const l = MessageList.from(now.imap.evidence.inbox.messageList!.toArray().slice(3));
       now.imap.evidence.inbox.messageList = l;
       now.imap.evidence.inbox.messages = l.length;
     }

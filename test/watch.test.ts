@@ -8,6 +8,7 @@ import { watchDurations } from '../src/cli/watch.js';
 import { messageIdHash } from '../src/connectors/imap/mailbox/message-id.js';
 import { vanishedMail } from '../src/snapshot/compare.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
+import { MessageList } from '../src/snapshot/message-list.js';
 import { formatDuration, parseDuration } from '../src/watch/duration.js';
 import { describeInterval, detectPollInterval, median } from '../src/watch/interval.js';
 import { FAILED_PROBES_TO_STOP, observedNothing, plannedProbes, runWatch, type WatchClock } from '../src/watch/loop.js';
@@ -104,7 +105,7 @@ function snap(takenAt: string, list: MessageIdentity[], edit?: (s: Ok) => void):
   const s = structuredClone(scenario('healthy-imap-only')) as Ok;
   s.takenAt = takenAt;
   s.pop = null;
-  s.imap.evidence.inbox.messageList = list;
+  s.imap.evidence.inbox.messageList = MessageList.from(list);
   s.imap.evidence.inbox.messages = list.length;
   s.imap.evidence.inbox.uidNext = Math.max(s.imap.evidence.inbox.uidNext, ...list.map((m) => m.uid + 1));
   edit?.(s);

@@ -45,7 +45,7 @@ export function observeCanary(s: Snapshot, c: CanaryIdentity): CanaryObservation
   if (s.imap?.ok) {
     const inbox = s.imap.evidence.inbox;
     if (inbox.messageList && inbox.uidValidity === c.uidValidity) {
-      const m = inbox.messageList.find((x) => x.uid === c.uid);
+      const m = inbox.messageList.toArray().find((x) => x.uid === c.uid);
       obs.imap = m ? 'present' : 'gone';
       obs.seen = m ? m.seen : null;
       if (!m) obs.movedTo = s.imap.evidence.folders.find((f) => f.arrivals?.messageIdHashes.includes(c.messageIdHash))?.path ?? null;

@@ -3,7 +3,6 @@
 import type { Argv } from 'yargs';
 import type { KnownMailboxes } from '../connectors/imap/repeat.js';
 import { HistoryError } from '../history/errors.js';
-import { packedOf } from '../snapshot/pack.js';
 import { defaultHistoryPath, historyFileExists } from '../history/path.js';
 import type { HistoryStore, ProbeRow } from '../history/store.js';
 import type { AccountOptions } from '../probe.js';
@@ -214,9 +213,6 @@ export async function earlierThan(snapshot: Snapshot, args: { history?: string |
   try {
     const key = accountKey(snapshot);
     const { previous, passedOver } = store.latestComparableProbe(key, snapshot.takenAt);
-    // Read the previous INBOX list's blob while the database is open: the comparison needs it.
-    const list = previous?.imap?.ok ? previous.imap.evidence.inbox.messageList : null;
-    if (list) packedOf(list);
     return { previous, passedOver, history: store.recentSnapshots(key, 30, snapshot.takenAt) };
   } finally {
     store.close();

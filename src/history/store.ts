@@ -8,9 +8,9 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { isUnchangedLazyList } from '../snapshot/lazy-list.js';
-import { SnapshotSchema, type MessageIdentity, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
-import { IDENTITY_BYTES, lazyStoredIdentities, packedOf, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from '../snapshot/pack.js';
+import { MessageList } from '../snapshot/message-list.js';
+import { SnapshotSchema, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
+import { IDENTITY_BYTES, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from '../snapshot/pack.js';
 import { defaultHistoryPath, historyFileExists, unopenable } from './path.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
@@ -181,12 +181,17 @@ function withoutLists(s: Snapshot): Snapshot {
   return out;
 }
 
+/** A list's packed form: the bytes it holds, else its identities packed now. */
+function bytesOf(list: MessageList): Buffer {
+  return list.packed ?? packIdentities(list.toArray());
+}
+
 export class HistoryStore {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly retention: Required<RetentionOptions>;
-  /** The blobs of the INBOX lists latestProbe() handed out: recording the same list again points to its blob. */
-  private readonly inboxBlobs = new WeakMap<readonly MessageIdentity[], { id: number }>();
+  /** The blob ids of the INBOX lists latestProbe() handed out: recording the same list again points to its blob. */
+  private readonly inboxBlobs = new WeakMap<MessageList, number>();
 
   constructor(path: string, retention: RetentionOptions = {}) {
     this.path = path;
@@ -264,10 +269,10 @@ export class HistoryStore {
     const q = storageOf(snapshot);
     const uidValidity = snapshot.imap?.ok ? snapshot.imap.evidence.inbox.uidValidity : '';
     // The very list latestProbe() read, handed back by a repeat probe of an unchanged INBOX, points to its blob
-    // again (its bytes are not even read). A list still packed (what a repeat probe derived from the stored
-    // one) is written as it is; any other list is packed.
-    const shared = list && isUnchangedLazyList(list) ? (this.inboxBlobs.get(list)?.id ?? null) : null;
-    const inboxData = list && shared === null ? (packedOf(list) ?? packIdentities(list)) : null;
+    // again (lists never change, so the same list means the same identities). A list that holds packed bytes
+    // (what a repeat probe derived from the stored one) is written as it is; any other list is packed.
+    const shared = list ? (this.inboxBlobs.get(list) ?? null) : null;
+    const inboxData = list && shared === null ? bytesOf(list) : null;
     const json = JSON.stringify(withoutLists(snapshot));
     const write = this.db.transaction((): number => {
       this.db.prepare('INSERT INTO accounts (key) VALUES (?) ON CONFLICT(key) DO NOTHING').run(key);
@@ -282,8 +287,8 @@ export class HistoryStore {
       );
       if (list) {
         // The shared blob may have been pruned by another process since it was read: then it is written anew
-        // (from the bytes, if the list ever needed them; else this probe cannot be saved with its list).
-        const blob = shared !== null && this.blobExists(shared) ? shared : this.putBlob(inboxData ?? packedOf(list)!);
+        // from the bytes the list holds.
+        const blob = shared !== null && this.blobExists(shared) ? shared : this.putBlob(inboxData ?? bytesOf(list));
         this.db.prepare('INSERT INTO inbox_lists (probe_id, uid_validity, messages, blob_id) VALUES (?, ?, ?, ?)').run(probeId, uidValidity, list.length, blob);
       }
       this.pruneAccount(accountId);
@@ -294,23 +299,6 @@ export class HistoryStore {
 
   private putBlob(data: Buffer): number {
     return Number(this.db.prepare('INSERT INTO blobs (data) VALUES (?)').run(data).lastInsertRowid);
-  }
-
-  /** A stored blob's bytes; after close() from a short read-only connection (a list read late). */
-  private blobData(id: number): Buffer {
-    const read = (db: Database.Database) => db.prepare('SELECT data FROM blobs WHERE id = ?').pluck().get(id) as Buffer | undefined;
-    let data: Buffer | undefined;
-    if (this.db.open) data = read(this.db);
-    else {
-      const db = new Database(this.path, { readonly: true, timeout: 5000 });
-      try {
-        data = read(db);
-      } finally {
-        db.close();
-      }
-    }
-    if (data === undefined) throw new HistoryError(`history database ${this.path}: the stored INBOX list ${id} was removed meanwhile`);
-    return data;
   }
 
   private blobExists(id: number): boolean {
@@ -372,9 +360,9 @@ export class HistoryStore {
   /**
    * The newest stored probe of the account (taken before `before`, an ISO time, when given: `analyze` replays a
    * saved snapshot against the probe that preceded it), with INBOX's message list restored when it was stored.
-   * That list is lazy (lazyStoredIdentities): nothing is read or decoded until an identity is, and a repeat probe
-   * of an unchanged INBOX hands it back to recordProbe(), which then points to the same blob. A list first read
-   * after close() is fetched through a short read-only connection. Like every stored
+   * That list holds the blob's bytes (read now, so closing the store never matters) and decodes no identity
+   * until one is read; a repeat probe of an unchanged INBOX hands it back to recordProbe(), which then points to
+   * the same blob. Like every stored
    * snapshot it has no POP3 per-message list (pop.evidence.messages and uidlMap.uids empty).
    */
   latestProbe(account: string, before?: string): Snapshot | null {
@@ -410,19 +398,15 @@ export class HistoryStore {
 
   private withInboxList(probeId: number, snap: Snapshot): Snapshot {
     if (snap.imap?.ok) {
-      // length() reads the blob's size from its record header, not the blob.
-      const stored = this.db.prepare('SELECT b.id, length(b.data) AS bytes FROM inbox_lists l JOIN blobs b ON b.id = l.blob_id WHERE l.probe_id = ?').get(probeId) as
-        | { id: number; bytes: number }
+      const stored = this.db.prepare('SELECT b.id, b.data FROM inbox_lists l JOIN blobs b ON b.id = l.blob_id WHERE l.probe_id = ?').get(probeId) as
+        | { id: number; data: Buffer }
         | undefined;
-      if (stored && stored.bytes % IDENTITY_BYTES !== 0) throw new HistoryError(`history database ${this.path}: stored INBOX list ${stored.id} is damaged`);
-      // A lazy list whose blob is read only when needed: an unchanged INBOX's repeat probe passes it on, and
-      // recordProbe() points to the same blob, without its bytes ever being read or decoded.
-      const list: MessageIdentity[] | null = stored
-        ? lazyStoredIdentities(stored.bytes / IDENTITY_BYTES, () => this.blobData(stored.id))
-        : snap.imap.evidence.inbox.messages === 0
-          ? []
-          : null;
-      if (list && stored) this.inboxBlobs.set(list, { id: stored.id });
+      if (stored && stored.data.length % IDENTITY_BYTES !== 0) throw new HistoryError(`history database ${this.path}: stored INBOX list ${stored.id} is damaged`);
+      let list: MessageList | null = null;
+      if (stored) {
+        list = MessageList.fromPacked(stored.data);
+        this.inboxBlobs.set(list, stored.id);
+      } else if (snap.imap.evidence.inbox.messages === 0) list = MessageList.from([]);
       snap.imap.evidence.inbox.messageList = list;
     }
     return snap;

@@ -1,7 +1,6 @@
 // What changed between two probes of one account: pure (no network, no clock), used by the rules that read
 // `previous` and by the runner (a vanish is a strong sign of a POP client).
-import { plainList } from './lazy-list.js';
-import { packedIdentity, packedOf, packedUids } from './pack.js';
+import type { MessageList } from './message-list.js';
 import type { Folder, MessageIdentity, Snapshot } from './schema.js';
 
 export interface VanishedMail {
@@ -28,47 +27,32 @@ export interface VanishedMail {
 
 /**
  * Messages of `before` whose UID is not in `now`, and how many UIDs of `now` `before` lacks. Lists from the
- * connector and the store are in ascending UID order: then one walk over both, else a Set. The same array on
- * both sides (a repeat probe of an unchanged INBOX) costs nothing.
+ * connector and the store are in ascending UID order: then one walk over both UID columns (a packed list's
+ * straight from its bytes) that decodes only the messages that are gone, else a Set. The same list on both sides
+ * (a repeat probe of an unchanged INBOX) costs nothing.
  */
-export function compareLists(beforeList: readonly MessageIdentity[], nowList: readonly MessageIdentity[]): { gone: MessageIdentity[]; arrived: number } {
-  if (beforeList === nowList) return { gone: [], arrived: 0 };
-  // Both still packed (the store's list and what a repeat probe derived from it): walk the UID columns and
-  // decode only the messages that are gone.
-  const a = packedOf(beforeList);
-  const b = packedOf(nowList);
-  if (a && b) {
-    const ua = packedUids(a);
-    const ub = packedUids(b);
-    if (ascendingUids(ua) && ascendingUids(ub)) {
-      const gone: MessageIdentity[] = [];
-      const common = walk(ua, ub, (i) => gone.push(packedIdentity(a, i)));
-      return { gone, arrived: ub.length - common };
-    }
-  }
-  const before = plainList(beforeList);
-  const now = plainList(nowList);
+export function compareLists(before: MessageList, now: MessageList): { gone: MessageIdentity[]; arrived: number } {
+  if (before === now) return { gone: [], arrived: 0 };
   const ua = uidsOf(before);
   const ub = uidsOf(now);
   if (ua && ub && ascendingUids(ua) && ascendingUids(ub)) {
     const gone: MessageIdentity[] = [];
-    const common = walk(ua, ub, (i) => gone.push(before[i]!));
+    const common = walk(ua, ub, (i) => gone.push(before.at(i)!));
     return { gone, arrived: now.length - common };
   }
-  const present = new Set(now.map((m) => m.uid));
-  const earlier = new Set(before.map((m) => m.uid));
-  return { gone: before.filter((m) => !present.has(m.uid)), arrived: now.filter((m) => !earlier.has(m.uid)).length };
+  const present = new Set(now.toArray().map((m) => m.uid));
+  const earlier = new Set(before.toArray().map((m) => m.uid));
+  return { gone: before.toArray().filter((m) => !present.has(m.uid)), arrived: now.toArray().filter((m) => !earlier.has(m.uid)).length };
 }
 
 /** The UIDs of a list as 32-bit numbers (what UIDs are); null when one does not fit (a hand-made snapshot). */
-function uidsOf(list: readonly MessageIdentity[]): Uint32Array | null {
-  const out = new Uint32Array(list.length);
-  for (let i = 0; i < list.length; i++) {
-    const u = list[i]!.uid;
-    if (!(u >= 0 && u <= 0xffffffff && Number.isInteger(u))) return null;
-    out[i] = u;
+function uidsOf(list: MessageList): Uint32Array | null {
+  try {
+    return list.uids;
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
   }
-  return out;
 }
 
 /** Walk two ascending UID lists: onGone(i) for each index of `before` missing from `now`; returns how many are in both. */

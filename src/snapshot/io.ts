@@ -64,6 +64,19 @@ export function serializeSnapshot(snapshot: Snapshot): string {
   return `${JSON.stringify(SnapshotSchema.parse(snapshot), null, 2)}\n`;
 }
 
+/**
+ * A deep copy of a snapshot, as structuredClone gives for plain data. INBOX's message list is immutable, so the
+ * copy holds the same list (structuredClone alone would turn it into a plain object without its items).
+ */
+export function cloneSnapshot(snapshot: Snapshot): Snapshot {
+  const imap = snapshot.imap;
+  if (!imap?.ok || imap.evidence.inbox.messageList === null) return structuredClone(snapshot);
+  const list = imap.evidence.inbox.messageList;
+  const ev = imap.evidence;
+  const copy = structuredClone({ ...snapshot, imap: { ...imap, evidence: { ...ev, inbox: { ...ev.inbox, messageList: null } } } });
+  return { ...copy, imap: { ...copy.imap, evidence: { ...copy.imap.evidence, inbox: { ...copy.imap.evidence.inbox, messageList: list } } } };
+}
+
 /** Write atomically (temp file + rename) so a killed process never leaves half a snapshot. */
 export async function saveSnapshot(path: string, snapshot: Snapshot): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;

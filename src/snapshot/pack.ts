@@ -7,8 +7,7 @@
 //
 // Schema version 2 stored 49-byte records (INTERNALDATE as an f64); packLegacyIdentities / unpackLegacyIdentities
 // read and write that layout for the migrations only.
-import { isUnchangedLazyList, lazyList, plainList } from './lazy-list.js';
-import type { MessageIdentity } from './schema.js';
+import type { MessageIdentity } from './identity.js';
 
 export const IDENTITY_BYTES = 4 + 4 + 1 + 24 + 32;
 const ISO_LEN = 24;
@@ -40,8 +39,7 @@ function isHex64(s: string): boolean {
 
 const NO_HASH = '0'.repeat(2 * HASH_LEN);
 
-export function packIdentities(identities: readonly MessageIdentity[]): Buffer {
-  const list = plainList(identities);
+export function packIdentities(list: readonly MessageIdentity[]): Buffer {
   const n = list.length;
   const buf = Buffer.alloc(n * IDENTITY_BYTES);
   if (n === 0) return buf;
@@ -95,39 +93,6 @@ export function unpackIdentities(buf: Buffer): MessageIdentity[] {
   const out = new Array<MessageIdentity>(identityCount(buf));
   unpackInto(buf, out);
   return out;
-}
-
-const blobsOfLists = new WeakMap<object, () => Buffer>();
-
-/** The identities of a blob as a lazy list (see lazy-list.ts): nothing is decoded until an item is read. */
-export function lazyIdentities(buf: Buffer): MessageIdentity[] {
-  return lazyStoredIdentities(identityCount(buf), () => buf);
-}
-
-/**
- * Like lazyIdentities, for a blob not read yet: `load` is called the first time the bytes are needed (an item
- * is read, or packedOf asks), at most once. A repeat probe of an unchanged INBOX never needs them.
- */
-export function lazyStoredIdentities(count: number, load: () => Buffer): MessageIdentity[] {
-  let buf: Buffer | null = null;
-  const bytes = () => {
-    if (buf === null) {
-      const b = load();
-      if (identityCount(b) !== count) throw new Error(`packed INBOX list holds ${identityCount(b)} identities, not ${count}`);
-      buf = b;
-    }
-    return buf;
-  };
-  const list = lazyList(count, (into: MessageIdentity[]) => unpackInto(bytes(), into));
-  blobsOfLists.set(list, bytes);
-  return list;
-}
-
-/** The blob behind a list made by lazyIdentities() or lazyStoredIdentities() and not written to since; else null. */
-export function packedOf(list: readonly MessageIdentity[]): Buffer | null {
-  if (!isUnchangedLazyList(list)) return null;
-  const bytes = blobsOfLists.get(list);
-  return bytes ? bytes() : null;
 }
 
 /** The UIDs of a blob, in its order (a view on the blob when it allows one). */

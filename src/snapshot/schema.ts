@@ -1,12 +1,14 @@
-// The snapshot: what one probe of one account saw, as plain JSON-serialisable data.
+// The snapshot: what one probe of one account saw, as JSON-serialisable data (plain data, but for INBOX's
+// message list: a MessageList, which writes itself as the array a snapshot file holds).
 // Connectors produce it, the analyzer reads it, `probe --out` saves it and `analyze` loads it again.
 // Bump SNAPSHOT_SCHEMA_VERSION (schema-id.ts) when a change would make an older reader misread a newer file.
 import * as z from 'zod';
 import { SNAPSHOT_SCHEMA } from './schema-id.js';
+import { isoDate, MessageIdentitySchema } from './identity.js';
+import { MessageList } from './message-list.js';
 
 export { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION } from './schema-id.js';
-
-const isoDate = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO date');
+export type { MessageIdentity } from './identity.js';
 
 export const TransportSchema = z.enum(['implicit', 'starttls', 'none']);
 export type Transport = z.infer<typeof TransportSchema>;
@@ -178,17 +180,14 @@ export const FolderSchema = z.object({
 });
 export type Folder = z.infer<typeof FolderSchema>;
 
-/** Per-message identity, only with --history. Never subjects, bodies or addresses. */
-export const MessageIdentitySchema = z.object({
-  uid: z.number().int().positive(),
-  sizeBytes: z.number().int().nonnegative(),
-  internalDate: isoDate,
-  /** sha256 hex of the Message-ID header value (trimmed, angle brackets kept), or null when absent. */
-  messageIdHash: z.string().nullable(),
-  seen: z.boolean(),
-  deleted: z.boolean(),
-});
-export type MessageIdentity = z.infer<typeof MessageIdentitySchema>;
+
+/**
+ * INBOX's identities: an array in a snapshot file, a MessageList once parsed. A MessageList given to parse
+ * (serializeSnapshot) is checked item by item as the array is, and comes out as a new list of the checked items.
+ */
+const MessageListSchema = z
+  .preprocess((v) => (v instanceof MessageList ? v.toArray() : v), z.array(MessageIdentitySchema))
+  .transform((items) => MessageList.from(items));
 
 export const InboxFactsSchema = z.object({
   messages: z.number().int().nonnegative(),
@@ -212,7 +211,7 @@ export const InboxFactsSchema = z.object({
   /** How ages and oldest/newest were obtained (see FolderActivity.agesMethod). Absent in older snapshots. */
   agesMethod: z.string().optional(),
   /** Present only when the probe was asked for per-message history. */
-  messageList: z.array(MessageIdentitySchema).nullable(),
+  messageList: MessageListSchema.nullable(),
 });
 export type InboxFacts = z.infer<typeof InboxFactsSchema>;
 

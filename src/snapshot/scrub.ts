@@ -18,7 +18,7 @@ function walk(node: unknown, hide: (s: string) => string, hit: (s: string) => bo
   }
   if (node === null || typeof node !== 'object') return;
   const proto: unknown = Object.getPrototypeOf(node);
-  if (proto !== Object.prototype && proto !== null) return; // typed arrays, Dates, lazy lists: nothing to scrub
+  if (proto !== Object.prototype && proto !== null) return; // typed arrays, Dates, message lists: nothing to scrub
   const obj = node as Record<string, unknown>;
   for (const key of Object.keys(obj)) {
     if (SKIP.has(key)) continue;

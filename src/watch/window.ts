@@ -45,8 +45,10 @@ export interface ProbeDelta {
 /** INBOX changes between two probes; null when they cannot be compared (no list, UIDVALIDITY changed). */
 export function probeDelta(previous: Snapshot, current: Snapshot): ProbeDelta | null {
   const v = vanishedMail(previous, current);
-  if (!v || !previous.imap?.ok || !current.imap?.ok) return null;
-  const { arrived } = compareLists(previous.imap.evidence.inbox.messageList ?? [], current.imap.evidence.inbox.messageList ?? []);
+  const before = previous.imap?.ok ? previous.imap.evidence.inbox.messageList : null;
+  const now = current.imap?.ok ? current.imap.evidence.inbox.messageList : null;
+  if (!v || !before || !now) return null;
+  const { arrived } = compareLists(before, now);
   return {
     arrived,
     vanished: v.vanished.length,

@@ -41,7 +41,7 @@ it(`repeat probes read only what changed (${N} messages)`, async () => {
   const rows = h.listProbes();
   expect(rows.map((r) => r.inboxMessages)).toEqual([N + 20, N, N]);
   const latest = h.latestProbe(rows[0]!.account);
-  const list = latest?.imap?.ok ? latest.imap.evidence.inbox.messageList! : [];
+  const list = latest?.imap?.ok ? latest.imap.evidence.inbox.messageList!.toArray() : [];
   expect(list.map((m) => m.uid)).toEqual(Array.from({ length: N + 20 }, (_, i) => i + 1));
   expect(list.every((m) => m.messageIdHash !== null && m.sizeBytes > 0)).toBe(true);
   h.close();

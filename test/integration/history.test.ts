@@ -83,7 +83,7 @@ describe('history on Dovecot', () => {
     const archive = snap.imap?.ok ? snap.imap.evidence.folders.find((x) => x.path === 'Archive') : undefined;
     expect(archive?.arrivals).toMatchObject({ sinceUidNext: 4, count: 5 });
     expect(archive?.arrivals?.messageIdHashes).toHaveLength(5);
-    expect(snap.imap?.ok && snap.imap.evidence.inbox.messageList?.map((m) => m.uid)).toEqual([6, 7, 8, 9, 10]);
+    expect(snap.imap?.ok && snap.imap.evidence.inbox.messageList?.toArray().map((m) => m.uid)).toEqual([6, 7, 8, 9, 10]);
   }, 60_000);
 
   it('a UIDVALIDITY reset between probes gives uidvalidity-changed', async () => {
@@ -116,7 +116,7 @@ describe('history on Dovecot', () => {
       const r = await runCli(['probe', ...accountArgs(tb, u), '--only', 'imap', '--message-list', '--out', out, '--quiet'], { env });
       expect(r.code, r.stderr).toBe(0);
       const s = parseSnapshot(readFileSync(out, 'utf8'), out);
-      return s.imap?.ok ? s.imap.evidence.inbox.messageList : null;
+      return s.imap?.ok ? (s.imap.evidence.inbox.messageList?.toArray() ?? null) : null;
     };
     const stored = () => {
       const h = openHistory(db);

@@ -221,7 +221,7 @@ describe('probeImap against Dovecot', () => {
     expect(ev.capabilitiesBeforeTls).toEqual(expect.arrayContaining(['STARTTLS']));
     expect(ev.capabilitiesPreLogin).not.toContain('STARTTLS');
     expect(ev.capabilitiesPreLogin).toContain('AUTH=PLAIN');
-    const list = ev.inbox.messageList!;
+    const list = ev.inbox.messageList!.toArray();
     expect(list).toHaveLength(4000);
     expect(list.map((m) => m.uid)).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
     for (const i of [0, 1, 2, 97, 1234, 3999]) {
@@ -251,8 +251,8 @@ describe('probeImap against Dovecot', () => {
     expect(afterBulk - before).toBe(2);
     expect(logins() - afterBulk).toBe(1);
     expect(viaBulk.inbox.messageList).toHaveLength(4000);
-    expect(viaBulk.inbox.messageList).toEqual(viaImapflow.inbox.messageList);
-    expect(viaBulk.inbox.messageList!.filter((m) => m.messageIdHash === null)).toHaveLength(0);
+    expect(viaBulk.inbox.messageList!.toArray()).toEqual(viaImapflow.inbox.messageList!.toArray());
+    expect(viaBulk.inbox.messageList!.toArray().filter((m) => m.messageIdHash === null)).toHaveLength(0);
   });
 
   it('gets the same counts without ESEARCH, WITHIN, ESORT and LIST-STATUS (fallback paths)', async () => {
@@ -332,7 +332,7 @@ describe('probeImap against Dovecot', () => {
       messageList: null,
     });
     const withHistory = ok(await probe(u, { history: true }));
-    expect(withHistory.inbox.messageList).toEqual([]);
+    expect(withHistory.inbox.messageList?.toArray()).toEqual([]);
   });
 
   it('records quota usage and limits', async () => {

@@ -13,6 +13,8 @@ import {
   type ReportFormat,
 } from '../../src/report/index.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
+import { cloneSnapshot } from '../../src/snapshot/io.js';
+import { MessageList } from '../../src/snapshot/message-list.js';
 import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
 import { assertWellFormedXml } from './xml-check.js';
 import { checkedLine, subjectLine } from '../../src/report/subject.js';
@@ -144,10 +146,10 @@ describe('times in the reader\'s zone (--tz, issue 11)', () => {
 
   it('says the window of vanished mail as two checks, in the zone, never "(UTC)" after a raw ISO time', () => {
     const now = withList(scenario('healthy-imap-only'));
-    const before = structuredClone(now);
+    const before = cloneSnapshot(now);
     before.takenAt = '2025-06-02T11:59:23.000Z';
     if (now.imap?.ok) {
-      const l = now.imap.evidence.inbox.messageList!.slice(3);
+      const l = MessageList.from(now.imap.evidence.inbox.messageList!.toArray().slice(3));
       now.imap.evidence.inbox.messageList = l;
       now.imap.evidence.inbox.messages = l.length;
     }

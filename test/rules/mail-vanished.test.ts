@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ruleTester } from './rule-tester.js';
 import { analyze } from '../../src/analyzer/index.js';
 import type { MessageIdentity, Snapshot } from '../../src/snapshot/schema.js';
+import { cloneSnapshot } from '../../src/snapshot/io.js';
+import { MessageList } from '../../src/snapshot/message-list.js';
 import { scenario, TAKEN_AT } from '../support/snapshot-builder.js';
 import { NO_EARLIER_PROBE } from '../../src/analyzer/evidence.js';
 
@@ -17,7 +19,7 @@ function snap(base: 'healthy-imap-only' | 'healthy-pop-only', takenAt: string, l
   const s = structuredClone(scenario(base));
   s.takenAt = takenAt;
   if (!s.imap?.ok) throw new Error('fixture without IMAP');
-  s.imap.evidence.inbox.messageList = list;
+  s.imap.evidence.inbox.messageList = MessageList.from(list);
   edit?.(s as Snapshot & { imap: { ok: true } });
   return s;
 }
@@ -136,7 +138,7 @@ ruleTester('mail-vanished', {
 });
 
 function nullList(s: Snapshot): Snapshot {
-  const c = structuredClone(s);
+  const c = cloneSnapshot(s);
   if (c.imap?.ok) c.imap.evidence.inbox.messageList = null;
   return c;
 }
@@ -164,7 +166,7 @@ describe('one count for one loss', () => {
     const s = structuredClone(scenario('mixed'));
     s.takenAt = takenAt;
     if (!s.imap?.ok) throw new Error('fixture without IMAP');
-    s.imap.evidence.inbox.messageList = l;
+    s.imap.evidence.inbox.messageList = MessageList.from(l);
     s.imap.evidence.inbox.messages = l.length;
     s.imap.evidence.inbox.uidNext = uidNext;
     return s;

@@ -8,6 +8,8 @@ import { analyze, type AnalyzeOptions } from '../../src/analyzer/index.js';
 import type { Confidence, FindingEvidenceMap, FindingId, Severity, StepKey } from '../../src/analyzer/types.js';
 import { renderFinding } from '../../src/report/findings/index.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
+import { cloneSnapshot } from '../../src/snapshot/io.js';
+import { MessageList } from '../../src/snapshot/message-list.js';
 import { scenario } from '../support/snapshot-builder.js';
 import { LogEvidenceBuilder } from '../../src/connectors/log/index.js';
 
@@ -45,16 +47,16 @@ export function withQuietLog(snapshot: Snapshot): Snapshot {
 
 /** The scenario with an INBOX message list (one identity per message) where it has none: the comparing rules need both lists. */
 export function withList(snapshot: Snapshot): Snapshot {
-  const s = structuredClone(snapshot);
+  const s = cloneSnapshot(snapshot);
   if (s.imap?.ok && s.imap.evidence.inbox.messageList == null) {
-    s.imap.evidence.inbox.messageList = Array.from({ length: s.imap.evidence.inbox.messages }, (_, i) => ({
+    s.imap.evidence.inbox.messageList = MessageList.from(Array.from({ length: s.imap.evidence.inbox.messages }, (_, i) => ({
       uid: i + 1,
       sizeBytes: 1000,
       internalDate: '2025-06-01T00:00:00.000Z',
       messageIdHash: (i + 1).toString(16).padStart(64, '0'),
       seen: true,
       deleted: false,
-    }));
+    })));
   }
   return s;
 }

@@ -5,7 +5,8 @@
 import { analyze } from '../../src/analyzer/index.js';
 import { buildReport } from '../../src/report/build.js';
 import type { Report } from '../../src/report/types.js';
-import type { MessageIdentity, Snapshot } from '../../src/snapshot/schema.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { MessageList } from '../../src/snapshot/message-list.js';
 import { withQuietLog } from '../rules/rule-tester.js';
 import { MiB, scenario, TAKEN_AT } from './snapshot-builder.js';
 
@@ -17,8 +18,8 @@ export const TEST_PASSWORD = 'hunter2-s3cret-pw';
 const HOUR = 3_600_000;
 const at = (hoursBefore: number) => new Date(Date.parse(TAKEN_AT) - hoursBefore * HOUR).toISOString();
 const hash = (uid: number) => uid.toString(16).padStart(64, '0');
-const list = (uids: number[]): MessageIdentity[] =>
-  uids.map((uid) => ({ uid, sizeBytes: 20_000, internalDate: at(30 - (uid % 20)), messageIdHash: hash(uid), seen: uid % 2 === 0, deleted: false }));
+const list = (uids: number[]): MessageList =>
+  MessageList.from(uids.map((uid) => ({ uid, sizeBytes: 20_000, internalDate: at(30 - (uid % 20)), messageIdHash: hash(uid), seen: uid % 2 === 0, deleted: false })));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 type ImapSnapshot = Snapshot & { imap: { ok: true } };

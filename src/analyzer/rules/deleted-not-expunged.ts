@@ -1,7 +1,6 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, popOf, quotaPressure } from '../facts.js';
 import { step } from '../steps.js';
-import { plainList } from '../../snapshot/lazy-list.js';
 
 /**
  * INBOX messages carrying \Deleted that were never expunged: an IMAP client in "mark as deleted" mode
@@ -20,7 +19,7 @@ export default defineRule({
     const deleted = imap.inbox.flags.deleted;
     if (deleted < options.minMessages || deleted === 0) return;
     const pop = popOf(snapshot);
-    const list = imap.inbox.messageList ? plainList(imap.inbox.messageList) : null;
+    const list = imap.inbox.messageList?.toArray() ?? null;
     const deletedBytes = list ? list.filter((m) => m.deleted).reduce((a, m) => a + m.sizeBytes, 0) : null;
     const quotaRatio = quotaPressure(imap);
     const popUseSeen = signs.pop.length > 0;

@@ -17,6 +17,7 @@ import { messageList } from './mailbox/identities.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
 import { bulkFetch } from './bulk.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
+import { MessageList } from '../../snapshot/message-list.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
@@ -281,7 +282,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
       const onN = (n: number) => progress(`${n} of ${total} identities`);
       list = opts.known
         ? (await repeatMessageList(ctx, total, inboxState(box), opts.known.inbox, onN)).list
-        : await messageList(ctx, total, onN);
+        : MessageList.from(await messageList(ctx, total, onN));
     }
     const inbox: InboxFacts = {
       messages: total,

@@ -7,8 +7,8 @@
 //  - otherwise: ESEARCH ALL, SEEN and DELETED (compact sequence sets) plus a FETCH of what is new.
 // Other folders report the Message-ID hashes of what arrived since their previous UIDNEXT, so mail moved out
 // of INBOX can be found.
-import { derivePacked, lazyIdentities, packedOf, packedUids } from '../../snapshot/pack.js';
-import { plainList } from '../../snapshot/lazy-list.js';
+import { MessageList } from '../../snapshot/message-list.js';
+import { derivePacked } from '../../snapshot/pack.js';
 import type { Folder, MessageIdentity } from '../../snapshot/schema.js';
 import type { Ctx } from './mailbox/context.js';
 import { rawFetch } from './mailbox/fetch.js';
@@ -25,7 +25,7 @@ export interface KnownMailboxes {
     uidNext: number;
     /** INBOX's HIGHESTMODSEQ from the previous probe's STATUS (taken before its list was read); null when unknown. */
     highestModseq?: string | null;
-    messages: MessageIdentity[];
+    messages: MessageList;
   } | null;
   /** By folder path: the previous STATUS uidValidity / uidNext. */
   folders: Record<string, { uidValidity: string; uidNext: number }>;
@@ -85,9 +85,9 @@ function ascending(uids: Uint32Array): boolean {
  * INBOX identities for a repeat probe. Falls back to the full FETCH when the server lacks ESEARCH or the
  * UIDVALIDITY changed. `method` says which path was taken.
  *
- * When the previous list is still the history store's packed blob (see history/pack.ts), the new list is made
- * from that blob by copying (derivePacked) and handed out as a lazy list: no identity of the previous list is
- * decoded, and the store writes the new blob as it is.
+ * When the previous list holds the history store's packed bytes (see snapshot/pack.ts), the new list is made
+ * from them by copying (derivePacked) and holds the new bytes: no identity of the previous list is decoded, and
+ * the store writes the new bytes as they are.
  */
 export async function repeatMessageList(
   ctx: Ctx,
@@ -95,10 +95,9 @@ export async function repeatMessageList(
   box: InboxState,
   known: KnownMailboxes['inbox'],
   onProgress?: (n: number) => void,
-): Promise<{ list: MessageIdentity[]; method: 'full' | 'repeat' | 'unchanged' }> {
-  if (!known || known.uidValidity !== box.uidValidity || total === 0) {
-    return { list: await messageList(ctx, total, onProgress), method: 'full' };
-  }
+): Promise<{ list: MessageList; method: 'full' | 'repeat' | 'unchanged' }> {
+  const full = async () => ({ list: MessageList.from(await messageList(ctx, total, onProgress)), method: 'full' as const });
+  if (!known || known.uidValidity !== box.uidValidity || total === 0) return full();
   // Same UIDVALIDITY, UIDNEXT and count, and the same HIGHESTMODSEQ: HIGHESTMODSEQ grows with every flag change,
   // arrival and expunge (RFC 7162), and the previous value was read before the previous list was, so equal
   // means that list still holds exactly, flags included. Decided from the list's length alone: the previous
@@ -112,15 +111,15 @@ export async function repeatMessageList(
   ) {
     return { list: known.messages, method: 'unchanged' };
   }
-  if (!ctx.caps.has('ESEARCH')) return { list: await messageList(ctx, total, onProgress), method: 'full' };
+  if (!ctx.caps.has('ESEARCH')) return full();
 
   // The previous list as UIDs (ascending) plus either its blob or its identities, index for index.
-  let blob = packedOf(known.messages);
-  let uids = blob ? packedUids(blob) : new Uint32Array(0);
+  let blob = known.messages.packed;
+  let uids = blob ? known.messages.uids : new Uint32Array(0);
   let before: readonly MessageIdentity[] = [];
   if (!blob || !ascending(uids)) {
     blob = null;
-    const plain = plainList(known.messages);
+    const plain = known.messages.toArray();
     // Stored lists are in UID order; anything else (a hand-made snapshot) is walked as a sorted copy.
     before = plain.every((m, i) => i === 0 || m.uid > plain[i - 1]!.uid) ? plain : [...plain].sort((x, y) => x.uid - y.uid);
     uids = Uint32Array.from(before, (m) => m.uid);
@@ -171,9 +170,9 @@ export async function repeatMessageList(
   if (blob && (added.length === 0 || added[0]!.uid > lastKept)) {
     const isSeen = (uid: number) => seen.has(uid);
     const isDeleted = (uid: number) => deleted.has(uid);
-    return { list: lazyIdentities(derivePacked(blob, keep, isSeen, isDeleted, added)), method: 'repeat' };
+    return { list: MessageList.fromPacked(derivePacked(blob, keep, isSeen, isDeleted, added)), method: 'repeat' };
   }
-  if (blob) before = plainList(known.messages); // new mail below the kept UIDs: rare, done on identities
+  if (blob) before = known.messages.toArray(); // new mail below the kept UIDs: rare, done on identities
   // Called in ascending UID order (what the cursors need); an unchanged identity is reused as it is.
   const out: MessageIdentity[] = [];
   for (const j of keep) {
@@ -184,7 +183,7 @@ export async function repeatMessageList(
   }
   for (const m of added) out.push(m);
   if (added.length > 0 && added[0]!.uid < lastKept) out.sort((x, y) => x.uid - y.uid);
-  return { list: out, method: 'repeat' };
+  return { list: MessageList.from(out), method: 'repeat' };
 }
 
 /** Message-ID hashes of the examined folder's messages with UID >= sinceUidNext (null above MAX_ARRIVALS). */

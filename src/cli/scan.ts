@@ -9,7 +9,7 @@ import { VERSION } from '../version.js';
 import { readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT, UsageError } from './errors.js';
 import { historyForScan, withHistoryOptions, type HistoryArgs } from './history.js';
-import { ruleOptions } from './output.js';
+import { reportZone, ruleOptions } from './output.js';
 
 interface ScanArgs extends RawAccountArgs, HistoryArgs {
   accounts: string;
@@ -25,7 +25,8 @@ interface ScanArgs extends RawAccountArgs, HistoryArgs {
   quiet: boolean;
   quotaWarn: number;
   quotaCrit: number;
-  format: 'jsonl' | 'text';
+  format: 'jsonl' | 'text' | 'html';
+  tz?: string;
 }
 
 const MAX_ERRORS_SHOWN = 20;
@@ -44,10 +45,16 @@ export function registerScan<T>(cli: Argv<T>) {
         .option('out', { alias: 'o', type: 'string', describe: 'Write the results to this file (default stdout)', group: 'Scan:' })
         .option('format', {
           alias: 'f',
-          choices: ['jsonl', 'text'] as const,
+          choices: ['jsonl', 'text', 'html'] as const,
           default: 'jsonl' as const,
-          describe: 'jsonl: one report@1 JSON line per account; text: a table, one row per account (status, account, what was found)',
+          describe:
+            'jsonl: one report@1 JSON line per account; text: a table, one row per account (status, account, what was found); html: one self-contained page, the table linking to each account\'s findings and steps (written when the scan ends)',
           group: 'Scan:',
+        })
+        .option('tz', {
+          type: 'string',
+          describe: 'Time zone for the times in the words of the reports (IANA name, e.g. Europe/Berlin, or UTC; default the local zone). JSON time fields stay UTC',
+          group: 'Report:',
         })
         .option('concurrency', { alias: 'c', type: 'number', default: 4, describe: 'Accounts probed at once (each uses one IMAP and one POP3 connection)', group: 'Scan:' })
         .option('per-host', { type: 'number', default: 0, describe: 'At most this many accounts at once per server host (0: only --concurrency)', group: 'Scan:' })
@@ -62,7 +69,8 @@ export function registerScan<T>(cli: Argv<T>) {
         .option('quota-crit', { type: 'number', default: 95, describe: 'Quota use (percent) that is critical', group: 'Report:' })
         .example('MAILDOCTOR_PASSWORD=… $0 scan accounts.csv --host mail.example.com --out results.jsonl', 'one shared password')
         .example('$0 scan accounts.jsonl --out results.jsonl --shard 3/8 --resume', 'the third of eight CI jobs, resumable')
-        .example('$0 scan accounts.csv --host mail.example.com --format text', 'a table to read: status, account, what was found'),
+        .example('$0 scan accounts.csv --host mail.example.com --format text', 'a table to read: status, account, what was found')
+        .example('$0 scan accounts.csv --host mail.example.com --format html --out fleet.html --tz Europe/Berlin', 'one page for people: the table, then each account'),
     async (argv) => {
       process.exitCode = await runScanCommand(argv as unknown as ScanArgs);
     },
@@ -155,6 +163,7 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   for (const [flag, port] of [['--imap-port', args.imapPort], ['--pop-port', args.popPort]] as const) {
     if (port !== undefined && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`${flag} must be a port number (1-65535), got ${port}`);
   }
+  const timeZone = reportZone(args);
   const ca = args.ca ? await readCaFile(args.ca) : undefined;
 
   // The accounts file: every bad row is reported (one line each, with its line number) before anything runs.
@@ -208,6 +217,10 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   const { keyWidth, tableHeader, tableRow } = await import('../scan/table.js');
   const width = keyWidth(rows.map((r) => r.key));
   if (args.format === 'text') await writeLine(out, tableHeader(width));
+  // html: each account's section is rendered as its line is made; the page is written when the scan ends.
+  const { fleetAccount, renderFleetHtml } = args.format === 'html' ? await import('../report/render-fleet-html.js') : { fleetAccount: null, renderFleetHtml: null };
+  const fleet: ReturnType<NonNullable<typeof fleetAccount>>[] = [];
+  const scanStarted = new Date();
   const progress = progressLine(args.quiet);
   const started = Date.now();
   const scanTotals = await runScan(rows, {
@@ -235,13 +248,19 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
     ruleOptions: rules,
     toolVersion: VERSION,
     ...(history ? { history: history.history } : {}),
-    onResult: (line: ScanLine) => {
+    timeZone,
+    onResult: (line: ScanLine, report) => {
+      if (fleetAccount) {
+        fleet.push(fleetAccount(report, line.scan.key, line.scan.error ?? null, fleet.length + 1));
+        return;
+      }
       if (args.format !== 'text') return writeLine(out, `${JSON.stringify(line)}\n`);
       progress.clear(); // the row and the progress bar may share a terminal
       return writeLine(out, tableRow(line, width));
     },
     onTick: (p) => progress.update({ ...p, total: p.total + resumed, done: p.done + resumed, byStatus: addStatus(p.byStatus, totals.byStatus) }),
   }).finally(() => history?.close());
+  if (renderFleetHtml) await writeLine(out, renderFleetHtml(fleet, { startedAt: scanStarted.toISOString(), timeZone, version: VERSION }));
   if (out !== process.stdout) await new Promise<void>((resolve, reject) => (out as WriteStream).end((e?: Error | null) => (e ? reject(e) : resolve())));
   progress.clear();
 

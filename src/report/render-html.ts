@@ -11,7 +11,7 @@ import { devicesPicture, inboxPicture, quotaPicture, type Picture } from './svg/
 import type { ReportDetails } from './details.js';
 import type { RenderedFinding, Report } from './types.js';
 
-const CSS = `
+export const CSS = `
 :root{--critical:#b3261e;--warning:#8a5a00;--info:#1d5fa8;--ok:#1e7a34;--unknown:#6b3fa0;--line:#d6d6d6;--muted:#555}
 *{box-sizing:border-box}
 body{margin:0 auto;max-width:1100px;padding:16px 24px 40px;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;background:#fff}
@@ -56,27 +56,28 @@ footer{margin-top:28px;color:var(--muted);font-size:13px}
 }
 `;
 
-function label(level: Severity | Status): string {
+export function label(level: Severity | Status): string {
   return `${SYMBOL[level]} ${level.toUpperCase()}`;
 }
 
-function list(items: readonly string[], tag: 'ul' | 'ol' = 'ul', cls = ''): string {
+export function list(items: readonly string[], tag: 'ul' | 'ol' = 'ul', cls = ''): string {
   return `<${tag}${cls ? ` class="${cls}"` : ''}>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</${tag}>`;
 }
 
 /** A table; each cell is text (escaped here) or a number (right-aligned); null shows as "unknown". */
-function table(head: string[], rows: (string | number | null)[][]): string {
+export function table(head: string[], rows: (string | number | null)[][]): string {
   const cell = (v: string | number | null) => (typeof v === 'number' ? `<td class="n">${esc(count(v))}</td>` : `<td>${v === null ? '<i>unknown</i>' : esc(v)}</td>`);
   return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map(cell).join('')}</tr>`).join('')}</tbody></table>`;
 }
 
-const anchor = (i: number, f: RenderedFinding) => `finding-${i + 1}-${f.id}`;
+/** A finding's id in the page; `prefix` keeps them apart when one page holds several accounts. */
+export const anchor = (i: number, f: Pick<RenderedFinding, 'id'>, prefix = '') => `${prefix}finding-${i + 1}-${f.id}`;
 
 /** One finding, complete when read alone: title, why, evidence and all of its steps (none left to "above"). */
-function findingSection(f: RenderedFinding, i: number, zone: string): string {
+export function findingSection(f: RenderedFinding, i: number, zone: string, prefix = ''): string {
   const ev = evidenceLines(f, zone);
   return [
-    `<section class="finding ${f.severity}" id="${anchor(i, f)}">`,
+    `<section class="finding ${f.severity}" id="${anchor(i, f, prefix)}">`,
     `<p><span class="sev">${esc(label(f.severity))}</span> <span class="id" data-finding-id="${esc(f.id)}">${esc(f.id)}${f.confidence ? ` · confidence ${esc(f.confidence)}` : ''}</span></p>`,
     `<h2>${esc(f.title)}</h2>`,
     `<p><b>Why:</b> ${esc(f.explanation)}</p>`,
@@ -188,6 +189,11 @@ export function renderHtml(report: Report): string {
   body.push(
     `<footer>${esc(`${plural(report.checked.length, 'check')} run: ${report.checked.join(', ')}. Snapshot ${report.snapshotTakenAt} (UTC); times above in ${report.timeZone}.`)}</footer>`,
   );
+  return htmlPage(title, body);
+}
+
+/** The self-contained page around a body: no request, no script, the report's CSS inline. */
+export function htmlPage(title: string, body: readonly string[], extraCss = ''): string {
   return [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -197,7 +203,7 @@ export function renderHtml(report: Report): string {
     `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
     `<title>${esc(title)}</title>`,
-    `<style>${CSS}</style>`,
+    `<style>${CSS}${extraCss}</style>`,
     '</head>',
     '<body>',
     ...body,

@@ -9,7 +9,7 @@ import { analyze } from '../analyzer/index.js';
 import type { AccountOptions, ProbeRunOptions } from '../probe.js';
 import { buildReport } from '../report/build.js';
 import type { ReportJson } from '../report/schema.js';
-import { toJson } from '../report/types.js';
+import { toJson, type Report } from '../report/types.js';
 import type { Endpoint, ProbeErrorKind, Snapshot, Transport } from '../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../snapshot/schema-id.js';
 import type { RuleOptionOverrides } from '../analyzer/registry.js';
@@ -97,7 +97,10 @@ export interface ScanOptions {
   /** Compare each account with its previous probe and store the new one (scan's --history); none: no history. */
   history?: ScanHistory;
   /** Receives each finished account; may return a promise (back-pressure of the writer). */
-  onResult: (line: ScanLine) => void | Promise<void>;
+  /** Each account's line as it finishes, with the report it was made from (for renderers that need words). */
+  onResult: (line: ScanLine, report: Report) => void | Promise<void>;
+  /** The zone the reports' words give times in (default UTC; JSON time fields are UTC either way). */
+  timeZone?: string;
   /** Called after every finished account and every retry scheduled. */
   onTick?: (state: ScanProgress) => void;
   now?: () => Date;
@@ -208,7 +211,8 @@ function notProbedSnapshot(row: AccountRow, imap: Endpoint | null, pop: Endpoint
   };
 }
 
-export function toLine(snapshot: Snapshot, meta: ScanMeta, opts: Pick<ScanOptions, 'ruleOptions' | 'toolVersion'>, earlier?: ScanEarlier): ScanLine {
+/** The account's report (words in the scan's zone), as check would build it. */
+function scanReport(snapshot: Snapshot, opts: Pick<ScanOptions, 'ruleOptions' | 'toolVersion' | 'timeZone'>, earlier?: ScanEarlier): Report {
   const analysis = analyze(snapshot, {
     options: opts.ruleOptions,
     previous: earlier?.previous ?? null,
@@ -216,9 +220,12 @@ export function toLine(snapshot: Snapshot, meta: ScanMeta, opts: Pick<ScanOption
     history: earlier?.history ?? [],
     ...(earlier?.unavailable ? { previousUnavailable: `no earlier probe could be read: ${earlier.unavailable}` } : {}),
   });
-  const report = toJson(buildReport(snapshot, analysis, { toolVersion: opts.toolVersion }));
-  // The scan facts first, so `head` of the file reads well; the rest is the report@1 document itself.
-  return { scan: meta, ...report };
+  return buildReport(snapshot, analysis, { toolVersion: opts.toolVersion, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
+}
+
+/** The account's line: the scan facts first, so `head` of the file reads well; the rest is the report@1 document. */
+function toLine(report: Report, meta: ScanMeta): ScanLine {
+  return { scan: meta, ...toJson(report) };
 }
 
 interface Job {
@@ -282,20 +289,23 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
     const finish = (job: Job, snapshot: Snapshot, error?: string) => {
       const meta: ScanMeta = { line: job.row.line, key: job.row.key, attempts: job.attempts, durationMs: Date.now() - job.started, ...(error ? { error } : {}) };
       let line: ScanLine;
+      let report: Report;
       try {
-        line = toLine(snapshot, meta, opts, job.history?.earlier);
+        report = scanReport(snapshot, opts, job.history?.earlier);
+        line = toLine(report, meta);
         // Only a real probe goes into the history (an account that could not be probed leaves it as it was).
         if (job.history && !error) job.history.record(snapshot, line.status);
       } catch (err) {
         // A bug in analysis must not lose the account: record it as unknown with the reason.
         const s = notProbedSnapshot(job.row, snapshot.account.imap, snapshot.account.pop, now(), opts.toolVersion);
-        line = toLine(s, { ...meta, error: `internal error while analysing: ${(err as Error)?.message ?? String(err)}` }, { toolVersion: opts.toolVersion });
+        report = scanReport(s, { toolVersion: opts.toolVersion, timeZone: opts.timeZone });
+        line = toLine(report, { ...meta, error: `internal error while analysing: ${(err as Error)?.message ?? String(err)}` });
       }
       countInto(totals, line.status, line.findings.map((f) => f.id));
       job.account = null; // drop the password, snapshot and earlier probes as soon as the line exists
       job.snapshot = null;
       job.history = null;
-      writeChain = writeChain.then(() => opts.onResult(line));
+      writeChain = writeChain.then(() => opts.onResult(line, report));
       done++;
       tick();
     };

@@ -4,7 +4,6 @@
 // page's policy lets that one inline script run) reports the layout: the verdict inside the first screen, every
 // finding id in the DOM, the hostile server text as text, no secret. Then `check --format html` end to end on
 // the real Dovecot with a history of two probes.
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { render } from '../../src/report/render.js';
 import { accountArgs, runCli } from '../support/cli.js';
+import { chromium, consoleLines } from '../support/chromium.js';
 import { HOSTILE_FOLDER, mixedWithHistory, TEST_PASSWORD } from '../support/html-fixture.js';
 import { daysAgo, deliverLmtp, newUser, seedMaildir, testbed } from '../support/testbed.js';
 
@@ -21,22 +21,6 @@ afterAll(() => rmSync(DIR, { recursive: true, force: true }));
 /** Where the mixed scenario's screenshot is kept in the repository (MAILDOCTOR_UPDATE_SCREENSHOT=1 writes it). */
 const SCREENSHOT = fileURLToPath(new URL('../../docs/html-report-mixed.png', import.meta.url));
 const POLICY = `default-src 'none'; style-src 'unsafe-inline'; img-src data:`;
-
-function chromium(args: string[]): { stdout: string; stderr: string } {
-  const profile = mkdtempSync(join(DIR, 'profile-'));
-  const r = spawnSync(
-    'chromium',
-    ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--hide-scrollbars', `--user-data-dir=${profile}`, '--window-size=1280,800', ...args],
-    { encoding: 'utf8', timeout: 90_000, maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.error || r.status !== 0) throw new Error(`chromium ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr.slice(-2000)}`);
-  return { stdout: r.stdout, stderr: r.stderr };
-}
-
-/** What the page told the console: Chromium logs it (and every blocked load) as CONSOLE lines with --enable-logging. */
-function consoleLines(stderr: string): string[] {
-  return stderr.split('\n').filter((l) => /CONSOLE|Refused to|Content Security Policy|Uncaught/.test(l));
-}
 
 interface Layout {
   width: number;

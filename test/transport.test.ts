@@ -6,7 +6,11 @@ import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportEvent } from '../src/connectors/common.js';
 import { ConnectionClosed, LineReader, OpenFailure, openConnection, raceDeadline, type Connection, type OpenOptions } from '../src/connectors/transport.js';
-import { selfSignedCert } from './support/fake-pop3.js';
+import { probeImap } from '../src/connectors/imap.js';
+import { probePop3 } from '../src/connectors/pop3/probe.js';
+import { passwordCredentials } from '../src/connectors/credentials.js';
+import { fakeImap } from './support/fake-imap.js';
+import { multiline, selfSignedCert, startFakePop3 } from './support/fake-pop3.js';
 import { closedPort } from './support/fake-server.js';
 
 /** The protocol's timeout error, as a caller gives it. */
@@ -382,5 +386,43 @@ describe('step deadlines', () => {
   it('raceDeadline passes the work through when it finishes first', async () => {
     await expect(raceDeadline(1000, async () => 42, () => new Timeout('x', 1000))).resolves.toBe(42);
     await expect(raceDeadline(1000, () => Promise.reject(new Error('no')), () => new Timeout('x', 1000))).rejects.toThrow('no');
+  });
+});
+
+describe('the probes pass their connection events on (ConnectOptions.onEvent)', () => {
+  const PASSWORD = 'hunter2-secret';
+  const account = (port: number, onEvent: (e: TransportEvent) => void) => ({
+    host: '127.0.0.1',
+    port,
+    tls: 'none' as const,
+    allowPlaintext: true,
+    credentials: passwordCredentials('alice', PASSWORD),
+    timeoutMs: 3000,
+    onEvent,
+  });
+
+  it('IMAP preflight and POP3: a connect event each, and no command or password in any event', async () => {
+    const imapEvents: TransportEvent[] = [];
+    const imap = await fakeImap();
+    try {
+      const r = await probeImap({ ...account(imap.port, (e) => imapEvents.push(e)), history: false, now: new Date() });
+      expect(r.ok).toBe(true);
+    } finally {
+      await imap.close();
+    }
+    expect(imapEvents).toEqual([expect.objectContaining({ step: 'connect', ok: true })]);
+
+    const popEvents: TransportEvent[] = [];
+    const pop = await startFakePop3({
+      replies: { CAPA: multiline(['USER', 'UIDL']), USER: '+OK\r\n', PASS: '+OK\r\n', STAT: '+OK 0 0\r\n', UIDL: multiline([]), LIST: multiline([]) },
+    });
+    try {
+      const r = await probePop3(account(pop.port, (e) => popEvents.push(e)));
+      expect(r.ok).toBe(true);
+    } finally {
+      await pop.close();
+    }
+    expect(popEvents).toEqual([expect.objectContaining({ step: 'connect', ok: true })]);
+    expect(JSON.stringify([...imapEvents, ...popEvents])).not.toMatch(/hunter2|alice|PASS|LOGIN|CAPA/);
   });
 });

@@ -24,6 +24,30 @@ export interface ConnectOptions {
   timeoutMs: number;
   /** Allow sending the password over a connection without TLS (tls: 'none' only). */
   allowPlaintext?: boolean;
+  /** What our own transport (transport.ts) did, for a log: connect, TLS, upgrade. */
+  onEvent?: (event: TransportEvent) => void;
+}
+
+/**
+ * One step of a connection (transport.ts), for a log: TCP up, a TLS handshake done (implicit or after the
+ * upgrade), the plain connection handed to TLS, or one of them failing. Never a command or received data.
+ */
+export interface TransportEvent {
+  step: 'connect' | 'tls' | 'upgrade';
+  /** One line for the log: "connected to mail.example.com:993", "implicit TLS TLSv1.3 …, certificate …". */
+  what: string;
+  /** How long the step took (upgrade: how long the plain connection was open before it). */
+  ms: number;
+  ok: boolean;
+  /** A handshake that completed: what a log shows of it. */
+  tls?: {
+    mode: 'implicit' | 'starttls';
+    protocol: string | null;
+    cipher: string | null;
+    subject: string | null;
+    validTo: string | null;
+    verified: boolean;
+  };
 }
 
 /** A TLS mode outside implicit|starttls|none (e.g. a repeated CLI flag that became an array). */

@@ -5,9 +5,8 @@
 // we ask for, ~20x less CPU. It logs in, EXAMINEs (read-only), checks UIDVALIDITY against the main session,
 // runs one UID FETCH with BODY.PEEK, and logs out. Anything unexpected throws; the caller then falls back to
 // imapflow on the main session, so this path can only make a probe faster, never change what it records.
-import net from 'node:net';
-import tls from 'node:tls';
-import { plaintextAllowed, tlsConnectOptions, transportMode, type ConnectOptions } from '../common.js';
+import { plaintextAllowed, transportMode, type ConnectOptions } from '../common.js';
+import { OpenFailure, openConnection, openOptionsFor, type Connection } from '../transport.js';
 import { StepTimeout } from './errors.js';
 import { imapLoginCommand } from './login.js';
 import { quoted } from './syntax.js';
@@ -245,6 +244,8 @@ export function parseFetch(b: Buffer): BulkMessage | null {
 }
 
 
+const bulkTimeout = (step: string, ms: number) => new StepTimeout(`bulk ${step}`, ms);
+
 export interface BulkFetchOptions extends ConnectOptions {
   /** Capabilities the server announced before login (upper case): which login to use. */
   preLoginCapabilities: readonly string[];
@@ -265,30 +266,27 @@ export interface BulkFetchOptions extends ConnectOptions {
  */
 export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
   const ms = opts.timeoutMs;
-  let socket: net.Socket | undefined;
+  let conn: Connection | undefined;
   let fetched = 0;
   // The responses of the command in flight go here; null between commands.
   let waiting: { tag: string; onUntagged: (r: Buffer) => void; resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
-  let greeting: ((line: string) => void) | null = null;
+  let greeting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
   let failure: Error | null = null;
-  let timer: NodeJS.Timeout | null = null;
   const failWith = (e: Error) => {
     failure ??= e;
-    if (timer) clearTimeout(timer);
     const w = waiting;
     waiting = null;
     w?.reject(failure);
-    socket?.destroy();
-  };
-  const arm = (step: string) => {
-    if (timer) clearTimeout(timer);
-    timer = setTimeout(() => failWith(new StepTimeout(`bulk ${step}`, ms)), ms);
+    const g = greeting;
+    greeting = null;
+    g?.reject(failure);
+    conn?.destroy();
   };
   const splitter = new ResponseSplitter((r) => {
     if (greeting) {
       const g = greeting;
       greeting = null;
-      g(r.toString('latin1').trimEnd());
+      g.resolve(r.toString('latin1').trimEnd());
       return;
     }
     const w = waiting;
@@ -302,54 +300,53 @@ export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
     if (status === 'OK') w.resolve(line);
     else w.reject(new BulkError(`${status} to ${w.tag}`));
   });
-  const onData = (d: Buffer) => {
-    if (timer) timer.refresh();
-    try {
-      splitter.push(d);
-    } catch (e) {
-      failWith(e as Error);
-    }
-  };
-  const attach = (s: net.Socket) => {
-    socket = s;
-    s.on('data', onData);
-    s.on('error', (e) => failWith(e));
-    s.on('close', () => failWith(new BulkError('connection closed')));
-  };
   let n = 0;
+  // Each command's deadline restarts whenever the server sends data.
   const command = (text: string, step: string, onUntagged: (r: Buffer) => void = () => undefined): Promise<string> =>
-    new Promise((resolve, reject) => {
-      if (failure) return reject(failure);
-      const tag = `mdb${++n}`;
-      waiting = { tag, onUntagged, resolve, reject };
-      arm(step);
-      socket!.write(`${tag} ${text}\r\n`);
-    });
+    conn!.deadline(
+      step,
+      ms,
+      () =>
+        new Promise<string>((resolve, reject) => {
+          if (failure) return reject(failure);
+          const tag = `mdb${++n}`;
+          waiting = { tag, onUntagged, resolve, reject };
+          conn!.write(`${tag} ${text}\r\n`);
+        }),
+      { idle: true },
+    );
 
   try {
     // Checked before connecting: an unknown mode never becomes a plain connection with a password on it.
     const mode = transportMode(opts.tls);
     if (mode === 'none' && !opts.preauth && !plaintextAllowed(opts)) throw new BulkError('no login without TLS');
-    arm('connect');
-    const first = await new Promise<string>((resolve, reject) => {
-      greeting = resolve;
-      const onErr = (e: Error) => reject(e);
-      if (mode === 'implicit') attach(tls.connect({ port: opts.port, ...tlsConnectOptions(opts) }).once('error', onErr));
-      else attach(net.connect({ host: opts.host, port: opts.port }).once('error', onErr));
-      socket!.once('close', () => reject(failure ?? new BulkError('connection closed')));
+    const started = performance.now();
+    try {
+      conn = await openConnection(openOptionsFor(opts, bulkTimeout));
+    } catch (e) {
+      throw e instanceof OpenFailure ? e.error : e;
+    }
+    // Set before the first byte can reach the splitter: the first response is the greeting.
+    const greeted = new Promise<string>((resolve, reject) => {
+      greeting = { resolve, reject };
     });
+    conn.consume({
+      data: (d) => {
+        try {
+          splitter.push(d);
+        } catch (e) {
+          failWith(e as Error);
+        }
+      },
+      error: failWith,
+      end: () => failWith(new BulkError('connection closed')),
+    });
+    // The greeting shares the connect step's deadline.
+    const first = await conn.deadline('connect', Math.max(1, ms - (performance.now() - started)), () => greeted, { idle: true });
     if (!/^\* (OK|PREAUTH)\b/i.test(first)) throw new BulkError('unexpected greeting');
     if (mode === 'starttls') {
       await command('STARTTLS', 'starttls');
-      socket!.removeAllListeners('data');
-      socket!.removeAllListeners('close');
-      const plain = socket!;
-      const secured = tls.connect({ socket: plain, ...tlsConnectOptions(opts) });
-      attach(secured);
-      await new Promise<void>((resolve, reject) => {
-        secured.once('secureConnect', () => resolve());
-        secured.once('error', reject);
-      });
+      await conn.upgrade('starttls', ms);
     }
     if (!opts.preauth) {
       const caps = new Set(opts.preLoginCapabilities.map((c) => c.toUpperCase()));
@@ -378,8 +375,7 @@ export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
     if (e instanceof StepTimeout || e instanceof BulkError) throw e;
     throw new BulkError((e as Error).message ?? String(e));
   } finally {
-    if (timer) clearTimeout(timer);
     failure ??= new BulkError('done');
-    socket?.destroy();
+    conn?.destroy();
   }
 }

@@ -1,6 +1,7 @@
 // How the IMAP probe fails: a ProbeFailure carries the ProbeError to record; classifyImapError maps what
 // imapflow, Node's sockets or our own preflight threw onto a probe error kind.
 import { classifyNetworkError, oneLine, TransportModeError } from '../common.js';
+import { raceDeadline } from '../transport.js';
 import { scrub } from '../../snapshot/scrub.js';
 import type { ProbeError, ProbeErrorKind } from '../../snapshot/schema.js';
 
@@ -116,28 +117,9 @@ function codeFromText(text: string | undefined): string | undefined {
 }
 
 /**
- * Run `fn` with a deadline. On expiry `onTimeout` runs (close the connection) and a StepTimeout is thrown;
+ * Run `fn` with a deadline. On expiry a StepTimeout is thrown and then `onTimeout` runs (close the connection);
  * the late settlement of `fn` is swallowed so it cannot become an unhandled rejection.
  */
-export async function withDeadline<T>(step: string, ms: number, fn: () => Promise<T>, onTimeout: () => void): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const work = fn();
-  work.catch(() => undefined);
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      // Rejected before the close: closing fails the step's own work too ("connection closed"), and the race
-      // must settle on the timeout, which is what happened.
-      reject(new StepTimeout(step, ms));
-      try {
-        onTimeout();
-      } catch {
-        /* closing is best effort */
-      }
-    }, ms);
-  });
-  try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
+export function withDeadline<T>(step: string, ms: number, fn: () => Promise<T>, onTimeout: () => void): Promise<T> {
+  return raceDeadline(ms, fn, () => new StepTimeout(step, ms), { onExpiry: onTimeout });
 }

@@ -1,8 +1,7 @@
 // A short IMAP conversation of our own before imapflow logs in: imapflow exposes neither the peer
 // certificate nor the pre-login capabilities. Greeting → (STARTTLS) → CAPABILITY → LOGOUT; no credentials.
-import net from 'node:net';
-import tls from 'node:tls';
-import { classifyNetworkError, noGreeting, oneLine, otherProtocol, tlsConnectOptions, tlsFacts, transportMode, type ConnectOptions } from '../common.js';
+import { classifyNetworkError, noGreeting, oneLine, otherProtocol, transportMode, type ConnectOptions } from '../common.js';
+import { LineReader, OpenFailure, openConnection, openOptionsFor, type Connection } from '../transport.js';
 import type { TlsFacts } from '../../snapshot/schema.js';
 import { fail, ProbeFailure, StepTimeout } from './errors.js';
 
@@ -18,83 +17,7 @@ export interface Preflight {
 
 const MAX_LINE = 64 * 1024;
 
-/** Reads CRLF lines from a socket with a deadline per read. */
-class LineReader {
-  private buf = '';
-  private lines: string[] = [];
-  private err: Error | null = null;
-  private ended = false;
-  private wake: (() => void) | null = null;
-  private readonly onData = (d: Buffer) => {
-    this.buf += d.toString('latin1');
-    let i: number;
-    while ((i = this.buf.indexOf('\n')) >= 0) {
-      this.lines.push(this.buf.slice(0, i).replace(/\r$/, ''));
-      this.buf = this.buf.slice(i + 1);
-    }
-    if (this.buf.length > MAX_LINE) this.err = new ProbeFailure({ kind: 'protocol', step: 'greeting', message: 'server sent an overlong line' });
-    this.wake?.();
-  };
-  private readonly onError = (e: Error) => {
-    this.err ??= e;
-    this.wake?.();
-  };
-  private readonly onEnd = () => {
-    this.ended = true;
-    this.wake?.();
-  };
-
-  constructor(private socket: net.Socket) {
-    this.attach(socket);
-  }
-
-  attach(socket: net.Socket): void {
-    this.socket = socket;
-    socket.on('data', this.onData);
-    socket.on('error', this.onError);
-    socket.on('end', this.onEnd);
-    socket.on('close', this.onEnd);
-  }
-
-  detach(): void {
-    this.socket.off('data', this.onData);
-    this.socket.off('end', this.onEnd);
-    this.socket.off('close', this.onEnd);
-    // keep an error listener: a late error must never crash the process
-  }
-
-  get pending(): number {
-    return this.lines.length + this.buf.length;
-  }
-
-  line(step: string, ms: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        reject(new StepTimeout(step, ms));
-      }, ms);
-      const check = () => {
-        if (this.lines.length > 0) {
-          clearTimeout(timer);
-          this.wake = null;
-          resolve(this.lines.shift()!);
-        } else if (this.err) {
-          clearTimeout(timer);
-          this.wake = null;
-          reject(this.err);
-        } else if (this.ended) {
-          clearTimeout(timer);
-          this.wake = null;
-          const e = new Error('connection closed by server') as NodeJS.ErrnoException;
-          e.code = 'ECONNRESET';
-          reject(e);
-        }
-      };
-      this.wake = check;
-      check();
-    });
-  }
-}
+const stepTimeout = (step: string, ms: number) => new StepTimeout(step, ms);
 
 function capsFrom(text: string): string[] | null {
   const m = /\[CAPABILITY ([^\]]*)\]/i.exec(text);
@@ -102,8 +25,8 @@ function capsFrom(text: string): string[] | null {
 }
 
 /** Send a tagged command and collect untagged lines until its tagged reply. */
-async function command(sock: net.Socket, reader: LineReader, tag: string, cmd: string, step: string, ms: number) {
-  sock.write(`${tag} ${cmd}\r\n`);
+async function command(conn: Connection, reader: LineReader, tag: string, cmd: string, step: string, ms: number) {
+  conn.write(`${tag} ${cmd}\r\n`);
   const untagged: string[] = [];
   const deadline = Date.now() + ms;
   for (;;) {
@@ -114,43 +37,6 @@ async function command(sock: net.Socket, reader: LineReader, tag: string, cmd: s
     }
     untagged.push(l);
   }
-}
-
-/** Resolve with the socket once `ready` fires; on an error or after `ms`, destroy it and reject. */
-function settle<S extends net.Socket>(s: S, ready: 'connect' | 'secureConnect', step: string, ms: number): Promise<S> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      s.destroy();
-      reject(new StepTimeout(step, ms));
-    }, ms);
-    const onErr = (e: Error) => {
-      clearTimeout(timer);
-      s.destroy();
-      reject(e);
-    };
-    s.once(ready, () => {
-      clearTimeout(timer);
-      s.off('error', onErr);
-      s.on('error', () => undefined);
-      resolve(s);
-    });
-    s.once('error', onErr);
-  });
-}
-
-function connectPlain(host: string, port: number, ms: number): Promise<net.Socket> {
-  return settle(net.connect({ host, port }), 'connect', 'connect', ms);
-}
-
-function connectTls(opts: ConnectOptions, step: string, socket?: net.Socket): Promise<tls.TLSSocket> {
-  const s = tls.connect({
-    ...tlsConnectOptions(opts),
-    port: opts.port,
-    ...(socket ? { socket } : {}),
-    // We decide about trust ourselves (after reading the facts), so the handshake always completes.
-    rejectUnauthorized: false,
-  });
-  return settle(s, 'secureConnect', step, opts.timeoutMs);
 }
 
 /** Throws a ProbeFailure of kind 'tls' when the certificate did not verify and --insecure was not given. */
@@ -167,28 +53,26 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
   const endpoint = `${opts.host}:${opts.port}`;
   const ms = opts.timeoutMs;
   const mode = transportMode(opts.tls);
-  let socket: net.Socket | undefined;
+  let conn: Connection | undefined;
   let facts: TlsFacts | null = null;
   try {
-    if (mode === 'implicit') {
-      try {
-        socket = await connectTls(opts, 'connect');
-      } catch (e) {
-        if (e instanceof StepTimeout) throw e;
-        const pe = classifyNetworkError(e, 'connect', endpoint, 'imap');
-        throw new ProbeFailure(pe.kind === 'tls' ? { ...pe, step: 'tls' } : pe);
-      }
-      facts = tlsFacts(socket as tls.TLSSocket, 'implicit', !!opts.insecure);
-      enforceTrust(facts, endpoint);
-    } else {
-      try {
-        socket = await connectPlain(opts.host, opts.port, ms);
-      } catch (e) {
-        if (e instanceof StepTimeout) throw e;
-        throw new ProbeFailure(classifyNetworkError(e, 'connect', endpoint));
-      }
+    try {
+      // We decide about trust ourselves (after reading the facts), so the handshake always completes.
+      conn = await openConnection({ ...openOptionsFor(opts, stepTimeout), verify: 'caller' });
+    } catch (e) {
+      const cause = e instanceof OpenFailure ? e.error : e;
+      if (cause instanceof StepTimeout) throw cause;
+      const pe = classifyNetworkError(cause, 'connect', endpoint, 'imap');
+      throw new ProbeFailure(pe.kind === 'tls' ? { ...pe, step: 'tls' } : pe);
     }
-    const reader = new LineReader(socket);
+    if (conn.tls) {
+      facts = conn.tls;
+      enforceTrust(facts, endpoint);
+    }
+    const reader = new LineReader(conn, {
+      maxLineBytes: MAX_LINE,
+      overlong: () => new ProbeFailure({ kind: 'protocol', step: 'greeting', message: 'server sent an overlong line' }),
+    });
     let greeting: string;
     try {
       greeting = await reader.line('greeting', ms);
@@ -207,7 +91,7 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
     let tagN = 0;
     const tag = () => `mdp${++tagN}`;
     const capability = async (step: string) => {
-      const r = await command(socket!, reader, tag(), 'CAPABILITY', step, ms);
+      const r = await command(conn!, reader, tag(), 'CAPABILITY', step, ms);
       if (r.status !== 'OK') fail('protocol', step, `CAPABILITY failed: ${oneLine(r.text)}`, { serverText: oneLine(r.text) });
       const line = r.untagged.find((l) => /^\* CAPABILITY /i.test(l));
       return line ? line.slice('* CAPABILITY '.length).trim().split(/\s+/) : (capsFrom(r.text) ?? []);
@@ -219,29 +103,23 @@ export async function preflight(opts: ConnectOptions): Promise<Preflight> {
       if (!caps.some((c) => c.toUpperCase() === 'STARTTLS')) {
         fail('starttls-missing', 'starttls', `${endpoint} does not offer STARTTLS`);
       }
-      const r = await command(socket, reader, tag(), 'STARTTLS', 'starttls', ms);
+      const r = await command(conn, reader, tag(), 'STARTTLS', 'starttls', ms);
       if (r.status !== 'OK') fail('starttls-missing', 'starttls', `${endpoint} refused STARTTLS: ${oneLine(r.text)}`, { serverText: oneLine(r.text) });
       if (reader.pending > 0) fail('protocol', 'starttls', `${endpoint} sent data after STARTTLS before the TLS handshake (injection?)`);
-      reader.detach();
-      let secured: tls.TLSSocket;
       try {
-        secured = await connectTls(opts, 'starttls', socket);
+        facts = await conn.upgrade('starttls', ms);
       } catch (e) {
         if (e instanceof StepTimeout) throw e;
-        const pe = classifyNetworkError(e, 'starttls', endpoint);
-        throw new ProbeFailure(pe);
+        throw new ProbeFailure(classifyNetworkError(e, 'starttls', endpoint));
       }
-      socket = secured;
-      reader.attach(secured);
-      facts = tlsFacts(secured, 'starttls', !!opts.insecure);
       enforceTrust(facts, endpoint);
       caps = await capability('capability');
     }
     // Polite goodbye; its answer does not matter.
     // Sent, never waited for: a stalled reply must not delay the probe.
-    socket.write(`${tag()} LOGOUT\r\n`);
+    conn.write(`${tag()} LOGOUT\r\n`);
     return { greeting: g, capabilities: caps, capabilitiesBeforeTls: before, tls: facts, preauth };
   } finally {
-    socket?.destroy();
+    conn?.destroy();
   }
 }

@@ -4,10 +4,9 @@
 // Every step runs under a deadline; when it fires the socket is destroyed and the step fails with 'timeout'.
 // When the server's CAPA lists PIPELINING (RFC 2449 §6.6), uidl() sends LIST in the same write and the LIST reply
 // is read right after the UIDL reply, so list() usually finds it done: no round trip, no idle server between them.
-import net from 'node:net';
-import tls from 'node:tls';
 import type { ProbeErrorKind, TlsFacts } from '../../snapshot/schema.js';
-import { classifyNetworkError, noGreeting, oneLine, otherProtocol, tlsConnectOptions, tlsFacts } from '../common.js';
+import { classifyNetworkError, noGreeting, oneLine, otherProtocol, type TransportEvent } from '../common.js';
+import { ConnectionClosed, OpenFailure, openConnection, raceDeadline, type Connection } from '../transport.js';
 import { scrub } from '../../snapshot/scrub.js';
 import { parseCapa } from './capa.js';
 import { Pop3Error } from './errors.js';
@@ -33,6 +32,8 @@ export interface Pop3ClientOptions {
   timeoutMs: number;
   /** Longest reply line accepted; default 64 KiB. */
   maxLineBytes?: number;
+  /** What the transport did (connect, TLS, STLS), for a log. */
+  onEvent?: (event: TransportEvent) => void;
 }
 
 export interface Pop3Stat {
@@ -40,8 +41,6 @@ export interface Pop3Stat {
   sizeBytes: number;
 }
 
-/** The peer closed the connection; turned into an 'unreachable' error naming the step it happened in. */
-class ConnectionClosed extends Error {}
 /** A socket error; classified with classifyNetworkError once the step is known. */
 class NetworkFailure extends Error {
   constructor(
@@ -91,9 +90,8 @@ export class Pop3Client {
 
   readonly #opts: Pop3ClientOptions;
   readonly #reader: ReplyReader;
-  #socket: net.Socket | null = null;
-  #detach: (() => void) | null = null;
-  #tls: TlsFacts | null = null;
+  #conn: Connection | null = null;
+  #started = false;
   #secrets: string[] = [];
   #dead: Pop3Error | null = null;
   #quitting = false;
@@ -104,7 +102,6 @@ export class Pop3Client {
   #expected = 0;
   /** STAT's count, once read: bounds the UIDL and LIST listings (listingBound). */
   #statMessages: number | null = null;
-  #tcpUp = false;
   /** The LIST reply being read after a pipelined UIDL, until list() takes it. */
   #listAhead: Promise<{ reply: Reply; sink: ListSink }> | null = null;
 
@@ -130,49 +127,43 @@ export class Pop3Client {
 
   /** TLS facts once TLS is up (implicit or after STLS), else null. */
   get tls(): TlsFacts | null {
-    return this.#tls;
+    return this.#conn?.tls ?? null;
   }
 
   get secure(): boolean {
-    return this.#tls !== null;
+    return this.tls !== null;
   }
 
   /** The connection is open and no step failed fatally. */
   get usable(): boolean {
-    return this.#socket !== null && !this.#socket.destroyed && this.#dead === null && !this.#quitting;
+    return this.#conn !== null && !this.#conn.destroyed && this.#dead === null && !this.#quitting;
   }
 
   /** Open the connection (TCP, plus the TLS handshake for 'implicit') and read the greeting. */
   async connect(): Promise<Reply> {
-    if (this.#socket) throw new Pop3Error('internal', 'connect() called twice', { step: 'connect' });
-    const implicit = this.#opts.transport === 'implicit';
-    const up = this.#run('connect', () => {
-      return new Promise<void>((resolve, reject) => {
-        const socket = implicit
-          ? tls.connect({ port: this.#opts.port, ...tlsConnectOptions(this.#opts) })
-          : net.connect({ host: this.#opts.host, port: this.#opts.port });
-        this.#socket = socket;
-        this.#attach(socket);
-        socket.once('connect', () => {
-          this.#tcpUp = true;
-        });
-        socket.once('error', (err) => reject(new NetworkFailure(err, this.#tcpUp && implicit ? 'tls' : 'connect')));
-        socket.once('close', () => reject(new ConnectionClosed()));
-        socket.once(implicit ? 'secureConnect' : 'connect', () => {
-          if (implicit) this.#tls = tlsFacts(socket as tls.TLSSocket, 'implicit', Boolean(this.#opts.insecure));
-          resolve();
-        });
-      });
-    });
+    if (this.#started) throw new Pop3Error('internal', 'connect() called twice', { step: 'connect' });
+    this.#started = true;
+    let conn: Connection;
     try {
-      await up;
+      conn = await openConnection({
+        host: this.#opts.host,
+        port: this.#opts.port,
+        mode: this.#opts.transport,
+        ca: this.#opts.ca,
+        insecure: this.#opts.insecure,
+        timeoutMs: this.#opts.timeoutMs,
+        timeoutError: this.#timeoutError,
+        onEvent: this.#opts.onEvent,
+      });
     } catch (e) {
-      // TCP came up and the TLS handshake got no answer: a silent port, not an unreachable one.
-      if (e instanceof Pop3Error && e.kind === 'timeout' && this.#tcpUp) {
-        throw Pop3Error.from(noGreeting(this.endpoint, this.#opts.timeoutMs, 'tls'));
-      }
-      throw e;
+      throw this.#openError(e);
     }
+    this.#conn = conn;
+    conn.consume({
+      data: (chunk) => this.#reader.push(chunk),
+      error: (err) => this.#reader.end(new NetworkFailure(err)),
+      end: () => this.#reader.end(new ConnectionClosed()),
+    });
     let greeting: Reply;
     try {
       greeting = await this.#run('greeting', () => this.#reader.read(false));
@@ -203,7 +194,7 @@ export class Pop3Client {
 
   /** STLS (RFC 2595): upgrade the plain connection to TLS. Call capa() again afterwards. */
   async stls(): Promise<void> {
-    if (this.#tls) throw new Pop3Error('internal', 'STLS on a connection that already uses TLS', { step: 'starttls' });
+    if (this.tls) throw new Pop3Error('internal', 'STLS on a connection that already uses TLS', { step: 'starttls' });
     // What the server announced before TLS is not to be trusted after it (RFC 2595 §4).
     this.#pipelining = false;
     const r = await this.#command('starttls', 'STLS');
@@ -212,23 +203,11 @@ export class Pop3Client {
     if (this.#reader.bufferedBytes > 0) {
       throw this.#fatal(this.#protocolError('starttls', 'the server sent data after its STLS reply, before TLS began'));
     }
-    await this.#run('starttls', () => {
-      return new Promise<void>((resolve, reject) => {
-        const plain = this.#socket!;
-        this.#detach?.();
-        // The TLS socket reports the errors from now on; keep one listener so the plain socket never throws.
-        plain.on('error', () => {});
-        const secure = tls.connect({ socket: plain, ...tlsConnectOptions(this.#opts) });
-        this.#socket = secure;
-        this.#attach(secure);
-        secure.once('error', (err) => reject(new NetworkFailure(err, 'starttls')));
-        secure.once('close', () => reject(new ConnectionClosed()));
-        secure.once('secureConnect', () => {
-          this.#tls = tlsFacts(secure, 'starttls', Boolean(this.#opts.insecure));
-          resolve();
-        });
-      });
-    });
+    await this.#guard('starttls', () =>
+      this.#conn!.upgrade('starttls', this.#opts.timeoutMs).catch((err: unknown) => {
+        throw err instanceof ConnectionClosed || err instanceof Pop3Error ? err : new NetworkFailure(err, 'starttls');
+      }),
+    );
   }
 
   /** USER / PASS (RFC 1939). */
@@ -304,14 +283,14 @@ export class Pop3Client {
    * deletion for us either way, and a server that is slow to answer QUIT must not delay the report.
    */
   goodbye(): void {
-    const s = this.#socket;
-    if (s && !s.destroyed && this.#dead === null && !this.#quitting) {
+    const c = this.#conn;
+    if (c && !c.destroyed && this.#dead === null && !this.#quitting) {
       this.commandLog.push('QUIT');
       // end() sends the QUIT and then our FIN once the bytes are out; destroy() follows at once from there.
-      s.end('QUIT\r\n', () => s.destroy());
+      c.end('QUIT\r\n', () => c.destroy());
       this.#quitting = true;
       // Should the flush itself stall (a full send window), the socket goes anyway.
-      setTimeout(() => s.destroy(), Math.min(this.#opts.timeoutMs, 1000)).unref();
+      setTimeout(() => c.destroy(), Math.min(this.#opts.timeoutMs, 1000)).unref();
       return;
     }
     this.close();
@@ -320,11 +299,11 @@ export class Pop3Client {
   /** Drop the connection now (no QUIT). Safe to call more than once. */
   close(): void {
     this.#quitting = true;
-    const s = this.#socket;
-    if (s && !s.destroyed) {
+    const c = this.#conn;
+    if (c && !c.destroyed) {
       // end() first so a TLS close_notify can go out; destroy() makes sure nothing lingers.
-      s.end();
-      s.destroy();
+      c.end();
+      c.destroy();
     }
   }
 
@@ -379,22 +358,6 @@ export class Pop3Client {
     this.#listAhead = ahead;
   }
 
-  #attach(socket: net.Socket): void {
-    const onData = (chunk: Buffer) => this.#reader.push(chunk);
-    const onError = (err: Error) => this.#reader.end(new NetworkFailure(err));
-    const onClose = () => this.#reader.end(new ConnectionClosed());
-    socket.on('data', onData);
-    socket.on('error', onError);
-    socket.on('end', onClose);
-    socket.on('close', onClose);
-    this.#detach = () => {
-      socket.off('data', onData);
-      socket.off('error', onError);
-      socket.off('end', onClose);
-      socket.off('close', onClose);
-    };
-  }
-
   #addSecret(secret: string): void {
     if (secret && !this.#secrets.includes(secret)) this.#secrets.push(secret);
   }
@@ -435,10 +398,10 @@ export class Pop3Client {
     const r = await this.#run(step, () => {
       this.commandLog.push(o.logAs ?? line);
       if (o.pipelined === undefined) {
-        this.#socket!.write(`${line}\r\n`);
+        this.#conn!.write(`${line}\r\n`);
       } else {
         this.commandLog.push(o.pipelined);
-        this.#socket!.write(`${line}\r\n${o.pipelined}\r\n`);
+        this.#conn!.write(`${line}\r\n${o.pipelined}\r\n`);
       }
       return this.#reader.read(Boolean(o.multiline), o.sink ?? null);
     });
@@ -454,22 +417,32 @@ export class Pop3Client {
   }
 
   /** Run one step under the deadline. A failure here (timeout, network, framing) ends the connection. */
-  async #run<T>(step: string, work: () => Promise<T>): Promise<T> {
+  #run<T>(step: string, work: () => Promise<T>): Promise<T> {
+    return this.#guard(step, () => raceDeadline(this.#opts.timeoutMs, work, () => this.#timeoutError(step, this.#opts.timeoutMs)));
+  }
+
+  /** Run one step that has its deadline already; a failure ends the connection. */
+  async #guard<T>(step: string, work: () => Promise<T>): Promise<T> {
     if (this.#dead) throw this.#dead;
-    if (!this.#socket && step !== 'connect') throw new Pop3Error('internal', `${step} before connect()`, { step });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(new Pop3Error('timeout', `no answer from ${this.endpoint} within ${this.#opts.timeoutMs} ms during ${step}`, { step }));
-      }, this.#opts.timeoutMs);
-    });
+    if (!this.#conn) throw new Pop3Error('internal', `${step} before connect()`, { step });
     try {
-      return await Promise.race([work(), deadline]);
+      return await work();
     } catch (e) {
       throw this.#fatal(this.#normalize(e, step));
-    } finally {
-      clearTimeout(timer);
     }
+  }
+
+  readonly #timeoutError = (step: string, ms: number): Pop3Error =>
+    new Pop3Error('timeout', `no answer from ${this.endpoint} within ${ms} ms during ${step}`, { step });
+
+  /** A failed connect: classified, and a TLS handshake that got no answer named as a silent port. */
+  #openError(e: unknown): Pop3Error {
+    const f = e instanceof OpenFailure ? e : new OpenFailure('connect', e);
+    const cause = f.error instanceof ConnectionClosed || f.error instanceof Pop3Error ? f.error : new NetworkFailure(f.error, f.phase);
+    const err = this.#fatal(this.#normalize(cause, 'connect'));
+    // TCP came up and the TLS handshake got no answer: a silent port, not an unreachable one.
+    if (err.kind === 'timeout' && f.phase === 'tls') return Pop3Error.from(noGreeting(this.endpoint, this.#opts.timeoutMs, 'tls'));
+    return err;
   }
 
   #normalize(e: unknown, step: string): Pop3Error {
@@ -521,7 +494,7 @@ export class Pop3Client {
     if (!this.#dead) {
       this.#dead = err;
       this.#reader.end(err);
-      this.#socket?.destroy();
+      this.#conn?.destroy();
     }
     return err;
   }

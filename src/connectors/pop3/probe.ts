@@ -45,6 +45,7 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       insecure: opts.insecure,
       timeoutMs: opts.timeoutMs,
       maxLineBytes: opts.maxLineBytes,
+      onEvent: opts.onEvent,
     });
     const sessionStart = performance.now();
     const greeting = await client.connect();

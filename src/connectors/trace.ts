@@ -1,11 +1,12 @@
 // How a connector writes the test log (snapshot/trace.ts): a tracer per session that times steps, words
-// failures, and scrubs every text of the credentials' secrets before it leaves the connector, so a server
-// that echoes the password (or its base64, or the SASL PLAIN response) cannot put it into the log.
+// failures, and scrubs every text of the credentials' secrets (secretsOf: the password and the SASL PLAIN
+// response, and scrub adds their base64) before it leaves the connector, so an echoing server cannot put them
+// into the log.
 import type { TlsFacts } from '../snapshot/schema.js';
 import type { TraceEvent, TraceOutcome, TraceProtocol } from '../snapshot/trace.js';
 import { scrub } from '../snapshot/scrub.js';
 import { oneLine } from './common.js';
-import { saslPlainResponse, secretsOf, type Credentials } from './credentials.js';
+import { secretsOf, type Credentials } from './credentials.js';
 
 export type TraceSink = (event: TraceEvent) => void;
 
@@ -21,13 +22,6 @@ export interface Tracer {
 
 const since = (t: number) => Math.max(0, Math.round(performance.now() - t));
 
-/** Every form of the secrets a server could echo: each secret (scrub adds its base64) and the SASL PLAIN response. */
-function secretForms(credentials: Credentials): string[] {
-  const out = secretsOf(credentials);
-  if (credentials.kind === 'password' && credentials.password) out.push(saslPlainResponse(credentials));
-  return out;
-}
-
 /** The words of a failed step: the server's tagged answer (NO/BAD and its text), else the error's message. */
 export function failureWords(e: unknown): string {
   const err = (e ?? {}) as { responseStatus?: unknown; responseText?: unknown; message?: unknown; code?: unknown };
@@ -41,7 +35,7 @@ const NOOP: Tracer = { on: false, emit: () => {}, timed: (_step, fn) => fn(), cl
 /** A tracer for one protocol session; without a sink it costs nothing. */
 export function tracer(protocol: TraceProtocol, sink: TraceSink | undefined, credentials: Credentials, keep: readonly string[]): Tracer {
   if (!sink) return NOOP;
-  const secrets = secretForms(credentials);
+  const secrets = secretsOf(credentials);
   const clean = (text: string, max: number) => oneLine(scrub(text, secrets, [credentials.user, ...keep]), max);
   let open = true;
   const emit: Tracer['emit'] = (step, outcome, ms, detail = null) => {

@@ -171,7 +171,7 @@ export type ImapLoginOptions = Pick<ImapProbeOptions, keyof ConnectOptions | 'on
 async function settle<E>(opts: ImapLoginOptions, body: (session: Session, state: RunState) => Promise<E>): Promise<{ ok: true; durationMs: number; evidence: E } | { ok: false; durationMs: number; error: ProbeError }> {
   const t0 = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
-  const state: RunState = { step: 'connect', starttlsOffered: false, tr: tracer('imap', opts.trace, opts.credentials, [endpoint, opts.host]) };
+  const state: RunState = { step: 'connect', starttlsOffered: false, tr: tracer('imap', opts.trace, opts.credentials, [endpoint, opts.host]), current: null };
   const took = () => Math.round(performance.now() - t0);
   try {
     const evidence = await withSession(opts, state, (session) => body(session, state));
@@ -194,6 +194,8 @@ interface RunState {
   starttlsOffered: boolean;
   /** The test log of this session. */
   tr: Tracer;
+  /** The probe step under way (null between steps): the purpose the test log gives a command. */
+  current: string | null;
 }
 
 /** A session imapflow has logged in on, with what the login showed. */
@@ -254,9 +256,14 @@ async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (se
   client.on('error', (e: unknown) => {
     asyncError ??= e instanceof Error ? e : new Error(String(e));
   });
-  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     state.step = name;
-    return withDeadline(name, ms, fn, () => client.close());
+    state.current = name;
+    try {
+      return await withDeadline(name, ms, fn, () => client.close());
+    } finally {
+      state.current = null;
+    }
   };
   // What imapflow knew right before STARTTLS and right before logging in: the pre-login capabilities, read on
   // the session itself instead of a second connection (one TLS handshake less for each account of a scan).
@@ -342,7 +349,8 @@ function traceSession(client: ImapSession, state: RunState, mode: Transport, ins
     const name = isLogin ? 'login' : target !== null ? `${command} ${target}` : command;
     const how = isLogin ? (command === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE${mechanism ? ` ${mechanism}` : ''}`) : null;
     // The probe's own name for the step, when it tells more than the command (a SEARCH's purpose).
-    const purpose = () => (isLogin || state.step.toLowerCase() === name.toLowerCase() || state.step === 'login' ? null : state.step);
+    const current = state.current;
+    const purpose = () => (isLogin || current === null || current.toLowerCase() === name.toLowerCase() ? null : current);
     return (error) => {
       const took = Math.max(0, Math.round(performance.now() - t));
       if (command === 'STARTTLS' && error === null) starttlsAt = performance.now();

@@ -2,7 +2,7 @@
 // failures, and scrubs every text of the credentials' secrets (secretsOf: the password and the SASL PLAIN
 // response, and scrub adds their base64) before it leaves the connector, so an echoing server cannot put them
 // into the log.
-import type { TlsFacts } from '../snapshot/schema.js';
+import type { ProbeError, TlsFacts } from '../snapshot/schema.js';
 import type { TraceEvent, TraceOutcome, TraceProtocol } from '../snapshot/trace.js';
 import { scrub } from '../snapshot/scrub.js';
 import { oneLine } from './common.js';
@@ -28,6 +28,11 @@ export function failureWords(e: unknown): string {
   if (typeof err.responseStatus === 'string') return `${err.responseStatus}${typeof err.responseText === 'string' && err.responseText ? `: ${err.responseText}` : ''}`;
   const message = typeof err.message === 'string' ? err.message : String(e);
   return typeof err.code === 'string' && !message.includes(err.code) ? `${message} (${err.code})` : message;
+}
+
+/** The last line of a session's log when it failed: "auth during login: …", "tls: …". */
+export function resultWords(error: ProbeError): string {
+  return `${error.kind}${error.step && error.step !== error.kind ? ` during ${error.step}` : ''}: ${error.message}`;
 }
 
 const NOOP: Tracer = { on: false, emit: () => {}, timed: (_step, fn) => fn(), close: () => {} };

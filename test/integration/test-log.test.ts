@@ -69,6 +69,18 @@ describe('check --verbose and --include-log on Dovecot', () => {
     expectNoSecret(user.user, PASSWORD, r.stdout, r.stderr);
   });
 
+  it('over STARTTLS / STLS the TLS step comes after the upgrade, with the certificate', async () => {
+    const tb = testbed();
+    const args = ['--host', tb.host, '--imap-port', String(tb.ports.imap), '--pop-port', String(tb.ports.pop3), '--imap-tls', 'starttls', '--pop-tls', 'starttls', '--user', user.user, '--ca', tb.caFile];
+    const r = await runCli(['check', ...args, '--no-history', '--verbose', '--just-login'], { env });
+    expect(r.code).toBe(0);
+    const imap = logged(r.stderr, 'IMAP');
+    expect(imap.slice(0, 4)).toEqual(['connect ok', 'greeting info', 'STARTTLS ok', 'tls ok']);
+    expect(logged(r.stderr, 'POP3').slice(0, 6)).toEqual(['connect ok', 'greeting info', 'CAPA ok', 'STLS ok', 'tls ok', 'CAPA ok']);
+    expect(r.stderr).toMatch(/IMAP {2}tls +ok +\d+ ms {2}after STARTTLS: TLSv1\.\d/);
+    expect(r.stderr).toMatch(/POP3 {2}tls +ok +after STLS: TLSv1\.\d/);
+  });
+
   it('a wrong password: the refused logins are in the log with the server words, and no form of it is', async () => {
     const wrong = `${PASSWORD}-wrong`;
     const r = await runCli(['check', ...accountArgs(testbed(), user), '--no-history', '--verbose', '--include-log', '--format', 'json'], { env: { MAILDOCTOR_PASSWORD: wrong } });

@@ -7,7 +7,7 @@ import { carriesSecret, secretsOf } from '../credentials.js';
 import type { ConnectOptions } from '../common.js';
 import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
 import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, ProbeError, Quota, Transport } from '../../snapshot/schema.js';
-import { failureWords, peerWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
+import { failureWords, peerWords, resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
 import { classifyImapError, fail, ProbeFailure, withDeadline } from './errors.js';
 import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './watch.js';
 import { countAnomaly, MAX_UINT32 } from '../anomalies.js';
@@ -181,7 +181,7 @@ async function settle<E>(opts: ImapLoginOptions, body: (session: Session, state:
     const error = classifyImapError(e, state.step, endpoint, secretsOf(opts.credentials));
     // Refused for lack of TLS on a port that offers STARTTLS: the fix is a flag, not the server (tls-problem).
     if (error.kind === 'plaintext-refused' && state.starttlsOffered) error.starttlsOffered = true;
-    state.tr.emit('result', 'failed', took(), `${error.kind}${error.step ? ` during ${error.step}` : ''}: ${error.message}`);
+    state.tr.emit('result', 'failed', took(), resultWords(error));
     return { ok: false, durationMs: took(), error };
   } finally {
     state.tr.close();
@@ -272,7 +272,7 @@ async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (se
     if (command === 'STARTTLS' && seen.beforeTls === null) seen.beforeTls = capabilityList(client);
     if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
   });
-  const stages = tr.on ? traceSession(client, state, mode, opts.insecure === true) : null;
+  const stages = tr.on ? traceSession(client, state, opts.insecure === true) : null;
   // imapflow's socket is watched for what it does not report: a silent port, another protocol's greeting.
   let watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
   let foreign: ProbeError | null = null;
@@ -330,16 +330,26 @@ async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (se
 
 /**
  * The test log of one imapflow session: the socket's stages as they come up (connect, implicit TLS, greeting),
- * each command with its timing (the login as one step with its mechanism; LOGOUT is sent, not waited for), and
- * after the login the TLS of a STARTTLS session and the capabilities.
+ * the TLS of a STARTTLS upgrade, each command with its timing (the login as one step with its mechanism; LOGOUT
+ * is sent, not waited for), and after the login the capabilities.
  */
-function traceSession(client: ImapSession, state: RunState, mode: Transport, insecure: boolean) {
+function traceSession(client: ImapSession, state: RunState, insecure: boolean) {
   const tr = state.tr;
+  const since = (t: number) => Math.max(0, Math.round(performance.now() - t));
   const t0 = performance.now();
   let tcpAt = t0;
   let upAt = t0;
   let starttlsAt: number | null = null;
   onEachCommand(client, (command, { target, mechanism }) => {
+    if (starttlsAt !== null) {
+      // The handshake ran between the STARTTLS answer and this command, on the socket imapflow upgraded.
+      const socket = sessionSocket(client) as TLSSocket | null;
+      if (socket && typeof socket.getPeerCertificate === 'function') {
+        const facts = tlsFacts(socket, 'starttls', insecure);
+        tr.emit('tls', tlsOutcome(facts), since(starttlsAt), `after STARTTLS: ${tlsWords(facts)}`);
+      }
+      starttlsAt = null;
+    }
     if (command === 'LOGOUT') {
       tr.emit('LOGOUT', 'info', null, 'sent, not waited for');
       return;
@@ -358,7 +368,6 @@ function traceSession(client: ImapSession, state: RunState, mode: Transport, ins
       tr.emit(name, error === null ? 'ok' : 'failed', took, words.length ? words.join('; ') : null);
     };
   });
-  const since = (t: number) => Math.max(0, Math.round(performance.now() - t));
   return {
     hooks: {
       tcp: (socket: net.Socket) => {
@@ -373,8 +382,6 @@ function traceSession(client: ImapSession, state: RunState, mode: Transport, ins
       firstLine: (line: string) => tr.emit('greeting', 'info', since(upAt), line),
     },
     loggedIn(pre: Preflight, capabilities: string[], loginMethod: string) {
-      // STARTTLS: the handshake ran between the STARTTLS answer and the next command; its facts are known now.
-      if (mode === 'starttls' && pre.tls) tr.emit('tls', tlsOutcome(pre.tls), starttlsAt === null ? null : since(starttlsAt) , `after STARTTLS: ${tlsWords(pre.tls)}`);
       tr.emit('capabilities', 'info', null, `before login: ${pre.capabilities.join(' ') || '(none)'}; after login: ${capabilities.join(' ') || '(none)'}`);
       if (pre.preauth) tr.emit('login', 'info', null, `${loginMethod}: the server logged the session in by itself`);
     },

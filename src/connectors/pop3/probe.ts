@@ -2,7 +2,7 @@
 // The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, UIDL, LIST, QUIT. While it is open the
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
 import type { Anomaly, Pop3Evidence, Pop3LoginEvidence, Pop3LoginResult, Pop3Result, ProbeError, Transport } from '../../snapshot/schema.js';
-import { tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
+import { resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
 import { anomaly, countAnomaly } from '../anomalies.js';
 import { classifyNetworkError, oneLine, plaintextAllowed, transportMode, TransportModeError, type ConnectOptions } from '../common.js';
 import { scrub } from '../../snapshot/scrub.js';
@@ -57,7 +57,7 @@ async function settle<E>(opts: Pop3LoginOptions, body: (session: Session, tr: Tr
   let client: Pop3Client | null = null;
   const fail = (raw: ProbeError): { ok: false; durationMs: number; error: ProbeError } => {
     const error = sanitise(raw, secretsOf(opts.credentials), [endpoint, opts.host]);
-    tr.emit('result', 'failed', ms(started), `${error.kind}${error.step ? ` during ${error.step}` : ''}: ${error.message}`);
+    tr.emit('result', 'failed', ms(started), resultWords(error));
     return { ok: false, durationMs: ms(started), error };
   };
   // QUIT sent, not awaited: nothing was read that a slow answer could change.

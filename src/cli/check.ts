@@ -45,7 +45,7 @@ export function registerCheck<T>(cli: Argv<T>) {
           type: 'boolean',
           default: false,
           describe:
-            'Print the test log on stderr as it happens: resolve, connect, TLS, greeting, capabilities, login and each command with its time and outcome (never a secret). It replaces the progress lines; with --quiet too, since it was asked for',
+            'Print the test log on stderr as it happens: resolve, connect, TLS, greeting, capabilities, login and each command with its time and outcome (never a secret). It takes the place of the progress lines, and --quiet does not silence it',
         })
         .option('include-log', {
           type: 'boolean',

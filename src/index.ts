@@ -25,4 +25,5 @@ export {
 } from './report/index.js';
 export type { RenderedFinding } from './report/types.js';
 export { SnapshotSchema, type Snapshot, type Endpoint } from './snapshot/schema.js';
+export type { TestLogEntry, TraceEvent } from './snapshot/trace.js';
 export { parseSnapshot, serializeSnapshot } from './snapshot/io.js';

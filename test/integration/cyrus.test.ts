@@ -11,6 +11,7 @@ import { parseSnapshot } from '../../src/snapshot/io.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
   addCyrusUser,
+  adminSession,
   appendCyrusMessages,
   createCyrusFolder,
   cyrusMailboxState,
@@ -176,6 +177,25 @@ describe('Cyrus testbed', () => {
     expect(read.INBOX!.messages.every((m) => m.includes('\\Seen'))).toBe(true);
     expect(await runFetchmail(cy, u, { keep: false })).toMatchObject({ downloaded: 3, flushed: 3 });
     expect((await cyrusMailboxState(cy, u)).INBOX!.messages).toEqual([]);
+  });
+
+  it('leaves no \\Seen after a POP download, but records the POP login in the lastpop metadata', async () => {
+    const u = await newUser();
+    await appendCyrusMessages(cy, u, 'INBOX', history(2, 3, 1));
+    const lastPop = async () => {
+      const s = await adminSession(cy, u.user);
+      try {
+        const r = await s.ok('GETMETADATA INBOX /shared/vendor/cmu/cyrus-imapd/lastpop');
+        return /"\/shared\/vendor\/cmu\/cyrus-imapd\/lastpop" (NIL|"[^"]*")/.exec(r.untagged.join('\n'))?.[1];
+      } finally {
+        await s.logout();
+      }
+    };
+    expect(await lastPop()).toBe('NIL');
+    expect(await runFetchmail(cy, u, { keep: true })).toMatchObject({ downloaded: 2, flushed: 0 });
+    expect((await cyrusMailboxState(cy, u)).INBOX!.messages.map((m) => m.replace(/ INTERNALDATE .*$/, ''))).toEqual(['1 FLAGS ()', '2 FLAGS ()']);
+    // An IMAP-style date: the time of that POP login (every POP login moves it, a probe's own too).
+    expect(await lastPop()).toMatch(/^" ?\d{1,2}-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d [+-]\d{4}"$/);
   });
 
   it('stop ends every Cyrus process and removes the instance directory', async () => {

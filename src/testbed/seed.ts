@@ -18,7 +18,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import { mailOwner } from './dovecot.js';
-import type { SeedMessage, TestbedInfo, TestUser } from './types.js';
+import type { SeedMessage, TestAccount, TestbedEndpoints, TestbedInfo, TestUser } from './types.js';
 
 const SYSTEM_FLAG_LETTERS: Record<string, string> = {
   '\\draft': 'D',
@@ -232,12 +232,12 @@ export interface LmtpReply {
 }
 
 /**
- * Deliver one message through Dovecot's LMTP (real delivery: quota, mail_log, Sieve-less INBOX). Returns the
- * reply that decided the delivery: the first failure (MAIL/RCPT/DATA) or the final DATA reply.
+ * Deliver one message through a testbed's LMTP, Dovecot's or Cyrus's (real delivery: quota, mail_log, Sieve-less
+ * INBOX). Returns the reply that decided the delivery: the first failure (MAIL/RCPT/DATA) or the final DATA reply.
  */
 export async function deliverLmtp(
-  info: TestbedInfo,
-  rcptUser: TestUser | string,
+  info: Pick<TestbedEndpoints, 'host' | 'ports'>,
+  rcptUser: TestAccount | string,
   message: string | SeedMessage,
   opts: { timeoutMs?: number; from?: string } = {},
 ): Promise<LmtpReply> {

@@ -1,5 +1,6 @@
-// The local test mailbox: a real Dovecot that maildoctor's tests and `npm run demo` start on loopback.
-// Implemented in ./dovecot.ts (start/stop/users) and ./seed.ts (Maildir writing, LMTP delivery).
+// The local test mailbox: a real Dovecot that maildoctor's tests and `npm run demo` start on loopback, and a
+// Cyrus IMAP beside it for cross-server tests. Implemented in ./dovecot.ts (start/stop/users), ./seed.ts
+// (Maildir writing, LMTP delivery) and ./cyrus.ts.
 
 export interface TestbedPorts {
   imap: number; // IMAP with STARTTLS
@@ -9,9 +10,17 @@ export interface TestbedPorts {
   lmtp: number; // LMTP (TCP, loopback) for real delivery
 }
 
-/** What a test process needs to reach a running testbed (JSON-serialisable, passed from globalSetup). */
-export interface TestbedInfo {
+/** How a client reaches any testbed server (Dovecot, Cyrus): loopback listeners and the CA to trust. */
+export interface TestbedEndpoints {
   host: '127.0.0.1';
+  ports: TestbedPorts;
+  /** PEM of the self-signed server certificate (SAN IP:127.0.0.1, IP:127.0.0.2, DNS:localhost). */
+  caPem: string;
+  caFile: string;
+}
+
+/** What a test process needs to reach a running testbed (JSON-serialisable, passed from globalSetup). */
+export interface TestbedInfo extends TestbedEndpoints {
   /**
    * The same listeners reached on another loopback address. Dovecot treats a connection whose remote and local
    * IPs are equal (127.0.0.1 → 127.0.0.1) as secured and allows plaintext logins there; connecting to
@@ -19,10 +28,6 @@ export interface TestbedInfo {
    * and POP3 refuses USER/PASS before STARTTLS/STLS. The certificate covers this address too.
    */
   untrustedHost: '127.0.0.2';
-  ports: TestbedPorts;
-  /** PEM of the self-signed server certificate (SAN IP:127.0.0.1, IP:127.0.0.2, DNS:localhost). */
-  caPem: string;
-  caFile: string;
   /** Root directory of this instance (config, users, mail homes, logs). */
   root: string;
   /** Dovecot's main log file (formats our log connector reads). */
@@ -46,9 +51,13 @@ export interface AddUserOptions {
   popLockSession?: boolean;
 }
 
-export interface TestUser {
+/** A login on any testbed server. */
+export interface TestAccount {
   user: string;
   password: string;
+}
+
+export interface TestUser extends TestAccount {
   home: string;
   /** `${home}/Maildir` */
   maildir: string;

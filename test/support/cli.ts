@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { TestbedInfo, TestUser } from './testbed.js';
+import type { TestAccount, TestbedEndpoints } from '../../src/testbed/types.js';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 /** A private state directory per test process (history databases of CLI runs land here). */
@@ -44,7 +44,7 @@ export function runCli(args: string[], opts: { env?: Record<string, string | und
 }
 
 /** Account arguments for a testbed user over implicit TLS, trusting the testbed CA. */
-export function accountArgs(tb: TestbedInfo, user: TestUser, over: { imapPort?: number; popPort?: number; ca?: boolean } = {}): string[] {
+export function accountArgs(tb: TestbedEndpoints, user: TestAccount, over: { imapPort?: number; popPort?: number; ca?: boolean } = {}): string[] {
   return [
     '--host', tb.host,
     '--imap-port', String(over.imapPort ?? tb.ports.imaps),

@@ -9,7 +9,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ImapFlow } from 'imapflow';
-import type { TestbedInfo, TestUser } from './testbed.js';
+import type { TestAccount, TestbedEndpoints } from '../../src/testbed/types.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // POP3 device: fetchmail
@@ -53,7 +53,7 @@ function rcString(s: string): string {
   return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
-function fetchmailRc(tb: TestbedInfo, user: TestUser, opts: FetchmailOptions): string {
+function fetchmailRc(tb: TestbedEndpoints, user: TestAccount, opts: FetchmailOptions): string {
   const tls = opts.tls ?? 'implicit';
   const port = opts.port ?? (tls === 'implicit' ? tb.ports.pop3s : tb.ports.pop3);
   const fetchall = opts.fetchall ?? !opts.keep;
@@ -97,7 +97,7 @@ interface Spawned {
   kill(): void;
 }
 
-function spawnFetchmail(tb: TestbedInfo, user: TestUser, opts: FetchmailOptions, home: string): Spawned {
+function spawnFetchmail(tb: TestbedEndpoints, user: TestAccount, opts: FetchmailOptions, home: string): Spawned {
   const rc = join(home, 'fetchmailrc');
   // The password lives only in this 0600 file (fetchmail refuses a group/world-readable rcfile anyway).
   writeFileSync(rc, fetchmailRc(tb, user, opts), { mode: 0o600 });
@@ -128,7 +128,7 @@ function spawnFetchmail(tb: TestbedInfo, user: TestUser, opts: FetchmailOptions,
   return { done, kill: () => child.kill('SIGKILL') };
 }
 
-function checked(r: FetchmailResult, user: TestUser): FetchmailResult {
+function checked(r: FetchmailResult, user: TestAccount): FetchmailResult {
   if (r.code !== 0 && r.code !== 1) {
     throw new Error(`fetchmail for ${user.user} failed with exit ${r.code}:\n${r.stdout}${r.stderr}`.trimEnd());
   }
@@ -139,7 +139,7 @@ function checked(r: FetchmailResult, user: TestUser): FetchmailResult {
  * One POP3 poll with fetchmail, the way a customer's POP device downloads mail. Throws on any exit other than
  * 0 (mail retrieved) or 1 (no mail). Without `home` it runs in a fresh FETCHMAILHOME removed afterwards.
  */
-export async function runFetchmail(tb: TestbedInfo, user: TestUser, opts: FetchmailOptions): Promise<FetchmailResult> {
+export async function runFetchmail(tb: TestbedEndpoints, user: TestAccount, opts: FetchmailOptions): Promise<FetchmailResult> {
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'md-fetchmail-'));
   try {
     return checked(await spawnFetchmail(tb, user, opts, home).done, user);
@@ -156,7 +156,7 @@ export interface PopDevice {
 }
 
 /** A POP device that polls repeatedly with the same state (what fetchmail in a cron job or a daemon does). */
-export function popDevice(tb: TestbedInfo, user: TestUser, opts: Omit<FetchmailOptions, 'home'>): PopDevice {
+export function popDevice(tb: TestbedEndpoints, user: TestAccount, opts: Omit<FetchmailOptions, 'home'>): PopDevice {
   const home = mkdtempSync(join(tmpdir(), 'md-popdev-'));
   return {
     home,
@@ -175,7 +175,7 @@ export interface HeldPopSession {
  * MDA blocks until release(), so the POP3 session (and, with pop3_lock_session, the mailbox lock) stays held.
  * Resolves once the session is logged in and busy. INBOX must hold at least one message.
  */
-export async function holdPopSession(tb: TestbedInfo, user: TestUser, opts: { keep?: boolean; timeoutMs?: number } = {}): Promise<HeldPopSession> {
+export async function holdPopSession(tb: TestbedEndpoints, user: TestAccount, opts: { keep?: boolean; timeoutMs?: number } = {}): Promise<HeldPopSession> {
   const home = mkdtempSync(join(tmpdir(), 'md-pophold-'));
   const busy = join(home, 'in-mda');
   const go = join(home, 'release');
@@ -271,7 +271,7 @@ class ImapMailClient implements MailClient {
 
   constructor(
     readonly imap: ImapFlow,
-    user: TestUser,
+    user: TestAccount,
   ) {
     this.address = `${user.user}@example.com`;
   }
@@ -366,8 +366,8 @@ class ImapMailClient implements MailClient {
  * `fn` with the helpers, log out. A connection error during the session fails it.
  */
 export async function imapClientSession<T>(
-  tb: TestbedInfo,
-  user: TestUser,
+  tb: TestbedEndpoints,
+  user: TestAccount,
   fn: (client: MailClient) => Promise<T>,
   opts: { timeoutMs?: number } = {},
 ): Promise<T> {

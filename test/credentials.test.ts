@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialsError, resolveCredentials, SecretFileError } from '../src/credentials.js';
-import { passwordCredentials, saslPlainResponse, secretsOf } from '../src/connectors/credentials.js';
+import { passwordCredentials, saslPlainResponse, secretsOf, type Credentials } from '../src/connectors/credentials.js';
 import { imapLoginCommand } from '../src/connectors/imap/login.js';
 import { popLoginMethod } from '../src/connectors/pop3/login.js';
 import { parseCapa } from '../src/connectors/pop3/capa.js';
 import { scrub } from '../src/snapshot/scrub.js';
+
+/** The password of password credentials (undefined for any other kind). */
+const passwordOf = (c: Credentials) => (c.kind === 'password' ? c.password : undefined);
 
 const dir = mkdtempSync(join(tmpdir(), 'md-cred-'));
 const file = (name: string, text: string) => {
@@ -26,7 +29,7 @@ describe('resolveCredentials', () => {
     const env = { PW_X: 'Env-3', MAILDOCTOR_PASSWORD: 'Md-4' };
     const prompt = async () => 'Asked-5';
     const pw = async (src: Partial<Parameters<typeof resolveCredentials>[1]>) =>
-      (await resolveCredentials('alice', { env: {}, missing, ...src })).password;
+      passwordOf(await resolveCredentials('alice', { env: {}, missing, ...src }));
     expect(await pw({ inline: 'Inline-0', file: own, envName: 'PW_X', sharedFile: shared, env, prompt })).toBe('Inline-0');
     expect(await pw({ file: own, envName: 'PW_X', sharedFile: shared, env, prompt })).toBe('Own-1');
     expect(await pw({ envName: 'PW_X', sharedFile: shared, env, prompt })).toBe('Env-3');
@@ -40,8 +43,8 @@ describe('resolveCredentials', () => {
     const two = file('two', '\uFEFFFirst-Line-6\r\nSecond-Line\n');
     const a = await resolveCredentials('u', { file: two, env: {}, missing });
     const b = await resolveCredentials('u', { sharedFile: two, env: {}, missing });
-    expect(a.password).toBe('First-Line-6');
-    expect(b.password).toBe('First-Line-6');
+    expect(passwordOf(a)).toBe('First-Line-6');
+    expect(passwordOf(b)).toBe('First-Line-6');
   });
 
   it('says which source failed, in one line without a secret', async () => {

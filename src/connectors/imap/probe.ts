@@ -1,7 +1,7 @@
 // The IMAP probe: one read-only session (EXAMINE, BODY.PEEK, STATUS, SEARCH, GETQUOTAROOT) that records
 // ImapEvidence. Never throws: every failure becomes { ok: false, error } with a probe error kind.
 import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
-import { carriesSecret, secretsOf } from '../credentials.js';
+import { carriesSecret, secretNoun, secretsOf } from '../credentials.js';
 import type { ConnectOptions } from '../common.js';
 import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
 import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts, ProbeError, Quota } from '../../snapshot/schema.js';
@@ -216,7 +216,7 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
         fail(
           'plaintext-refused',
           'login',
-          `not sending the password to ${endpoint} without TLS${preCaps.has('STARTTLS') ? ' (the server offers STARTTLS: use --imap-tls starttls)' : ''}`,
+          `not sending the ${secretNoun(opts.credentials)} to ${endpoint} without TLS${preCaps.has('STARTTLS') ? ' (the server offers STARTTLS: use --imap-tls starttls)' : ''}`,
         );
       }
       if (preCaps.has('LOGINDISABLED')) {

@@ -3,7 +3,7 @@
 import { probeImap } from './connectors/imap/index.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
-import { secretsOf, type Credentials } from './connectors/credentials.js';
+import { forConnection, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import type { Anomaly, Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
@@ -65,16 +65,26 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
   const progress = run.onProgress ?? (() => {});
   // Server data that made no sense, from either connector: the value is treated as unknown, and the report says why.
   const anomalies: Anomaly[] = [];
+  // Each connection takes its credentials as it starts: a token from a file or command is read again for every
+  // connection after the first. Every token used is scrubbed below.
+  const used: Credentials[] = [account.credentials];
+  const credentialsFor = async () => {
+    const c = await forConnection(account.credentials);
+    used.push(c);
+    return c;
+  };
   const imapTask = account.imap
-    ? guarded('IMAP', () => {
+    ? guarded('IMAP', async () => {
+        const credentials = await credentialsFor();
         progress(`IMAP ${account.imap!.host}:${account.imap!.port} (${account.imap!.tls})`);
-        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, known: account.known, now, onProgress: progress, anomalies });
+        return probeImap({ ...connectOptions(account, account.imap!), credentials, history: account.history ?? false, known: account.known, now, onProgress: progress, anomalies });
       })
     : Promise.resolve(null);
   const popTask = account.pop
-    ? guarded('POP3', () => {
+    ? guarded('POP3', async () => {
+        const credentials = await credentialsFor();
         progress(`POP3 ${account.pop!.host}:${account.pop!.port} (${account.pop!.tls})`);
-        return probePop3({ ...connectOptions(account, account.pop!), anomalies });
+        return probePop3({ ...connectOptions(account, account.pop!), credentials, anomalies });
       })
     : Promise.resolve(null);
   const [imap, pop] = await Promise.all([imapTask, popTask]);
@@ -88,5 +98,5 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     imap,
     pop,
     ...(anomalies.length ? { anomalies } : {}),
-  }, secretsOf(account.credentials));
+  }, [...new Set(used.flatMap(secretsOf))]);
 }

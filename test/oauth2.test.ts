@@ -1,6 +1,9 @@
 // OAuth2 access tokens on the wire: the SASL payloads (RFC 7628 OAUTHBEARER, XOAUTH2), the mechanism choice per
 // protocol, the refused token's base64 JSON error challenge decoded and answered, and the token (in any base64
 // form) absent from every result. Against scripted servers; test/integration/oauth2.test.ts does it with Dovecot.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   chooseOAuth2Mechanism,
@@ -11,6 +14,8 @@ import {
   secretsOf,
 } from '../src/connectors/credentials.js';
 import { imapLoginCommand } from '../src/connectors/imap/login.js';
+import { resolveCredentials } from '../src/credentials.js';
+import { probeAccount } from '../src/probe.js';
 import { probeImap } from '../src/connectors/imap/probe.js';
 import { parseCapa } from '../src/connectors/pop3/capa.js';
 import { popLoginMethod } from '../src/connectors/pop3/login.js';
@@ -216,5 +221,37 @@ describe('IMAP AUTHENTICATE OAUTHBEARER / XOAUTH2 through imapflow against a scr
       },
     });
     expect(srv.received).toContain('AQ==');
+  });
+});
+
+describe('one probe of an account: each connection takes the token it needs', () => {
+  it('IMAP takes the token as resolved, POP3 a fresh read; neither is in the snapshot', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-oauth-'));
+    const path = join(dir, 'token');
+    writeFileSync(path, 'Imap-Token-0001\n');
+    const credentials = await resolveCredentials(USER, { sharedTokenFile: path, env: {}, missing: 'none' });
+    writeFileSync(path, 'Pop3-Token-0002\n');
+    const imap = await fakeImap({ capabilities: ['IMAP4rev1', 'AUTH=OAUTHBEARER', 'SASL-IR'] });
+    const pop = await startFakePop3({
+      replies: { CAPA: multiline(['UIDL', 'SASL OAUTHBEARER']), AUTH: '+OK Logged in.\r\n', STAT: '+OK 0 0\r\n', UIDL: multiline([]), LIST: multiline([]) },
+    });
+    try {
+      const snapshot = await probeAccount({
+        credentials,
+        imap: { host: '127.0.0.1', port: imap.port, tls: 'none' },
+        pop: { host: '127.0.0.1', port: pop.port, tls: 'none' },
+        allowPlaintext: true,
+        timeoutMs: 3000,
+      });
+      expect(snapshot.imap?.ok && snapshot.pop?.ok).toBe(true);
+      const sent = (line: string | undefined) => Buffer.from(line!.split(' ').pop()!, 'base64').toString();
+      expect(sent(imap.received.find((l) => / AUTHENTICATE /.test(l)))).toContain('auth=Bearer Imap-Token-0001\x01');
+      expect(sent(pop.received.find((c) => c.verb === 'AUTH')?.line)).toContain('auth=Bearer Pop3-Token-0002\x01');
+      const json = JSON.stringify(snapshot);
+      for (const t of ['Imap-Token-0001', 'Pop3-Token-0002']) expect(json).not.toContain(t);
+    } finally {
+      await imap.close();
+      await pop.close();
+    }
   });
 });

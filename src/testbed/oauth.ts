@@ -69,7 +69,9 @@ export async function startAuthServer(opts: { clients: AuthServerClient[] }): Pr
     },
     ttl: { ClientCredentials: (_ctx, _token, client) => ttls.get(client.clientId) ?? 600 },
   });
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  // Koa's handler settles its own errors (an HTTP 500): nothing is left to await here.
+  server.on('request', (req, res) => void handle(req, res));
 
   const basic = (id: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secrets.get(id) ?? '')}`).toString('base64')}`;
   const post = async (path: string, id: string, body: Record<string, string>) => {

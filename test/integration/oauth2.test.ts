@@ -88,7 +88,7 @@ describe('OAuth2 against a real authorization server and Dovecot', () => {
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout) as { status: string; findings: unknown[] };
       expect(report.status).toBe('ok');
-      const snap = parseSnapshot(readFileSync(save, 'utf8'));
+      const snap = parseSnapshot(readFileSync(save, 'utf8'), save);
       expect(snap.imap?.ok && snap.imap.evidence.loginMethod).toBe(name === 'file' ? 'AUTHENTICATE XOAUTH2' : 'AUTHENTICATE OAUTHBEARER');
       expectNoToken(token, r.stdout, r.stderr, readFileSync(save));
     }

@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TransportEvent } from '../src/connectors/common.js';
 import { ConnectionClosed, LineReader, OpenFailure, openConnection, raceDeadline, type Connection, type OpenOptions } from '../src/connectors/transport.js';
-import { probeImap } from '../src/connectors/imap.js';
+import { probeImap } from '../src/connectors/imap/index.js';
 import { probePop3 } from '../src/connectors/pop3/probe.js';
 import { passwordCredentials } from '../src/connectors/credentials.js';
 import { fakeImap } from './support/fake-imap.js';

@@ -4,7 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { probeImap, probeImapLogin } from './connectors/imap/index.js';
 import { probePop3, probePop3Login } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
-import { secretsOf, type Credentials } from './connectors/credentials.js';
+import { forConnection, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import { tracer, type TraceSink } from './connectors/trace.js';
 import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
@@ -111,9 +111,17 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
   const trace = stamped(run.trace, performance.now());
   // Server data that made no sense, from either connector: the value is treated as unknown, and the report says why.
   const anomalies: Anomaly[] = [];
+  // Each connection takes its credentials as it starts: a token from a file or command is read again for every
+  // connection after the first. Every token used is scrubbed below.
+  const used: Credentials[] = [account.credentials];
+  const credentialsFor = async () => {
+    const c = await forConnection(account.credentials);
+    used.push(c);
+    return c;
+  };
   const resolving = trace ? resolveHosts(account, trace) : Promise.resolve();
-  const imapOptions = () => ({ ...connectOptions(account, account.imap!), onProgress: progress, trace });
-  const popOptions = () => ({ ...connectOptions(account, account.pop!), trace });
+  const imapOptions = async () => ({ ...connectOptions(account, account.imap!), credentials: await credentialsFor(), onProgress: progress, trace });
+  const popOptions = async () => ({ ...connectOptions(account, account.pop!), credentials: await credentialsFor(), trace });
   const say = (name: string, e: Endpoint) => progress(`${name} ${e.host}:${e.port} (${e.tls})${account.loginOnly ? ', login only' : ''}`);
   const side = <T extends ImapResult | Pop3Result | ImapLoginResult | Pop3LoginResult>(name: 'IMAP' | 'POP3', e: Endpoint | null, run: () => Promise<T>): Promise<T | null> =>
     e
@@ -125,15 +133,15 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
   let results: Pick<Snapshot, 'imap' | 'pop' | 'login'>;
   if (account.loginOnly) {
     const [imap, pop] = await Promise.all([
-      side('IMAP', account.imap, () => probeImapLogin(imapOptions())),
-      side('POP3', account.pop, () => probePop3Login(popOptions())),
+      side('IMAP', account.imap, async () => probeImapLogin(await imapOptions())),
+      side('POP3', account.pop, async () => probePop3Login(await popOptions())),
       resolving,
     ]);
     results = { imap: null, pop: null, login: { imap, pop } };
   } else {
     const [imap, pop] = await Promise.all([
-      side('IMAP', account.imap, () => probeImap({ ...imapOptions(), history: account.history ?? false, known: account.known, now, anomalies })),
-      side('POP3', account.pop, () => probePop3({ ...popOptions(), anomalies })),
+      side('IMAP', account.imap, async () => probeImap({ ...(await imapOptions()), history: account.history ?? false, known: account.known, now, anomalies })),
+      side('POP3', account.pop, async () => probePop3({ ...(await popOptions()), anomalies })),
       resolving,
     ]);
     results = { imap, pop };
@@ -147,5 +155,5 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     account: { user: account.credentials.user, imap: account.imap, pop: account.pop },
     ...results,
     ...(anomalies.length ? { anomalies } : {}),
-  }, secretsOf(account.credentials));
+  }, [...new Set(used.flatMap(secretsOf))]);
 }

@@ -531,7 +531,7 @@ describe('read-only by construction', () => {
       expect(names.map((n) => n.toLowerCase())).not.toContain(banned);
     }
     expect(names.sort()).toEqual(
-      ['authPlain', 'capa', 'close', 'connect', 'constructor', 'goodbye', 'greeting', 'list', 'login', 'quit', 'secure', 'stat', 'stls', 'tls', 'uidl', 'usable'].sort(),
+      ['authOAuth2', 'authPlain', 'capa', 'close', 'connect', 'constructor', 'goodbye', 'greeting', 'list', 'login', 'quit', 'secure', 'stat', 'stls', 'tls', 'uidl', 'usable'].sort(),
     );
   });
 });

@@ -83,6 +83,19 @@ describe('accounts file: CSV', () => {
     ]);
     expect(r.rows[0]).toMatchObject({ user: 'c', passwordEnv: 'PW_C' });
   });
+
+  it('oauth2_token_file or oauth2_token_command instead of a password, one source per row', () => {
+    const r = parseAccounts('user,password_file,oauth2_token_file,oauth2_token_command\na,,tok,\nb,,,az account get-access-token -o tsv\nc,f,tok,\nd,,tok,cmd\n');
+    expect(r.rows).toEqual([
+      { line: 2, key: 'a', user: 'a', oauth2TokenFile: 'tok' },
+      { line: 3, key: 'b', user: 'b', oauth2TokenCommand: 'az account get-access-token -o tsv' },
+    ]);
+    const one = 'give one secret source: a password (password_file or password_env) or an OAuth2 token (oauth2_token_file or oauth2_token_command)';
+    expect(r.errors.map((e) => [e.line, e.message])).toEqual([
+      [4, one],
+      [5, one],
+    ]);
+  });
 });
 
 describe('accounts file: JSONL', () => {

@@ -130,7 +130,7 @@ describe('runScan', () => {
       expect(by.get(k)!.status).toBe('unknown');
       expect(by.get(k)!.scan.attempts).toBe(0);
     }
-    expect(seen.map((a) => [a.credentials.user, a.credentials.password])).toEqual(
+    expect(seen.map((a) => [a.credentials.user, a.credentials.kind === 'password' ? a.credentials.password : null])).toEqual(
       expect.arrayContaining([
         ['withfile', 'File-Secret-2'],
         ['withenv', 'Env-Secret-3'],

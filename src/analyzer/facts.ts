@@ -50,6 +50,7 @@ export function failureOf(snapshot: Snapshot, protocol: Protocol): ProbeFailure 
     code: e.code ?? null,
     message: e.message,
     serverText: e.serverText ?? null,
+    ...(e.oauth2 ? { oauth2: { ...e.oauth2 } } : {}),
   };
 }
 

@@ -31,6 +31,8 @@ export interface ProbeFailure {
   code: string | null;
   message: string;
   serverText: string | null;
+  /** Only on a refused OAuth2 login: the mechanism, and the server's decoded error challenge (status, scope, schemes). */
+  oauth2?: { mechanism: 'OAUTHBEARER' | 'XOAUTH2'; status?: string; scope?: string; schemes?: string };
 }
 
 /** Traces of how the account is read. See signs.ts for what each one means and how strong it is. */
@@ -435,6 +437,7 @@ export interface StepParamsMap {
   'look-in-junk-and-filters': { folders: { folder: string; last7Days: number }[] };
   'pop-sees-inbox-only': Record<string, never>;
   'check-user-and-password': { protocols: Protocol[] };
+  'check-oauth2-token': { protocols: Protocol[]; status: string | null; scope: string | null };
   'try-webmail-login': Record<string, never>;
   'update-password-everywhere': Record<string, never>;
   'protocol-disabled-for-account': { protocol: Protocol; other: Protocol };

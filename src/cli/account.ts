@@ -5,7 +5,7 @@ import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
 import { DEFAULT_PORTS } from '../connectors/common.js';
 import { CredentialsError, resolveCredentials, SecretFileError } from '../credentials.js';
-import type { Credentials } from '../connectors/credentials.js';
+import { OAUTH2_MECHANISMS, type Credentials, type OAuth2Mechanism } from '../connectors/credentials.js';
 import { UsageError } from './errors.js';
 
 const TRANSPORTS = ['implicit', 'starttls', 'none'] as const;
@@ -26,6 +26,17 @@ export function withAccountOptions<T>(y: Argv<T>) {
       describe: 'Read the password from this file (else MAILDOCTOR_PASSWORD, else a prompt on a terminal)',
       group: 'Account:',
     })
+    .option('oauth2-token-file', {
+      type: 'string',
+      describe: 'Log in with the OAuth2 access token on the first line of this file (else MAILDOCTOR_OAUTH2_TOKEN)',
+      group: 'Account:',
+    })
+    .option('oauth2-token-command', {
+      type: 'string',
+      describe: 'Run this command (no shell) and log in with the access token on the first line it prints',
+      group: 'Account:',
+    })
+    .option('oauth2-mechanism', { choices: OAUTH2_MECHANISMS, describe: 'Use this SASL mechanism for the token (default: OAUTHBEARER if offered, else XOAUTH2)', group: 'Account:' })
     .option('ca', { type: 'string', describe: 'Trust this CA or self-signed certificate (PEM file)', group: 'Connection:' })
     .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify TLS certificates (reported as a finding)', group: 'Connection:' })
     .option('allow-plaintext', {
@@ -48,6 +59,9 @@ export interface RawAccountArgs {
   popTls: Transport;
   only?: 'imap' | 'pop';
   passwordFile?: string;
+  oauth2TokenFile?: string;
+  oauth2TokenCommand?: string;
+  oauth2Mechanism?: OAuth2Mechanism;
   ca?: string;
   insecure: boolean;
   allowPlaintext: boolean;
@@ -102,14 +116,32 @@ export function promptPassword(question: string): Promise<string> {
   });
 }
 
-/** The account's credentials from --password-file, MAILDOCTOR_PASSWORD or a prompt (the shared resolver). */
+/** At most one of --password-file, --oauth2-token-file and --oauth2-token-command: a usage error otherwise. */
+export function checkSecretOptions(args: Pick<RawAccountArgs, 'passwordFile' | 'oauth2TokenFile' | 'oauth2TokenCommand'>): void {
+  const given = [
+    ['--password-file', args.passwordFile],
+    ['--oauth2-token-file', args.oauth2TokenFile],
+    ['--oauth2-token-command', args.oauth2TokenCommand],
+  ].filter(([, v]) => v !== undefined);
+  if (given.length > 1) throw new UsageError(`${given.map(([k]) => k).join(' and ')} cannot be used together: give one`);
+}
+
+/**
+ * The account's credentials from --password-file, --oauth2-token-file, --oauth2-token-command,
+ * MAILDOCTOR_PASSWORD, MAILDOCTOR_OAUTH2_TOKEN or a prompt (the shared resolver).
+ */
 export async function resolveAccountCredentials(args: RawAccountArgs, user: string, host: string): Promise<Credentials> {
+  checkSecretOptions(args);
   try {
     return await resolveCredentials(user, {
       sharedFile: args.passwordFile,
+      sharedTokenFile: args.oauth2TokenFile,
+      sharedTokenCommand: args.oauth2TokenCommand,
+      mechanism: args.oauth2Mechanism,
+      commandTimeoutMs: Math.round(args.timeout * 1000),
       env: process.env,
-      prompt: process.stdin.isTTY ? () => promptPassword(`Password for ${user} at ${host}: `) : undefined,
-      missing: 'no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked',
+      prompt: process.stdin.isTTY && !args.oauth2Mechanism ? () => promptPassword(`Password for ${user} at ${host}: `) : undefined,
+      missing: 'no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked (or an OAuth2 token: MAILDOCTOR_OAUTH2_TOKEN, --oauth2-token-file, --oauth2-token-command)',
     });
   } catch (err) {
     throw err instanceof SecretFileError || err instanceof CredentialsError ? new UsageError(err.message) : err;

@@ -6,7 +6,7 @@ import type { AccountsFormat } from '../scan/accounts.js';
 import type { ScanLine, ScanProgress } from '../scan/run.js';
 import type { Shard } from '../scan/shard.js';
 import { VERSION } from '../version.js';
-import { readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
+import { checkSecretOptions, readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
 import { EXIT, UsageError } from './errors.js';
 import { historyForScan, withHistoryOptions, type HistoryArgs } from './history.js';
 import { reportZone, ruleOptions } from './output.js';
@@ -149,6 +149,7 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   }
   if (!(args.retryDelay >= 0) || args.retryDelay > 3600) throw new UsageError(`--retry-delay must be between 0 and 3600 seconds, got ${args.retryDelay}`);
   if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);
+  checkSecretOptions(args);
   const rules = ruleOptions({ quotaWarn: args.quotaWarn, quotaCrit: args.quotaCrit } as Parameters<typeof ruleOptions>[0]);
   let shard: Shard | null = null;
   if (args.shard !== undefined) {
@@ -234,6 +235,9 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
       popTls: args.popTls,
       only: args.only,
       passwordFile: args.passwordFile,
+      oauth2TokenFile: args.oauth2TokenFile,
+      oauth2TokenCommand: args.oauth2TokenCommand,
+      oauth2Mechanism: args.oauth2Mechanism,
       ca,
       insecure: args.insecure,
       allowPlaintext: args.allowPlaintext,

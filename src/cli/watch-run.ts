@@ -2,6 +2,7 @@
 // the canary, the analyzer and the renderers cost nothing at start-up for the other commands.
 import { analyze } from '../analyzer/run.js';
 import { connectOptions, type AccountOptions } from '../probe.js';
+import { forConnection } from '../connectors/credentials.js';
 import { buildReport, exitCode } from '../report/build.js';
 import { render } from '../report/render.js';
 import { md, renderMarkdown } from '../report/render-markdown.js';
@@ -134,11 +135,16 @@ function canaryNote(state: Awaited<ReturnType<typeof startCanary>>, s: Snapshot)
   return `  canary ${imap}${pop}`;
 }
 
+/** The canary's own IMAP connection: a token from a file or command is read again for it. */
+async function canaryConnection(account: AccountOptions) {
+  return { ...connectOptions(account, account.imap!), credentials: await forConnection(account.credentials) };
+}
+
 async function startCanary(account: AccountOptions, say: (l: string) => void) {
   const { canaryAddress, canaryMessage } = await import('../canary/message.js');
   const { appendCanary } = await import('../canary/imap.js');
   const msg = canaryMessage(canaryAddress(account.credentials.user, account.imap!.host), new Date());
-  const appended = await appendCanary(connectOptions(account, account.imap!), msg, new Date());
+  const appended = await appendCanary(await canaryConnection(account), msg, new Date());
   if (appended.ok) say(`canary ${msg.id} written to INBOX (UID ${appended.uid})`);
   else process.stderr.write(`maildoctor: the canary could not be written: ${appended.error}\n`);
   return { msg, appended };
@@ -182,7 +188,7 @@ async function finishCanary(
   else if (verdict.outcome === 'moved') removal = { state: 'left', reason: `a client moved it to ${verdict.movedTo}; maildoctor removes it only from INBOX` };
   else {
     say(`removing canary ${msg.id} (UID ${appended.uid})`);
-    removal = await removeCanary(connectOptions(account, account.imap!), msg, appended);
+    removal = await removeCanary(await canaryConnection(account), msg, appended);
   }
   if (removal.state === 'left' || removal.state === 'failed') process.stderr.write(`maildoctor: the canary ${msg.id} was not removed: ${removal.reason}\n`);
   return {

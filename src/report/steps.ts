@@ -73,6 +73,12 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     'A POP device only ever downloads INBOX; what the spam filter or a rule puts into another folder never reaches it. Either switch that device to IMAP, which shows every folder, or look through Junk and the filtered folders in webmail regularly.',
   'check-user-and-password': ({ protocols }) =>
     `Check the user name and password the devices use (many providers want the full email address as the user name): the server refused them over ${list(protocols.map((p) => NAME[p]))}.`,
+  'check-oauth2-token': ({ protocols, status, scope }) =>
+    `The server refused the OAuth2 access token over ${list(protocols.map((p) => NAME[p]))}${status ? ` (status ${status}${scope ? `, scope it wants: ${scope}` : ''})` : ''}. ` +
+    'The usual causes: the token has expired (they last about an hour: get a fresh one and run again); it lacks the mail scope ' +
+    '(Microsoft 365: https://outlook.office.com/IMAP.AccessAsUser.All for IMAP and https://outlook.office.com/POP.AccessAsUser.All for POP3; ' +
+    'Google: https://mail.google.com/); it was issued for another user than --user; or IMAP or POP is switched off for the mailbox ' +
+    '(Microsoft 365 admin center: Mail apps; Gmail settings: Forwarding and POP/IMAP).',
   'try-webmail-login': () =>
     'Try the same user name and password in webmail. If that fails too, reset the password there or through the provider; if webmail works, the devices have an old or mistyped password.',
   'update-password-everywhere': () =>

@@ -1,6 +1,7 @@
 // The accounts file of a fleet scan: CSV with a header row, or JSON Lines (one object per line). Pure: text in,
 // rows (or one-line errors naming the line) out. Secrets are never read here: a row names where its password
-// lives (password_file, password_env); an inline `password` column is refused unless explicitly allowed.
+// lives (password_file, password_env) or its OAuth2 token (oauth2_token_file, oauth2_token_command); an inline
+// `password` column is refused unless explicitly allowed.
 import type { Transport } from '../snapshot/schema.js';
 
 export type AccountsFormat = 'csv' | 'jsonl';
@@ -19,6 +20,8 @@ export const ACCOUNT_COLUMNS = [
   'only', // imap | pop
   'password_file',
   'password_env',
+  'oauth2_token_file', // OAuth2: the token on the file's first line, read again for each connection
+  'oauth2_token_command', // OAuth2: a helper run without a shell; the first line it prints
   'password', // refused unless --allow-inline-passwords
 ] as const;
 export type AccountColumn = (typeof ACCOUNT_COLUMNS)[number];
@@ -42,6 +45,9 @@ export interface AccountRow {
   only?: 'imap' | 'pop';
   passwordFile?: string;
   passwordEnv?: string;
+  /** OAuth2 instead of a password: where the access token comes from. */
+  oauth2TokenFile?: string;
+  oauth2TokenCommand?: string;
   /** Only with allowInlinePasswords. */
   password?: string;
 }
@@ -317,6 +323,8 @@ function toRow(line: number, f: Record<string, unknown>, opts: ParseOptions): Ac
     popTls: transport('pop_tls'),
     passwordFile: str('password_file'),
     passwordEnv: str('password_env'),
+    oauth2TokenFile: str('oauth2_token_file'),
+    oauth2TokenCommand: str('oauth2_token_command'),
   };
   const only = str('only');
   if (only !== undefined) {
@@ -330,6 +338,10 @@ function toRow(line: number, f: Record<string, unknown>, opts: ParseOptions): Ac
   }
   if (!user) problems.push('no user');
   if (row.passwordFile && row.passwordEnv) problems.push('give password_file or password_env, not both');
+  const tokens = [row.oauth2TokenFile, row.oauth2TokenCommand].filter(Boolean).length;
+  if (tokens > 1 || (tokens === 1 && (row.passwordFile || row.passwordEnv))) {
+    problems.push('give one secret source: a password (password_file or password_env) or an OAuth2 token (oauth2_token_file or oauth2_token_command)');
+  }
   if (row.passwordEnv && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(row.passwordEnv)) problems.push(`password_env must name an environment variable, got ${JSON.stringify(row.passwordEnv)}`);
   const id = str('id');
   if (problems.length) return { line, message: problems.join('; ') };

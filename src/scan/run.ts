@@ -3,7 +3,7 @@
 // Nothing per account is kept once its line is written (memory stays flat in the number of accounts): only
 // the counters of the summary.
 import { resolveCredentials } from '../credentials.js';
-import type { Credentials } from '../connectors/credentials.js';
+import type { Credentials, OAuth2Mechanism } from '../connectors/credentials.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { analyze } from '../analyzer/index.js';
 import type { AccountOptions, ProbeRunOptions } from '../probe.js';
@@ -31,6 +31,10 @@ export interface ScanDefaults {
   only?: 'imap' | 'pop';
   /** Shared password file (--password-file), after the row's own password_file / password_env. */
   passwordFile?: string;
+  /** Shared OAuth2 token file or command (--oauth2-token-file, --oauth2-token-command), and --oauth2-mechanism. */
+  oauth2TokenFile?: string;
+  oauth2TokenCommand?: string;
+  oauth2Mechanism?: OAuth2Mechanism;
   /** PEM of --ca. */
   ca?: string;
   insecure: boolean;
@@ -150,13 +154,24 @@ function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): End
   return { host, port, tls };
 }
 
-/** The row's credentials: inline password (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
+/**
+ * The row's credentials: inline password (when allowed), its password_file, its password_env, its
+ * oauth2_token_file or oauth2_token_command, then --password-file, --oauth2-token-file, --oauth2-token-command,
+ * MAILDOCTOR_PASSWORD or MAILDOCTOR_OAUTH2_TOKEN.
+ */
 function credentialsOf(row: AccountRow, opts: ScanOptions): Promise<Credentials> {
+  const path = (p: string | undefined) => (p ? (isAbsolute(p) ? p : resolvePath(opts.baseDir, p)) : undefined);
   return resolveCredentials(row.user, {
     inline: row.password,
-    file: row.passwordFile ? (isAbsolute(row.passwordFile) ? row.passwordFile : resolvePath(opts.baseDir, row.passwordFile)) : undefined,
+    file: path(row.passwordFile),
     envName: row.passwordEnv,
+    tokenFile: path(row.oauth2TokenFile),
+    tokenCommand: row.oauth2TokenCommand,
     sharedFile: opts.defaults.passwordFile,
+    sharedTokenFile: opts.defaults.oauth2TokenFile,
+    sharedTokenCommand: opts.defaults.oauth2TokenCommand,
+    mechanism: opts.defaults.oauth2Mechanism,
+    commandTimeoutMs: opts.defaults.timeoutMs,
     env: opts.env,
     missing: 'no password: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set',
   });

@@ -48,6 +48,18 @@ export const ProbeErrorSchema = z.object({
    * Absent when unknown or not offered.
    */
   starttlsOffered: z.boolean().optional(),
+  /**
+   * An OAuth2 login the server refused: the mechanism used, and what its error challenge said (RFC 7628
+   * §3.2.2: status, scope, schemes), each absent when the server sent no such field.
+   */
+  oauth2: z
+    .object({
+      mechanism: z.enum(['OAUTHBEARER', 'XOAUTH2']),
+      status: z.string().optional(),
+      scope: z.string().optional(),
+      schemes: z.string().optional(),
+    })
+    .optional(),
 });
 export type ProbeError = z.infer<typeof ProbeErrorSchema>;
 

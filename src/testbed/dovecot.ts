@@ -43,6 +43,49 @@ export interface StartTestbedOptions {
   pop3LockSession?: boolean;
   /** Extra lines appended to dovecot.conf (for tests of special server setups). */
   extraConfig?: string;
+  /** Also take OAuth2 tokens (XOAUTH2, OAUTHBEARER), checked by introspection at an authorization server. */
+  oauth2?: OAuth2PassdbOptions;
+}
+
+export interface OAuth2PassdbOptions {
+  /** RFC 7662 introspection endpoint (introspection_mode = post), the introspecting client's credentials in it. */
+  introspectionUrl: string;
+  /** The introspection field that must equal the login name (default client_id). */
+  usernameAttribute?: string;
+  /** Scopes a token must hold (space separated), when set. */
+  scope?: string;
+}
+
+/**
+ * The oauth2 passdb (Dovecot 2.3) and its settings file: XOAUTH2 and OAUTHBEARER join the mechanisms, and only
+ * they reach this passdb; the token is introspected by POST and the answer's username attribute must name the
+ * user. Appended at the end of dovecot.conf, so auth_mechanisms here wins over the one above.
+ */
+function oauth2Config(root: string, o: OAuth2PassdbOptions | undefined): string {
+  if (!o) return '';
+  const file = join(root, 'dovecot-oauth2.conf.ext');
+  writeFileSync(
+    file,
+    [
+      'introspection_mode = post',
+      `introspection_url = ${o.introspectionUrl}`,
+      `username_attribute = ${o.usernameAttribute ?? 'client_id'}`,
+      'active_attribute = active',
+      'active_value = true',
+      ...(o.scope ? [`scope = ${o.scope}`] : []),
+      'timeout_msecs = 10000',
+      '',
+    ].join('\n'),
+    { mode: 0o644 },
+  );
+  return `
+auth_mechanisms = plain login xoauth2 oauthbearer
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = ${file}
+}
+`;
 }
 
 const DEFAULT_QUOTA_BYTES = 100 * 1024 * 1024;
@@ -379,7 +422,7 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
     const ports: TestbedPorts = { imap: imap!, imaps: imaps!, pop3: pop3!, pop3s: pop3s!, lmtp: lmtp! };
     writeFileSync(
       confFile,
-      dovecotConf({ dirs, logFile, ports, certFile, keyFile, id, pop3LockSession: opts.pop3LockSession ?? false, extra: opts.extraConfig ?? '' }),
+      dovecotConf({ dirs, logFile, ports, certFile, keyFile, id, pop3LockSession: opts.pop3LockSession ?? false, extra: `${opts.extraConfig ?? ''}${oauth2Config(root, opts.oauth2)}` }),
     );
     const logStart = statSync(logFile).size;
     const child = spawn('dovecot', ['-F', '-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });

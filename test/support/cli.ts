@@ -22,7 +22,7 @@ export const UNPRIVILEGED = 65534;
 export function runCli(args: string[], opts: { env?: Record<string, string | undefined>; timeoutMs?: number; unprivileged?: boolean } = {}): Promise<CliResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first (npm test does)`);
   // `check` keeps history under XDG_STATE_HOME by default: never the real home's during tests.
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MAILDOCTOR_PASSWORD: undefined, XDG_STATE_HOME: TEST_STATE_HOME, ...opts.env };
+  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', MAILDOCTOR_PASSWORD: undefined, MAILDOCTOR_OAUTH2_TOKEN: undefined, XDG_STATE_HOME: TEST_STATE_HOME, ...opts.env };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const asOther = opts.unprivileged && process.getuid?.() === 0 ? { uid: UNPRIVILEGED, gid: UNPRIVILEGED } : {};

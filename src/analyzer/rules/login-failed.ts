@@ -13,7 +13,7 @@ export default defineRule({
   id: 'login-failed',
   needs: [],
   defaults: {},
-  docs: { summary: 'The server refused the login (wrong user name or password, locked or disabled account).' },
+  docs: { summary: 'The server refused the login (wrong user name or password, a refused OAuth2 token, locked or disabled account).' },
   check({ snapshot, report }) {
     const failures = (['imap', 'pop3'] as const)
       .map((p) => failureOf(snapshot, p))
@@ -24,12 +24,18 @@ export default defineRule({
     if (answered(snapshot, 'imap')) worked.push('imap');
     if (answered(snapshot, 'pop')) worked.push('pop3');
     const other = worked[0];
+    const protocols = failures.map((f) => f.protocol);
+    // A refused OAuth2 token has its own usual causes (expiry, scope, IMAP/POP off): no password to check.
+    const oauth2 = failures.find((f) => f.oauth2)?.oauth2;
+    const tokenStep = oauth2 ? step('check-oauth2-token', { protocols, status: oauth2.status ?? null, scope: oauth2.scope ?? null }) : null;
     report({
       severity: 'critical',
       evidence: { failures, otherProtocolWorks: other !== undefined },
       steps: other
-        ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), step('check-user-and-password', { protocols: failures.map((f) => f.protocol) })]
-        : [step('check-user-and-password', { protocols: failures.map((f) => f.protocol) }), step('try-webmail-login'), step('update-password-everywhere')],
+        ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), tokenStep ?? step('check-user-and-password', { protocols })]
+        : tokenStep
+          ? [tokenStep]
+          : [step('check-user-and-password', { protocols }), step('try-webmail-login'), step('update-password-everywhere')],
     });
   },
 });

@@ -4,6 +4,7 @@ import { classifyNetworkError, oneLine, TransportModeError } from '../common.js'
 import { raceDeadline } from '../transport.js';
 import { scrub } from '../../snapshot/scrub.js';
 import type { ProbeError, ProbeErrorKind } from '../../snapshot/schema.js';
+import { describeOAuth2Refusal, type OAuth2Refusal } from '../credentials.js';
 
 export class ProbeFailure extends Error {
   constructor(readonly error: ProbeError) {
@@ -25,6 +26,17 @@ export class StepTimeout extends Error {
     super(`no answer within ${ms} ms during ${step}`);
     this.name = 'StepTimeout';
   }
+}
+
+const OAUTH2_MARK = Symbol('maildoctor.oauth2');
+
+/** Mark a refused login error with the OAuth2 mechanism used and what the server's error challenge said. */
+export function markOAuth2Refusal(e: object, refusal: OAuth2Refusal): void {
+  (e as Record<symbol, unknown>)[OAUTH2_MARK] = refusal;
+}
+
+function oauth2RefusalOf(e: unknown): OAuth2Refusal | undefined {
+  return e && typeof e === 'object' ? ((e as Record<symbol, OAuth2Refusal | undefined>)[OAUTH2_MARK] ?? undefined) : undefined;
 }
 
 /** IMAP response codes (RFC 5530 and friends) that say more than "NO". */
@@ -67,12 +79,16 @@ export function classifyImapError(err: unknown, step: string, endpoint: string, 
   const rc = typeof e.serverResponseCode === 'string' ? e.serverResponseCode.toUpperCase() : codeFromText(serverText);
   if (e.authenticationFailed) {
     const kind = (rc && RESPONSE_CODE_KINDS[rc]) || 'auth';
+    const oauth2 = oauth2RefusalOf(err);
+    if (oauth2) for (const k of ['status', 'scope', 'schemes'] as const) if (oauth2[k] !== undefined) oauth2[k] = clean(oauth2[k]);
+    const what = oauth2 ? `the access token (${oauth2.mechanism}${describeOAuth2Refusal(oauth2) ? `: ${describeOAuth2Refusal(oauth2)}` : ''})` : 'the login';
     return {
       kind: kind === 'sys-temp' || kind === 'plaintext-refused' || kind === 'in-use' ? kind : 'auth',
       step,
-      message: `${endpoint} rejected the login${serverText ? `: ${serverText}` : ''}`,
+      message: `${endpoint} rejected ${what}${serverText ? `: ${serverText}` : ''}`,
       ...(rc ? { code: rc } : {}),
       ...(serverText ? { serverText } : {}),
+      ...(oauth2 ? { oauth2 } : {}),
     };
   }
   if (code === 'CONNECT_TIMEOUT' || code === 'GREETING_TIMEOUT' || code === 'UPGRADE_TIMEOUT' || code === 'ETIMEOUT') {

@@ -2,22 +2,55 @@
 // only one that reaches into its internals (the socket, the greeting, the command runner, exec, the login
 // state). Everything else uses the ImapSession type and the functions here, so an imapflow upgrade that
 // moves an internal breaks this one file, and a new credentials kind is one more case in sessionAuth().
-import { ImapFlow, type ListResponse } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions, type ListResponse } from 'imapflow';
 import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { VERSION } from '../../version.js';
 import { secureContextFor, transportMode, type ConnectOptions } from '../common.js';
-import type { Credentials } from '../credentials.js';
+import { chooseOAuth2Mechanism, noOAuth2Mechanism, oauth2ErrorFields, type Credentials, type OAuth2Credentials } from '../credentials.js';
+import { markOAuth2Refusal, ProbeFailure } from './errors.js';
 
 export type ImapSession = ImapFlow;
 export type ImapListEntry = ListResponse;
 
 /** imapflow's `auth` setting for these credentials. */
-function sessionAuth(credentials: Credentials): { user: string; pass: string } {
+function sessionAuth(credentials: Credentials): NonNullable<ImapFlowOptions['auth']> {
   switch (credentials.kind) {
     case 'password':
       return { user: credentials.user, pass: credentials.password };
+    case 'oauth2':
+      return { user: credentials.user, accessToken: credentials.token };
   }
+}
+
+/**
+ * imapflow takes OAUTHBEARER over XOAUTH2 by itself and cannot be told otherwise. Right before its AUTHENTICATE the
+ * mechanism is chosen here (forced, else OAUTHBEARER, else XOAUTH2); an offered one it must not take is hidden from
+ * its capabilities for that command only. A refusal is marked with the mechanism and what the server's base64 JSON
+ * error challenge said (imapflow decodes it and answers it as RFC 7628 wants: ^A for OAUTHBEARER, empty for XOAUTH2).
+ */
+function steerOAuth2(client: ImapFlow, c: OAuth2Credentials, endpoint: string): void {
+  const runner = client as unknown as { run: (command: string, ...args: unknown[]) => Promise<unknown> };
+  const run = runner.run.bind(client);
+  runner.run = async (command: string, ...args: unknown[]) => {
+    if (command !== 'AUTHENTICATE') return run(command, ...args);
+    const caps = client.capabilities;
+    const mechanism = chooseOAuth2Mechanism(c, (m) => caps.has(`AUTH=${m}`));
+    if (!mechanism) throw new ProbeFailure({ kind: 'unsupported', step: 'login', code: 'NO-OAUTH2', message: `${endpoint} ${noOAuth2Mechanism(c, 'AUTH=')}` });
+    const hidden = mechanism === 'XOAUTH2' ? caps.get('AUTH=OAUTHBEARER') : undefined;
+    if (hidden !== undefined) caps.delete('AUTH=OAUTHBEARER');
+    try {
+      return await run(command, ...args);
+    } catch (e) {
+      if (e && typeof e === 'object' && (e as { authenticationFailed?: unknown }).authenticationFailed) {
+        markOAuth2Refusal(e, { mechanism, ...oauth2ErrorFields((e as { oauthError?: unknown }).oauthError) });
+      }
+      throw e;
+    } finally {
+      // A CAPABILITY update after login replaces the map: only the one we changed gets it back.
+      if (hidden !== undefined && client.capabilities === caps) caps.set('AUTH=OAUTHBEARER', hidden);
+    }
+  };
 }
 
 /**
@@ -28,7 +61,7 @@ function sessionAuth(credentials: Credentials): { user: string; pass: string } {
 export function newImapSession(opts: ConnectOptions): ImapSession {
   const ms = opts.timeoutMs;
   const mode = transportMode(opts.tls);
-  return new ImapFlow({
+  const client = new ImapFlow({
     host: opts.host,
     port: opts.port,
     secure: mode === 'implicit',
@@ -46,6 +79,8 @@ export function newImapSession(opts: ConnectOptions): ImapSession {
     disableAutoEnable: true,
     disableAutoIdle: true,
   });
+  if (opts.credentials.kind === 'oauth2') steerOAuth2(client, opts.credentials, `${opts.host}:${opts.port}`);
+  return client;
 }
 
 /** The capabilities the session knows now, as the server wrote them (`APPENDLIMIT=n` keeps its value). */

@@ -3,7 +3,7 @@
 // { ok: false, error } with a probe error kind. With a trace sink each step goes to the test log.
 import type net from 'node:net';
 import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, onEachCommand, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
-import { carriesSecret, secretsOf } from '../credentials.js';
+import { carriesSecret, secretNoun, secretsOf } from '../credentials.js';
 import type { ConnectOptions } from '../common.js';
 import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
 import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, ProbeError, Quota, Transport } from '../../snapshot/schema.js';
@@ -241,7 +241,7 @@ async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (se
         fail(
           'plaintext-refused',
           'login',
-          `not sending the password to ${endpoint} without TLS${preCaps.has('STARTTLS') ? ' (the server offers STARTTLS: use --imap-tls starttls)' : ''}`,
+          `not sending the ${secretNoun(opts.credentials)} to ${endpoint} without TLS${preCaps.has('STARTTLS') ? ' (the server offers STARTTLS: use --imap-tls starttls)' : ''}`,
         );
       }
       if (preCaps.has('LOGINDISABLED')) {

@@ -1,4 +1,5 @@
-// A read-only POP3 client: CAPA, STLS, USER/PASS, AUTH PLAIN, STAT, LIST, UIDL, QUIT and nothing else.
+// A read-only POP3 client: CAPA, STLS, USER/PASS, AUTH PLAIN / OAUTHBEARER / XOAUTH2, STAT, LIST, UIDL, QUIT and
+// nothing else.
 // There is deliberately no RETR (Dovecot sets \Seen, Gmail marks the message popped), no TOP, no DELE and no
 // RSET, and no way to send an arbitrary command: the wire writer is private and checks every verb.
 // Every step runs under a deadline; when it fires the socket is destroyed and the step fails with 'timeout'.
@@ -8,6 +9,7 @@ import type { ProbeErrorKind, TlsFacts } from '../../snapshot/schema.js';
 import { classifyNetworkError, noGreeting, oneLine, otherProtocol, type TransportEvent } from '../common.js';
 import { ConnectionClosed, OpenFailure, openConnection, raceDeadline, type Connection } from '../transport.js';
 import { scrub } from '../../snapshot/scrub.js';
+import { decodeOAuth2Challenge, describeOAuth2Refusal, oauth2ErrorAnswer, oauth2Response, oauth2Unframeable, type OAuth2Mechanism, type OAuth2Refusal } from '../credentials.js';
 import { parseCapa } from './capa.js';
 import { Pop3Error } from './errors.js';
 import { DEFAULT_MAX_LINE_BYTES, ReplyReader, type BodySink, type Reply } from './lines.js';
@@ -239,6 +241,46 @@ export class Pop3Client {
     }
     if (r.status === 'continue') throw this.#fatal(this.#protocolError('login', 'the server sent a second SASL challenge for PLAIN'));
     if (r.status !== 'ok') throw this.#loginError(r, 'AUTH PLAIN');
+  }
+
+  /**
+   * AUTH OAUTHBEARER / AUTH XOAUTH2 (RFC 7628, RFC 5034). A token makes the line longer than 255 octets, so the
+   * response usually follows the server's empty "+ ". A refused token gets a second "+ " whose text is a base64
+   * JSON error (status, scope, schemes): it is decoded, answered as the mechanism wants, and the final -ERR thrown
+   * with it.
+   */
+  async authOAuth2(mechanism: OAuth2Mechanism, user: string, token: string): Promise<void> {
+    this.#addSecret(token);
+    if (oauth2Unframeable(user, token)) throw new Pop3Error('auth', 'the user name or access token contains a control character and cannot be sent', { step: 'login' });
+    const response = oauth2Response(mechanism, user, token);
+    this.#addSecret(response);
+    const verb = `AUTH ${mechanism}`;
+    const withInitial = `${verb} ${response}`;
+    let r: Reply;
+    if (withInitial.length <= MAX_AUTH_LINE) {
+      r = await this.#command('login', withInitial, { logAs: `${verb} ***`, allowContinue: true });
+    } else {
+      r = await this.#command('login', verb, { allowContinue: true });
+      if (r.status === 'continue') r = await this.#command('login', response, { logAs: `*** (${verb} response)`, raw: true, allowContinue: true });
+    }
+    let refusal: OAuth2Refusal | undefined;
+    if (r.status === 'continue') {
+      refusal = { mechanism, ...decodeOAuth2Challenge(r.text) };
+      r = await this.#command('login', oauth2ErrorAnswer(mechanism), { logAs: `(${verb} error answer)`, raw: true, allowContinue: true });
+    }
+    if (r.status === 'continue') throw this.#fatal(this.#protocolError('login', `the server sent another SASL challenge for ${mechanism}`));
+    if (r.status === 'ok') return;
+    const err = this.#loginError(r, verb);
+    const oauth2 = refusal ?? { mechanism };
+    const said = describeOAuth2Refusal(oauth2);
+    throw this.#sanitise(
+      new Pop3Error(err.kind, `${this.endpoint} rejected the access token (${mechanism}${said ? `: ${said}` : ''})${r.text ? `: ${r.code ? `[${r.code}] ` : ''}${r.text}` : ''}`, {
+        step: err.step,
+        code: err.code,
+        serverText: err.serverText,
+        oauth2,
+      }),
+    );
   }
 
   async stat(): Promise<Pop3Stat> {
@@ -485,8 +527,22 @@ export class Pop3Client {
   #sanitise(err: Pop3Error): Pop3Error {
     const message = this.#clean(err.message);
     const serverText = err.serverText === undefined ? undefined : this.#clean(err.serverText);
-    if (message === err.message && serverText === err.serverText) return err;
-    return new Pop3Error(err.kind, message, { step: err.step, code: err.code, serverText });
+    const oauth2 = err.oauth2 && this.#cleanRefusal(err.oauth2);
+    if (message === err.message && serverText === err.serverText && oauth2 === err.oauth2) return err;
+    return new Pop3Error(err.kind, message, { step: err.step, code: err.code, serverText, oauth2 });
+  }
+
+  /** The refusal's server-sent fields, scrubbed like any server text (the same object when nothing changed). */
+  #cleanRefusal(r: OAuth2Refusal): OAuth2Refusal {
+    const out: OAuth2Refusal = { ...r };
+    let changed = false;
+    for (const k of ['status', 'scope', 'schemes'] as const) {
+      const v = r[k];
+      if (v === undefined) continue;
+      out[k] = this.#clean(v);
+      changed ||= out[k] !== v;
+    }
+    return changed ? out : r;
   }
 
   /** Mark the connection as failed and drop it; returns the error for throwing. */

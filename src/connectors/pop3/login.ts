@@ -1,11 +1,11 @@
 // The POP3 login: which mechanism the credentials and the server's CAPA allow, and the login itself. The one
-// place that knows what each credentials kind means on POP3 (today: a password).
+// place that knows what each credentials kind means on POP3 (a password, an OAuth2 token).
 import type { ProbeError } from '../../snapshot/schema.js';
-import type { Credentials } from '../credentials.js';
+import { chooseOAuth2Mechanism, noOAuth2Mechanism, type Credentials, type OAuth2Credentials } from '../credentials.js';
 import type { Pop3Capabilities } from './capa.js';
 import type { Pop3Client } from './client.js';
 
-export type PopLoginMethod = 'SASL PLAIN' | 'USER/PASS';
+export type PopLoginMethod = 'SASL PLAIN' | 'USER/PASS' | 'SASL OAUTHBEARER' | 'SASL XOAUTH2';
 
 /**
  * How these credentials log in to a server with this CAPA, or why they cannot (a refusal to record). `capaKnown`
@@ -22,7 +22,17 @@ export function popLoginMethod(
   switch (credentials.kind) {
     case 'password':
       return passwordMethod(pre, capaKnown, secure, preferSasl, endpoint);
+    case 'oauth2':
+      return oauth2Method(credentials, pre, capaKnown, endpoint);
   }
+}
+
+/** AUTH OAUTHBEARER or AUTH XOAUTH2 as CAPA's SASL line offers them (RFC 2449 §6.3); without CAPA only a forced one. */
+function oauth2Method(c: OAuth2Credentials, pre: Pop3Capabilities, capaKnown: boolean, endpoint: string): PopLoginMethod | ProbeError {
+  const mechanism = chooseOAuth2Mechanism(c, (m) => (capaKnown ? pre.sasl.includes(m) : m === c.mechanism));
+  if (mechanism) return `SASL ${mechanism}`;
+  const why = capaKnown ? `its CAPA SASL ${noOAuth2Mechanism(c, '')}` : 'answered no CAPA, so its SASL mechanisms are unknown (force one with --oauth2-mechanism)';
+  return { kind: 'unsupported', step: 'login', code: 'NO-OAUTH2', message: `${endpoint}: no OAuth2 login: ${why}` };
 }
 
 function passwordMethod(pre: Pop3Capabilities, capaKnown: boolean, secure: boolean, preferSasl: boolean, endpoint: string): PopLoginMethod | ProbeError {
@@ -45,5 +55,8 @@ export async function popLogin(client: Pop3Client, credentials: Credentials, met
     case 'password':
       if (method === 'SASL PLAIN') await client.authPlain(credentials.user, credentials.password);
       else await client.login(credentials.user, credentials.password);
+      return;
+    case 'oauth2':
+      await client.authOAuth2(method === 'SASL XOAUTH2' ? 'XOAUTH2' : 'OAUTHBEARER', credentials.user, credentials.token);
   }
 }

@@ -12,7 +12,7 @@ import { Pop3Error } from './errors.js';
 import { int, type ListColumns, type UidlColumns } from './listing.js';
 import { mapUidls, type UidlHalves } from './uidl.js';
 import { popLogin, popLoginMethod } from './login.js';
-import { secretsOf } from '../credentials.js';
+import { secretNoun, secretsOf } from '../credentials.js';
 
 export interface Pop3ProbeOptions extends ConnectOptions {
   /** Log in with SASL PLAIN when the server offers it (default true); false prefers USER/PASS when offered. */
@@ -104,7 +104,7 @@ async function settle<E>(opts: Pop3LoginOptions, body: (session: Session, tr: Tr
       return fail({
         kind: 'plaintext-refused',
         step: 'login',
-        message: `not sending the password to ${endpoint} without TLS (plaintext not allowed)${stls ? '; the server offers STLS' : ''}`,
+        message: `not sending the ${secretNoun(opts.credentials)} to ${endpoint} without TLS (plaintext not allowed)${stls ? '; the server offers STLS' : ''}`,
         ...(stls ? { starttlsOffered: true } : {}),
       });
     }

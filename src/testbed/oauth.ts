@@ -1,0 +1,105 @@
+// A real OAuth 2.0 authorization server on 127.0.0.1 for the tests: oidc-provider (the certified Node
+// implementation) with the client credentials grant, token introspection (RFC 7662) for Dovecot's oauth2 passdb,
+// and revocation (RFC 7009). Each mail user is a client whose client_id is the user name, so the introspection
+// answer names the user in client_id (Dovecot: username_attribute = client_id). Tokens are opaque.
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type net from 'node:net';
+import Provider from 'oidc-provider';
+
+/** The scope the testbed's Dovecot asks tokens for (its oauth2 passdb `scope`). */
+export const MAIL_SCOPE = 'mail';
+
+export interface AuthServerClient {
+  /** The client_id: the mail user's name. */
+  id: string;
+  /** Lifetime of its access tokens (default 600 s): a short one makes an expired token. */
+  ttlSeconds?: number;
+}
+
+export interface AuthServer {
+  issuer: string;
+  /** Where Dovecot introspects tokens (introspection_mode = post), with its own client's credentials in it. */
+  introspectionUrl: string;
+  /** An access token for this client by the client credentials grant; scope `mail` unless given ('' for none). */
+  token(clientId: string, scope?: string): Promise<string>;
+  /** Revoke an access token (RFC 7009), as its own client. */
+  revoke(clientId: string, token: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const INTROSPECTOR = 'dovecot';
+
+/** Start the server on a free loopback port with these clients (and Dovecot's own, for introspection). */
+export async function startAuthServer(opts: { clients: AuthServerClient[] }): Promise<AuthServer> {
+  const secrets = new Map<string, string>([[INTROSPECTOR, randomBytes(18).toString('base64url')]]);
+  const ttls = new Map<string, number>();
+  for (const c of opts.clients) {
+    secrets.set(c.id, randomBytes(18).toString('base64url'));
+    if (c.ttlSeconds !== undefined) ttls.set(c.id, c.ttlSeconds);
+  }
+  const server = http.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  const issuer = `http://127.0.0.1:${port}`;
+  const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+  const provider = new Provider(issuer, {
+    clients: [...secrets].map(([id, secret]) => ({
+      client_id: id,
+      client_secret: secret,
+      grant_types: id === INTROSPECTOR ? [] : ['client_credentials'],
+      redirect_uris: [],
+      response_types: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      // The one signing key is an EC key (quick to make): no client may ask for RS256.
+      id_token_signed_response_alg: 'ES256',
+    })),
+    scopes: [MAIL_SCOPE],
+    jwks: { keys: [{ ...key, kid: 'testbed', use: 'sig', alg: 'ES256' }] },
+    cookies: { keys: [randomBytes(16).toString('hex')] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      // Dovecot introspects every client's tokens; each client revokes its own.
+      introspection: { enabled: true, allowedPolicy: async () => true },
+      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    },
+    ttl: { ClientCredentials: (_ctx, _token, client) => ttls.get(client.clientId) ?? 600 },
+  });
+  const handle = provider.callback();
+  // Koa's handler settles its own errors (an HTTP 500): nothing is left to await here.
+  server.on('request', (req, res) => void handle(req, res));
+
+  const basic = (id: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secrets.get(id) ?? '')}`).toString('base64')}`;
+  const post = async (path: string, id: string, body: Record<string, string>) => {
+    const res = await fetch(`${issuer}${path}`, {
+      method: 'POST',
+      headers: { authorization: basic(id), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(body).toString(),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${path} for ${id}: HTTP ${res.status} ${text.slice(0, 200)}`);
+    return text;
+  };
+  return {
+    issuer,
+    introspectionUrl: `http://${INTROSPECTOR}:${secrets.get(INTROSPECTOR)}@127.0.0.1:${port}/token/introspection`,
+    async token(clientId, scope = MAIL_SCOPE) {
+      const body = JSON.parse(await post('/token', clientId, { grant_type: 'client_credentials', ...(scope ? { scope } : {}) })) as { access_token?: unknown };
+      if (typeof body.access_token !== 'string') throw new Error(`/token for ${clientId}: no access_token`);
+      return body.access_token;
+    },
+    async revoke(clientId, token) {
+      await post('/token/revocation', clientId, { token, token_type_hint: 'access_token' });
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

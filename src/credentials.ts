@@ -1,7 +1,7 @@
 // Where a secret comes from, shared by every command: check, probe and watch (--password-file) and scan
 // (password_file in the accounts file) read a password file the same way, here.
 import { open } from 'node:fs/promises';
-import { passwordCredentials, type Credentials } from './connectors/credentials.js';
+import { adminCredentials, passwordCredentials, type Credentials } from './connectors/credentials.js';
 
 /** A password file that cannot be used: the message is one line for the user (no secret in it). */
 export class SecretFileError extends Error {}
@@ -66,12 +66,43 @@ export interface SecretSources {
 /** No usable secret for an account: the message is one line for the user (no secret in it). */
 export class CredentialsError extends Error {}
 
+/** An admin login on behalf of the account's user (check --auth-user, scan's auth_user column). */
+export interface AdminLogin {
+  /** The admin's login name; the secret sources then hold the admin's password. */
+  authUser: string;
+  /** Dovecot master-user form `user<sep>authUser`; absent: SASL PLAIN with the user as authzid. */
+  masterSeparator?: string;
+}
+
+/**
+ * Why this admin login cannot be sent as asked (one line for the user), or null. A user that holds the
+ * separator is refused: it is the master-user form typed by hand, and the account would be keyed by it.
+ */
+export function adminLoginProblem(user: string, login: AdminLogin, names: { user: string; authUser: string; separator: string }): string | null {
+  const sep = login.masterSeparator;
+  if (!login.authUser) return `${names.authUser} is empty`;
+  for (const [what, value] of [[names.user, user], [names.authUser, login.authUser]] as const) {
+    if (/[\0\r\n]/.test(value)) return `${what} holds a line break or NUL`;
+  }
+  if (sep === undefined) return null;
+  if (!sep || /[\s\0]/.test(sep)) return `${names.separator} must be one or more characters without spaces`;
+  if (user.includes(sep)) {
+    return `${names.user} ${JSON.stringify(user)} holds the master separator ${JSON.stringify(sep)}: give the customer's own name, and the admin with ${names.authUser}`;
+  }
+  if (login.authUser.includes(sep)) return `${names.authUser} ${JSON.stringify(login.authUser)} holds the master separator ${JSON.stringify(sep)}`;
+  return null;
+}
+
 /**
  * The credentials of one account, from the first source that has a secret. The one resolver of check, probe,
- * watch and scan: a password file means its first line everywhere. Throws SecretFileError or CredentialsError.
+ * watch and scan: a password file means its first line everywhere. With `admin`, the secret is the admin's
+ * password and the account stays `user`. Throws SecretFileError or CredentialsError.
  */
-export async function resolveCredentials(user: string, src: SecretSources): Promise<Credentials> {
-  return passwordCredentials(user, await secretOf(src));
+export async function resolveCredentials(user: string, src: SecretSources, admin?: AdminLogin): Promise<Credentials> {
+  if (!admin) return passwordCredentials(user, await secretOf(src));
+  const problem = adminLoginProblem(user, admin, { user: 'the user', authUser: 'the admin name', separator: 'the master separator' });
+  if (problem) throw new CredentialsError(problem);
+  return adminCredentials(user, admin.authUser, await secretOf(src), admin.masterSeparator);
 }
 
 async function secretOf(src: SecretSources): Promise<string> {

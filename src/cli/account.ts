@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
 import { DEFAULT_PORTS } from '../connectors/common.js';
-import { CredentialsError, resolveCredentials, SecretFileError } from '../credentials.js';
+import { adminLoginProblem, CredentialsError, resolveCredentials, SecretFileError, type AdminLogin } from '../credentials.js';
 import type { Credentials } from '../connectors/credentials.js';
 import { UsageError } from './errors.js';
 
@@ -23,7 +23,17 @@ export function withAccountOptions<T>(y: Argv<T>) {
     .option('only', { choices: ['imap', 'pop'] as const, describe: 'Probe one protocol only', group: 'Account:' })
     .option('password-file', {
       type: 'string',
-      describe: 'Read the password from this file (else MAILDOCTOR_PASSWORD, else a prompt on a terminal)',
+      describe: 'Read the password from this file (else MAILDOCTOR_PASSWORD, else a prompt on a terminal); with --auth-user, the admin\'s password',
+      group: 'Account:',
+    })
+    .option('auth-user', {
+      type: 'string',
+      describe: 'Log in as this admin on behalf of --user (SASL PLAIN with --user as authorization identity); the account stays --user',
+      group: 'Account:',
+    })
+    .option('master-separator', {
+      type: 'string',
+      describe: 'With --auth-user: log in as USER<SEP>ADMIN instead (Dovecot master users, auth_master_user_separator, e.g. \'*\')',
       group: 'Account:',
     })
     .option('ca', { type: 'string', describe: 'Trust this CA or self-signed certificate (PEM file)', group: 'Connection:' })
@@ -48,6 +58,8 @@ export interface RawAccountArgs {
   popTls: Transport;
   only?: 'imap' | 'pop';
   passwordFile?: string;
+  authUser?: string;
+  masterSeparator?: string;
   ca?: string;
   insecure: boolean;
   allowPlaintext: boolean;
@@ -102,15 +114,33 @@ export function promptPassword(question: string): Promise<string> {
   });
 }
 
+/** --auth-user and --master-separator as an admin login, or undefined; a UsageError for a combination that cannot work. */
+export function adminLoginOf(args: Pick<RawAccountArgs, 'authUser' | 'masterSeparator'>, user: string | undefined): AdminLogin | undefined {
+  if (args.authUser === undefined) {
+    if (args.masterSeparator !== undefined) throw new UsageError('--master-separator needs --auth-user (the admin who logs in on behalf of --user)');
+    return undefined;
+  }
+  const login: AdminLogin = { authUser: args.authUser, ...(args.masterSeparator !== undefined ? { masterSeparator: args.masterSeparator } : {}) };
+  const problem = user === undefined ? null : adminLoginProblem(user, login, { user: '--user', authUser: '--auth-user', separator: '--master-separator' });
+  if (problem) throw new UsageError(problem);
+  return login;
+}
+
 /** The account's credentials from --password-file, MAILDOCTOR_PASSWORD or a prompt (the shared resolver). */
 export async function resolveAccountCredentials(args: RawAccountArgs, user: string, host: string): Promise<Credentials> {
+  const admin = adminLoginOf(args, user);
+  const whose = admin ? `${admin.authUser} (admin for ${user})` : user;
   try {
-    return await resolveCredentials(user, {
-      sharedFile: args.passwordFile,
-      env: process.env,
-      prompt: process.stdin.isTTY ? () => promptPassword(`Password for ${user} at ${host}: `) : undefined,
-      missing: 'no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked',
-    });
+    return await resolveCredentials(
+      user,
+      {
+        sharedFile: args.passwordFile,
+        env: process.env,
+        prompt: process.stdin.isTTY ? () => promptPassword(`Password for ${whose} at ${host}: `) : undefined,
+        missing: `no password${admin ? ` for the admin ${admin.authUser}` : ''}: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked`,
+      },
+      admin,
+    );
   } catch (err) {
     throw err instanceof SecretFileError || err instanceof CredentialsError ? new UsageError(err.message) : err;
   }

@@ -7,17 +7,42 @@ import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { VERSION } from '../../version.js';
 import { secureContextFor, transportMode, type ConnectOptions } from '../common.js';
-import type { Credentials } from '../credentials.js';
+import { needsAuthzid, plainIdentities, type Credentials } from '../credentials.js';
+import { fail } from './errors.js';
 
 export type ImapSession = ImapFlow;
 export type ImapListEntry = ListResponse;
+type AuthOptions = NonNullable<NonNullable<ConstructorParameters<typeof ImapFlow>[0]>['auth']>;
 
 /** imapflow's `auth` setting for these credentials. */
-function sessionAuth(credentials: Credentials): { user: string; pass: string } {
+function sessionAuth(credentials: Credentials): AuthOptions {
   switch (credentials.kind) {
     case 'password':
       return { user: credentials.user, pass: credentials.password };
+    case 'admin': {
+      const id = plainIdentities(credentials);
+      // The authzid rides only on AUTHENTICATE PLAIN: forced here, and plainOnly() refuses anything else.
+      return id.authzid ? { user: id.authcid, pass: id.password, authzid: id.authzid, loginMethod: 'AUTH=PLAIN' } : { user: id.authcid, pass: id.password };
+    }
   }
+}
+
+/**
+ * imapflow falls back to LOGIN when the server lists no AUTH=PLAIN, which would log the admin in as itself:
+ * the login is refused before it is sent, with a probe error that says why.
+ */
+function plainOnly(client: ImapFlow, opts: ConnectOptions): void {
+  beforeEachCommand(client, (command) => {
+    if ((command === 'LOGIN' || command === 'AUTHENTICATE') && !client.capabilities.has('AUTH=PLAIN')) {
+      fail(
+        'unsupported',
+        'login',
+        `${opts.host}:${opts.port} offers no AUTHENTICATE PLAIN, the only IMAP login that carries the authorization identity ` +
+          `of an admin login on behalf of ${opts.credentials.user} (for Dovecot master users, try --master-separator)`,
+        { code: 'NO-AUTH-PLAIN' },
+      );
+    }
+  });
 }
 
 /**
@@ -28,7 +53,7 @@ function sessionAuth(credentials: Credentials): { user: string; pass: string } {
 export function newImapSession(opts: ConnectOptions): ImapSession {
   const ms = opts.timeoutMs;
   const mode = transportMode(opts.tls);
-  return new ImapFlow({
+  const client = new ImapFlow({
     host: opts.host,
     port: opts.port,
     secure: mode === 'implicit',
@@ -46,6 +71,8 @@ export function newImapSession(opts: ConnectOptions): ImapSession {
     disableAutoEnable: true,
     disableAutoIdle: true,
   });
+  if (needsAuthzid(opts.credentials)) plainOnly(client, opts);
+  return client;
 }
 
 /** The capabilities the session knows now, as the server wrote them (`APPENDLIMIT=n` keeps its value). */

@@ -1,7 +1,7 @@
 // The POP3 login: which mechanism the credentials and the server's CAPA allow, and the login itself. The one
-// place that knows what each credentials kind means on POP3 (today: a password).
+// place that knows what each credentials kind means on POP3 (a password, an admin on behalf of the user).
 import type { ProbeError } from '../../snapshot/schema.js';
-import type { Credentials } from '../credentials.js';
+import { needsAuthzid, plainIdentities, type Credentials } from '../credentials.js';
 import type { Pop3Capabilities } from './capa.js';
 import type { Pop3Client } from './client.js';
 
@@ -22,6 +22,19 @@ export function popLoginMethod(
   switch (credentials.kind) {
     case 'password':
       return passwordMethod(pre, capaKnown, secure, preferSasl, endpoint);
+    case 'admin':
+      if (!needsAuthzid(credentials)) return passwordMethod(pre, capaKnown, secure, preferSasl, endpoint);
+      // The authorization identity rides only on SASL PLAIN; USER/PASS would log the admin in as itself.
+      if (pre.sasl.includes('PLAIN')) return 'SASL PLAIN';
+      return {
+        kind: 'unsupported',
+        step: 'login',
+        code: 'NO-SASL-PLAIN',
+        message:
+          `${endpoint} ${capaKnown ? 'offers no AUTH PLAIN (CAPA SASL)' : 'did not answer CAPA, so AUTH PLAIN is not known to work'}, ` +
+          `the only POP3 login that carries the authorization identity of an admin login on behalf of ${credentials.user} ` +
+          '(for Dovecot master users, try --master-separator)',
+      };
   }
 }
 
@@ -45,5 +58,11 @@ export async function popLogin(client: Pop3Client, credentials: Credentials, met
     case 'password':
       if (method === 'SASL PLAIN') await client.authPlain(credentials.user, credentials.password);
       else await client.login(credentials.user, credentials.password);
+      break;
+    case 'admin': {
+      const id = plainIdentities(credentials);
+      if (method === 'SASL PLAIN') await client.authPlain(id.authcid, id.password, id.authzid);
+      else await client.login(id.authcid, id.password);
+    }
   }
 }

@@ -3,7 +3,7 @@
 import { probeImap } from './connectors/imap/index.js';
 import { probePop3 } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
-import { secretsOf, type Credentials } from './connectors/credentials.js';
+import { loginShown, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import type { Anomaly, Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
@@ -11,7 +11,7 @@ import { VERSION } from './version.js';
 import { scrubSnapshot } from './snapshot/scrub.js';
 
 export interface AccountOptions {
-  /** Who logs in, and how: `passwordCredentials(user, password)` today. The snapshot names credentials.user. */
+  /** Who logs in, and how: `passwordCredentials(user, password)` or `adminCredentials(...)`. The snapshot names credentials.user. */
   credentials: Credentials;
   /** null: do not probe this protocol. */
   imap: Endpoint | null;
@@ -84,7 +84,7 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     schema: SNAPSHOT_SCHEMA,
     tool: { name: 'maildoctor', version: VERSION },
     takenAt: now.toISOString(),
-    account: { user: account.credentials.user, imap: account.imap, pop: account.pop },
+    account: { user: account.credentials.user, imap: account.imap, pop: account.pop, ...loginShown(account.credentials) },
     imap,
     pop,
     ...(anomalies.length ? { anomalies } : {}),

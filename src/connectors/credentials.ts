@@ -70,6 +70,12 @@ export function needsAuthzid(c: Credentials): boolean {
   return c.kind === 'admin' && c.masterSeparator === undefined;
 }
 
+/** Who logged in, without secrets, for the snapshot's account: nothing for the user's own login. */
+export function loginShown(c: Credentials): { authUser?: string; masterSeparator?: string } {
+  if (c.kind !== 'admin') return {};
+  return { authUser: c.authUser, ...(c.masterSeparator !== undefined ? { masterSeparator: c.masterSeparator } : {}) };
+}
+
 /** Whether any secret would travel: a login with credentials that hold one. */
 export function carriesSecret(c: Credentials): boolean {
   return secretsOf(c).length > 0;

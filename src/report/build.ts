@@ -13,8 +13,8 @@ import { buildDetails } from './details.js';
 import { renderFinding } from './findings/index.js';
 
 export interface BuildReportOptions {
-  /** The account to show (no secrets: user and endpoints only); default the snapshot's. */
-  account?: { user: string; imap: Endpoint | null; pop: Endpoint | null };
+  /** The account to show (no secrets: user, endpoints, the admin who logged in); default the snapshot's. */
+  account?: Snapshot['account'];
   /** Default: the analysis time (snapshot.takenAt), which keeps replays identical. */
   generatedAt?: string;
   /** The running maildoctor's version; default the version that took the snapshot. */
@@ -107,9 +107,10 @@ function gapsOf(snapshot: Snapshot): string[] {
 
 export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildReportOptions = {}): Report {
   const src = opts.account ?? snapshot.account;
-  // Copy field by field so nothing but user and endpoints can ride along (no secrets in any output).
+  // Copy field by field so nothing but user, endpoints and the admin's name can ride along (no secrets in any output).
   const endpoint = (e: Endpoint | null): Endpoint | null => (e ? { host: e.host, port: e.port, tls: e.tls } : null);
-  const account = { user: src.user, imap: endpoint(src.imap), pop: endpoint(src.pop) };
+  const admin = src.authUser !== undefined ? { authUser: src.authUser, ...(src.masterSeparator !== undefined ? { masterSeparator: src.masterSeparator } : {}) } : {};
+  const account = { user: src.user, imap: endpoint(src.imap), pop: endpoint(src.pop), ...admin };
   const unknownReasons = [
     ...[snapshot.imap, snapshot.pop].flatMap((r, i) =>
       r && !r.ok ? [`${i === 0 ? 'IMAP' : 'POP3'} probe failed: ${r.error.kind} (${r.error.message})`] : [],

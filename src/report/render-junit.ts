@@ -3,7 +3,7 @@
 // that crashed. The JUnit dialect most CI systems read (Jenkins, GitLab, GitHub reporters).
 import { evidenceLines } from './findings/index.js';
 import { evidenceProblemLines, numbered } from './render-text.js';
-import { subjectLine } from './subject.js';
+import { loginLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
 // XML 1.0 allows tab, LF, CR and these ranges; anything else (other control characters) is dropped.
@@ -70,6 +70,7 @@ export function renderJunit(report: Report): string {
     `      <property name="status" value="${report.status}"/>`,
     `      <property name="verdict" value="${xml(report.verdict)}"/>`,
     `      <property name="account" value="${xml(subjectLine(report))}"/>`,
+    ...(report.account.authUser !== undefined ? [`      <property name="login" value="${xml(loginLine(report) ?? '')}"/>`] : []),
     `      <property name="checked" value="${xml(report.snapshotTakenAt)}"/>`,
     ...(report.coverage?.partial ? ['      <property name="partial" value="true"/>'] : []),
     `      <property name="maildoctor.version" value="${xml(report.tool.version)}"/>`,

@@ -2,7 +2,7 @@
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './findings/index.js';
 import { comparedLine, evidenceProblemLines, numbered, SYMBOL, skippedLines } from './render-text.js';
-import { checkedLine, subjectLine } from './subject.js';
+import { checkedLine, loginLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
 /** Escape the characters that would turn text into markup. */
@@ -14,7 +14,7 @@ export function renderMarkdown(report: Report): string {
   const out: string[] = [
     `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()}${report.coverage?.partial ? ' (partial check)' : ''} for ${md(report.account.user)}`,
     '',
-    `${md(subjectLine(report))} · ${md(checkedLine(report))}`,
+    [subjectLine(report), checkedLine(report), loginLine(report)].filter((l) => l !== null).map(md).join(' · '),
     '',
     `**${md(report.verdict)}**`,
   ];

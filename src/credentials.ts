@@ -74,11 +74,33 @@ export interface AdminLogin {
   masterSeparator?: string;
 }
 
+/** How the command names the three settings in its messages (--user / --auth-user / --master-separator, or scan's columns). */
+export interface AdminLoginNames {
+  user: string;
+  authUser: string;
+  separator: string;
+}
+
+/**
+ * The admin login these settings ask for, or undefined for the user's own login. Throws CredentialsError (one
+ * line naming the setting) for a separator without an admin, or for a login that cannot work (adminLoginProblem).
+ */
+export function adminLoginFrom(user: string | undefined, authUser: string | undefined, masterSeparator: string | undefined, names: AdminLoginNames): AdminLogin | undefined {
+  if (authUser === undefined) {
+    if (masterSeparator !== undefined) throw new CredentialsError(`${names.separator} needs ${names.authUser} (the admin who logs in on behalf of ${names.user})`);
+    return undefined;
+  }
+  const login: AdminLogin = { authUser, ...(masterSeparator !== undefined ? { masterSeparator } : {}) };
+  const problem = user === undefined ? null : adminLoginProblem(user, login, names);
+  if (problem) throw new CredentialsError(problem);
+  return login;
+}
+
 /**
  * Why this admin login cannot be sent as asked (one line for the user), or null. A user that holds the
  * separator is refused: it is the master-user form typed by hand, and the account would be keyed by it.
  */
-export function adminLoginProblem(user: string, login: AdminLogin, names: { user: string; authUser: string; separator: string }): string | null {
+export function adminLoginProblem(user: string, login: AdminLogin, names: AdminLoginNames): string | null {
   const sep = login.masterSeparator;
   if (!login.authUser) return `${names.authUser} is empty`;
   for (const [what, value] of [[names.user, user], [names.authUser, login.authUser]] as const) {

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
 import { DEFAULT_PORTS } from '../connectors/common.js';
-import { adminLoginProblem, CredentialsError, resolveCredentials, SecretFileError, type AdminLogin } from '../credentials.js';
+import { adminLoginFrom, CredentialsError, resolveCredentials, SecretFileError } from '../credentials.js';
 import type { Credentials } from '../connectors/credentials.js';
 import { UsageError } from './errors.js';
 
@@ -114,23 +114,12 @@ export function promptPassword(question: string): Promise<string> {
   });
 }
 
-/** --auth-user and --master-separator as an admin login, or undefined; a UsageError for a combination that cannot work. */
-export function adminLoginOf(args: Pick<RawAccountArgs, 'authUser' | 'masterSeparator'>, user: string | undefined): AdminLogin | undefined {
-  if (args.authUser === undefined) {
-    if (args.masterSeparator !== undefined) throw new UsageError('--master-separator needs --auth-user (the admin who logs in on behalf of --user)');
-    return undefined;
-  }
-  const login: AdminLogin = { authUser: args.authUser, ...(args.masterSeparator !== undefined ? { masterSeparator: args.masterSeparator } : {}) };
-  const problem = user === undefined ? null : adminLoginProblem(user, login, { user: '--user', authUser: '--auth-user', separator: '--master-separator' });
-  if (problem) throw new UsageError(problem);
-  return login;
-}
-
 /** The account's credentials from --password-file, MAILDOCTOR_PASSWORD or a prompt (the shared resolver). */
 export async function resolveAccountCredentials(args: RawAccountArgs, user: string, host: string): Promise<Credentials> {
-  const admin = adminLoginOf(args, user);
-  const whose = admin ? `${admin.authUser} (admin for ${user})` : user;
   try {
+    // --auth-user and --master-separator: checked before any password is asked for.
+    const admin = adminLoginFrom(user, args.authUser, args.masterSeparator, { user: '--user', authUser: '--auth-user', separator: '--master-separator' });
+    const whose = admin ? `${admin.authUser} (admin for ${user})` : user;
     return await resolveCredentials(
       user,
       {

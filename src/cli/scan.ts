@@ -234,6 +234,8 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
       popTls: args.popTls,
       only: args.only,
       passwordFile: args.passwordFile,
+      ...(args.authUser !== undefined ? { authUser: args.authUser } : {}),
+      ...(args.masterSeparator !== undefined ? { masterSeparator: args.masterSeparator } : {}),
       ca,
       insecure: args.insecure,
       allowPlaintext: args.allowPlaintext,

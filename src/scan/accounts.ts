@@ -1,6 +1,7 @@
 // The accounts file of a fleet scan: CSV with a header row, or JSON Lines (one object per line). Pure: text in,
 // rows (or one-line errors naming the line) out. Secrets are never read here: a row names where its password
-// lives (password_file, password_env); an inline `password` column is refused unless explicitly allowed.
+// lives (password_file, password_env); an inline `password` column is refused unless explicitly allowed. With
+// auth_user, that password is the admin's, and the account is still `user`.
 import type { Transport } from '../snapshot/schema.js';
 
 export type AccountsFormat = 'csv' | 'jsonl';
@@ -20,6 +21,8 @@ export const ACCOUNT_COLUMNS = [
   'password_file',
   'password_env',
   'password', // refused unless --allow-inline-passwords
+  'auth_user', // an admin who logs in on behalf of user (its password from the password columns)
+  'master_separator', // with auth_user: log in as user<sep>auth_user (Dovecot master users)
 ] as const;
 export type AccountColumn = (typeof ACCOUNT_COLUMNS)[number];
 const COLUMN_SET = new Set<string>(ACCOUNT_COLUMNS);
@@ -44,6 +47,10 @@ export interface AccountRow {
   passwordEnv?: string;
   /** Only with allowInlinePasswords. */
   password?: string;
+  /** An admin who logs in on behalf of `user`; the password sources then hold the admin's password. */
+  authUser?: string;
+  /** With an admin: the Dovecot master-user separator. */
+  masterSeparator?: string;
 }
 
 export interface RowError {
@@ -317,6 +324,8 @@ function toRow(line: number, f: Record<string, unknown>, opts: ParseOptions): Ac
     popTls: transport('pop_tls'),
     passwordFile: str('password_file'),
     passwordEnv: str('password_env'),
+    authUser: str('auth_user'),
+    masterSeparator: str('master_separator'),
   };
   const only = str('only');
   if (only !== undefined) {

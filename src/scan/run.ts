@@ -2,7 +2,7 @@
 // backoff for temporary server refusals, and hand each finished account to the caller as one JSON line.
 // Nothing per account is kept once its line is written (memory stays flat in the number of accounts): only
 // the counters of the summary.
-import { resolveCredentials } from '../credentials.js';
+import { adminLoginFrom, resolveCredentials, type AdminLogin } from '../credentials.js';
 import type { Credentials } from '../connectors/credentials.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { analyze } from '../analyzer/index.js';
@@ -31,6 +31,10 @@ export interface ScanDefaults {
   only?: 'imap' | 'pop';
   /** Shared password file (--password-file), after the row's own password_file / password_env. */
   passwordFile?: string;
+  /** --auth-user: the admin who logs in on behalf of each row without its own auth_user. */
+  authUser?: string;
+  /** --master-separator: for rows with an admin and no master_separator of their own. */
+  masterSeparator?: string;
   /** PEM of --ca. */
   ca?: string;
   insecure: boolean;
@@ -150,16 +154,31 @@ function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): End
   return { host, port, tls };
 }
 
+/**
+ * The row's admin login (auth_user, else --auth-user; master_separator, else --master-separator), or undefined.
+ * --master-separator alone is only a default: rows without an admin log in as themselves.
+ */
+function adminOf(row: AccountRow, d: ScanDefaults): AdminLogin | undefined {
+  const authUser = row.authUser ?? d.authUser;
+  const sep = row.masterSeparator ?? (authUser !== undefined ? d.masterSeparator : undefined);
+  return adminLoginFrom(row.user, authUser, sep, { user: 'user', authUser: 'auth_user', separator: 'master_separator' });
+}
+
 /** The row's credentials: inline password (when allowed), its password_file, its password_env, --password-file, MAILDOCTOR_PASSWORD. */
 function credentialsOf(row: AccountRow, opts: ScanOptions): Promise<Credentials> {
-  return resolveCredentials(row.user, {
-    inline: row.password,
-    file: row.passwordFile ? (isAbsolute(row.passwordFile) ? row.passwordFile : resolvePath(opts.baseDir, row.passwordFile)) : undefined,
-    envName: row.passwordEnv,
-    sharedFile: opts.defaults.passwordFile,
-    env: opts.env,
-    missing: 'no password: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set',
-  });
+  const admin = adminOf(row, opts.defaults);
+  return resolveCredentials(
+    row.user,
+    {
+      inline: row.password,
+      file: row.passwordFile ? (isAbsolute(row.passwordFile) ? row.passwordFile : resolvePath(opts.baseDir, row.passwordFile)) : undefined,
+      envName: row.passwordEnv,
+      sharedFile: opts.defaults.passwordFile,
+      env: opts.env,
+      missing: `no password${admin ? ` for the admin ${admin.authUser}` : ''}: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set`,
+    },
+    admin,
+  );
 }
 
 export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Resolved | { error: string; imap: Endpoint | null; pop: Endpoint | null }> {

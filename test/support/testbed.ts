@@ -22,8 +22,8 @@ export function newUser(opts: AddUserOptions = {}): Promise<TestUser> {
 }
 
 /** A fresh master user (an admin who logs in on behalf of any user: customer*admin or PLAIN authzid). */
-export function newMasterUser(): { user: string; password: string } {
-  return addMasterUser(testbed());
+export function newMasterUser(opts: { password?: string } = {}): { user: string; password: string } {
+  return addMasterUser(testbed(), opts);
 }
 
 const DAY = 86_400_000;

@@ -434,6 +434,8 @@ export interface StepParamsMap {
   'look-in-junk-and-filters': { folders: { folder: string; last7Days: number }[] };
   'pop-sees-inbox-only': Record<string, never>;
   'check-user-and-password': { protocols: Protocol[] };
+  /** The refused login was an admin's on behalf of the user (--auth-user): the customer's password was never sent. */
+  'check-admin-login': { user: string; authUser: string; masterSeparator: string | null };
   'try-webmail-login': Record<string, never>;
   'update-password-everywhere': Record<string, never>;
   'protocol-disabled-for-account': { protocol: Protocol; other: Protocol };

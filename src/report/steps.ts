@@ -73,6 +73,9 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     'A POP device only ever downloads INBOX; what the spam filter or a rule puts into another folder never reaches it. Either switch that device to IMAP, which shows every folder, or look through Junk and the filtered folders in webmail regularly.',
   'check-user-and-password': ({ protocols }) =>
     `Check the user name and password the devices use (many providers want the full email address as the user name): the server refused them over ${list(protocols.map((p) => NAME[p]))}.`,
+  'check-admin-login': ({ user, authUser, masterSeparator }) =>
+    `The refused login was the admin's: ${authUser} on behalf of ${user} (${masterSeparator !== null ? `as ${user}${masterSeparator}${authUser}` : 'SASL PLAIN with an authorization identity'}), so the customer's own password was not tried. ` +
+    `Check the admin's name and password, that the server lets ${authUser} act for other users (Dovecot: a master passdb${masterSeparator !== null ? ` and auth_master_user_separator = ${masterSeparator}` : ''}), and that ${user} exists.`,
   'try-webmail-login': () =>
     'Try the same user name and password in webmail. If that fails too, reset the password there or through the provider; if webmail works, the devices have an old or mistyped password.',
   'update-password-everywhere': () =>

@@ -119,7 +119,10 @@ describe('admin logins on behalf of a customer (real Dovecot master users)', () 
       const r = await runCli(['check', ...c.args, '--no-history', '--format', 'json', '-q'], { env: c.env });
       expect(r.code, c.who).toBe(2);
       const rep = JSON.parse(r.stdout) as ReportJson;
-      expect(rep.findings.map((f) => f.id), c.who).toContain('login-failed');
+      const failed = rep.findings.find((f) => f.id === 'login-failed');
+      expect(failed, c.who).toBeDefined();
+      // The admin's login failed, not the customer's password: the steps say so.
+      expect((failed!.stepKeys ?? []).map((k) => k.key), c.who).toEqual(['check-admin-login']);
       expect(rep.probes.imap.error?.kind, c.who).toBe('auth');
       expect(rep.probes.pop.error?.kind, c.who).toBe('auth');
       expect(rep.account.user).toBe(customer.user);

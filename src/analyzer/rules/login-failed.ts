@@ -24,12 +24,18 @@ export default defineRule({
     if (snapshot.imap?.ok) worked.push('imap');
     if (snapshot.pop?.ok) worked.push('pop3');
     const other = worked[0];
+    const { user, authUser, masterSeparator } = snapshot.account;
+    // An admin's login on behalf of the user: the devices' password was never tried, so the steps are the admin's.
+    const admin = authUser !== undefined ? step('check-admin-login', { user, authUser, masterSeparator: masterSeparator ?? null }) : null;
+    const credentialSteps = admin
+      ? [admin]
+      : other
+        ? [step('check-user-and-password', { protocols: failures.map((f) => f.protocol) })]
+        : [step('check-user-and-password', { protocols: failures.map((f) => f.protocol) }), step('try-webmail-login'), step('update-password-everywhere')];
     report({
       severity: 'critical',
       evidence: { failures, otherProtocolWorks: other !== undefined },
-      steps: other
-        ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), step('check-user-and-password', { protocols: failures.map((f) => f.protocol) })]
-        : [step('check-user-and-password', { protocols: failures.map((f) => f.protocol) }), step('try-webmail-login'), step('update-password-everywhere')],
+      steps: other ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), ...credentialSteps] : credentialSteps,
     });
   },
 });

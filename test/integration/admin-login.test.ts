@@ -9,7 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportJson } from '../../src/report/schema.js';
 import { parseSnapshot } from '../../src/snapshot/io.js';
 import { accountArgs, runCli, type CliResult } from '../support/cli.js';
-import { daysAgo, mailboxState, newMasterUser, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
+import { daysAgo, imapOptions, mailboxState, newMasterUser, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
+import { probeImap } from '../../src/connectors/imap/index.js';
+import { adminCredentials } from '../../src/connectors/credentials.js';
 
 const DIR = mkdtempSync(join(tmpdir(), 'md-admin-it-'));
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
@@ -100,6 +102,25 @@ describe('admin logins on behalf of a customer (real Dovecot master users)', () 
       expectNoAdminSecret(customer.user, admin.user, [first, text, html, second, list, logged].flatMap((r: CliResult) => [r.stdout, r.stderr]), [saved, `${saved}.log.json`, ...dbFiles]);
     }, 120_000);
   }
+
+  it("the bulk reader's own IMAP session logs in as the admin too (both forms), reading the same list", async () => {
+    const logins = () => readFileSync(testbed().logFile, 'utf8').split('\n').filter((l) => l.includes(`imap-login: Info: Login: user=<${customer.user}>`)).length;
+    for (const sep of [undefined, '*']) {
+      const credentials = adminCredentials(customer.user, admin.user, ADMIN_PASSWORD, sep);
+      const probe = (bulkMinMessages: number) => probeImap({ ...imapOptions(customer, { credentials }), history: true, now: new Date(), bulkMinMessages });
+      const before = logins();
+      const viaBulk = await probe(1);
+      const afterBulk = logins();
+      const viaImapflow = await probe(Infinity);
+      if (!viaBulk.ok || !viaImapflow.ok) throw new Error(`probe failed: ${JSON.stringify(viaBulk.ok ? viaImapflow : viaBulk)}`);
+      // One more login for the bulk session, none for the imapflow path.
+      expect(afterBulk - before, `separator ${sep}`).toBe(2);
+      expect(logins() - afterBulk).toBe(1);
+      expect(viaBulk.evidence.inbox.messageList!.toArray()).toEqual(viaImapflow.evidence.inbox.messageList!.toArray());
+      expect(viaBulk.evidence.inbox.messageList).toHaveLength(3);
+      expectNoAdminSecret(customer.user, admin.user, [JSON.stringify(viaBulk)]);
+    }
+  }, 60_000);
 
   it('a wrong admin password, and a user who is no admin, fail cleanly as login-failed over both protocols', async () => {
     const other = await newUser({ password: 'Not-An-Admin-Pw-5' });

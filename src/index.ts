@@ -26,5 +26,6 @@ export {
 } from './report/index.js';
 export type { RenderedFinding } from './report/types.js';
 export { SnapshotSchema, type Snapshot, type Endpoint, type MessageIdentity } from './snapshot/schema.js';
+export type { TestLogEntry, TraceEvent } from './snapshot/trace.js';
 export { MessageList } from './snapshot/message-list.js';
 export { cloneSnapshot, parseSnapshot, serializeSnapshot } from './snapshot/io.js';

@@ -1,11 +1,14 @@
 // One probe of one account: IMAP and POP3 side by side (two connections, so a probe costs the slower of the
 // two), gathered into a snapshot. Never throws for anything the network or the server does.
-import { probeImap } from './connectors/imap/index.js';
-import { probePop3 } from './connectors/pop3/index.js';
+import { lookup } from 'node:dns/promises';
+import { probeImap, probeImapLogin } from './connectors/imap/index.js';
+import { probePop3, probePop3Login } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
 import { loginShown, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
-import type { Anomaly, Endpoint, ImapResult, Pop3Result, Snapshot } from './snapshot/schema.js';
+import { tracer, type TraceSink } from './connectors/trace.js';
+import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
+import type { TestLogEntry } from './snapshot/trace.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
 import { VERSION } from './version.js';
 import { scrubSnapshot } from './snapshot/scrub.js';
@@ -25,14 +28,24 @@ export interface AccountOptions {
   history?: boolean;
   /** With history: what the previous probe saw, so a repeat probe reads only what changed. */
   known?: KnownMailboxes;
+  /**
+   * Only log in (check --just-login): connect, TLS and the login on each protocol, then LOGOUT/QUIT. The snapshot
+   * then holds `login` and no mailbox evidence (imap and pop are null).
+   */
+  loginOnly?: boolean;
 }
 
 export interface ProbeRunOptions {
   now?: Date;
   onProgress?: (message: string) => void;
+  /**
+   * The test log: each step of both protocols as it ends (and the host names resolved first), secrets scrubbed,
+   * with `atMs` counted from the start of the probe.
+   */
+  trace?: (entry: TestLogEntry) => void;
 }
 
-async function guarded<T extends ImapResult | Pop3Result>(what: string, run: () => Promise<T>): Promise<T> {
+async function guarded<T extends ImapResult | Pop3Result | ImapLoginResult | Pop3LoginResult>(what: string, run: () => Promise<T>): Promise<T> {
   const started = Date.now();
   try {
     return await run();
@@ -60,24 +73,71 @@ export function connectOptions(account: AccountOptions, endpoint: Endpoint): Con
   };
 }
 
+/** The test log's sink for the connectors: each event stamped with the time since `t0`. */
+function stamped(trace: ProbeRunOptions['trace'], t0: number): TraceSink | undefined {
+  if (!trace) return undefined;
+  return (e) => trace({ ...e, atMs: Math.max(0, Math.round(performance.now() - t0)) });
+}
+
+/** Resolve each host once for the test log (what the connectors' own lookups found is not told to us), under the step deadline. */
+async function resolveHosts(account: AccountOptions, sink: TraceSink): Promise<void> {
+  const hosts = [...new Set([account.imap?.host, account.pop?.host].filter((h): h is string => Boolean(h)))];
+  await Promise.all(
+    hosts.map(async (host) => {
+      const tr = tracer('dns', sink, account.credentials, [host]);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(account.timeoutMs / 100) / 10} s`)), account.timeoutMs);
+      });
+      try {
+        await tr.timed(
+          'resolve',
+          () => Promise.race([lookup(host, { all: true }), deadline]),
+          (addresses) => `${host}: ${addresses.map((a) => a.address).join(', ') || 'no address'}`,
+        );
+      } catch {
+        // Logged as failed by the tracer; the connectors record the probe error themselves.
+      } finally {
+        clearTimeout(timer);
+        tr.close();
+      }
+    }),
+  );
+}
+
 export async function probeAccount(account: AccountOptions, run: ProbeRunOptions = {}): Promise<Snapshot> {
   const now = run.now ?? new Date();
   const progress = run.onProgress ?? (() => {});
+  const trace = stamped(run.trace, performance.now());
   // Server data that made no sense, from either connector: the value is treated as unknown, and the report says why.
   const anomalies: Anomaly[] = [];
-  const imapTask = account.imap
-    ? guarded('IMAP', () => {
-        progress(`IMAP ${account.imap!.host}:${account.imap!.port} (${account.imap!.tls})`);
-        return probeImap({ ...connectOptions(account, account.imap!), history: account.history ?? false, known: account.known, now, onProgress: progress, anomalies });
-      })
-    : Promise.resolve(null);
-  const popTask = account.pop
-    ? guarded('POP3', () => {
-        progress(`POP3 ${account.pop!.host}:${account.pop!.port} (${account.pop!.tls})`);
-        return probePop3({ ...connectOptions(account, account.pop!), anomalies });
-      })
-    : Promise.resolve(null);
-  const [imap, pop] = await Promise.all([imapTask, popTask]);
+  const resolving = trace ? resolveHosts(account, trace) : Promise.resolve();
+  const imapOptions = () => ({ ...connectOptions(account, account.imap!), onProgress: progress, trace });
+  const popOptions = () => ({ ...connectOptions(account, account.pop!), trace });
+  const say = (name: string, e: Endpoint) => progress(`${name} ${e.host}:${e.port} (${e.tls})${account.loginOnly ? ', login only' : ''}`);
+  const side = <T extends ImapResult | Pop3Result | ImapLoginResult | Pop3LoginResult>(name: 'IMAP' | 'POP3', e: Endpoint | null, run: () => Promise<T>): Promise<T | null> =>
+    e
+      ? guarded(name, () => {
+          say(name, e);
+          return run();
+        })
+      : Promise.resolve(null);
+  let results: Pick<Snapshot, 'imap' | 'pop' | 'login'>;
+  if (account.loginOnly) {
+    const [imap, pop] = await Promise.all([
+      side('IMAP', account.imap, () => probeImapLogin(imapOptions())),
+      side('POP3', account.pop, () => probePop3Login(popOptions())),
+      resolving,
+    ]);
+    results = { imap: null, pop: null, login: { imap, pop } };
+  } else {
+    const [imap, pop] = await Promise.all([
+      side('IMAP', account.imap, () => probeImap({ ...imapOptions(), history: account.history ?? false, known: account.known, now, anomalies })),
+      side('POP3', account.pop, () => probePop3({ ...popOptions(), anomalies })),
+      resolving,
+    ]);
+    results = { imap, pop };
+  }
   // Whatever the servers sent (ID fields, folder names, response texts) is scrubbed of the credentials' secrets before the
   // snapshot reaches a report, a saved file or the history.
   return scrubSnapshot({
@@ -85,8 +145,7 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     tool: { name: 'maildoctor', version: VERSION },
     takenAt: now.toISOString(),
     account: { user: account.credentials.user, imap: account.imap, pop: account.pop, ...loginShown(account.credentials) },
-    imap,
-    pop,
+    ...results,
     ...(anomalies.length ? { anomalies } : {}),
   }, secretsOf(account.credentials));
 }

@@ -116,6 +116,24 @@ describe('help that leads somewhere (issue 11)', () => {
   });
 });
 
+describe('check --help: the test log and the login-only check', () => {
+  it('lists --verbose (and what it does with --quiet), --include-log and --just-login, with an example', async () => {
+    const r = await runCli(['check', '--help']);
+    expect(r.code).toBe(0);
+    const flat = r.stdout.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/--verbose Print the test log on stderr as it happens: .*--quiet does not silence it/);
+    expect(flat).toMatch(/--include-log Put the test log into the report/);
+    expect(flat).toMatch(/--just-login Only connect, set up TLS and log in on both protocols, then log out/);
+    expect(r.stdout).toContain('--just-login --verbose');
+  });
+
+  it('--verbose, --include-log and --just-login are flags: given twice they are no repeat error', async () => {
+    const r = await runCli(['check', '--verbose', '--verbose', '--just-login', '--just-login', '--include-log', '--include-log', '--user', 'u']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain('given 2 times');
+  });
+});
+
 describe('--tz', () => {
   it('an unknown zone is a usage error before anything is probed', async () => {
     const r = await runCli(['check', '--host', '127.0.0.1', '--user', 'u', '--tz', 'Mars/Olympus']);

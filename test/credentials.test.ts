@@ -102,7 +102,7 @@ describe('a login per protocol for a credentials kind', () => {
     expect(imapLoginCommand(m, new Set(['AUTH=PLAIN']))).toBe('LOGIN "alice@example.com*admin" "pw"');
     expect(Buffer.from(saslPlainResponse(m), 'base64').toString()).toBe('\0alice@example.com*admin\0pw');
     expect(popLoginMethod(m, parseCapa(['USER']), true, true, true, 'h:995')).toBe('USER/PASS');
-    expect(secretsOf(m)).toEqual(['pw']);
+    expect(secretsOf(m)).toEqual(['pw', saslPlainResponse(m)]);
   });
 
   it('an admin login that cannot work is refused in one line naming the option', () => {

@@ -19,6 +19,9 @@ export const NO_EARLIER_PROBE = 'no earlier probe of this account to compare wit
 /** Why a rule that reads the server's logs did not run: no --log was given. Expected, not a gap either. */
 export const NO_SERVER_LOG = 'no server log given (check --log FILE)';
 
+/** Why a rule that reads the mailbox did not run on a login-only check. Never a pass: nothing was read. */
+export const LOGIN_ONLY = 'only the logins were checked (--just-login): the mailbox was not read';
+
 /** Skip kinds that only mean an optional input was not given (reports keep a clean account to one line). */
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
 
@@ -36,6 +39,14 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
   for (const path of needs) {
     let reason: string | null = null;
     let kind: SkipKind = 'missing-evidence';
+    if (snapshot.login && path !== 'logs') {
+      // A login-only check knows what each login showed: a refusal (its error) is evidence, the mailbox is not.
+      const probed = path === 'imap.probed' ? 'imap' : path === 'pop.probed' ? 'pop' : null;
+      const login = probed ? snapshot.login[probed] : null;
+      if (probed && login === null) return { reason: `${probed === 'imap' ? 'IMAP' : 'POP3'} not probed`, kind: 'missing-evidence' };
+      if (login && !login.ok) continue; // the refusal is what the rule reads
+      return { reason: LOGIN_ONLY, kind: 'login-only' };
+    }
     switch (path) {
       case 'imap':
       case 'imap.probed':

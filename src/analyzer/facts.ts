@@ -1,6 +1,6 @@
 // Small pure readers over a snapshot that several rules share: the evidence of a protocol that answered,
 // folder roles, recent activity, folder sizes and the INBOX ledger (what came in versus what is still there).
-import type { Folder, ImapEvidence, Pop3Evidence, ProbeError, Quota, Snapshot } from '../snapshot/schema.js';
+import type { Folder, ImapEvidence, ImapLoginResult, Pop3Evidence, Pop3LoginResult, ProbeError, Quota, Snapshot } from '../snapshot/schema.js';
 import type { FolderFact, ProbeFailure, Protocol } from './types.js';
 
 /** Seconds in a day: ages and certificate lifetimes are measured in seconds and judged in days. */
@@ -14,12 +14,29 @@ export function popOf(snapshot: Snapshot): Pop3Evidence | null {
   return snapshot.pop?.ok ? snapshot.pop.evidence : null;
 }
 
+/**
+ * How a protocol's login went: the full probe's result, or a login-only check's (check --just-login); null when
+ * it was not probed. What rules about connecting, TLS and the login read.
+ */
+export function loginOf(snapshot: Snapshot, protocol: 'imap'): ImapLoginResult | null;
+export function loginOf(snapshot: Snapshot, protocol: 'pop' | 'pop3'): Pop3LoginResult | null;
+export function loginOf(snapshot: Snapshot, protocol: 'imap' | 'pop' | 'pop3'): ImapLoginResult | Pop3LoginResult | null;
+export function loginOf(snapshot: Snapshot, protocol: 'imap' | 'pop' | 'pop3'): ImapLoginResult | Pop3LoginResult | null {
+  return protocol === 'imap' ? (snapshot.imap ?? snapshot.login?.imap ?? null) : (snapshot.pop ?? snapshot.login?.pop ?? null);
+}
+
+/** A protocol's login worked (in a full probe: the whole probe did). */
+export function answered(snapshot: Snapshot, protocol: 'imap' | 'pop' | 'pop3'): boolean {
+  return loginOf(snapshot, protocol)?.ok === true;
+}
+
 export function popError(snapshot: Snapshot): ProbeError | null {
-  return snapshot.pop && !snapshot.pop.ok ? snapshot.pop.error : null;
+  const pop = loginOf(snapshot, 'pop');
+  return pop && !pop.ok ? pop.error : null;
 }
 
 export function failureOf(snapshot: Snapshot, protocol: Protocol): ProbeFailure | null {
-  const result = protocol === 'imap' ? snapshot.imap : snapshot.pop;
+  const result = loginOf(snapshot, protocol);
   if (!result || result.ok) return null;
   const endpoint = protocol === 'imap' ? snapshot.account.imap : snapshot.account.pop;
   const e = result.error;

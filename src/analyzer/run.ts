@@ -2,6 +2,7 @@
 // there, list the others as skipped with the reason, and sum up a status.
 import type { Snapshot } from '../snapshot/schema.js';
 import { incompleteEvidence, missingEvidence } from './evidence.js';
+import { answered, loginOf } from './facts.js';
 import { vanishedMail } from '../snapshot/compare.js';
 import { RULES, type RuleOptionOverrides } from './registry.js';
 import { usageSigns, type RemovalOptions } from './signs.js';
@@ -120,8 +121,8 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
 function statusOf(snapshot: Snapshot, findings: Finding[], ruleCrashed: boolean): Status {
   const worst = findings[0]?.severity;
   if (worst === 'critical' || worst === 'warning') return worst;
-  const observed = Boolean(snapshot.imap?.ok || snapshot.pop?.ok);
-  const probeBug = [snapshot.imap, snapshot.pop].some((r) => r && !r.ok && r.error.kind === 'internal');
+  const observed = answered(snapshot, 'imap') || answered(snapshot, 'pop');
+  const probeBug = [loginOf(snapshot, 'imap'), loginOf(snapshot, 'pop')].some((r) => r && !r.ok && r.error.kind === 'internal');
   if (!observed || probeBug || ruleCrashed) return 'unknown';
   return 'ok';
 }

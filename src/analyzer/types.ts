@@ -383,9 +383,10 @@ export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = R
 /**
  * Why a rule did not run, as data: waits-for-earlier-probe / waits-for-log are optional inputs not given (a first
  * check, no --log: expected, not a gap); missing-evidence a probe or history that could not give what the rule
- * reads; incomplete-evidence nothing found in evidence with holes (never a pass); rule-error a maildoctor bug.
+ * reads; incomplete-evidence nothing found in evidence with holes (never a pass); rule-error a maildoctor bug;
+ * login-only a check that only logged in (check --just-login), so no mailbox evidence was read.
  */
-export type SkipKind = 'waits-for-earlier-probe' | 'waits-for-log' | 'missing-evidence' | 'incomplete-evidence' | 'rule-error';
+export type SkipKind = 'waits-for-earlier-probe' | 'waits-for-log' | 'missing-evidence' | 'incomplete-evidence' | 'rule-error' | 'login-only';
 
 export interface SkippedRule {
   rule: FindingId;

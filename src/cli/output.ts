@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import type { ReportFormat } from '../report/types.js';
 import type { Snapshot } from '../snapshot/schema.js';
+import type { TestLogEntry } from '../snapshot/trace.js';
 import { knownTimeZone } from '../report/format.js';
 import { VERSION } from '../version.js';
 import { answersFrom, withAnswerOptions, type AnswerArgs } from './recommend.js';
@@ -55,8 +56,8 @@ export function ruleOptions(args: ReportArgs) {
   return { 'quota-near-limit': { warnRatio: quotaWarn / 100, critRatio: quotaCrit / 100 } };
 }
 
-/** Analyze, render to stdout, and return the exit code the report calls for. */
-export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: Partial<Earlier> = {}): Promise<number> {
+/** Analyze, render to stdout, and return the exit code the report calls for. `testLog`: check --include-log. */
+export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: Partial<Earlier> = {}, testLog?: readonly TestLogEntry[]): Promise<number> {
   // The analyzer and the renderers by their own modules: report/index.js would bring zod (ReportSchema) along.
   const [{ analyze }, { buildReport, exitCode }, { render }] = await Promise.all([
     import('../analyzer/run.js'),
@@ -76,6 +77,7 @@ export async function emitReport(snapshot: Snapshot, args: ReportArgs, earlier: 
   const report = buildReport(snapshot, analysis, { toolVersion: VERSION, answers: answersFrom(args), timeZone: reportZone(args),
     // The HTML report draws and tabulates more than the findings: the servers, folders, quota, earlier probes.
     ...(args.format === 'html' ? { details: true, history: earlier.history ?? [] } : {}),
+    ...(testLog ? { testLog } : {}),
   });
   const out = render(report, args.format, { color: useColor(args.format) });
   process.stdout.write(out.endsWith('\n') ? out : `${out}\n`);

@@ -51,9 +51,12 @@ export function plainIdentities(c: PasswordCredentials | AdminCredentials): Plai
   return { authzid: c.user, authcid: c.authUser, password: c.password };
 }
 
-/** Every secret the credentials hold, to be scrubbed from anything quoted back (scrub also hides base64 forms). */
+/**
+ * Every secret the credentials hold, to be scrubbed from anything quoted back (scrub also hides base64 forms), and
+ * the SASL PLAIN response a login sends: a server that echoes it would otherwise pass on the password, encoded.
+ */
 export function secretsOf(c: Credentials): string[] {
-  return c.password ? [c.password] : [];
+  return c.password ? [c.password, saslPlainResponse(c)] : [];
 }
 
 /**

@@ -1,10 +1,11 @@
 // buildReport(): a snapshot and its analysis → the report every renderer reads. Pure: the time and the tool
 // version come in as values (by default the snapshot's own), so a saved snapshot replays to the same report.
 import type { Analysis } from '../analyzer/types.js';
-import { worstResource } from '../analyzer/facts.js';
+import { loginOf, worstResource } from '../analyzer/facts.js';
 import { measuredFrom, recommend, type CustomerAnswers } from './recommend.js';
 import quotaNearLimit from '../analyzer/rules/quota-near-limit.js';
-import type { Endpoint, ImapResult, Pop3Result, Snapshot } from '../snapshot/schema.js';
+import type { Endpoint, ImapLoginResult, Pop3LoginResult, Snapshot } from '../snapshot/schema.js';
+import type { TestLogEntry } from '../snapshot/trace.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
 import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
@@ -27,6 +28,8 @@ export interface BuildReportOptions {
   details?: boolean;
   /** With details: the earlier probes of the account, oldest first (the history the analysis read). */
   history?: readonly Snapshot[];
+  /** The probe's test log (check --include-log): put into the report as `testLog`. */
+  testLog?: readonly TestLogEntry[];
 }
 
 /** Names of server software that greetings carry, for when the server says no more ("* OK Dovecot ready."). */
@@ -40,7 +43,7 @@ const KNOWN_SOFTWARE: [RegExp, string][] = [
   [/\buw imap\b|\bimap4rev1 \d{4}\./i, 'UW IMAP'],
 ];
 
-function softwareOf(result: ImapResult | Pop3Result | null): string | null {
+function softwareOf(result: ImapLoginResult | Pop3LoginResult | null): string | null {
   if (!result?.ok) return null;
   const e = result.evidence;
   if ('serverId' in e) {
@@ -57,7 +60,7 @@ function oneLineName(text: string): string {
   return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
 }
 
-function probeSummary(result: ImapResult | Pop3Result | null): Report['probes']['imap'] {
+function probeSummary(result: ImapLoginResult | Pop3LoginResult | null): Report['probes']['imap'] {
   if (!result) return { state: 'not-probed', software: null, durationMs: null, error: null };
   if (result.ok) return { state: 'ok', software: softwareOf(result), durationMs: result.durationMs, error: null };
   const e = result.error;
@@ -81,19 +84,26 @@ function metrics(snapshot: Snapshot, analysis: Analysis): Report['metrics'] {
     quotaCritRatio: typeof q?.critRatio === 'number' ? q.critRatio : quotaNearLimit.defaults.critRatio,
     inboxMessages: imap?.inbox.messages ?? null,
     popMessages: pop?.stat.messages ?? null,
-    imapDurationMs: snapshot.imap?.durationMs ?? null,
-    popDurationMs: snapshot.pop?.durationMs ?? null,
+    imapDurationMs: loginOf(snapshot, 'imap')?.durationMs ?? null,
+    popDurationMs: loginOf(snapshot, 'pop')?.durationMs ?? null,
   };
 }
 
 function coverageOf(snapshot: Snapshot, analysis: Analysis): NonNullable<Report['coverage']> {
-  const which = (pick: (r: ImapResult | Pop3Result | null) => boolean) =>
-    (['imap', 'pop'] as const).filter((p) => pick(snapshot[p]));
+  const which = (pick: (r: ImapLoginResult | Pop3LoginResult | null) => boolean) =>
+    (['imap', 'pop'] as const).filter((p) => pick(loginOf(snapshot, p)));
   const observed = which((r) => r !== null && r.ok);
   const notProbed = which((r) => r === null);
   const failed = which((r) => r !== null && !r.ok);
   const rulesNotRun = analysis.skipped.filter((s) => !OPTIONAL_INPUT.has(s.kind)).length;
-  return { partial: observed.length > 0 && (notProbed.length > 0 || failed.length > 0), observed, notProbed, failed, rulesNotRun };
+  return {
+    partial: observed.length > 0 && (notProbed.length > 0 || failed.length > 0),
+    observed,
+    notProbed,
+    failed,
+    rulesNotRun,
+    ...(snapshot.login ? { loginOnly: true } : {}),
+  };
 }
 
 /** What the IMAP probe meant to read and could not, with the reason: kept evidence with holes in it. */
@@ -111,11 +121,13 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
   const endpoint = (e: Endpoint | null): Endpoint | null => (e ? { host: e.host, port: e.port, tls: e.tls } : null);
   const admin = src.authUser !== undefined ? { authUser: src.authUser, ...(src.masterSeparator !== undefined ? { masterSeparator: src.masterSeparator } : {}) } : {};
   const account = { user: src.user, imap: endpoint(src.imap), pop: endpoint(src.pop), ...admin };
+  const imap = loginOf(snapshot, 'imap');
+  const pop = loginOf(snapshot, 'pop');
   const unknownReasons = [
-    ...[snapshot.imap, snapshot.pop].flatMap((r, i) =>
+    ...[imap, pop].flatMap((r, i) =>
       r && !r.ok ? [`${i === 0 ? 'IMAP' : 'POP3'} probe failed: ${r.error.kind} (${r.error.message})`] : [],
     ),
-    ...(snapshot.imap === null && snapshot.pop === null ? ['neither IMAP nor POP3 was probed'] : []),
+    ...(imap === null && pop === null ? ['neither IMAP nor POP3 was probed'] : []),
     ...analysis.errors.map((e) => `rule ${e.rule} crashed: ${e.message}`),
   ];
   const coverage = coverageOf(snapshot, analysis);
@@ -133,7 +145,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     verdict: verdictOf(analysis.status, analysis.findings, unknownReasons, coverage),
     coverage,
     comparedWith: analysis.comparedWith,
-    probes: { imap: probeSummary(snapshot.imap), pop: probeSummary(snapshot.pop) },
+    probes: { imap: probeSummary(imap), pop: probeSummary(pop) },
     findings: analysis.findings.map((f) => renderFinding(f, timeZone)),
     ...(anomalies.length ? { anomalies: anomalies.map((a) => ({ ...a })) } : {}),
     ...(gaps.length ? { gaps } : {}),
@@ -143,6 +155,8 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     ...(opts.answers ? { recommendation: recommend(opts.answers, measuredFrom(snapshot, analysis)) } : {}),
     metrics: metrics(snapshot, analysis),
     ...(opts.details ? { details: buildDetails(snapshot, opts.history ?? []) } : {}),
+    // Field by field, in reading order: nothing else rides along.
+    ...(opts.testLog ? { testLog: opts.testLog.map((e) => ({ atMs: e.atMs, protocol: e.protocol, step: e.step, outcome: e.outcome, ms: e.ms, detail: e.detail })) } : {}),
   };
 }
 

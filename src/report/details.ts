@@ -1,8 +1,8 @@
 // The report's details (report@1 `details`): what the HTML report tabulates and draws beyond the findings.
 // Built from the snapshot, the earlier probes of the history and the server log evidence; copied field by
 // field so nothing but facts about the servers and the mailbox rides along (never a secret).
-import { worstResource } from '../analyzer/facts.js';
-import type { ImapResult, Pop3Result, Snapshot, TlsFacts } from '../snapshot/schema.js';
+import { loginOf, worstResource } from '../analyzer/facts.js';
+import type { ImapLoginResult, Pop3LoginResult, Snapshot, TlsFacts } from '../snapshot/schema.js';
 import type { ReportJson } from './schema.js';
 
 export type ReportDetails = NonNullable<ReportJson['details']>;
@@ -24,13 +24,15 @@ function tlsOf(t: TlsFacts | null): Server['tls'] {
   };
 }
 
-function server(protocol: Server['protocol'], snapshot: Snapshot, result: ImapResult | Pop3Result | null): Server | null {
+function server(protocol: Server['protocol'], snapshot: Snapshot, result: ImapLoginResult | Pop3LoginResult | null): Server | null {
   const endpoint = protocol === 'imap' ? snapshot.account.imap : snapshot.account.pop;
   if (!endpoint || !result) return null;
   const base = { protocol, host: endpoint.host, port: endpoint.port, transport: endpoint.tls };
   if (!result.ok) return { ...base, tls: null, greeting: null, loginMethod: null, capabilities: [] };
   const e = result.evidence;
-  const capabilities = 'capabilities' in e ? e.capabilities : (e.capaPostLogin ?? e.capaPreLogin ?? []);
+  // A login-only check (check --just-login) read no CAPA after the login.
+  const postLogin = 'capaPostLogin' in e ? (e.capaPostLogin as string[] | null) : null;
+  const capabilities = 'capabilities' in e ? e.capabilities : (postLogin ?? e.capaPreLogin ?? []);
   return { ...base, tls: tlsOf(e.tls), greeting: e.greeting, loginMethod: e.loginMethod, capabilities: [...capabilities] };
 }
 
@@ -66,7 +68,7 @@ export function buildDetails(snapshot: Snapshot, history: readonly Snapshot[]): 
   const imap = snapshot.imap?.ok ? snapshot.imap.evidence : null;
   const earlier = history.filter((h) => h.takenAt < snapshot.takenAt);
   return {
-    servers: [server('imap', snapshot, snapshot.imap), server('pop3', snapshot, snapshot.pop)].filter((x): x is Server => x !== null),
+    servers: [server('imap', snapshot, loginOf(snapshot, 'imap')), server('pop3', snapshot, loginOf(snapshot, 'pop'))].filter((x): x is Server => x !== null),
     folders: (imap?.folders ?? []).map((f) => ({
       path: f.path,
       specialUse: f.specialUse,

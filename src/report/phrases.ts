@@ -36,17 +36,17 @@ export const POP_SIGN_LABEL: Record<PopSignKind, string> = {
   'pop-session-active': 'a POP3 session held the mailbox',
   'pop-login-delay': 'a LOGIN-DELAY refusal',
   'read-without-imap-traces': 'INBOX mail read with no IMAP client traces',
-  'vanished-between-probes': 'mail gone from INBOX between two probes, into no folder',
+  'vanished-between-probes': 'mail gone from INBOX between two checks, into no folder',
   'log-pop-deletes': 'POP3 sessions deleting mail, in the server log',
 };
 
 /** One phrase per sign, with its number: used in titles and evidence. */
 export const SIGN_TEXT: Record<SignKind, (s: Sign) => string> = {
   'removed-without-trace': (s) => `at least ${plural(s.count ?? 0, 'message')} deleted from INBOX without going to any folder`,
-  'pop-session-active': () => 'a POP3 session held the mailbox during the probe ([IN-USE])',
+  'pop-session-active': () => 'a POP3 session held the mailbox during the check ([IN-USE]: locked)',
   'pop-login-delay': () => 'the POP3 login was refused as too soon after a previous one ([LOGIN-DELAY])',
   'read-without-imap-traces': (s) => `${plural(s.count ?? 0, 'INBOX message')} marked read while no IMAP client left any trace`,
-  'vanished-between-probes': (s) => `${plural(s.count ?? 0, 'message')} gone from INBOX since the previous probe and in no folder`,
+  'vanished-between-probes': (s) => `${plural(s.count ?? 0, 'message')} gone from INBOX since the previous check and in no folder`,
   'sent-recent': (s) => `${plural(s.count ?? 0, 'message')} saved to ${folders(s.folders)} in the last 7 days`,
   'drafts-recent': (s) => `${plural(s.count ?? 0, 'draft')} saved to ${folders(s.folders)} in the last 7 days`,
   'trash-recent': (s) => `${plural(s.count ?? 0, 'message')} from the last 7 days moved to ${folders(s.folders)}`,

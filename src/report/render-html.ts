@@ -4,7 +4,8 @@
 import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './findings/index.js';
 import { bytes, count, millis, percent, plural, zonedTime } from './format.js';
-import { comparedLine, evidenceProblemLines, SYMBOL } from './render-text.js';
+import { comparedLine, evidenceProblemLines, scopeNote, SYMBOL } from './render-text.js';
+import { TRACE_PROTOCOL_NAME } from './test-log.js';
 import { checkedLine, loginLine, subjectLine } from './subject.js';
 import { esc } from './svg/escape.js';
 import { devicesPicture, inboxPicture, quotaPicture, type Picture } from './svg/report-charts.js';
@@ -163,7 +164,7 @@ export function loginParagraph(report: Report): string[] {
 
 export function renderHtml(report: Report): string {
   const d = report.details;
-  const partial = report.coverage?.partial ? ' (partial check)' : '';
+  const partial = scopeNote(report);
   const title = `maildoctor: ${report.status.toUpperCase()}${partial} for ${report.account.user}`;
   const body: string[] = [
     `<header class="verdict ${report.status}" id="verdict">`,
@@ -193,6 +194,15 @@ export function renderHtml(report: Report): string {
   if (report.skipped.length) body.push('<h2 id="not-checked">Not checked</h2>', table(['Check', 'Why not'], report.skipped.map((s) => [s.rule, s.reason])));
   const compared = comparedLine(report);
   if (compared) body.push(`<p>${esc(compared)}</p>`);
+  if (report.testLog) {
+    body.push(
+      '<h2 id="test-log">Test log</h2>',
+      table(
+        ['After', 'Protocol', 'Step', 'Outcome', 'Took', 'Detail'],
+        report.testLog.map((e) => [`${e.atMs} ms`, TRACE_PROTOCOL_NAME[e.protocol], e.step, e.outcome, e.ms === null ? '' : `${e.ms} ms`, e.detail ?? '']),
+      ),
+    );
+  }
   body.push(
     `<footer>${esc(`${plural(report.checked.length, 'check')} run: ${report.checked.join(', ')}. Snapshot ${report.snapshotTakenAt} (UTC); times above in ${report.timeZone}.`)}</footer>`,
   );

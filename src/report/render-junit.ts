@@ -4,6 +4,7 @@
 import { evidenceLines } from './findings/index.js';
 import { evidenceProblemLines, numbered } from './render-text.js';
 import { loginLine, subjectLine } from './subject.js';
+import { testLogLines } from './test-log.js';
 import type { Report } from './types.js';
 
 // XML 1.0 allows tab, LF, CR and these ranges; anything else (other control characters) is dropped.
@@ -73,10 +74,12 @@ export function renderJunit(report: Report): string {
     ...(report.account.authUser !== undefined ? [`      <property name="login" value="${xml(loginLine(report) ?? '')}"/>`] : []),
     `      <property name="checked" value="${xml(report.snapshotTakenAt)}"/>`,
     ...(report.coverage?.partial ? ['      <property name="partial" value="true"/>'] : []),
+    ...(report.coverage?.loginOnly ? ['      <property name="loginOnly" value="true"/>'] : []),
     `      <property name="maildoctor.version" value="${xml(report.tool.version)}"/>`,
     ...(report.recommendation ? [`      <property name="recommended.protocol" value="${report.recommendation.protocol}"/>`] : []),
     '    </properties>',
     ...cases,
+    ...(report.testLog ? [`    <system-out>${xml(['Test log:', ...testLogLines(report.testLog)].join('\n'))}</system-out>`] : []),
     ...(problems.length ? [`    <system-err>${xml(['Evidence that could not be used:', ...problems.map((l) => `- ${l}`)].join('\n'))}</system-err>`] : []),
     '  </testsuite>',
     '</testsuites>',

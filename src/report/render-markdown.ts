@@ -1,7 +1,8 @@
 // Markdown to paste into a ticket: the same content as the text report, with headings and lists.
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './findings/index.js';
-import { comparedLine, evidenceProblemLines, numbered, SYMBOL, skippedLines } from './render-text.js';
+import { comparedLine, evidenceProblemLines, numbered, scopeNote, SYMBOL, skippedLines } from './render-text.js';
+import { testLogLines } from './test-log.js';
 import { checkedLine, loginLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
@@ -12,7 +13,7 @@ export function md(text: string): string {
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [
-    `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()}${report.coverage?.partial ? ' (partial check)' : ''} for ${md(report.account.user)}`,
+    `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()}${scopeNote(report)} for ${md(report.account.user)}`,
     '',
     [subjectLine(report), checkedLine(report), loginLine(report)].filter((l) => l !== null).map(md).join(' · '),
     '',
@@ -46,5 +47,11 @@ export function renderMarkdown(report: Report): string {
     '',
     `<sub>maildoctor ${md(report.tool.version)} · ${report.checked.length} checks · snapshot ${report.snapshotTakenAt} · IMAP ${report.probes.imap.state}, POP3 ${report.probes.pop.state}</sub>`,
   );
+  if (report.testLog) {
+    // A code block keeps the columns; its fence is longer than any run of backticks a server put into a line.
+    const lines = testLogLines(report.testLog);
+    const fence = '`'.repeat(Math.max(3, ...lines.map((l) => Math.max(0, ...(l.match(/`+/g) ?? []).map((r) => r.length)) + 1)));
+    out.push('', '### Test log', '', `${fence}text`, ...lines, fence);
+  }
   return `${out.join('\n')}\n`;
 }

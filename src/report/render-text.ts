@@ -7,6 +7,7 @@ import { evidenceLines } from './findings/index.js';
 import { list, millis, plural, zonedTime } from './format.js';
 import { checkedLine, loginLine, subjectLine } from './subject.js';
 import { PROTOCOL_NAME } from './phrases.js';
+import { testLogLines } from './test-log.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
 export const SYMBOL: Record<Severity | Status, string> = { critical: '✖', warning: '⚠', info: 'ℹ', ok: '✔', unknown: '?' };
@@ -76,6 +77,17 @@ export function evidenceProblemLines(report: Report): string[] {
   ];
 }
 
+/** The header's note on what the verdict rests on: "(partial check)", "(logins only)", or nothing. */
+export function scopeNote(report: Report): string {
+  if (report.coverage?.loginOnly) return ' (logins only)';
+  return report.coverage?.partial ? ' (partial check)' : '';
+}
+
+/** The test log as the report's last section (check --include-log), or nothing. */
+function testLogSection(report: Report, c: boolean | undefined): string[] {
+  return report.testLog ? ['', paint(c, '1', 'Test log:'), ...testLogLines(report.testLog)] : [];
+}
+
 /** With history, when failed probes were passed over: which earlier probe the comparison used. */
 export function comparedLine(report: Report): string | null {
   const c = report.comparedWith;
@@ -111,10 +123,10 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     const later = wants.length ? `; ${wants.join(', ')}` : '';
     const line = `${label('ok', c)}  ${subjectLine(report)}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}, ${zonedTime(report.snapshotTakenAt, report.timeZone)}${later}).`;
     const compared = comparedLine(report);
-    return `${[line, ...loginLines(report), ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : [])].join('\n')}\n`;
+    return `${[line, ...loginLines(report), ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : []), ...testLogSection(report, c)].join('\n')}\n`;
   }
   // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
-  const partial = report.coverage?.partial ? ' (partial check)' : '';
+  const partial = scopeNote(report);
   const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, ...loginLines(report), `  ${report.verdict}`];
   report.findings.forEach((f) => out.push('', ...findingBlock(f, c, report.timeZone)));
 
@@ -125,6 +137,6 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   if (skipped.length) out.push('', paint(c, '1', 'Not checked:'), ...skipped.map((l) => `  - ${l}`));
   const compared = comparedLine(report);
   if (compared) out.push('', compared);
-  out.push('', paint(c, '2', footer(report)));
+  out.push('', paint(c, '2', footer(report)), ...testLogSection(report, c));
   return `${out.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
 // (see docs/findings.md for each id's fields).
 import * as z from 'zod';
 import { AnomalySchema, EndpointSchema } from '../snapshot/schema.js';
+import type { TestLogEntry } from '../snapshot/trace.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 
 export { REPORT_SCHEMA };
@@ -35,6 +36,15 @@ export const ProbeSummarySchema = z.object({
 });
 
 const nullableNumber = z.number().nullable();
+
+export const TestLogEntrySchema = z.object({
+  atMs: z.number().nonnegative(),
+  protocol: z.enum(['dns', 'imap', 'pop3']),
+  step: z.string(),
+  outcome: z.enum(['ok', 'failed', 'info']),
+  ms: z.number().nonnegative().nullable(),
+  detail: z.string().nullable(),
+}) satisfies z.ZodType<TestLogEntry>;
 const nullableString = z.string().nullable();
 
 export const DetailsSchema = z.object({
@@ -119,7 +129,7 @@ export const ReportSchema = z.object({
   timeZone: z.string().optional(),
   probes: z.object({ imap: ProbeSummarySchema, pop: ProbeSummarySchema }),
   findings: z.array(ReportFindingSchema),
-  /** kind: waits-for-earlier-probe, waits-for-log, missing-evidence, incomplete-evidence, rule-error (absent before it was added). */
+  /** kind: waits-for-earlier-probe, waits-for-log, missing-evidence, incomplete-evidence, rule-error, login-only (absent before it was added). */
   skipped: z.array(z.object({ rule: kebab, reason: z.string(), kind: kebab.optional() })),
   checked: z.array(kebab),
   errors: z.array(z.object({ rule: kebab, message: z.string() })),
@@ -135,6 +145,8 @@ export const ReportSchema = z.object({
       failed: z.array(z.enum(['imap', 'pop'])),
       /** Rules that did not run for lack of evidence (not counting those that wait for history or a log). */
       rulesNotRun: z.number().int().nonnegative(),
+      /** Only the logins were checked (check --just-login): the mailbox was not read. Absent for a full check. */
+      loginOnly: z.literal(true).optional(),
     })
     .optional(),
   /**
@@ -156,6 +168,11 @@ export const ReportSchema = z.object({
    * per device. Present only when asked for (buildReport's details option; `--format html` asks). Times UTC ISO.
    */
   details: DetailsSchema.optional(),
+  /**
+   * The test log (check --include-log): what the probe tried, step by step, in the order it was logged. atMs is
+   * when, in ms since the probe began; ms how long the step took (null for a fact read on the way). Never a secret.
+   */
+  testLog: z.array(TestLogEntrySchema).optional(),
   metrics: z.object({
     quotaStorageUsedBytes: nullableNumber,
     quotaStorageLimitBytes: nullableNumber,

@@ -289,6 +289,36 @@ export type ImapResult = z.infer<typeof ImapResultSchema>;
 export const Pop3ResultSchema = probeResult(Pop3EvidenceSchema);
 export type Pop3Result = z.infer<typeof Pop3ResultSchema>;
 
+/**
+ * What a login alone shows (check --just-login): the part of the evidence read before and at the login. A full
+ * probe's evidence holds all of it, so rules about the login (TLS, refusals) read either.
+ */
+export const ImapLoginEvidenceSchema = ImapEvidenceSchema.pick({
+  greeting: true,
+  capabilitiesPreLogin: true,
+  capabilitiesBeforeTls: true,
+  capabilities: true,
+  serverId: true,
+  transport: true,
+  tls: true,
+  loginMethod: true,
+});
+export type ImapLoginEvidence = z.infer<typeof ImapLoginEvidenceSchema>;
+export const Pop3LoginEvidenceSchema = Pop3EvidenceSchema.pick({
+  greeting: true,
+  capaPreLogin: true,
+  capaBeforeStls: true,
+  implementation: true,
+  transport: true,
+  tls: true,
+  loginMethod: true,
+});
+export type Pop3LoginEvidence = z.infer<typeof Pop3LoginEvidenceSchema>;
+export const ImapLoginResultSchema = probeResult(ImapLoginEvidenceSchema);
+export type ImapLoginResult = z.infer<typeof ImapLoginResultSchema>;
+export const Pop3LoginResultSchema = probeResult(Pop3LoginEvidenceSchema);
+export type Pop3LoginResult = z.infer<typeof Pop3LoginResultSchema>;
+
 export const EndpointSchema = z.object({
   host: z.string(),
   port: z.number().int().min(1).max(65535),
@@ -386,5 +416,12 @@ export const SnapshotSchema = z.object({
   logs: LogEvidenceSchema.nullable().optional(),
   /** Server data that made no sense, from either protocol (absent in older snapshots: read as none). */
   anomalies: z.array(AnomalySchema).optional(),
+  /**
+   * A login-only check (check --just-login): what each login showed, null for a protocol not probed. Then `imap`
+   * and `pop` are null, because no mailbox was read. Absent for a full probe. A reader that predates this field
+   * drops it and sees neither protocol probed (status unknown), never an empty or healthy mailbox: so the schema
+   * version stays 1 (schema-id.ts bumps only for a change an older reader would misread).
+   */
+  login: z.object({ imap: ImapLoginResultSchema.nullable(), pop: Pop3LoginResultSchema.nullable() }).optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

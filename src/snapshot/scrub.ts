@@ -52,7 +52,7 @@ export function scrubSnapshot(snapshot: Snapshot, secret: string | readonly stri
   const keep = [snapshot.account.user, snapshot.account.imap?.host ?? '', snapshot.account.pop?.host ?? ''];
   const hit = (s: string) => secrets.some((x) => s.includes(x));
   const hide = (s: string) => scrub(s, secret, keep);
-  for (const part of [snapshot.imap, snapshot.pop, snapshot.logs, snapshot.anomalies] as unknown[]) walk(part, hide, hit);
+  for (const part of [snapshot.imap, snapshot.pop, snapshot.login, snapshot.logs, snapshot.anomalies] as unknown[]) walk(part, hide, hit);
   return snapshot;
 }
 

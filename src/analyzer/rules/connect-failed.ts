@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { failureOf } from '../facts.js';
+import { answered, failureOf } from '../facts.js';
 import { errorFinding } from '../probe-errors.js';
 import { step } from '../steps.js';
 
@@ -19,7 +19,7 @@ export default defineRule({
       .filter((f) => f !== null && errorFinding(f) === 'connect')
       .map((f) => f!);
     if (failures.length === 0) return;
-    const otherProtocolWorks = Boolean(snapshot.imap?.ok || snapshot.pop?.ok);
+    const otherProtocolWorks = answered(snapshot, 'imap') || answered(snapshot, 'pop');
     const first = failures[0]!;
     report({
       severity: 'critical',

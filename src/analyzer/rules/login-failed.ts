@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { failureOf } from '../facts.js';
+import { answered, failureOf } from '../facts.js';
 import { errorFinding } from '../probe-errors.js';
 import { step } from '../steps.js';
 import type { Protocol } from '../types.js';
@@ -21,8 +21,8 @@ export default defineRule({
       .map((f) => f!);
     if (failures.length === 0) return;
     const worked: Protocol[] = [];
-    if (snapshot.imap?.ok) worked.push('imap');
-    if (snapshot.pop?.ok) worked.push('pop3');
+    if (answered(snapshot, 'imap')) worked.push('imap');
+    if (answered(snapshot, 'pop')) worked.push('pop3');
     const other = worked[0];
     const { user, authUser, masterSeparator } = snapshot.account;
     // An admin's login on behalf of the user: the devices' password was never tried, so the steps are the admin's.

@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { ageSeconds, isLoopback } from '../facts.js';
+import { ageSeconds, isLoopback, loginOf } from '../facts.js';
 import { step } from '../steps.js';
 import { DAY_SECONDS } from '../facts.js';
 import { SEVERITY_RANK, type StepRef, type Protocol, type Severity, type TlsProblem, type TlsProblemKind } from '../types.js';
@@ -42,7 +42,8 @@ function severityOf(kind: TlsProblemKind): Severity {
 }
 
 function problemsOf(snapshot: Snapshot, protocol: Protocol, now: Date, warnDays: number): TlsProblem[] {
-  const result = protocol === 'imap' ? snapshot.imap : snapshot.pop;
+  // The login's facts: a login-only check (check --just-login) has them as much as a full probe.
+  const result = loginOf(snapshot, protocol);
   const endpoint = protocol === 'imap' ? snapshot.account.imap : snapshot.account.pop;
   if (!result) return [];
   const base = { protocol, host: endpoint?.host ?? null, port: endpoint?.port ?? null };

@@ -120,6 +120,34 @@ export function beforeEachCommand(client: ImapSession, before: (command: string)
   };
 }
 
+/**
+ * Call `sent(command, mailbox)` as each command goes to the wire (every one goes through imapflow's exec, its
+ * own and our raw ones); the callback it returns runs when the tagged answer came (null) or the command failed.
+ * `target` is the mailbox (or quota root) of the commands that name one, else null: the other arguments (a
+ * LOGIN's password, an AUTHENTICATE's response) never leave this function. `mechanism` is AUTHENTICATE's SASL name.
+ */
+export function onEachCommand(
+  client: ImapSession,
+  sent: (command: string, named: { target: string | null; mechanism: string | null }) => ((error: unknown) => void) | void,
+): void {
+  const runner = client as unknown as { exec: (command: string, attributes?: unknown[], options?: unknown) => Promise<unknown> };
+  const exec = runner.exec.bind(client);
+  runner.exec = (command: string, attributes?: unknown[], options?: unknown) => {
+    const first = Array.isArray(attributes) ? (attributes[0] as { value?: unknown } | undefined) : undefined;
+    const value = typeof first?.value === 'string' ? first.value : null;
+    const verb = command.toUpperCase();
+    const target = NAMING_COMMANDS.has(verb) ? value : null;
+    const mechanism = verb === 'AUTHENTICATE' && value && /^[A-Z0-9_-]{1,20}$/i.test(value) ? value.toUpperCase() : null;
+    const settled = sent(verb, { target, mechanism });
+    const answer = exec(command, attributes, options);
+    if (settled) answer.then(() => settled(null), settled);
+    return answer;
+  };
+}
+
+/** Commands whose first argument is a mailbox name (a quota root for GETQUOTA). */
+const NAMING_COMMANDS = new Set(['SELECT', 'EXAMINE', 'STATUS', 'GETQUOTAROOT', 'GETQUOTA']);
+
 /** One untagged response as imapflow's parser hands it to exec() handlers. */
 export interface Untagged {
   command?: string;

@@ -1,3 +1,3 @@
 // The IMAP connector: one read-only probe session (probe.ts) over imapflow (imapflow.ts), plus the sessions of
 // our own (preflight.ts, bulk.ts). The same layout as pop3/.
-export { probeImap, type ImapProbeOptions } from './probe.js';
+export { probeImap, probeImapLogin, type ImapProbeOptions } from './probe.js';

@@ -1,10 +1,13 @@
 // The IMAP probe: one read-only session (EXAMINE, BODY.PEEK, STATUS, SEARCH, GETQUOTAROOT) that records
-// ImapEvidence. Never throws: every failure becomes { ok: false, error } with a probe error kind.
-import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
+// ImapEvidence, or a login-only session (check --just-login). Never throws: every failure becomes
+// { ok: false, error } with a probe error kind. With a trace sink each step goes to the test log.
+import type net from 'node:net';
+import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, onEachCommand, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
 import { carriesSecret, secretsOf } from '../credentials.js';
 import type { ConnectOptions } from '../common.js';
 import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
-import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapResult, InboxFacts, ProbeError, Quota } from '../../snapshot/schema.js';
+import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, ProbeError, Quota, Transport } from '../../snapshot/schema.js';
+import { failureWords, peerWords, resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
 import { classifyImapError, fail, ProbeFailure, withDeadline } from './errors.js';
 import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './watch.js';
 import { countAnomaly, MAX_UINT32 } from '../anomalies.js';
@@ -42,6 +45,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   bulkMinMessages?: number;
   /** Where server data that made no sense is recorded (snapshot.anomalies). */
   anomalies?: Anomaly[];
+  /** The test log: told each step as it ends (connect, TLS, greeting, each command, the login), secrets scrubbed. */
+  trace?: TraceSink;
 }
 
 /** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
@@ -136,17 +141,51 @@ function preflightOf(client: ImapSession, opts: ConnectOptions, seen: { beforeTl
 }
 
 export async function probeImap(opts: ImapProbeOptions): Promise<ImapResult> {
+  return settle(opts, (session, state) => mailbox(opts, session, state));
+}
+
+/**
+ * A login-only probe (check --just-login): connect, TLS, greeting, capabilities and the login, then LOGOUT. No
+ * mailbox is opened: what it records is what the login showed.
+ */
+export async function probeImapLogin(opts: ImapLoginOptions): Promise<ImapLoginResult> {
+  return settle(opts, (session) => {
+    const { client, pre, loginMethod, serverId, mode } = session;
+    const evidence: ImapLoginEvidence = {
+      greeting: pre.greeting,
+      capabilitiesPreLogin: pre.capabilities,
+      capabilitiesBeforeTls: pre.capabilitiesBeforeTls,
+      capabilities: capabilityList(client),
+      serverId,
+      transport: mode,
+      tls: pre.tls,
+      loginMethod,
+    };
+    return Promise.resolve(evidence);
+  });
+}
+
+/** What a login-only IMAP probe takes: the connection and the test log. */
+export type ImapLoginOptions = Pick<ImapProbeOptions, keyof ConnectOptions | 'onProgress' | 'trace'>;
+
+/** Run one session and record its outcome: the evidence `body` gathers, or the probe error. Never throws. */
+async function settle<E>(opts: ImapLoginOptions, body: (session: Session, state: RunState) => Promise<E>): Promise<{ ok: true; durationMs: number; evidence: E } | { ok: false; durationMs: number; error: ProbeError }> {
   const t0 = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
-  const state: RunState = { step: 'connect', starttlsOffered: false };
+  const state: RunState = { step: 'connect', starttlsOffered: false, tr: tracer('imap', opts.trace, opts.credentials, [endpoint, opts.host]), current: null };
+  const took = () => Math.round(performance.now() - t0);
   try {
-    const evidence = await run(opts, state);
-    return { ok: true, durationMs: Math.round(performance.now() - t0), evidence };
+    const evidence = await withSession(opts, state, (session) => body(session, state));
+    state.tr.emit('result', 'ok', took(), 'everything asked for was read');
+    return { ok: true, durationMs: took(), evidence };
   } catch (e) {
     const error = classifyImapError(e, state.step, endpoint, secretsOf(opts.credentials));
     // Refused for lack of TLS on a port that offers STARTTLS: the fix is a flag, not the server (tls-problem).
     if (error.kind === 'plaintext-refused' && state.starttlsOffered) error.starttlsOffered = true;
-    return { ok: false, durationMs: Math.round(performance.now() - t0), error };
+    state.tr.emit('result', 'failed', took(), resultWords(error));
+    return { ok: false, durationMs: took(), error };
+  } finally {
+    state.tr.close();
   }
 }
 
@@ -154,9 +193,29 @@ interface RunState {
   step: string;
   /** Mode none: the preflight saw STARTTLS among the capabilities. */
   starttlsOffered: boolean;
+  /** The test log of this session. */
+  tr: Tracer;
+  /** The probe step under way (null between steps): the purpose the test log gives a command. */
+  current: string | null;
 }
 
-async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidence> {
+/** A session imapflow has logged in on, with what the login showed. */
+interface Session {
+  client: ImapSession;
+  pre: Preflight;
+  loginMethod: string;
+  serverId: Record<string, string> | null;
+  mode: Transport;
+  /** Run one network step with the deadline (its name is what a failure is recorded under). */
+  step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
+  progress: (message: string) => void;
+}
+
+/**
+ * Connect and log in (after a preflight session of our own without TLS), run `body` on the session, and close it
+ * (LOGOUT sent, not waited for) whatever happens.
+ */
+async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (session: Session) => Promise<E>): Promise<E> {
   const endpoint = `${opts.host}:${opts.port}`;
   const progress = (m: string) => {
     try {
@@ -166,49 +225,15 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
     }
   };
   const ms = opts.timeoutMs;
+  const tr = state.tr;
   // Before any byte goes out: an unknown mode is an error, never a weaker default.
   const mode = transportMode(opts.tls);
-
-  progress(`connecting to ${endpoint} (${mode})`);
-  state.step = 'connect';
-  const client = newImapSession(opts);
-  let asyncError: Error | null = null;
-  client.on('error', (e: unknown) => {
-    asyncError ??= e instanceof Error ? e : new Error(String(e));
-  });
-  const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-    state.step = name;
-    return withDeadline(name, ms, fn, () => client.close());
-  };
-  // What imapflow knew right before STARTTLS and right before logging in: the pre-login capabilities, read on
-  // the session itself instead of a second connection (one TLS handshake less for each account of a scan).
-  const seen: { beforeTls: string[] | null; preLogin: string[] | null } = { beforeTls: null, preLogin: null };
-  beforeEachCommand(client, (command) => {
-    if (command === 'STARTTLS' && seen.beforeTls === null) seen.beforeTls = capabilityList(client);
-    if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
-  });
-  // imapflow's socket is watched for what it does not report: a silent port, another protocol's greeting.
-  let watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
-  let foreign: ProbeError | null = null;
-  const login = () =>
-    withDeadline(
-      'login',
-      ms,
-      () => {
-        const connecting = client.connect();
-        watch = watchConnection(client, mode === 'implicit', (line) => {
-          foreign = otherProtocol(line, 'IMAP', endpoint);
-          if (foreign) client.close(); // at once: waiting out the deadline tells nothing more
-        });
-        return connecting;
-      },
-      () => client.close(),
-    );
 
   // Without TLS our own short preflight session comes first: it decides whether a password may be sent.
   let pre: Preflight | null = null;
   if (mode === 'none') {
-    pre = await preflight(opts);
+    state.step = 'connect';
+    pre = await tr.timed('preflight', () => preflight(opts), (p) => `a session of our own before the login, to read the capabilities without TLS: ${p.greeting}`);
     const preCaps = new Set(pre.capabilities.map((c) => c.toUpperCase()));
     state.starttlsOffered = preCaps.has('STARTTLS');
     if (!pre.preauth) {
@@ -225,6 +250,53 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
     }
   }
 
+  progress(`connecting to ${endpoint} (${mode})`);
+  state.step = 'connect';
+  const client = newImapSession(opts);
+  let asyncError: Error | null = null;
+  client.on('error', (e: unknown) => {
+    asyncError ??= e instanceof Error ? e : new Error(String(e));
+  });
+  const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    state.step = name;
+    state.current = name;
+    try {
+      return await withDeadline(name, ms, fn, () => client.close());
+    } finally {
+      state.current = null;
+    }
+  };
+  // What imapflow knew right before STARTTLS and right before logging in: the pre-login capabilities, read on
+  // the session itself instead of a second connection (one TLS handshake less for each account of a scan).
+  const seen: { beforeTls: string[] | null; preLogin: string[] | null } = { beforeTls: null, preLogin: null };
+  beforeEachCommand(client, (command) => {
+    if (command === 'STARTTLS' && seen.beforeTls === null) seen.beforeTls = capabilityList(client);
+    if ((command === 'AUTHENTICATE' || command === 'LOGIN') && seen.preLogin === null) seen.preLogin = capabilityList(client);
+  });
+  const stages = tr.on ? traceSession(client, state, opts.insecure === true) : null;
+  // imapflow's socket is watched for what it does not report: a silent port, another protocol's greeting.
+  let watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
+  let foreign: ProbeError | null = null;
+  const login = () =>
+    withDeadline(
+      'login',
+      ms,
+      () => {
+        const connecting = client.connect();
+        watch = watchConnection(
+          client,
+          mode === 'implicit',
+          (line) => {
+            foreign = otherProtocol(line, 'IMAP', endpoint);
+            if (foreign) client.close(); // at once: waiting out the deadline tells nothing more
+          },
+          stages?.hooks,
+        );
+        return connecting;
+      },
+      () => client.close(),
+    );
+
   try {
     progress('logging in');
     // Several round trips (CAPABILITY, ID, AUTHENTICATE, NAMESPACE); a wrong password costs the server's delay.
@@ -239,152 +311,15 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
       // The preflight session explains a failure before login best (untrusted certificate, no STARTTLS,
       // a BYE greeting); when it gets through, imapflow's error stands (a wrong password).
       state.step = 'connect';
-      await preflight(opts);
+      await tr.timed('preflight', () => preflight(opts), () => 'a session of our own, to tell why the login failed: it got through');
       state.step = 'login';
       throw e;
     }
     pre ??= preflightOf(client, opts, seen);
-    const capabilities = capabilityList(client);
     const loginMethod = loginMethodOf(client, pre.preauth);
     const serverId = serverIdOf(client);
-    const ignore = new Set((opts.ignoreCapabilities ?? []).map((c) => c.toUpperCase()));
-    for (const c of ignore) client.capabilities.delete(c);
-    const caps = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
-    const ctx: Ctx = { client, caps, ms, now: opts.now, step };
-
-    // Order matters on Dovecot: INBOX first while it is cheap to open, then LIST-STATUS (a STATUS of the
-    // selected INBOX makes the next command on it resync, ~140 ms at 100k messages), the other folders, and
-    // GETQUOTAROOT last (a "count" quota opens every folder; INBOX opened after it pays the resync again).
-    progress('examining INBOX');
-    const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
-    // Every INBOX fact rests on these two: out of range, INBOX cannot be read (and nothing is asked about it).
-    const odd = [
-      countAnomaly('imap', 'examine INBOX', 'EXISTS', box.exists, MAX_UINT32),
-      countAnomaly('imap', 'examine INBOX', 'UIDNEXT', box.uidNext, MAX_UINT32),
-    ].filter((a) => a !== null);
-    if (odd.length) {
-      opts.anomalies?.push(...odd);
-      fail('protocol', 'examine INBOX', `${endpoint} sent INBOX numbers that make no sense (${odd.map((a) => a.detail).join('; ')}): INBOX cannot be read`, { code: 'ANOMALY' });
-    }
-    const total = box.exists;
-    if (opts.history) {
-      const p = pre;
-      ctx.bulkMinMessages = opts.bulkMinMessages;
-      ctx.bulk = (uidSet, items, onMessage) =>
-        bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: box.uidValidity.toString(), uidSet, items, onMessage });
-    }
-    const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
-    const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
-    const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
-    let list: InboxFacts['messageList'] = null;
-    if (opts.history) {
-      progress(`fetching identities of ${total} INBOX messages`);
-      const onN = (n: number) => progress(`${n} of ${total} identities`);
-      list = opts.known
-        ? (await repeatMessageList(ctx, total, inboxState(box), opts.known.inbox, onN)).list
-        : MessageList.from(await messageList(ctx, total, onN));
-    }
-    const inbox: InboxFacts = {
-      messages: total,
-      uidNext: box.uidNext,
-      uidValidity: box.uidValidity.toString(),
-      ages: inboxActivity.ages,
-      oldestInternalDate: inboxActivity.oldestInternalDate,
-      newestInternalDate: inboxActivity.newestInternalDate,
-      flags,
-      keywords,
-      method: caps.has('ESEARCH') ? 'ESEARCH' : 'SEARCH',
-      agesMethod: inboxActivity.agesMethod,
-      messageList: list,
-    };
-
-    progress('listing folders');
-    const entries = await step('list', () =>
-      client.list({
-        statusQuery: { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true, size: true },
-      }),
-    );
-    const folders: Folder[] = entries.map((e) => {
-      const su = specialUseOf(e);
-      const flags = [...(e.flags ?? [])].sort();
-      const selectable = !flags.includes('\\Noselect') && !flags.includes('\\NonExistent');
-      return {
-        path: e.path,
-        delimiter: e.delimiter ?? null,
-        specialUse: su.specialUse,
-        specialUseSource: su.source,
-        flags,
-        subscribed: !!e.subscribed,
-        selectable,
-        status: selectable ? folderStatus(e, opts.anomalies) : null,
-        activity: null,
-      };
-    });
-    progress(`${folders.length} folder${folders.length === 1 ? '' : 's'}`);
-
-    // A folder step that fails for good (a stall, a lost connection) ends the session but not the probe: what was
-    // gathered stays, the folders after it keep activity null, and the failure is recorded for the rules.
-    let lost: ProbeError | null = null;
-    for (const f of folders) {
-      if (lost) break;
-      if (!f.selectable) continue;
-      if (f.path.toUpperCase() === 'INBOX') {
-        f.activity = inboxActivity;
-        continue;
-      }
-      if (f.status && f.status.messages === 0) {
-        f.activity = { ages: { lt1d: 0, lt7d: 0, lt30d: 0, older: 0 }, oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty' };
-        continue;
-      }
-      progress(`examining ${f.path}`);
-      try {
-        const b = await step(`examine ${f.path}`, () => client.mailboxOpen(f.path, { readOnly: true }));
-        const odd = countAnomaly('imap', `examine ${oneLine(f.path, 80)}`, 'EXISTS', b.exists, MAX_UINT32);
-        if (odd) {
-          opts.anomalies?.push(odd);
-          continue;
-        }
-        f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
-        if (opts.history && opts.known && f.status) {
-          const before = opts.known.folders[f.path];
-          const since = before && before.uidValidity === f.status.uidValidity ? before.uidNext : 1;
-          f.arrivals = await arrivals(ctx, since, f.status.uidNext, f.path);
-        }
-      } catch (e) {
-        // One folder that cannot be examined (NO, BAD) leaves its activity unknown.
-        const err = e as { responseStatus?: string };
-        if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') continue;
-        lost = keptFailure(e, state.step, endpoint, secretsOf(opts.credentials));
-      }
-    }
-
-    progress('quota');
-    let q: Quota;
-    if (lost) {
-      q = { supported: hasQuota(caps), roots: [], source: QUOTA_SOURCE, error: { kind: lost.kind, step: 'quota', message: `not read: the session ended during ${lost.step ?? 'an earlier step'}` } };
-    } else {
-      try {
-        q = await quota(ctx, opts.anomalies);
-      } catch (e) {
-        q = { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, secretsOf(opts.credentials)) };
-      }
-    }
-
-    state.step = 'logout';
-    return {
-      greeting: pre.greeting,
-      capabilitiesPreLogin: pre.capabilities,
-      capabilitiesBeforeTls: pre.capabilitiesBeforeTls,
-      capabilities,
-      serverId,
-      transport: mode,
-      tls: pre.tls,
-      loginMethod,
-      quota: q,
-      folders,
-      inbox,
-      ...(lost ? { stepErrors: [lost] } : {}),
-    };
+    stages?.loggedIn(pre, capabilityList(client), loginMethod);
+    return await body({ client, pre, loginMethod, serverId, mode, step, progress });
   } catch (e) {
     // An error event that came first explains better than the "connection closed" that followed it.
     if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError as Error;
@@ -392,6 +327,211 @@ async function run(opts: ImapProbeOptions, state: RunState): Promise<ImapEvidenc
   } finally {
     await closeQuietly(client);
   }
+}
+
+/**
+ * The test log of one imapflow session: the socket's stages as they come up (connect, implicit TLS, greeting),
+ * the TLS of a STARTTLS upgrade, each command with its timing (the login as one step with its mechanism; LOGOUT
+ * is sent, not waited for), and after the login the capabilities.
+ */
+function traceSession(client: ImapSession, state: RunState, insecure: boolean) {
+  const tr = state.tr;
+  const since = (t: number) => Math.max(0, Math.round(performance.now() - t));
+  const t0 = performance.now();
+  let tcpAt = t0;
+  let upAt = t0;
+  let starttlsAt: number | null = null;
+  onEachCommand(client, (command, { target, mechanism }) => {
+    if (starttlsAt !== null) {
+      // The handshake ran between the STARTTLS answer and this command, on the socket imapflow upgraded.
+      const socket = sessionSocket(client) as TLSSocket | null;
+      if (socket && typeof socket.getPeerCertificate === 'function') {
+        const facts = tlsFacts(socket, 'starttls', insecure);
+        tr.emit('tls', tlsOutcome(facts), since(starttlsAt), `after STARTTLS: ${tlsWords(facts)}`);
+      }
+      starttlsAt = null;
+    }
+    if (command === 'LOGOUT') {
+      tr.emit('LOGOUT', 'info', null, 'sent, not waited for');
+      return;
+    }
+    const t = performance.now();
+    const isLogin = command === 'AUTHENTICATE' || command === 'LOGIN';
+    const name = isLogin ? 'login' : target !== null ? `${command} ${target}` : command;
+    const how = isLogin ? (command === 'LOGIN' ? 'LOGIN' : `AUTHENTICATE${mechanism ? ` ${mechanism}` : ''}`) : null;
+    // The probe's own name for the step, when it tells more than the command (a SEARCH's purpose).
+    const current = state.current;
+    const purpose = () => (isLogin || current === null || current.toLowerCase() === name.toLowerCase() ? null : current);
+    return (error) => {
+      const took = Math.max(0, Math.round(performance.now() - t));
+      if (command === 'STARTTLS' && error === null) starttlsAt = performance.now();
+      const words = [how, error === null ? null : failureWords(error), purpose()].filter((w): w is string => w !== null);
+      tr.emit(name, error === null ? 'ok' : 'failed', took, words.length ? words.join('; ') : null);
+    };
+  });
+  return {
+    hooks: {
+      tcp: (socket: net.Socket) => {
+        tcpAt = upAt = performance.now();
+        tr.emit('connect', 'ok', since(t0), peerWords(socket.remoteAddress, socket.remotePort));
+      },
+      tls: (socket: net.Socket) => {
+        const facts = tlsFacts(socket as TLSSocket, 'implicit', insecure);
+        tr.emit('tls', tlsOutcome(facts), since(tcpAt), tlsWords(facts));
+        upAt = performance.now();
+      },
+      firstLine: (line: string) => tr.emit('greeting', 'info', since(upAt), line),
+    },
+    loggedIn(pre: Preflight, capabilities: string[], loginMethod: string) {
+      tr.emit('capabilities', 'info', null, `before login: ${pre.capabilities.join(' ') || '(none)'}; after login: ${capabilities.join(' ') || '(none)'}`);
+      if (pre.preauth) tr.emit('login', 'info', null, `${loginMethod}: the server logged the session in by itself`);
+    },
+  };
+}
+
+async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState): Promise<ImapEvidence> {
+  const endpoint = `${opts.host}:${opts.port}`;
+  const ms = opts.timeoutMs;
+  const { client, pre, loginMethod, serverId, mode, step, progress } = session;
+  const capabilities = capabilityList(client);
+  const ignore = new Set((opts.ignoreCapabilities ?? []).map((c) => c.toUpperCase()));
+  for (const c of ignore) client.capabilities.delete(c);
+  const caps = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
+  const ctx: Ctx = { client, caps, ms, now: opts.now, step };
+
+  // Order matters on Dovecot: INBOX first while it is cheap to open, then LIST-STATUS (a STATUS of the
+  // selected INBOX makes the next command on it resync, ~140 ms at 100k messages), the other folders, and
+  // GETQUOTAROOT last (a "count" quota opens every folder; INBOX opened after it pays the resync again).
+  progress('examining INBOX');
+  const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
+  // Every INBOX fact rests on these two: out of range, INBOX cannot be read (and nothing is asked about it).
+  const odd = [
+    countAnomaly('imap', 'examine INBOX', 'EXISTS', box.exists, MAX_UINT32),
+    countAnomaly('imap', 'examine INBOX', 'UIDNEXT', box.uidNext, MAX_UINT32),
+  ].filter((a) => a !== null);
+  if (odd.length) {
+    opts.anomalies?.push(...odd);
+    fail('protocol', 'examine INBOX', `${endpoint} sent INBOX numbers that make no sense (${odd.map((a) => a.detail).join('; ')}): INBOX cannot be read`, { code: 'ANOMALY' });
+  }
+  const total = box.exists;
+  if (opts.history) {
+    const p = pre;
+    ctx.bulkMinMessages = opts.bulkMinMessages;
+    ctx.bulk = (uidSet, items, onMessage) =>
+      bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: box.uidValidity.toString(), uidSet, items, onMessage });
+  }
+  const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
+  const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
+  const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
+  let list: InboxFacts['messageList'] = null;
+  if (opts.history) {
+    progress(`fetching identities of ${total} INBOX messages`);
+    const onN = (n: number) => progress(`${n} of ${total} identities`);
+    list = opts.known
+      ? (await repeatMessageList(ctx, total, inboxState(box), opts.known.inbox, onN)).list
+      : MessageList.from(await messageList(ctx, total, onN));
+  }
+  const inbox: InboxFacts = {
+    messages: total,
+    uidNext: box.uidNext,
+    uidValidity: box.uidValidity.toString(),
+    ages: inboxActivity.ages,
+    oldestInternalDate: inboxActivity.oldestInternalDate,
+    newestInternalDate: inboxActivity.newestInternalDate,
+    flags,
+    keywords,
+    method: caps.has('ESEARCH') ? 'ESEARCH' : 'SEARCH',
+    agesMethod: inboxActivity.agesMethod,
+    messageList: list,
+  };
+
+  progress('listing folders');
+  const entries = await step('list', () =>
+    client.list({
+      statusQuery: { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true, size: true },
+    }),
+  );
+  const folders: Folder[] = entries.map((e) => {
+    const su = specialUseOf(e);
+    const flags = [...(e.flags ?? [])].sort();
+    const selectable = !flags.includes('\\Noselect') && !flags.includes('\\NonExistent');
+    return {
+      path: e.path,
+      delimiter: e.delimiter ?? null,
+      specialUse: su.specialUse,
+      specialUseSource: su.source,
+      flags,
+      subscribed: !!e.subscribed,
+      selectable,
+      status: selectable ? folderStatus(e, opts.anomalies) : null,
+      activity: null,
+    };
+  });
+  progress(`${folders.length} folder${folders.length === 1 ? '' : 's'}`);
+
+  // A folder step that fails for good (a stall, a lost connection) ends the session but not the probe: what was
+  // gathered stays, the folders after it keep activity null, and the failure is recorded for the rules.
+  let lost: ProbeError | null = null;
+  for (const f of folders) {
+    if (lost) break;
+    if (!f.selectable) continue;
+    if (f.path.toUpperCase() === 'INBOX') {
+      f.activity = inboxActivity;
+      continue;
+    }
+    if (f.status && f.status.messages === 0) {
+      f.activity = { ages: { lt1d: 0, lt7d: 0, lt30d: 0, older: 0 }, oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty' };
+      continue;
+    }
+    progress(`examining ${f.path}`);
+    try {
+      const b = await step(`examine ${f.path}`, () => client.mailboxOpen(f.path, { readOnly: true }));
+      const odd = countAnomaly('imap', `examine ${oneLine(f.path, 80)}`, 'EXISTS', b.exists, MAX_UINT32);
+      if (odd) {
+        opts.anomalies?.push(odd);
+        continue;
+      }
+      f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
+      if (opts.history && opts.known && f.status) {
+        const before = opts.known.folders[f.path];
+        const since = before && before.uidValidity === f.status.uidValidity ? before.uidNext : 1;
+        f.arrivals = await arrivals(ctx, since, f.status.uidNext, f.path);
+      }
+    } catch (e) {
+      // One folder that cannot be examined (NO, BAD) leaves its activity unknown.
+      const err = e as { responseStatus?: string };
+      if (err.responseStatus === 'NO' || err.responseStatus === 'BAD') continue;
+      lost = keptFailure(e, state.step, endpoint, secretsOf(opts.credentials));
+    }
+  }
+
+  progress('quota');
+  let q: Quota;
+  if (lost) {
+    q = { supported: hasQuota(caps), roots: [], source: QUOTA_SOURCE, error: { kind: lost.kind, step: 'quota', message: `not read: the session ended during ${lost.step ?? 'an earlier step'}` } };
+  } else {
+    try {
+      q = await quota(ctx, opts.anomalies);
+    } catch (e) {
+      q = { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, secretsOf(opts.credentials)) };
+    }
+  }
+
+  state.step = 'logout';
+  return {
+    greeting: pre.greeting,
+    capabilitiesPreLogin: pre.capabilities,
+    capabilitiesBeforeTls: pre.capabilitiesBeforeTls,
+    capabilities,
+    serverId,
+    transport: mode,
+    tls: pre.tls,
+    loginMethod,
+    quota: q,
+    folders,
+    inbox,
+    ...(lost ? { stepErrors: [lost] } : {}),
+  };
 }
 
 /** A failure of a step after INBOX, to record in the evidence; a bug (internal) still fails the probe. */

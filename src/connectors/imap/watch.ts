@@ -1,6 +1,7 @@
 // What happened on imapflow's socket before it logged in: whether TCP and TLS came up, and the first line the
 // server sent. imapflow waits out its greeting timeout on a line it does not understand (a POP3 "+OK") and
 // reports a silent port like any other timeout; these facts name both for what they are.
+import type net from 'node:net';
 import { sessionEnd, sessionSocket, type ImapSession } from './imapflow.js';
 import { noGreeting, oneLine, seconds } from '../common.js';
 import type { ProbeError, Transport } from '../../snapshot/schema.js';
@@ -16,20 +17,31 @@ export interface ConnectionWatch {
 
 const MAX_FIRST_LINE = 1024;
 
+/** Told as each stage comes up (for the test log): TCP, the implicit-TLS handshake, the first line. */
+export interface WatchHooks {
+  tcp?: (socket: net.Socket) => void;
+  tls?: (socket: net.Socket) => void;
+  firstLine?: (line: string) => void;
+}
+
 /**
  * Watch the socket imapflow opened. Call right after client.connect() (which opens the socket before its
  * first await); `onFirstLine` runs once with the server's first line. Only listens, never reads for imapflow:
  * the data listener is added after imapflow has piped the socket, and removed after the first line.
  */
-export function watchConnection(client: ImapSession, secure: boolean, onFirstLine: (line: string) => void): ConnectionWatch {
+export function watchConnection(client: ImapSession, secure: boolean, onFirstLine: (line: string) => void, hooks: WatchHooks = {}): ConnectionWatch {
   const watch: ConnectionWatch = { tcp: false, tls: false, firstLine: null };
   const socket = sessionSocket(client);
   if (!socket || typeof socket.once !== 'function') return watch;
   socket.once('connect', () => {
     watch.tcp = true;
+    hooks.tcp?.(socket);
   });
   socket.once(secure ? 'secureConnect' : 'connect', () => {
-    if (secure) watch.tls = true;
+    if (secure) {
+      watch.tls = true;
+      hooks.tls?.(socket);
+    }
     let buf = '';
     const onData = (chunk: Buffer) => {
       buf += chunk.toString('latin1');
@@ -37,6 +49,7 @@ export function watchConnection(client: ImapSession, secure: boolean, onFirstLin
       if (end === -1 && buf.length < MAX_FIRST_LINE) return;
       socket.off('data', onData);
       watch.firstLine = (end === -1 ? buf : buf.slice(0, end)).replace(/\r$/, '').slice(0, MAX_FIRST_LINE);
+      hooks.firstLine?.(watch.firstLine);
       onFirstLine(watch.firstLine);
     };
     socket.on('data', onData);

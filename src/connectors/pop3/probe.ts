@@ -1,7 +1,8 @@
 // One short, read-only POP3 session → Pop3Evidence, or a classified probe error. Never throws.
 // The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, UIDL, LIST, QUIT. While it is open the
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
-import type { Anomaly, Pop3Evidence, Pop3Result, ProbeError } from '../../snapshot/schema.js';
+import type { Anomaly, Pop3Evidence, Pop3LoginEvidence, Pop3LoginResult, Pop3Result, ProbeError, Transport } from '../../snapshot/schema.js';
+import { resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
 import { anomaly, countAnomaly } from '../anomalies.js';
 import { classifyNetworkError, oneLine, plaintextAllowed, transportMode, TransportModeError, type ConnectOptions } from '../common.js';
 import { scrub } from '../../snapshot/scrub.js';
@@ -22,18 +23,48 @@ export interface Pop3ProbeOptions extends ConnectOptions {
   maxLineBytes?: number;
   /** Where server data that made no sense is recorded (snapshot.anomalies). */
   anomalies?: Anomaly[];
+  /** The test log: told each step as it ends (connect, TLS, greeting, each command, the login), secrets scrubbed. */
+  trace?: TraceSink;
 }
 
 const ms = (from: number) => Math.max(0, Math.round(performance.now() - from));
 
-/** Probe one POP3 account. Resolves with evidence or a probe error; never rejects. */
-export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
+/** What a login-only POP3 probe takes: the connection, the login preference and the test log. */
+export type Pop3LoginOptions = Omit<Pop3ProbeOptions, 'implementationHint' | 'anomalies'>;
+
+/** A session logged in, with what the login showed. */
+interface Session {
+  client: Pop3Client;
+  /** When the connection was opened (Pop3Evidence.sessionMs runs from here to QUIT). */
+  sessionStart: number;
+  greeting: string;
+  capaPreLogin: string[] | null;
+  capaBeforeStls: string[] | null | undefined;
+  pre: ReturnType<typeof parseCapa>;
+  loginMethod: string;
+  mode: Transport;
+}
+
+/**
+ * Run one session and record its outcome: connect, greeting, CAPA, [STLS, CAPA], login, then `body`, then QUIT
+ * (sent, not awaited: nothing was read that a slow answer could change). Resolves with what `body` gathered or a
+ * probe error; never rejects.
+ */
+async function settle<E>(opts: Pop3LoginOptions, body: (session: Session, tr: Tracer) => Promise<{ evidence: E } | { error: ProbeError }>): Promise<{ ok: true; durationMs: number; evidence: E } | { ok: false; durationMs: number; error: ProbeError }> {
   const started = performance.now();
   const endpoint = `${opts.host}:${opts.port}`;
+  const tr = tracer('pop3', opts.trace, opts.credentials, [endpoint, opts.host]);
   let client: Pop3Client | null = null;
-  const fail = (error: ProbeError): Pop3Result => ({ ok: false, durationMs: ms(started), error: sanitise(error, secretsOf(opts.credentials), [`${opts.host}:${opts.port}`, opts.host]) });
+  const fail = (raw: ProbeError): { ok: false; durationMs: number; error: ProbeError } => {
+    const error = sanitise(raw, secretsOf(opts.credentials), [endpoint, opts.host]);
+    tr.emit('result', 'failed', ms(started), resultWords(error));
+    return { ok: false, durationMs: ms(started), error };
+  };
   // QUIT sent, not awaited: nothing was read that a slow answer could change.
-  const quitQuietly = () => client?.goodbye();
+  const quitQuietly = () => {
+    if (client?.usable) tr.emit('QUIT', 'info', null, 'sent, not waited for');
+    client?.goodbye();
+  };
   try {
     // Before any byte goes out: an unknown mode is an error, never a weaker default.
     const mode = transportMode(opts.tls);
@@ -47,9 +78,12 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       maxLineBytes: opts.maxLineBytes,
       onEvent: opts.onEvent,
     });
+    const c = client;
     const sessionStart = performance.now();
-    const greeting = await client.connect();
-    let capaPreLogin = await client.capa();
+    const greeting = await tr.timed('connect', () => c.connect(), () => `${endpoint}: TCP${mode === 'implicit' ? ', TLS handshake' : ''} and greeting`);
+    if (c.tls) tr.emit('tls', tlsOutcome(c.tls), null, tlsWords(c.tls));
+    tr.emit('greeting', 'info', null, greeting.line);
+    let capaPreLogin = await tr.timed('CAPA', () => c.capa(), capaWords);
     let capaBeforeStls: string[] | null | undefined;
 
     if (mode === 'starttls') {
@@ -58,9 +92,10 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
         quitQuietly();
         return fail({ kind: 'starttls-missing', step: 'starttls', message: `${endpoint} does not offer STLS (its CAPA lacks it)` });
       }
-      await client.stls();
+      await tr.timed('STLS', () => c.stls(), () => 'TLS handshake');
+      if (c.tls) tr.emit('tls', tlsOutcome(c.tls), null, `after STLS: ${tlsWords(c.tls)}`);
       capaBeforeStls = capaPreLogin;
-      capaPreLogin = await client.capa();
+      capaPreLogin = await tr.timed('CAPA', () => c.capa(), capaWords);
     }
 
     if (mode === 'none' && !plaintextAllowed(opts)) {
@@ -75,38 +110,74 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
     }
 
     const pre = parseCapa(capaPreLogin);
-    const loginMethod = popLoginMethod(opts.credentials, pre, capaPreLogin !== null, client.secure, opts.preferSasl ?? true, endpoint);
+    tr.emit('capabilities', 'info', null, capaPreLogin === null ? 'no CAPA (the server answered -ERR): USER/PASS is tried' : capaPreLogin.join(' ') || '(none)');
+    const loginMethod = popLoginMethod(opts.credentials, pre, capaPreLogin !== null, c.secure, opts.preferSasl ?? true, endpoint);
     if (typeof loginMethod !== 'string') {
       quitQuietly();
       return fail(loginMethod);
     }
-    await popLogin(client, opts.credentials, loginMethod);
+    await tr.timed('login', () => popLogin(c, opts.credentials, loginMethod), () => loginMethod);
 
-    const capaPostLogin = await client.capa();
-    const stat = await client.stat();
+    const done = await body({ client: c, sessionStart, greeting: oneLine(greeting.line.replace(/^\+OK\s*/i, '')), capaPreLogin, capaBeforeStls, pre, loginMethod, mode }, tr);
+    quitQuietly();
+    if ('error' in done) return fail(done.error);
+    tr.emit('result', 'ok', ms(started), 'everything asked for was read');
+    return { ok: true, durationMs: ms(started), evidence: done.evidence };
+  } catch (e) {
+    return fail(toProbeError(e, endpoint));
+  } finally {
+    client?.close();
+    tr.close();
+  }
+}
+
+const capaWords = (lines: string[] | null) => (lines === null ? 'not supported (-ERR)' : `${lines.length} capabilit${lines.length === 1 ? 'y' : 'ies'}`);
+
+/**
+ * A login-only probe (check --just-login): connect, TLS, greeting, CAPA, the login, QUIT. No STAT, UIDL or LIST:
+ * what it records is what the login showed.
+ */
+export async function probePop3Login(opts: Pop3LoginOptions): Promise<Pop3LoginResult> {
+  return settle(opts, (s) => {
+    const evidence: Pop3LoginEvidence = {
+      greeting: s.greeting,
+      capaPreLogin: s.capaPreLogin,
+      ...(s.capaBeforeStls !== undefined ? { capaBeforeStls: s.capaBeforeStls } : {}),
+      implementation: s.pre.implementation,
+      transport: s.mode,
+      tls: s.client.tls,
+      loginMethod: s.loginMethod,
+    };
+    return Promise.resolve({ evidence });
+  });
+}
+
+/** Probe one POP3 account. Resolves with evidence or a probe error; never rejects. */
+export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
+  const endpoint = `${opts.host}:${opts.port}`;
+  return settle(opts, async ({ client, sessionStart, greeting, capaPreLogin, capaBeforeStls, pre, loginMethod, mode }, tr): Promise<{ evidence: Pop3Evidence } | { error: ProbeError }> => {
+    const capaPostLogin = await tr.timed('CAPA', () => client.capa(), capaWords);
+    const stat = await tr.timed('STAT', () => client.stat(), (st) => `${st.messages} message${st.messages === 1 ? '' : 's'}, ${st.sizeBytes} bytes`);
     const statOdd = countAnomaly('pop3', 'stat', 'the STAT message count', stat.messages) ?? countAnomaly('pop3', 'stat', 'the STAT size', stat.sizeBytes);
     if (statOdd) {
       // Every later number is measured against STAT: with STAT beyond counting, none of them can be read.
       opts.anomalies?.push(statOdd);
-      client.goodbye();
-      return fail({ kind: 'protocol', step: 'stat', code: 'ANOMALY', message: `${endpoint} sent a STAT that makes no sense: ${statOdd.detail}` });
+      return { error: { kind: 'protocol', step: 'stat', code: 'ANOMALY', message: `${endpoint} sent a STAT that makes no sense: ${statOdd.detail}` } };
     }
-    const uidl = await readUidlColumns(client);
-    const list = await readListColumns(client);
-    // Everything is read. QUIT is sent but not awaited: a server slow to answer it must not delay the report.
-    client.goodbye();
+    const uidl = await tr.timed('UIDL', () => readUidlColumns(client), (u) => (u === null ? 'not supported (-ERR)' : `${u.count} unique-id${u.count === 1 ? '' : 's'}`));
+    const list = await tr.timed('LIST', () => readListColumns(client), (l) => `${l.count} message${l.count === 1 ? '' : 's'}`);
+    // Everything is read. QUIT is sent but not awaited (settle): a server slow to answer it must not delay the report.
     const sessionMs = ms(sessionStart);
     opts.anomalies?.push(...listingAnomalies(stat.messages, list, uidl));
 
     const post = parseCapa(capaPostLogin);
     const implementation = post.implementation ?? pre.implementation;
     const { messages, uidls, halves } = joinByNumber(list, uidl);
-    const greetingText = oneLine(greeting.line.replace(/^\+OK\s*/i, ''));
-    const hints = { greeting: greetingText, implementation, hint: opts.implementationHint ?? null };
+    const hints = { greeting, implementation, hint: opts.implementationHint ?? null };
     const { uidlFormat, uidlMap } = mapUidls(uidls, hints, halves);
 
     const evidence: Pop3Evidence = {
-      greeting: greetingText,
+      greeting,
       capaPreLogin,
       ...(capaBeforeStls !== undefined ? { capaBeforeStls } : {}),
       capaPostLogin,
@@ -122,12 +193,8 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       uidlMap,
       sessionMs,
     };
-    return { ok: true, durationMs: ms(started), evidence };
-  } catch (e) {
-    return fail(toProbeError(e, endpoint));
-  } finally {
-    client?.close();
-  }
+    return { evidence };
+  });
 }
 
 /**

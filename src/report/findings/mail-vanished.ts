@@ -5,7 +5,7 @@ const words: FindingWords<'mail-vanished'> = {
   title: (e) =>
     `${e.atLeast ? 'At least ' : ''}${plural(e.vanishedMessages, 'message')} (${bytes(e.vanishedBytes)}) left INBOX between two checks ${duration(e.windowSeconds)} apart and ${e.vanishedMessages === 1 ? 'is' : 'are'} in no folder`,
   explanation: (e) =>
-    `Between the previous probe and this one, mail disappeared from the server without being moved anywhere` +
+    `Between the previous check and this one, mail disappeared from the server without being moved anywhere` +
     (e.seenBefore < e.vanishedMessages ? `; ${plural(e.vanishedMessages - e.seenBefore, 'message')} had never been read` : '; all had been read') +
     '. That is what a POP client does when it downloads mail and deletes it from the server' +
     (e.imapUseSeen ? ', and IMAP clients on this account will never see that mail.' : '.'),
@@ -13,7 +13,7 @@ const words: FindingWords<'mail-vanished'> = {
   evidence: (e, at) => [
     `Between the checks at ${at(e.fromTakenAt)} and ${at(e.toTakenAt)} (${duration(e.windowSeconds)} apart)`,
     `Gone from INBOX: ${count(e.goneFromInbox)}; found again in other folders: ${count(e.movedMessages)}; in no folder: ${e.atLeast ? 'at least ' : ''}${count(e.vanishedMessages)} (${bytes(e.vanishedBytes)})`,
-    `Already read at the previous probe: ${count(e.seenBefore)} of ${count(e.vanishedMessages)}`,
+    `Already read at the previous check: ${count(e.seenBefore)} of ${count(e.vanishedMessages)}`,
     ...(e.expungedAfterDeleteFlag ? [`Not counted: ${plural(e.expungedAfterDeleteFlag, 'message')} an IMAP client had marked deleted`] : []),
     `Method: ${e.method === 'message-id' ? 'looked up by Message-ID hash in every folder' : 'bounded by how many messages the other folders took in'}`,
   ],

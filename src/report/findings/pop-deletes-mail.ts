@@ -17,7 +17,7 @@ const words: FindingWords<'pop-deletes-mail'> = {
     (e.fromLog ? ' The server log records each deletion at the end of the POP3 session (DELE then QUIT), so this is not a guess.' : ''),
   headline: () => 'A POP client removes mail from the server after downloading it.',
   evidence: (e) => [
-    `INBOX took in about ${count(e.inboxReceived)} messages (UIDNEXT-1 under UIDVALIDITY ${e.inboxUidValidity}) and holds ${count(e.inboxMessages)}`,
+    `INBOX took in about ${count(e.inboxReceived)} messages (from the server's UIDNEXT, the number the next arrival gets; the counting is valid while UIDVALIDITY stays ${e.inboxUidValidity}) and holds ${count(e.inboxMessages)}`,
     `${count(e.leftInbox)} left INBOX; all other folders together took in at most ${count(e.otherFoldersReceived)}`,
     `So at least ${count(e.removedWithoutTrace)} were deleted outright (${percent(e.removedRatio)} of what arrived)`,
     e.oldestAgeSeconds === null ? 'INBOX is empty' : `Oldest message in INBOX: ${duration(e.oldestAgeSeconds)} old`,

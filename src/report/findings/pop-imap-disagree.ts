@@ -9,7 +9,7 @@ const DISAGREE_REASON_TEXT: Record<DisagreeReason, string> = {
     'POP3 and IMAP do not read the same mailbox (the UIDVALIDITY or UIDs in the POP3 UIDLs do not match INBOX): the server names on the devices may lead to different servers, for example an old one after a move.',
   'pop-hides-deleted':
     'the difference equals the messages IMAP shows as marked deleted: this server hides those from POP3, so a POP device and an IMAP device disagree about what is in INBOX.',
-  'changed-between-probes': 'mail arrived or was removed between the two probes (they run side by side, a moment apart).',
+  'changed-between-probes': 'mail arrived or was removed between the IMAP and the POP3 reads (they run side by side, a moment apart).',
   'size-accounting': 'the server counts message sizes differently for POP3 and IMAP (for example line endings); harmless on its own.',
 };
 

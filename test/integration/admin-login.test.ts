@@ -122,6 +122,18 @@ describe('admin logins on behalf of a customer (real Dovecot master users)', () 
     }
   }, 60_000);
 
+  it('--just-login --verbose --include-log as the admin: both logins work, the test log holds no admin password', async () => {
+    for (const flags of [[], ['--master-separator', '*']]) {
+      const r = await runCli(['check', ...adminArgs(flags), '--just-login', '--verbose', '--include-log', '--format', 'json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const rep = JSON.parse(r.stdout) as ReportJson;
+      expect(rep.account).toMatchObject({ user: customer.user, authUser: admin.user });
+      expect(r.stderr).toMatch(/IMAP\s+login\s+ok/);
+      expect(r.stderr).toMatch(/POP3\s+login\s+ok/);
+      expectNoAdminSecret(customer.user, admin.user, [r.stdout, r.stderr]);
+    }
+  }, 60_000);
+
   it('a wrong admin password, and a user who is no admin, fail cleanly as login-failed over both protocols', async () => {
     const other = await newUser({ password: 'Not-An-Admin-Pw-5' });
     const cases = [

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { passwordCredentials, type Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
+import { adminCredentials, passwordCredentials, type Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
 
 /** A password file that cannot be used: the message is one line for the user (no secret in it). */
 export class SecretFileError extends Error {}
@@ -92,20 +92,75 @@ export interface SecretSources {
 /** No usable secret for an account: the message is one line for the user (no secret in it). */
 export class CredentialsError extends Error {}
 
+/** An admin login on behalf of the account's user (check --auth-user, scan's auth_user column). */
+export interface AdminLogin {
+  /** The admin's login name; the secret sources then hold the admin's password. */
+  authUser: string;
+  /** Dovecot master-user form `user<sep>authUser`; absent: SASL PLAIN with the user as authzid. */
+  masterSeparator?: string;
+}
+
+/** How the command names the three settings in its messages (--user / --auth-user / --master-separator, or scan's columns). */
+export interface AdminLoginNames {
+  user: string;
+  authUser: string;
+  separator: string;
+}
+
+/**
+ * The admin login these settings ask for, or undefined for the user's own login. Throws CredentialsError (one
+ * line naming the setting) for a separator without an admin, or for a login that cannot work (adminLoginProblem).
+ */
+export function adminLoginFrom(user: string | undefined, authUser: string | undefined, masterSeparator: string | undefined, names: AdminLoginNames): AdminLogin | undefined {
+  if (authUser === undefined) {
+    if (masterSeparator !== undefined) throw new CredentialsError(`${names.separator} needs ${names.authUser} (the admin who logs in on behalf of ${names.user})`);
+    return undefined;
+  }
+  const login: AdminLogin = { authUser, ...(masterSeparator !== undefined ? { masterSeparator } : {}) };
+  const problem = user === undefined ? null : adminLoginProblem(user, login, names);
+  if (problem) throw new CredentialsError(problem);
+  return login;
+}
+
+/**
+ * Why this admin login cannot be sent as asked (one line for the user), or null. A user that holds the
+ * separator is refused: it is the master-user form typed by hand, and the account would be keyed by it.
+ */
+export function adminLoginProblem(user: string, login: AdminLogin, names: AdminLoginNames): string | null {
+  const sep = login.masterSeparator;
+  if (!login.authUser) return `${names.authUser} is empty`;
+  for (const [what, value] of [[names.user, user], [names.authUser, login.authUser]] as const) {
+    if (/[\0\r\n]/.test(value)) return `${what} holds a line break or NUL`;
+  }
+  if (sep === undefined) return null;
+  if (!sep || /[\s\0]/.test(sep)) return `${names.separator} must be one or more characters without spaces`;
+  if (user.includes(sep)) {
+    return `${names.user} ${JSON.stringify(user)} holds the master separator ${JSON.stringify(sep)}: give the customer's own name, and the admin with ${names.authUser}`;
+  }
+  if (login.authUser.includes(sep)) return `${names.authUser} ${JSON.stringify(login.authUser)} holds the master separator ${JSON.stringify(sep)}`;
+  return null;
+}
+
 /**
  * The credentials of one account, from the first source that has a secret: the account's own (inline, password
  * file, password variable, token file, token command), then the shared ones (--password-file,
  * --oauth2-token-file, --oauth2-token-command), then MAILDOCTOR_PASSWORD or MAILDOCTOR_OAUTH2_TOKEN (not both),
  * then the prompt. The one resolver of check, probe, watch and scan: a password or token file means its first
- * line everywhere; a token from a file or command is read again for each later connection. Throws
- * SecretFileError or CredentialsError.
+ * line everywhere; a token from a file or command is read again for each later connection. With `admin`, the
+ * secret is the admin's password and the account stays `user`. Throws SecretFileError or CredentialsError.
  */
-export async function resolveCredentials(user: string, src: SecretSources): Promise<Credentials> {
+export async function resolveCredentials(user: string, src: SecretSources, admin?: AdminLogin): Promise<Credentials> {
+  if (admin) {
+    const problem = adminLoginProblem(user, admin, { user: 'the user', authUser: 'the admin name', separator: 'the master separator' });
+    if (problem) throw new CredentialsError(problem);
+  }
   const secret = await secretOf(src);
   if (secret.kind === 'password') {
     if (src.mechanism) throw new CredentialsError(`--oauth2-mechanism ${src.mechanism} needs an OAuth2 token, but a password was found first`);
-    return passwordCredentials(user, secret.value);
+    return admin ? adminCredentials(user, admin.authUser, secret.value, admin.masterSeparator) : passwordCredentials(user, secret.value);
   }
+  // An admin logs in with its own password on behalf of the user; a token already names whose mailbox it opens.
+  if (admin) throw new CredentialsError(`the admin login ${admin.authUser} takes the admin's password, not an OAuth2 token`);
   const token = secret.value;
   const again = secret.again;
   let first = true;

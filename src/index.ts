@@ -8,7 +8,7 @@
 //   process.exitCode = exitCode(report.status);
 export { probeAccount as probe, type AccountOptions, type ProbeRunOptions } from './probe.js';
 export { passwordCredentials, type Credentials, type PasswordCredentials } from './connectors/credentials.js';
-export { oauth2Credentials, type OAuth2Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
+export { adminCredentials, oauth2Credentials, type AdminCredentials, type OAuth2Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
 export { analyze, RULES, type AnalyzeOptions, type RuleId, type RuleOptionOverrides } from './analyzer/index.js';
 export type { Analysis, Finding, FindingId, FindingEvidenceMap, Severity, SkippedRule, Status, StepKey, StepRef } from './analyzer/types.js';
 export {

@@ -4,7 +4,7 @@ import { lookup } from 'node:dns/promises';
 import { probeImap, probeImapLogin } from './connectors/imap/index.js';
 import { probePop3, probePop3Login } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
-import { forConnection, secretsOf, type Credentials } from './connectors/credentials.js';
+import { forConnection, loginShown, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import { tracer, type TraceSink } from './connectors/trace.js';
 import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
@@ -14,7 +14,7 @@ import { VERSION } from './version.js';
 import { scrubSnapshot } from './snapshot/scrub.js';
 
 export interface AccountOptions {
-  /** Who logs in, and how: `passwordCredentials(user, password)` today. The snapshot names credentials.user. */
+  /** Who logs in, and how: `passwordCredentials(user, password)` or `adminCredentials(...)`. The snapshot names credentials.user. */
   credentials: Credentials;
   /** null: do not probe this protocol. */
   imap: Endpoint | null;
@@ -152,7 +152,7 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     schema: SNAPSHOT_SCHEMA,
     tool: { name: 'maildoctor', version: VERSION },
     takenAt: now.toISOString(),
-    account: { user: account.credentials.user, imap: account.imap, pop: account.pop },
+    account: { user: account.credentials.user, imap: account.imap, pop: account.pop, ...loginShown(account.credentials) },
     ...results,
     ...(anomalies.length ? { anomalies } : {}),
   }, [...new Set(used.flatMap(secretsOf))]);

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commandWords, CredentialsError, resolveCredentials, SecretFileError } from '../src/credentials.js';
-import { forConnection, passwordCredentials, saslPlainResponse, secretsOf, type Credentials } from '../src/connectors/credentials.js';
+import { adminLoginProblem, commandWords, CredentialsError, resolveCredentials, SecretFileError } from '../src/credentials.js';
+import { adminCredentials, forConnection, passwordCredentials, plainIdentities, saslPlainResponse, secretsOf, type Credentials } from '../src/connectors/credentials.js';
 import { imapLoginCommand } from '../src/connectors/imap/login.js';
 import { popLoginMethod } from '../src/connectors/pop3/login.js';
 import { parseCapa } from '../src/connectors/pop3/capa.js';
@@ -47,6 +47,19 @@ describe('resolveCredentials', () => {
     expect(passwordOf(b)).toBe('First-Line-6');
   });
 
+  it('an admin login: the account stays the user, the secret is the admin password', async () => {
+    const env = { MAILDOCTOR_PASSWORD: 'Admin-Pw-9' };
+    expect(await resolveCredentials('alice', { env, missing }, { authUser: 'admin' })).toEqual({ kind: 'admin', user: 'alice', authUser: 'admin', password: 'Admin-Pw-9' });
+    expect(await resolveCredentials('alice', { env, missing }, { authUser: 'admin', masterSeparator: '*' })).toEqual({
+      kind: 'admin',
+      user: 'alice',
+      authUser: 'admin',
+      password: 'Admin-Pw-9',
+      masterSeparator: '*',
+    });
+    await expect(resolveCredentials('alice*admin', { env, missing }, { authUser: 'admin', masterSeparator: '*' })).rejects.toThrow(CredentialsError);
+  });
+
   it('says which source failed, in one line without a secret', async () => {
     await expect(resolveCredentials('u', { env: {}, missing })).rejects.toThrow(new CredentialsError(missing));
     await expect(resolveCredentials('u', { envName: 'UNSET_VAR', env: {}, missing })).rejects.toThrow('environment variable UNSET_VAR (password_env) is not set');
@@ -71,6 +84,41 @@ describe('a login per protocol for a credentials kind', () => {
     expect(popLoginMethod(c, both, true, true, false, 'h:995')).toBe('USER/PASS');
     expect(popLoginMethod(c, parseCapa(null), false, false, true, 'h:110')).toBe('USER/PASS');
     expect(popLoginMethod(c, parseCapa(['STLS']), true, false, true, 'h:110')).toMatchObject({ kind: 'plaintext-refused', starttlsOffered: true });
+  });
+
+  it('an admin with authzid: PLAIN only (IMAP with SASL-IR, else the main session; POP3 AUTH PLAIN, else a refusal)', () => {
+    const a = adminCredentials('alice@example.com', 'admin', 'Adm1n"pw');
+    expect(plainIdentities(a)).toEqual({ authzid: 'alice@example.com', authcid: 'admin', password: 'Adm1n"pw' });
+    expect(Buffer.from(saslPlainResponse(a), 'base64').toString()).toBe('alice@example.com\0admin\0Adm1n"pw');
+    expect(imapLoginCommand(a, new Set(['AUTH=PLAIN', 'SASL-IR']))).toBe(`AUTHENTICATE PLAIN ${saslPlainResponse(a)}`);
+    // Never LOGIN: it would log the admin in as itself.
+    expect(imapLoginCommand(a, new Set(['AUTH=PLAIN']))).toBeNull();
+    expect(imapLoginCommand(a, new Set())).toBeNull();
+    expect(popLoginMethod(a, parseCapa(['SASL PLAIN', 'USER']), true, true, false, 'h:995')).toBe('SASL PLAIN');
+    expect(popLoginMethod(a, parseCapa(['USER']), true, true, true, 'h:995')).toMatchObject({ kind: 'unsupported', step: 'login', code: 'NO-SASL-PLAIN' });
+    expect(popLoginMethod(a, parseCapa(null), false, true, true, 'h:995')).toMatchObject({ kind: 'unsupported', message: /did not answer CAPA/ });
+  });
+
+  it('an admin as a Dovecot master user: user*admin in LOGIN, USER/PASS, or PLAIN without authzid', () => {
+    const m = adminCredentials('alice@example.com', 'admin', 'pw', '*');
+    expect(plainIdentities(m)).toEqual({ authzid: '', authcid: 'alice@example.com*admin', password: 'pw' });
+    expect(imapLoginCommand(m, new Set(['AUTH=PLAIN']))).toBe('LOGIN "alice@example.com*admin" "pw"');
+    expect(Buffer.from(saslPlainResponse(m), 'base64').toString()).toBe('\0alice@example.com*admin\0pw');
+    expect(popLoginMethod(m, parseCapa(['USER']), true, true, true, 'h:995')).toBe('USER/PASS');
+    expect(secretsOf(m)).toEqual(['pw', saslPlainResponse(m)]);
+  });
+
+  it('an admin login that cannot work is refused in one line naming the option', () => {
+    const names = { user: '--user', authUser: '--auth-user', separator: '--master-separator' };
+    expect(adminLoginProblem('alice*admin', { authUser: 'admin', masterSeparator: '*' }, names)).toBe(
+      '--user "alice*admin" holds the master separator "*": give the customer\'s own name, and the admin with --auth-user',
+    );
+    expect(adminLoginProblem('alice', { authUser: 'ad*min', masterSeparator: '*' }, names)).toMatch(/^--auth-user "ad\*min" holds the master separator/);
+    expect(adminLoginProblem('alice', { authUser: 'admin', masterSeparator: '' }, names)).toMatch(/^--master-separator must be/);
+    expect(adminLoginProblem('alice', { authUser: '' }, names)).toBe('--auth-user is empty');
+    expect(adminLoginProblem('alice\0x', { authUser: 'admin' }, names)).toMatch(/^--user holds a line break or NUL/);
+    // Without a separator, a "*" in the user is just a character.
+    expect(adminLoginProblem('alice*x', { authUser: 'admin' }, names)).toBeNull();
   });
 
   it('every secret of the credentials, and its base64 form, is scrubbed', () => {
@@ -156,5 +204,13 @@ describe('OAuth2 token sources', () => {
     expect(commandWords(`  a  '' "b c" d'e f'g  `)).toEqual(['a', '', 'b c', 'de fg']);
     expect(() => commandWords('a "b')).toThrow(/double quote is not closed/);
     expect(() => commandWords('   ')).toThrow(/empty/);
+  });
+});
+
+describe('an admin login and an OAuth2 token together', () => {
+  it('is refused in one line: the admin logs in with its own password', async () => {
+    await expect(
+      resolveCredentials('alice', { env: { MAILDOCTOR_OAUTH2_TOKEN: 'Tok-1234567890abcdef' }, missing: 'none' }, { authUser: 'support' }),
+    ).rejects.toThrow(new CredentialsError("the admin login support takes the admin's password, not an OAuth2 token"));
   });
 });

@@ -20,8 +20,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw new Error(`maildoctor testbed: Dovecot could not start: ${(e as Error).message}`, { cause: e });
   }
   // The test files get plain data (TestbedInfo): everything but stop() and the process id.
-  const { host, untrustedHost, ports, caPem, caFile, root, logFile, usersDir, homesDir } = tb;
-  project.provide('testbed', { host, untrustedHost, ports, caPem, caFile, root, logFile, usersDir, homesDir });
+  const { host, untrustedHost, ports, caPem, caFile, root, logFile, usersDir, homesDir, mastersDir } = tb;
+  project.provide('testbed', { host, untrustedHost, ports, caPem, caFile, root, logFile, usersDir, homesDir, mastersDir });
   return async () => {
     await tb.stop({ keep: process.env.MAILDOCTOR_KEEP_TESTBED === '1' });
   };

@@ -98,6 +98,19 @@ describe('accounts file: CSV', () => {
   });
 });
 
+describe('accounts file: admin logins', () => {
+  it('auth_user and master_separator are read per row; the key stays the customer\'s', () => {
+    const r = parseAccounts('user,host,auth_user,master_separator\nalice,h,support,*\nbob,h,support,\ncarol,h,,\n');
+    expect(r.errors).toEqual([]);
+    expect(r.rows).toEqual([
+      { line: 2, key: 'alice@h', user: 'alice', host: 'h', authUser: 'support', masterSeparator: '*' },
+      { line: 3, key: 'bob@h', user: 'bob', host: 'h', authUser: 'support' },
+      { line: 4, key: 'carol@h', user: 'carol', host: 'h' },
+    ]);
+    expect(parseAccounts('{"user":"a","auth_user":"support"}\n').rows[0]).toMatchObject({ user: 'a', authUser: 'support' });
+  });
+});
+
 describe('accounts file: JSONL', () => {
   it('reads one object per line, numbers or strings for ports, and skips blank and # lines', () => {
     const text = '{"user":"a","host":"h","pop_port":995}\n\n# c\n{"user":"b","imap_host":"i","imap_port":"143","imap_tls":"starttls","id":"B"}\n';

@@ -140,6 +140,36 @@ describe('runScan', () => {
     expect(worstExitCode(totals)).toBe(3);
   });
 
+  it('admin rows log in as auth_user (or --auth-user) on behalf of user; a login that cannot work is the row\'s error', async () => {
+    const csv =
+      'user,auth_user,master_separator\n' +
+      'alice,support,\n' + // authzid
+      'bob,support,*\n' + // master-user form
+      'carol,,\n' + // --auth-user and --master-separator from the command line
+      'dave*support,support,*\n' + // the master form typed into user
+      'erin,,%\n'; // the row's own separator with --auth-user
+    const seen: AccountOptions[] = [];
+    const lines: ScanLine[] = [];
+    const defaults = { host: 'h', imapTls: 'implicit' as const, popTls: 'implicit' as const, insecure: false, allowPlaintext: false, timeoutMs: 1000 };
+    await runScan(rowsOf(csv), options({ lines, defaults: { ...defaults, authUser: 'helpdesk', masterSeparator: '#' }, probe: fakeProbe({ seen }) }));
+    const by = new Map(seen.map((a) => [a.credentials.user, a.credentials]));
+    expect(by.get('alice')).toEqual({ kind: 'admin', user: 'alice', authUser: 'support', password: 'Shared-Secret-1', masterSeparator: '#' });
+    expect(by.get('bob')).toEqual({ kind: 'admin', user: 'bob', authUser: 'support', password: 'Shared-Secret-1', masterSeparator: '*' });
+    expect(by.get('carol')).toEqual({ kind: 'admin', user: 'carol', authUser: 'helpdesk', password: 'Shared-Secret-1', masterSeparator: '#' });
+    expect(lines.map((l) => l.scan.key)).toContain('dave*support');
+    expect(lines.find((l) => l.scan.key === 'dave*support')?.scan.error).toBe(
+      'user "dave*support" holds the master separator "*": give the customer\'s own name, and the admin with auth_user',
+    );
+    expect(by.get('erin')).toEqual({ kind: 'admin', user: 'erin', authUser: 'helpdesk', password: 'Shared-Secret-1', masterSeparator: '%' });
+
+    // Without --auth-user, a master_separator alone is refused, and --master-separator alone changes nothing.
+    const alone: ScanLine[] = [];
+    const plain: AccountOptions[] = [];
+    await runScan(rowsOf('user,master_separator\nfrank,*\ngina,\n'), options({ lines: alone, defaults: { ...defaults, masterSeparator: '*' }, probe: fakeProbe({ seen: plain }) }));
+    expect(alone.find((l) => l.scan.key === 'frank')?.scan.error).toBe('master_separator needs auth_user (the admin who logs in on behalf of user)');
+    expect(plain.map((a) => a.credentials)).toEqual([{ kind: 'password', user: 'gina', password: 'Shared-Secret-1' }]);
+  });
+
   it('no secret reaches any output line or the summary', async () => {
     const lines: ScanLine[] = [];
     const rows = parseAccounts('user,password\nalice,Inline-Secret-4\nbad2,Inline-Secret-5\n', { allowInlinePasswords: true }).rows;

@@ -438,6 +438,8 @@ export interface StepParamsMap {
   'pop-sees-inbox-only': Record<string, never>;
   'check-user-and-password': { protocols: Protocol[] };
   'check-oauth2-token': { protocols: Protocol[]; status: string | null; scope: string | null };
+  /** The refused login was an admin's on behalf of the user (--auth-user): the customer's password was never sent. */
+  'check-admin-login': { user: string; authUser: string; masterSeparator: string | null };
   'try-webmail-login': Record<string, never>;
   'update-password-everywhere': Record<string, never>;
   'protocol-disabled-for-account': { protocol: Protocol; other: Protocol };

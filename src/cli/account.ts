@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { AccountOptions } from '../probe.js';
 import type { Endpoint, Transport } from '../snapshot/schema.js';
 import { DEFAULT_PORTS } from '../connectors/common.js';
-import { CredentialsError, resolveCredentials, SecretFileError } from '../credentials.js';
+import { adminLoginFrom, CredentialsError, resolveCredentials, SecretFileError } from '../credentials.js';
 import { OAUTH2_MECHANISMS, type Credentials, type OAuth2Mechanism } from '../connectors/credentials.js';
 import { UsageError } from './errors.js';
 
@@ -23,7 +23,17 @@ export function withAccountOptions<T>(y: Argv<T>) {
     .option('only', { choices: ['imap', 'pop'] as const, describe: 'Probe one protocol only', group: 'Account:' })
     .option('password-file', {
       type: 'string',
-      describe: 'Read the password from this file (else MAILDOCTOR_PASSWORD, else a prompt on a terminal)',
+      describe: 'Read the password from this file (else MAILDOCTOR_PASSWORD, else a prompt on a terminal); with --auth-user, the admin\'s password',
+      group: 'Account:',
+    })
+    .option('auth-user', {
+      type: 'string',
+      describe: 'Log in as this admin on behalf of --user (SASL PLAIN with --user as authorization identity); the account stays --user',
+      group: 'Account:',
+    })
+    .option('master-separator', {
+      type: 'string',
+      describe: 'With --auth-user: log in as USER<SEP>ADMIN instead (Dovecot master users, auth_master_user_separator, e.g. \'*\')',
       group: 'Account:',
     })
     .option('oauth2-token-file', {
@@ -62,6 +72,8 @@ export interface RawAccountArgs {
   oauth2TokenFile?: string;
   oauth2TokenCommand?: string;
   oauth2Mechanism?: OAuth2Mechanism;
+  authUser?: string;
+  masterSeparator?: string;
   ca?: string;
   insecure: boolean;
   allowPlaintext: boolean;
@@ -133,16 +145,25 @@ export function checkSecretOptions(args: Pick<RawAccountArgs, 'passwordFile' | '
 export async function resolveAccountCredentials(args: RawAccountArgs, user: string, host: string): Promise<Credentials> {
   checkSecretOptions(args);
   try {
-    return await resolveCredentials(user, {
-      sharedFile: args.passwordFile,
-      sharedTokenFile: args.oauth2TokenFile,
-      sharedTokenCommand: args.oauth2TokenCommand,
-      mechanism: args.oauth2Mechanism,
-      commandTimeoutMs: Math.round(args.timeout * 1000),
-      env: process.env,
-      prompt: process.stdin.isTTY && !args.oauth2Mechanism ? () => promptPassword(`Password for ${user} at ${host}: `) : undefined,
-      missing: 'no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked (or an OAuth2 token: MAILDOCTOR_OAUTH2_TOKEN, --oauth2-token-file, --oauth2-token-command)',
-    });
+    // --auth-user and --master-separator: checked before any password is asked for.
+    const admin = adminLoginFrom(user, args.authUser, args.masterSeparator, { user: '--user', authUser: '--auth-user', separator: '--master-separator' });
+    const whose = admin ? `${admin.authUser} (admin for ${user})` : user;
+    return await resolveCredentials(
+      user,
+      {
+        sharedFile: args.passwordFile,
+        sharedTokenFile: args.oauth2TokenFile,
+        sharedTokenCommand: args.oauth2TokenCommand,
+        mechanism: args.oauth2Mechanism,
+        commandTimeoutMs: Math.round(args.timeout * 1000),
+        env: process.env,
+        prompt: process.stdin.isTTY && !args.oauth2Mechanism ? () => promptPassword(`Password for ${whose} at ${host}: `) : undefined,
+        missing: admin
+          ? `no password for the admin ${admin.authUser}: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked`
+          : 'no password: set MAILDOCTOR_PASSWORD, use --password-file FILE, or run on a terminal to be asked (or an OAuth2 token: MAILDOCTOR_OAUTH2_TOKEN, --oauth2-token-file, --oauth2-token-command)',
+      },
+      admin,
+    );
   } catch (err) {
     throw err instanceof SecretFileError || err instanceof CredentialsError ? new UsageError(err.message) : err;
   }

@@ -238,6 +238,8 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
       oauth2TokenFile: args.oauth2TokenFile,
       oauth2TokenCommand: args.oauth2TokenCommand,
       oauth2Mechanism: args.oauth2Mechanism,
+      ...(args.authUser !== undefined ? { authUser: args.authUser } : {}),
+      ...(args.masterSeparator !== undefined ? { masterSeparator: args.masterSeparator } : {}),
       ca,
       insecure: args.insecure,
       allowPlaintext: args.allowPlaintext,

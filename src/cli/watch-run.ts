@@ -59,7 +59,8 @@ function output(run: WatchRun, summary: WatchSummary, canary: CanaryReport | nul
 
 export async function runWatchCommand(args: WatchArgs, { everyMs, forMs }: { everyMs: number; forMs: number }): Promise<void> {
   if (args.canary) {
-    process.stderr.write(`canary: this run writes one test message to INBOX of ${args.user ?? '(no --user)'} and removes it at the end\n`);
+    const as = args.authUser !== undefined ? ` (logged in as the admin ${args.authUser})` : '';
+    process.stderr.write(`canary: this run writes one test message to INBOX of ${args.user ?? '(no --user)'}${as} and removes it at the end\n`);
   }
   const account = await resolveAccount(args, { history: true });
   const live = !args.quiet && (args.progress || Boolean(process.stderr.isTTY));

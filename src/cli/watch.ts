@@ -29,7 +29,8 @@ export function withWatchOptions<T>(y: Argv<T>) {
     .option('canary', {
       type: 'boolean',
       default: false,
-      describe: 'Write one marked test message to INBOX, follow it over IMAP and POP3, remove it at the end (the only mode that writes)',
+      describe:
+        "Write one marked test message to INBOX, follow it over IMAP and POP3, remove it at the end (the only mode that writes); with --auth-user the admin's login writes and removes it in --user's INBOX",
       group: 'Watch:',
     })
     .option('progress', { type: 'boolean', default: false, describe: 'A line per probe on stderr even when it is not a terminal', group: 'Watch:' })

@@ -14,8 +14,8 @@ import { buildDetails } from './details.js';
 import { renderFinding } from './findings/index.js';
 
 export interface BuildReportOptions {
-  /** The account to show (no secrets: user and endpoints only); default the snapshot's. */
-  account?: { user: string; imap: Endpoint | null; pop: Endpoint | null };
+  /** The account to show (no secrets: user, endpoints, the admin who logged in); default the snapshot's. */
+  account?: Snapshot['account'];
   /** Default: the analysis time (snapshot.takenAt), which keeps replays identical. */
   generatedAt?: string;
   /** The running maildoctor's version; default the version that took the snapshot. */
@@ -117,9 +117,10 @@ function gapsOf(snapshot: Snapshot): string[] {
 
 export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildReportOptions = {}): Report {
   const src = opts.account ?? snapshot.account;
-  // Copy field by field so nothing but user and endpoints can ride along (no secrets in any output).
+  // Copy field by field so nothing but user, endpoints and the admin's name can ride along (no secrets in any output).
   const endpoint = (e: Endpoint | null): Endpoint | null => (e ? { host: e.host, port: e.port, tls: e.tls } : null);
-  const account = { user: src.user, imap: endpoint(src.imap), pop: endpoint(src.pop) };
+  const admin = src.authUser !== undefined ? { authUser: src.authUser, ...(src.masterSeparator !== undefined ? { masterSeparator: src.masterSeparator } : {}) } : {};
+  const account = { user: src.user, imap: endpoint(src.imap), pop: endpoint(src.pop), ...admin };
   const imap = loginOf(snapshot, 'imap');
   const pop = loginOf(snapshot, 'pop');
   const unknownReasons = [

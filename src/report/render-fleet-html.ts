@@ -4,7 +4,7 @@
 // account finishes, so a scan holds one short string per account, not its report.
 import type { Status } from '../analyzer/types.js';
 import { plural, zonedTime } from './format.js';
-import { findingSection, htmlPage, label, list } from './render-html.js';
+import { findingSection, htmlPage, label, list, loginParagraph } from './render-html.js';
 import { skippedLines } from './render-text.js';
 import { checkedLine, subjectLine } from './subject.js';
 import { esc } from './svg/escape.js';
@@ -38,6 +38,7 @@ export function fleetAccount(report: Report, key: string, error: string | null, 
     `<section class="account ${report.status}" id="${sectionId(n)}">`,
     `<h2><span class="sev">${esc(label(report.status))}</span> ${esc(key)}</h2>`,
     `<p>${esc(subjectLine(report))} · ${esc(checkedLine(report))}</p>`,
+    ...loginParagraph(report),
     ...(error ? [`<p><b>Not checked:</b> ${esc(error)}</p>`] : []),
     `<p class="summary">${esc(report.verdict)}</p>`,
     ...report.findings.map((f, i) => findingSection(f, i, report.timeZone, prefix)),

@@ -6,7 +6,7 @@ import { evidenceLines } from './findings/index.js';
 import { bytes, count, millis, percent, plural, zonedTime } from './format.js';
 import { comparedLine, evidenceProblemLines, scopeNote, SYMBOL } from './render-text.js';
 import { TRACE_PROTOCOL_NAME } from './test-log.js';
-import { checkedLine, subjectLine } from './subject.js';
+import { checkedLine, loginLine, subjectLine } from './subject.js';
 import { esc } from './svg/escape.js';
 import { devicesPicture, inboxPicture, quotaPicture, type Picture } from './svg/report-charts.js';
 import type { ReportDetails } from './details.js';
@@ -156,6 +156,12 @@ function figure(p: Picture): string {
   return `<figure><h3>${esc(p.title)}</h3>\n${p.svg}\n<figcaption>${esc(p.caption)}</figcaption></figure>`;
 }
 
+/** Whose credentials logged in, when an admin did on behalf of the user. */
+export function loginParagraph(report: Report): string[] {
+  const line = loginLine(report);
+  return line ? [`<p class="login">${esc(line)}</p>`] : [];
+}
+
 export function renderHtml(report: Report): string {
   const d = report.details;
   const partial = scopeNote(report);
@@ -165,6 +171,7 @@ export function renderHtml(report: Report): string {
     `<p class="status">${esc(label(report.status))}${esc(partial)}</p>`,
     `<h1>${esc(subjectLine(report))}</h1>`,
     `<p class="when">${esc(checkedLine(report))} · maildoctor ${esc(report.tool.version)}</p>`,
+    ...loginParagraph(report),
     `<p class="summary">${esc(report.verdict)}</p>`,
   ];
   if (report.findings.length) {

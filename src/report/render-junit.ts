@@ -3,7 +3,7 @@
 // that crashed. The JUnit dialect most CI systems read (Jenkins, GitLab, GitHub reporters).
 import { evidenceLines } from './findings/index.js';
 import { evidenceProblemLines, numbered } from './render-text.js';
-import { subjectLine } from './subject.js';
+import { loginLine, subjectLine } from './subject.js';
 import { testLogLines } from './test-log.js';
 import type { Report } from './types.js';
 
@@ -71,6 +71,7 @@ export function renderJunit(report: Report): string {
     `      <property name="status" value="${report.status}"/>`,
     `      <property name="verdict" value="${xml(report.verdict)}"/>`,
     `      <property name="account" value="${xml(subjectLine(report))}"/>`,
+    ...(report.account.authUser !== undefined ? [`      <property name="login" value="${xml(loginLine(report) ?? '')}"/>`] : []),
     `      <property name="checked" value="${xml(report.snapshotTakenAt)}"/>`,
     ...(report.coverage?.partial ? ['      <property name="partial" value="true"/>'] : []),
     ...(report.coverage?.loginOnly ? ['      <property name="loginOnly" value="true"/>'] : []),

@@ -5,7 +5,7 @@ import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './findings/index.js';
 import { list, millis, plural, zonedTime } from './format.js';
-import { checkedLine, subjectLine } from './subject.js';
+import { checkedLine, loginLine, subjectLine } from './subject.js';
 import { PROTOCOL_NAME } from './phrases.js';
 import { testLogLines } from './test-log.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
@@ -103,6 +103,12 @@ function footer(report: Report): string {
   return `${plural(report.checked.length, 'check')} run${report.skipped.length ? `, ${report.skipped.length} not run` : ''}${timing.length ? ` · ${timing.join(', ')}` : ''} · snapshot ${report.snapshotTakenAt}`;
 }
 
+/** The admin who logged in on behalf of the user, as an indented line (none for the user's own login). */
+function loginLines(report: Report): string[] {
+  const line = loginLine(report);
+  return line ? [`  ${line}`] : [];
+}
+
 export function renderText(report: Report, opts: RenderOptions = {}): string {
   const c = opts.color;
   const rec = recommendationLines(report);
@@ -117,11 +123,11 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     const later = wants.length ? `; ${wants.join(', ')}` : '';
     const line = `${label('ok', c)}  ${subjectLine(report)}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}, ${zonedTime(report.snapshotTakenAt, report.timeZone)}${later}).`;
     const compared = comparedLine(report);
-    return `${[line, ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : []), ...testLogSection(report, c)].join('\n')}\n`;
+    return `${[line, ...loginLines(report), ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : []), ...testLogSection(report, c)].join('\n')}\n`;
   }
   // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
   const partial = scopeNote(report);
-  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, `  ${report.verdict}`];
+  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, ...loginLines(report), `  ${report.verdict}`];
   report.findings.forEach((f) => out.push('', ...findingBlock(f, c, report.timeZone)));
 
 

@@ -112,7 +112,17 @@ export const ReportSchema = z.object({
   tool: z.object({ name: z.literal('maildoctor'), version: z.string() }),
   generatedAt: z.string(),
   snapshotTakenAt: z.string(),
-  account: z.object({ user: z.string(), imap: EndpointSchema.nullable(), pop: EndpointSchema.nullable() }).strict(),
+  account: z
+    .object({
+      user: z.string(),
+      imap: EndpointSchema.nullable(),
+      pop: EndpointSchema.nullable(),
+      /** Whose credentials logged in, when not the user's own: an admin on behalf of `user` (--auth-user). */
+      authUser: z.string().optional(),
+      /** With authUser: the login name was `user<masterSeparator>authUser` (Dovecot master users), not SASL PLAIN authzid. */
+      masterSeparator: z.string().optional(),
+    })
+    .strict(),
   status: StatusSchema,
   verdict: z.string().min(1),
   /** The time zone the report's words use for times (check --tz); every time field stays UTC ISO. */

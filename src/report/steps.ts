@@ -79,6 +79,9 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     '(Microsoft 365: https://outlook.office.com/IMAP.AccessAsUser.All for IMAP and https://outlook.office.com/POP.AccessAsUser.All for POP3; ' +
     'Google: https://mail.google.com/); it was issued for another user than --user; or IMAP or POP is switched off for the mailbox ' +
     '(Microsoft 365 admin center: Mail apps; Gmail settings: Forwarding and POP/IMAP).',
+  'check-admin-login': ({ user, authUser, masterSeparator }) =>
+    `The refused login was the admin's: ${authUser} on behalf of ${user} (${masterSeparator !== null ? `as ${user}${masterSeparator}${authUser}` : 'SASL PLAIN with an authorization identity'}), so the customer's own password was not tried. ` +
+    `Check the admin's name and password, that the server lets ${authUser} act for other users (Dovecot: a master passdb${masterSeparator !== null ? ` and auth_master_user_separator = ${masterSeparator}` : ''}), and that ${user} exists.`,
   'try-webmail-login': () =>
     'Try the same user name and password in webmail. If that fails too, reset the password there or through the provider; if webmail works, the devices have an old or mistyped password.',
   'update-password-everywhere': () =>

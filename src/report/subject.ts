@@ -18,6 +18,17 @@ export function subjectLine(report: Report): string {
   return oneHost ? `${user} on ${hosts[0]} (${parts.join('; ')})` : `${user} (${parts.join('; ')})`;
 }
 
+/**
+ * Whose credentials logged in, when not the user's own: "logged in as support on behalf of alice@example.com
+ * (SASL PLAIN authorization identity)". Null for the user's own login.
+ */
+export function loginLine(report: Report): string | null {
+  const { user, authUser, masterSeparator } = report.account;
+  if (authUser === undefined) return null;
+  const how = masterSeparator !== undefined ? `master user login ${user}${masterSeparator}${authUser}` : 'SASL PLAIN authorization identity';
+  return `logged in as ${authUser} on behalf of ${user} (${how})`;
+}
+
 /** "checked 2026-12-02 15:52:53 UTC", in the report's zone. */
 export function checkedLine(report: Report): string {
   return `checked ${zonedTime(report.snapshotTakenAt, report.timeZone)}`;

@@ -1,7 +1,8 @@
 // The accounts file of a fleet scan: CSV with a header row, or JSON Lines (one object per line). Pure: text in,
 // rows (or one-line errors naming the line) out. Secrets are never read here: a row names where its password
 // lives (password_file, password_env) or its OAuth2 token (oauth2_token_file, oauth2_token_command); an inline
-// `password` column is refused unless explicitly allowed.
+// `password` column is refused unless explicitly allowed. With auth_user, that password is the admin's, and the
+// account is still `user`.
 import type { Transport } from '../snapshot/schema.js';
 
 export type AccountsFormat = 'csv' | 'jsonl';
@@ -23,6 +24,8 @@ export const ACCOUNT_COLUMNS = [
   'oauth2_token_file', // OAuth2: the token on the file's first line, read again for each connection
   'oauth2_token_command', // OAuth2: a helper run without a shell; the first line it prints
   'password', // refused unless --allow-inline-passwords
+  'auth_user', // an admin who logs in on behalf of user (its password from the password columns)
+  'master_separator', // with auth_user: log in as user<sep>auth_user (Dovecot master users)
 ] as const;
 export type AccountColumn = (typeof ACCOUNT_COLUMNS)[number];
 const COLUMN_SET = new Set<string>(ACCOUNT_COLUMNS);
@@ -50,6 +53,10 @@ export interface AccountRow {
   oauth2TokenCommand?: string;
   /** Only with allowInlinePasswords. */
   password?: string;
+  /** An admin who logs in on behalf of `user`; the password sources then hold the admin's password. */
+  authUser?: string;
+  /** With an admin: the Dovecot master-user separator. */
+  masterSeparator?: string;
 }
 
 export interface RowError {
@@ -325,6 +332,8 @@ function toRow(line: number, f: Record<string, unknown>, opts: ParseOptions): Ac
     passwordEnv: str('password_env'),
     oauth2TokenFile: str('oauth2_token_file'),
     oauth2TokenCommand: str('oauth2_token_command'),
+    authUser: str('auth_user'),
+    masterSeparator: str('master_separator'),
   };
   const only = str('only');
   if (only !== undefined) {

@@ -2,7 +2,7 @@
 // backoff for temporary server refusals, and hand each finished account to the caller as one JSON line.
 // Nothing per account is kept once its line is written (memory stays flat in the number of accounts): only
 // the counters of the summary.
-import { resolveCredentials } from '../credentials.js';
+import { adminLoginFrom, resolveCredentials, type AdminLogin } from '../credentials.js';
 import type { Credentials, OAuth2Mechanism } from '../connectors/credentials.js';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { analyze } from '../analyzer/index.js';
@@ -35,6 +35,10 @@ export interface ScanDefaults {
   oauth2TokenFile?: string;
   oauth2TokenCommand?: string;
   oauth2Mechanism?: OAuth2Mechanism;
+  /** --auth-user: the admin who logs in on behalf of each row without its own auth_user. */
+  authUser?: string;
+  /** --master-separator: for rows with an admin and no master_separator of their own. */
+  masterSeparator?: string;
   /** PEM of --ca. */
   ca?: string;
   insecure: boolean;
@@ -155,26 +159,41 @@ function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): End
 }
 
 /**
+ * The row's admin login (auth_user, else --auth-user; master_separator, else --master-separator), or undefined.
+ * --master-separator alone is only a default: rows without an admin log in as themselves.
+ */
+function adminOf(row: AccountRow, d: ScanDefaults): AdminLogin | undefined {
+  const authUser = row.authUser ?? d.authUser;
+  const sep = row.masterSeparator ?? (authUser !== undefined ? d.masterSeparator : undefined);
+  return adminLoginFrom(row.user, authUser, sep, { user: 'user', authUser: 'auth_user', separator: 'master_separator' });
+}
+
+/**
  * The row's credentials: inline password (when allowed), its password_file, its password_env, its
  * oauth2_token_file or oauth2_token_command, then --password-file, --oauth2-token-file, --oauth2-token-command,
- * MAILDOCTOR_PASSWORD or MAILDOCTOR_OAUTH2_TOKEN.
+ * MAILDOCTOR_PASSWORD or MAILDOCTOR_OAUTH2_TOKEN. With an admin (auth_user), the password is the admin's.
  */
 function credentialsOf(row: AccountRow, opts: ScanOptions): Promise<Credentials> {
+  const admin = adminOf(row, opts.defaults);
   const path = (p: string | undefined) => (p ? (isAbsolute(p) ? p : resolvePath(opts.baseDir, p)) : undefined);
-  return resolveCredentials(row.user, {
-    inline: row.password,
-    file: path(row.passwordFile),
-    envName: row.passwordEnv,
-    tokenFile: path(row.oauth2TokenFile),
-    tokenCommand: row.oauth2TokenCommand,
-    sharedFile: opts.defaults.passwordFile,
-    sharedTokenFile: opts.defaults.oauth2TokenFile,
-    sharedTokenCommand: opts.defaults.oauth2TokenCommand,
-    mechanism: opts.defaults.oauth2Mechanism,
-    commandTimeoutMs: opts.defaults.timeoutMs,
-    env: opts.env,
-    missing: 'no password: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set',
-  });
+  return resolveCredentials(
+    row.user,
+    {
+      inline: row.password,
+      file: path(row.passwordFile),
+      envName: row.passwordEnv,
+      tokenFile: path(row.oauth2TokenFile),
+      tokenCommand: row.oauth2TokenCommand,
+      sharedFile: opts.defaults.passwordFile,
+      sharedTokenFile: opts.defaults.oauth2TokenFile,
+      sharedTokenCommand: opts.defaults.oauth2TokenCommand,
+      mechanism: opts.defaults.oauth2Mechanism,
+      commandTimeoutMs: opts.defaults.timeoutMs,
+      env: opts.env,
+      missing: `no password${admin ? ` for the admin ${admin.authUser}` : ''}: the row has no password_file or password_env, and neither --password-file nor MAILDOCTOR_PASSWORD is set`,
+    },
+    admin,
+  );
 }
 
 export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Resolved | { error: string; imap: Endpoint | null; pop: Endpoint | null }> {

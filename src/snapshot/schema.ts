@@ -416,6 +416,10 @@ export const SnapshotSchema = z.object({
     user: z.string(),
     imap: EndpointSchema.nullable(),
     pop: EndpointSchema.nullable(),
+    /** An admin logged in on behalf of `user` (--auth-user): the admin's login name. Absent: the user's own login. */
+    authUser: z.string().optional(),
+    /** With authUser: the Dovecot master-user form `user<sep>authUser` was used instead of SASL PLAIN authzid. */
+    masterSeparator: z.string().optional(),
   }),
   /** null when the protocol was not probed (--only). */
   imap: ImapResultSchema.nullable(),

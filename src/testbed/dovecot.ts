@@ -190,7 +190,7 @@ function makeCertificate(dir: string): { certFile: string; keyFile: string } {
 }
 
 function dovecotConf(p: {
-  dirs: { run: string; state: string; users: string; homes: string };
+  dirs: { run: string; state: string; users: string; homes: string; masters: string };
   logFile: string;
   ports: TestbedPorts;
   certFile: string;
@@ -247,6 +247,16 @@ disable_plaintext_auth = yes
 auth_mechanisms = plain login
 mail_max_userip_connections = 1000
 
+# Master users (admins who log in on behalf of a customer): SASL PLAIN with the customer as authzid, or the
+# login name customer*admin. They cannot log in as themselves; result_success = continue then looks the
+# customer up in the passdb below, so a master login to a customer who does not exist fails.
+auth_master_user_separator = *
+passdb {
+  driver = passwd-file
+  master = yes
+  args = scheme=PLAIN username_format=%n ${dirs.masters}/%n
+  result_success = continue
+}
 passdb {
   driver = passwd-file
   args = scheme=PLAIN username_format=%n ${dirs.users}/%n
@@ -406,7 +416,7 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
   mkdirSync(parent, { recursive: true });
   const root = mkdtempSync(join(parent, 'mdv-'));
   chmodSync(root, 0o755);
-  const dirs = { run: join(root, 'run'), state: join(root, 'state'), users: join(root, 'users'), homes: join(root, 'homes') };
+  const dirs = { run: join(root, 'run'), state: join(root, 'state'), users: join(root, 'users'), homes: join(root, 'homes'), masters: join(root, 'masters') };
   for (const d of Object.values(dirs)) mkdirSync(d, { mode: 0o755 });
   if (dirs.run.length > 60) throw new Error(`testbed base_dir ${dirs.run} is too long for unix sockets; pass a shorter root`);
   const logFile = join(root, 'dovecot.log');
@@ -457,6 +467,7 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
       logFile,
       usersDir: dirs.users,
       homesDir: dirs.homes,
+      mastersDir: dirs.masters,
     };
     const confPath = confFile;
     const stop = async (o: { keep?: boolean } = {}) => {
@@ -524,9 +535,8 @@ let userCounter = 0;
 /** Create a user: one passwd-file line in its own file (no races between test workers) and a home. */
 export async function addUser(info: TestbedInfo, opts: AddUserOptions = {}): Promise<TestUser> {
   const user = opts.user ?? `u${process.pid.toString(36)}${(userCounter++).toString(36)}${randomBytes(3).toString('hex')}`;
-  if (!/^[A-Za-z0-9._-]+$/.test(user)) throw new Error(`user name ${JSON.stringify(user)}: use letters, digits, . _ - only`);
   const password = opts.password ?? randomBytes(9).toString('base64url');
-  if (/[:\n]/.test(password)) throw new Error('password must not contain ":" or a newline');
+  checkPasswdEntry(user, password);
   const home = join(info.homesDir, user);
   const maildir = join(home, 'Maildir');
   const extra: string[] = [];
@@ -541,11 +551,33 @@ export async function addUser(info: TestbedInfo, opts: AddUserOptions = {}): Pro
     mkdirSync(d, { recursive: true, mode: 0o700 });
     chownSync(d, uid, gid);
   }
-  const file = join(info.usersDir, user);
+  writePasswdFile(info.usersDir, user, line);
+  return { user, password, home, maildir };
+}
+
+/** One passwd-file per name, written whole (rename): Dovecot never reads half a line. */
+function writePasswdFile(dir: string, name: string, line: string): void {
+  const file = join(dir, name);
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, line, { mode: 0o644 });
   renameSync(tmp, file);
-  return { user, password, home, maildir };
+}
+
+/**
+ * A master user (an admin of the mail service): it logs in on behalf of any user, as customer*admin or with
+ * SASL PLAIN authzid = customer, and never as itself. It has no mailbox.
+ */
+export function addMasterUser(info: TestbedInfo, opts: { user?: string; password?: string } = {}): { user: string; password: string } {
+  const user = opts.user ?? `admin${process.pid.toString(36)}${(userCounter++).toString(36)}${randomBytes(3).toString('hex')}`;
+  const password = opts.password ?? randomBytes(9).toString('base64url');
+  checkPasswdEntry(user, password);
+  writePasswdFile(info.mastersDir, user, `${user}:{PLAIN}${password}\n`);
+  return { user, password };
+}
+
+function checkPasswdEntry(user: string, password: string): void {
+  if (!/^[A-Za-z0-9._-]+$/.test(user)) throw new Error(`user name ${JSON.stringify(user)}: use letters, digits, . _ - only`);
+  if (/[:\n]/.test(password)) throw new Error('password must not contain ":" or a newline');
 }
 
 export interface MailboxState {

@@ -36,6 +36,8 @@ export interface TestbedInfo extends TestbedEndpoints {
   usersDir: string;
   /** Directory under which each user's home lives: `${homesDir}/${user}`. */
   homesDir: string;
+  /** Directory holding one passwd-file per master user (admins who log in on behalf of a user). */
+  mastersDir: string;
 }
 
 export interface AddUserOptions {

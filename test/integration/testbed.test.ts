@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
 import { connectLines } from '../support/lines.js';
-import { daysAgo, deliverLmtp, mailboxState, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
+import { daysAgo, deliverLmtp, mailboxState, newMasterUser, newUser, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
 
 function imapClient(user: TestUser, secure = true): ImapFlow {
   const tb = testbed();
@@ -86,6 +86,29 @@ describe('testbed', () => {
     expect(bad.reply).toMatch(/^-ERR \[AUTH\]/);
     await bad.quit();
   });
+
+  it('lets a master user in on behalf of a user (PLAIN authzid, user*master), never as itself or for a non-master', async () => {
+    const customer = await newUser();
+    const other = await newUser();
+    const admin = newMasterUser();
+    const plain = (authzid: string, authcid: string, password: string) => Buffer.from(`${authzid}\0${authcid}\0${password}`).toString('base64');
+    const imap = async (command: string) => {
+      const c = await connectLines(testbed().ports.imaps, { tls: true, ca: testbed().caPem });
+      await c.line();
+      c.send(`a ${command}`);
+      const reply = (await c.until(/^a /, 15_000)).at(-1)!;
+      c.close();
+      return reply;
+    };
+    expect(await imap(`AUTHENTICATE PLAIN ${plain(customer.user, admin.user, admin.password)}`)).toMatch(/^a OK/);
+    expect(await imap(`LOGIN ${customer.user}*${admin.user} ${admin.password}`)).toMatch(/^a OK/);
+    expect(await imap(`LOGIN ${admin.user} ${admin.password}`)).toMatch(/^a NO \[AUTHENTICATIONFAILED\]/);
+    expect(await imap(`AUTHENTICATE PLAIN ${plain(customer.user, other.user, other.password)}`)).toMatch(/^a NO \[AUTHENTICATIONFAILED\]/);
+    expect(await imap(`LOGIN ${customer.user}*${admin.user} wrong`)).toMatch(/^a NO \[AUTHENTICATIONFAILED\]/);
+    const pop = await popLogin({ ...customer, user: `${customer.user}*${admin.user}`, password: admin.password });
+    expect(pop.reply).toMatch(/^\+OK/);
+    await pop.quit();
+  }, 40_000);
 
   it('applies the per-user quota rule (storage in bytes, messages)', async () => {
     const u = await newUser({ quotaStorageBytes: 2 * 1024 * 1024, quotaMessages: 500 });

@@ -17,7 +17,7 @@ import { cloneSnapshot } from '../../src/snapshot/io.js';
 import { MessageList } from '../../src/snapshot/message-list.js';
 import { buildSnapshot, junkWithPopUserSpec, SCENARIOS, scenario, type ImapSpec, type ScenarioName } from '../support/snapshot-builder.js';
 import { assertWellFormedXml } from './xml-check.js';
-import { checkedLine, subjectLine } from '../../src/report/subject.js';
+import { checkedLine, loginLine, subjectLine } from '../../src/report/subject.js';
 import { knownTimeZone, zonedTime } from '../../src/report/format.js';
 import { withList } from '../rules/rule-tester.js';
 import { md } from '../../src/report/render-markdown.js';
@@ -126,6 +126,37 @@ describe('the subject line: account, servers, software, time (issue 11)', () => 
     expect(checkedLine(report)).toBe('checked 2025-06-02 12:00:00 UTC');
     for (const format of ['text', 'markdown', 'nagios', 'junit'] as const) expect(render(report, format), format).toContain(md(subjectLine(report)).replace(/\\/g, ''));
     expect(report.probes.imap.software).toBe('Dovecot');
+  });
+});
+
+describe('an admin login on behalf of the user (issue 14)', () => {
+  const admin = (s: Snapshot, extra: Partial<Snapshot['account']>): Snapshot => ({ ...s, account: { ...s.account, ...extra } });
+  it('is named in every format for people, and carried as data in JSON; the account stays the user', () => {
+    for (const name of ['mixed', 'healthy-imap-only'] as const) {
+      const report = reportOf(admin(scenario(name), { authUser: 'support' }));
+      const line = 'logged in as support on behalf of alice@example.com (SASL PLAIN authorization identity)';
+      expect(loginLine(report)).toBe(line);
+      for (const format of ['text', 'markdown', 'html', 'junit'] as const) expect(render(report, format), `${name} ${format}`).toContain(line);
+      const json = ReportSchema.parse(JSON.parse(render(report, 'json')));
+      expect(json.account).toMatchObject({ user: 'alice@example.com', authUser: 'support' });
+      expect(json.account).not.toHaveProperty('masterSeparator');
+    }
+    const master = reportOf(admin(scenario('mixed'), { authUser: 'support', masterSeparator: '*' }));
+    expect(loginLine(master)).toBe('logged in as support on behalf of alice@example.com (master user login alice@example.com*support)');
+    expect(ReportSchema.parse(JSON.parse(render(master, 'json'))).account).toMatchObject({ authUser: 'support', masterSeparator: '*' });
+    expect(render(master, 'markdown')).toContain('master user login alice@example.com\\*support');
+  });
+
+  it('a clean account keeps its one success line, with the admin on the line under it', () => {
+    const text = render(reportOf(admin(scenario('healthy-imap-only'), { authUser: 'support' })), 'text').split('\n');
+    expect(text[0]).toMatch(/no problems found/);
+    expect(text[1]).toBe('  logged in as support on behalf of alice@example.com (SASL PLAIN authorization identity)');
+  });
+
+  it("the user's own login adds nothing", () => {
+    const report = reportOf(scenario('mixed'));
+    expect(loginLine(report)).toBeNull();
+    for (const format of REPORT_FORMATS) expect(render(report, format)).not.toContain('on behalf of');
   });
 });
 

@@ -1,5 +1,35 @@
+import type { FindingEvidenceMap } from '../../src/analyzer/types.js';
 import { ruleTester } from './rule-tester.js';
 import { buildSnapshot, fail, healthyImapOnlySpec, scenario } from '../support/snapshot-builder.js';
+
+/** What the wrong-password scenario's refusals give as evidence. */
+const WRONG_PASSWORD_EVIDENCE: FindingEvidenceMap['login-failed'] = {
+  failures: [
+    {
+      protocol: 'imap',
+      host: 'mail.example.com',
+      port: 993,
+      tls: 'implicit',
+      kind: 'auth',
+      step: 'login',
+      code: 'AUTHENTICATIONFAILED',
+      message: 'mail.example.com:993 rejected the login: Authentication failed.',
+      serverText: 'A1 NO [AUTHENTICATIONFAILED] Authentication failed.',
+    },
+    {
+      protocol: 'pop3',
+      host: 'mail.example.com',
+      port: 995,
+      tls: 'implicit',
+      kind: 'auth',
+      step: 'login',
+      code: 'AUTH',
+      message: 'mail.example.com:995 rejected the login: Authentication failed.',
+      serverText: '-ERR [AUTH] Authentication failed.',
+    },
+  ],
+  otherProtocolWorks: false,
+};
 
 ruleTester('login-failed', {
   valid: [
@@ -14,33 +44,7 @@ ruleTester('login-failed', {
         {
           severity: 'critical',
           titleIncludes: ['IMAP and POP3'],
-          evidence: {
-            failures: [
-              {
-                protocol: 'imap',
-                host: 'mail.example.com',
-                port: 993,
-                tls: 'implicit',
-                kind: 'auth',
-                step: 'login',
-                code: 'AUTHENTICATIONFAILED',
-                message: 'mail.example.com:993 rejected the login: Authentication failed.',
-                serverText: 'A1 NO [AUTHENTICATIONFAILED] Authentication failed.',
-              },
-              {
-                protocol: 'pop3',
-                host: 'mail.example.com',
-                port: 995,
-                tls: 'implicit',
-                kind: 'auth',
-                step: 'login',
-                code: 'AUTH',
-                message: 'mail.example.com:995 rejected the login: Authentication failed.',
-                serverText: '-ERR [AUTH] Authentication failed.',
-              },
-            ],
-            otherProtocolWorks: false,
-          },
+          evidence: WRONG_PASSWORD_EVIDENCE,
         },
       ],
     },
@@ -106,6 +110,28 @@ ruleTester('login-failed', {
             ],
             otherProtocolWorks: true,
           },
+        },
+      ],
+    },
+    {
+      name: 'an admin login on behalf of the user refused → the admin\'s steps, not the customer\'s password',
+      snapshot: { ...scenario('wrong-password'), account: { ...scenario('wrong-password').account, authUser: 'support', masterSeparator: '*' } },
+      findings: [{ severity: 'critical', evidence: WRONG_PASSWORD_EVIDENCE, steps: ['check-admin-login'] }],
+    },
+    {
+      name: 'an admin login refused over POP3 only → POP3 may be disabled, then the admin\'s steps',
+      snapshot: (() => {
+        const s = buildSnapshot({ ...healthyImapOnlySpec(), pop: fail('auth', 'refused', { step: 'login', code: 'AUTH' }) });
+        return { ...s, account: { ...s.account, authUser: 'support' } };
+      })(),
+      findings: [
+        {
+          severity: 'critical',
+          evidence: {
+            failures: [{ protocol: 'pop3', host: 'mail.example.com', port: 995, tls: 'implicit', kind: 'auth', step: 'login', code: 'AUTH', message: 'refused', serverText: null }],
+            otherProtocolWorks: true,
+          },
+          steps: ['protocol-disabled-for-account', 'check-admin-login'],
         },
       ],
     },

@@ -1,6 +1,6 @@
 // Helpers for tests that use the shared Dovecot testbed started by test/global-setup.ts.
 import { inject } from 'vitest';
-import { addUser, mailboxState } from '../../src/testbed/dovecot.js';
+import { addMasterUser, addUser, mailboxState } from '../../src/testbed/dovecot.js';
 import { createFolder, deliverLmtp, seedMaildir } from '../../src/testbed/seed.js';
 import type { AddUserOptions, SeedMessage, TestbedInfo, TestUser } from '../../src/testbed/types.js';
 import type { ConnectOptions } from '../../src/connectors/common.js';
@@ -19,6 +19,11 @@ export function testbed(): TestbedInfo {
 /** A fresh user on the shared testbed. */
 export function newUser(opts: AddUserOptions = {}): Promise<TestUser> {
   return addUser(testbed(), opts);
+}
+
+/** A fresh master user (an admin who logs in on behalf of any user: customer*admin or PLAIN authzid). */
+export function newMasterUser(opts: { password?: string } = {}): { user: string; password: string } {
+  return addMasterUser(testbed(), opts);
 }
 
 const DAY = 86_400_000;

@@ -25,17 +25,22 @@ export default defineRule({
     if (answered(snapshot, 'pop')) worked.push('pop3');
     const other = worked[0];
     const protocols = failures.map((f) => f.protocol);
+    const { user, authUser, masterSeparator } = snapshot.account;
+    // An admin's login on behalf of the user: the devices' password was never tried, so the steps are the admin's.
+    const admin = authUser !== undefined ? step('check-admin-login', { user, authUser, masterSeparator: masterSeparator ?? null }) : null;
     // A refused OAuth2 token has its own usual causes (expiry, scope, IMAP/POP off): no password to check.
     const oauth2 = failures.find((f) => f.oauth2)?.oauth2;
     const tokenStep = oauth2 ? step('check-oauth2-token', { protocols, status: oauth2.status ?? null, scope: oauth2.scope ?? null }) : null;
+    const own = tokenStep ?? admin;
+    const credentialSteps = own
+      ? [own]
+      : other
+        ? [step('check-user-and-password', { protocols })]
+        : [step('check-user-and-password', { protocols }), step('try-webmail-login'), step('update-password-everywhere')];
     report({
       severity: 'critical',
       evidence: { failures, otherProtocolWorks: other !== undefined },
-      steps: other
-        ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), tokenStep ?? step('check-user-and-password', { protocols })]
-        : tokenStep
-          ? [tokenStep]
-          : [step('check-user-and-password', { protocols }), step('try-webmail-login'), step('update-password-everywhere')],
+      steps: other ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), ...credentialSteps] : credentialSteps,
     });
   },
 });

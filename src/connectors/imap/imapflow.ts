@@ -7,8 +7,8 @@ import type net from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { VERSION } from '../../version.js';
 import { secureContextFor, transportMode, type ConnectOptions } from '../common.js';
-import { chooseOAuth2Mechanism, noOAuth2Mechanism, oauth2ErrorFields, type Credentials, type OAuth2Credentials } from '../credentials.js';
-import { markOAuth2Refusal, ProbeFailure } from './errors.js';
+import { chooseOAuth2Mechanism, needsAuthzid, noOAuth2Mechanism, oauth2ErrorFields, plainIdentities, type Credentials, type OAuth2Credentials } from '../credentials.js';
+import { fail, markOAuth2Refusal, ProbeFailure } from './errors.js';
 
 export type ImapSession = ImapFlow;
 export type ImapListEntry = ListResponse;
@@ -20,6 +20,11 @@ function sessionAuth(credentials: Credentials): NonNullable<ImapFlowOptions['aut
       return { user: credentials.user, pass: credentials.password };
     case 'oauth2':
       return { user: credentials.user, accessToken: credentials.token };
+    case 'admin': {
+      const id = plainIdentities(credentials);
+      // The authzid rides only on AUTHENTICATE PLAIN: forced here, and plainOnly() refuses anything else.
+      return id.authzid ? { user: id.authcid, pass: id.password, authzid: id.authzid, loginMethod: 'AUTH=PLAIN' } : { user: id.authcid, pass: id.password };
+    }
   }
 }
 
@@ -54,6 +59,24 @@ function steerOAuth2(client: ImapFlow, c: OAuth2Credentials, endpoint: string): 
 }
 
 /**
+ * imapflow falls back to LOGIN when the server lists no AUTH=PLAIN, which would log the admin in as itself:
+ * the login is refused before it is sent, with a probe error that says why.
+ */
+function plainOnly(client: ImapFlow, opts: ConnectOptions): void {
+  beforeEachCommand(client, (command) => {
+    if ((command === 'LOGIN' || command === 'AUTHENTICATE') && !client.capabilities.has('AUTH=PLAIN')) {
+      fail(
+        'unsupported',
+        'login',
+        `${opts.host}:${opts.port} offers no AUTHENTICATE PLAIN, the only IMAP login that carries the authorization identity ` +
+          `of an admin login on behalf of ${opts.credentials.user} (for Dovecot master users, try --master-separator)`,
+        { code: 'NO-AUTH-PLAIN' },
+      );
+    }
+  });
+}
+
+/**
  * An imapflow session with maildoctor's settings: our deadlines, no logger (its default writes to stdout), our
  * name in ID, and no ENABLE (CONDSTORE, UTF8=ACCEPT, IMAP4rev2): the probe only reads, and rev2 changes SEARCH
  * answers. Callers attach their own 'error' listener.
@@ -80,6 +103,7 @@ export function newImapSession(opts: ConnectOptions): ImapSession {
     disableAutoIdle: true,
   });
   if (opts.credentials.kind === 'oauth2') steerOAuth2(client, opts.credentials, `${opts.host}:${opts.port}`);
+  if (needsAuthzid(opts.credentials)) plainOnly(client, opts);
   return client;
 }
 

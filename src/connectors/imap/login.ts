@@ -1,7 +1,7 @@
 // The IMAP login of the sessions we write ourselves (the bulk reader): which command these credentials send,
 // given the capabilities the server announced before login. The main session logs in through imapflow, whose
 // settings for each credentials kind live in the adapter (imapflow.ts); both switch on the same `kind`.
-import { chooseOAuth2Mechanism, oauth2Response, oauth2Unframeable, saslPlainResponse, type Credentials } from '../credentials.js';
+import { chooseOAuth2Mechanism, oauth2Response, oauth2Unframeable, plainIdentities, saslPlainResponse, type Credentials } from '../credentials.js';
 import { quoted } from './syntax.js';
 
 /**
@@ -11,13 +11,13 @@ import { quoted } from './syntax.js';
  */
 export function imapLoginCommand(credentials: Credentials, caps: ReadonlySet<string>): string | null {
   switch (credentials.kind) {
-    case 'password': {
-      // SASL-IR (RFC 4959) puts the PLAIN response on the command line: one round trip.
-      if (caps.has('AUTH=PLAIN') && caps.has('SASL-IR')) return `AUTHENTICATE PLAIN ${saslPlainResponse(credentials)}`;
-      const u = quoted(credentials.user);
-      const p = quoted(credentials.password);
-      if (u === null || p === null || caps.has('LOGINDISABLED')) return null;
-      return `LOGIN ${u} ${p}`;
+    case 'password':
+      return plainOrLogin(credentials.user, credentials.password, saslPlainResponse(credentials), caps);
+    case 'admin': {
+      const id = plainIdentities(credentials);
+      // An authzid travels only in PLAIN: without SASL-IR the main session (imapflow) logs in instead.
+      if (id.authzid && !(caps.has('AUTH=PLAIN') && caps.has('SASL-IR'))) return null;
+      return plainOrLogin(id.authcid, id.password, saslPlainResponse(credentials), caps);
     }
     case 'oauth2': {
       // One line only with SASL-IR: without it the response waits for a continuation, which the bulk reader
@@ -27,4 +27,13 @@ export function imapLoginCommand(credentials: Credentials, caps: ReadonlySet<str
       return `AUTHENTICATE ${mechanism} ${oauth2Response(mechanism, credentials.user, credentials.token)}`;
     }
   }
+}
+
+function plainOrLogin(user: string, password: string, plainResponse: string, caps: ReadonlySet<string>): string | null {
+  // SASL-IR (RFC 4959) puts the PLAIN response on the command line: one round trip.
+  if (caps.has('AUTH=PLAIN') && caps.has('SASL-IR')) return `AUTHENTICATE PLAIN ${plainResponse}`;
+  const u = quoted(user);
+  const p = quoted(password);
+  if (u === null || p === null || caps.has('LOGINDISABLED')) return null;
+  return `LOGIN ${u} ${p}`;
 }

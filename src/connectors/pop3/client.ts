@@ -223,10 +223,10 @@ export class Pop3Client {
     if (p.status !== 'ok') throw this.#loginError(p, 'PASS');
   }
 
-  /** AUTH PLAIN (RFC 5034, RFC 4616) with an initial response when the line allows it. */
-  async authPlain(user: string, password: string): Promise<void> {
+  /** AUTH PLAIN (RFC 5034, RFC 4616) with an initial response when the line allows it; `authzid`: act as this user. */
+  async authPlain(user: string, password: string, authzid = ''): Promise<void> {
     this.#addSecret(password);
-    const response = Buffer.from(`\0${user}\0${password}`, 'utf8').toString('base64');
+    const response = Buffer.from(`${authzid}\0${user}\0${password}`, 'utf8').toString('base64');
     this.#addSecret(response);
     const withInitial = `AUTH PLAIN ${response}`;
     let r: Reply;

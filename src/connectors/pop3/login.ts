@@ -1,7 +1,8 @@
 // The POP3 login: which mechanism the credentials and the server's CAPA allow, and the login itself. The one
-// place that knows what each credentials kind means on POP3 (a password, an OAuth2 token).
+// place that knows what each credentials kind means on POP3 (a password, an OAuth2 token, an admin on behalf of
+// the user).
 import type { ProbeError } from '../../snapshot/schema.js';
-import { chooseOAuth2Mechanism, noOAuth2Mechanism, type Credentials, type OAuth2Credentials } from '../credentials.js';
+import { chooseOAuth2Mechanism, needsAuthzid, noOAuth2Mechanism, plainIdentities, type Credentials, type OAuth2Credentials } from '../credentials.js';
 import type { Pop3Capabilities } from './capa.js';
 import type { Pop3Client } from './client.js';
 
@@ -24,6 +25,19 @@ export function popLoginMethod(
       return passwordMethod(pre, capaKnown, secure, preferSasl, endpoint);
     case 'oauth2':
       return oauth2Method(credentials, pre, capaKnown, endpoint);
+    case 'admin':
+      if (!needsAuthzid(credentials)) return passwordMethod(pre, capaKnown, secure, preferSasl, endpoint);
+      // The authorization identity rides only on SASL PLAIN; USER/PASS would log the admin in as itself.
+      if (pre.sasl.includes('PLAIN')) return 'SASL PLAIN';
+      return {
+        kind: 'unsupported',
+        step: 'login',
+        code: 'NO-SASL-PLAIN',
+        message:
+          `${endpoint} ${capaKnown ? 'offers no AUTH PLAIN (CAPA SASL)' : 'did not answer CAPA, so AUTH PLAIN is not known to work'}, ` +
+          `the only POP3 login that carries the authorization identity of an admin login on behalf of ${credentials.user} ` +
+          '(for Dovecot master users, try --master-separator)',
+      };
   }
 }
 
@@ -58,5 +72,11 @@ export async function popLogin(client: Pop3Client, credentials: Credentials, met
       return;
     case 'oauth2':
       await client.authOAuth2(method === 'SASL XOAUTH2' ? 'XOAUTH2' : 'OAUTHBEARER', credentials.user, credentials.token);
+      return;
+    case 'admin': {
+      const id = plainIdentities(credentials);
+      if (method === 'SASL PLAIN') await client.authPlain(id.authcid, id.password, id.authzid);
+      else await client.login(id.authcid, id.password);
+    }
   }
 }

@@ -67,6 +67,71 @@ describe('parseLine', () => {
   });
 });
 
+describe('logout lines in any configured format', () => {
+  const pop = (stats: string, reason = 'Disconnected: Logged out') => parseLine(`Nov 26 14:29:09 pop3(alice)<7999><cZNGxC5hUoh/AAAB>: Info: ${reason} ${stats}`.trimEnd(), ctx);
+  const imap = (stats: string) => parseLine(`Nov 26 14:29:09 imap(alice)<7987><ciJDxC5hRI5/AAAB>: Info: Disconnected: Logged out ${stats}`.trimEnd(), ctx);
+  const event = (r: ReturnType<typeof parseLine>) => (r.kind === 'event' ? r.event : r);
+
+  it('pop3: no commas, other order, extra fields (uidl_change with its arrow, in/out bytes)', () => {
+    expect(event(pop('uidl=7/0a1b2c3d -> 5/9f8e7d6c del=2/7 retr=2/5100 top=0/0 size=9000 bytes=40/5400 session=<cZNGxC5hUoh/AAAB>'))).toEqual({
+      type: 'pop3-logout', user: 'alice', quit: true, top: [0, 0], retr: [2, 5100], del: [2, 7], sizeBytes: 9000,
+    });
+    expect(event(pop('top=0/0;retr=1/500;del=1/3|size=2104'))).toMatchObject({ retr: [1, 500], del: [1, 3], sizeBytes: 2104 });
+  });
+
+  it('pop3: any subset, and the variables’ own names as labels (2.4: %{deleted_bytes} named)', () => {
+    expect(event(pop('retr=4 del=3'))).toEqual({
+      type: 'pop3-logout', user: 'alice', quit: true, top: null, retr: [4, null], del: null, sizeBytes: null, deleted: 3,
+    });
+    expect(event(pop('retr_count=2 retr_bytes=5100 deleted_count=2 deleted_bytes=4990 message_count=7 message_bytes=9000'))).toEqual({
+      type: 'pop3-logout', user: 'alice', quit: true, top: null, retr: [2, 5100], del: null, sizeBytes: 9000, deleted: 2, deletedBytes: 4990, messages: 7,
+    });
+    expect(event(pop('deleted=1', 'Disconnected for inactivity'))).toMatchObject({ quit: false, deleted: 1, del: null });
+  });
+
+  it('pop3: a line that does not say how many were deleted, or says it unreadably, is unreadable and names its account', () => {
+    const about = { user: 'alice', what: 'pop3-logout', time: new Date(2025, 10, 26, 14, 29, 9).getTime() };
+    expect(pop('retr=2/5100 size=9000')).toEqual({ kind: 'unparseable', about });
+    expect(pop('')).toEqual({ kind: 'unparseable', about }); // pop3_logout_format = (empty)
+    expect(pop('top=0/0 retr=1/500 del=one/3')).toEqual({ kind: 'unparseable', about });
+    expect(pop('retr=1/500 deleted_count=1 deleted_bytes=-4')).toEqual({ kind: 'unparseable', about });
+  });
+
+  it('imap: 2.0 bytes=, 2.1 in/out, the 2.3/2.4 counters in any order and separators, and unreadable ones', () => {
+    expect(event(imap('bytes=12/345'))).toMatchObject({ type: 'imap-logout', deleted: null, expunged: null, trashed: null });
+    expect(event(imap('in=12 out=345'))).toMatchObject({ type: 'imap-logout', deleted: null });
+    expect(event(imap(''))).toMatchObject({ type: 'imap-logout', quit: true, deleted: null });
+    expect(event(imap('trashed=1,expunged=2,deleted=3 appended=1 autoexpunged=0 fetch_body_count=4 input=10 output=20'))).toMatchObject({ deleted: 3, expunged: 2, trashed: 1 });
+    expect(event(imap('expunged=5'))).toMatchObject({ deleted: null, expunged: 5, trashed: null });
+    expect(imap('in=12 out=345 deleted=3 expunged=x trashed=0')).toMatchObject({ kind: 'unparseable', about: { what: 'imap-logout' } });
+    expect(imap('in=12 out=1e9 deleted=3')).toMatchObject({ kind: 'unparseable' });
+  });
+
+  it('parseLogs on a custom format sums the same as on the default one, and tells 2.4 from 2.3 without commas', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-logs-fmt-'));
+    const lines = (fmt: (t: string, r: string, d: string, s: string) => string) =>
+      [
+        ['0/0', '2/35400', '2/35161', '35161'],
+        ['0/0', '0/0', '0/0', '0'],
+        ['0/0', '1/5100', '1/5021', '5021'],
+      ].map(([t, r, d, sz], i) => `Nov 26 14:0${i}:02 pop3(alice)<1${i}><s${i}>: Info: Disconnected: Logged out ${fmt(t!, r!, d!, sz!)}`).join('\n') + '\n';
+    const plain = join(dir, 'default.log');
+    writeFileSync(plain, lines((t, r, d, s) => `top=${t}, retr=${r}, del=${d}, size=${s}`));
+    const custom = join(dir, 'custom.log');
+    writeFileSync(custom, lines((t, r, d, s) => `size=${s} del=${d} uidl= retr=${r} top=${t} in=33 out=4400`));
+    const a = await parseLogs([plain], { user: 'alice', now: NOW });
+    const b = await parseLogs([custom], { user: 'alice', now: NOW });
+    expect(b.lines.unparseable).toBe(0);
+    expect(b.popLogoutFormat).toBe('2.4');
+    expect(b.pop).toEqual(a.pop);
+    expect(b.pop).toMatchObject({ sessions: 3, retrMessages: 3, deletedMessages: 3, deletedBytes: 35161 + 5021 });
+    const named = join(dir, 'named.log');
+    writeFileSync(named, lines((_t, r, d) => `retr_count=${r.split('/')[0]} deleted_count=${d.split('/')[0]} deleted_bytes=${d.split('/')[1]}`));
+    const c = await parseLogs([named], { user: 'alice', now: NOW });
+    expect(c.pop).toMatchObject({ sessions: 3, retrMessages: 3, retrBytes: 0, deletedMessages: 3, deletedBytes: 35161 + 5021, sessionsWithDeletes: 2 });
+  });
+});
+
 describe('userMatcher', () => {
   it('matches the name as given, the bare local part of a full address, and other domains only when asked', () => {
     const full = userMatcher({ user: 'Alice@example.com' });

@@ -32,6 +32,11 @@ const DAY_MS = 86_400_000;
 /** Lines a login session of our own writes (deliveries and other clients' expunges are never ours). */
 const SESSION_EVENTS: ReadonlySet<LogEvent['type']> = new Set(['login', 'auth-failed', 'pop3-logout', 'imap-logout']);
 
+/** Messages a POP3 logout line says were deleted: del=N/... or a field that names the count alone. */
+function deletedCount(event: Extract<LogEvent, { type: 'pop3-logout' }>): number {
+  return event.del?.[0] ?? event.deleted ?? 0;
+}
+
 function localPart(name: string): string {
   const at = name.lastIndexOf('@');
   return at > 0 ? name.slice(0, at) : name;
@@ -90,6 +95,9 @@ export class LogEvidenceBuilder {
   private delSecond = { votes23: 0, votes24: 0 };
   /** Sum of the second del= number over sessions that quit: deleted bytes when the format is 2.4. */
   private delSecondSum = 0;
+  /** deleted_bytes= fields (a format that names them): summed over sessions that quit. */
+  private deletedBytesNamed = 0;
+  private deletedBytesNamedSeen = false;
   private imap = { sessions: 0, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0, copyEvents: 0 };
   private deliveries = { saved: 0, quotaRefused: 0, quotaDeferred: 0, refused: { first: null, last: null } as Period };
 
@@ -101,7 +109,14 @@ export class LogEvidenceBuilder {
     const ok = (sum: number, add: number) => sum + add <= Number.MAX_SAFE_INTEGER;
     if (event.type === 'pop3-logout') {
       const p = this.pop;
-      return ok(p.retrMessages, event.retr[0]) && ok(p.retrBytes, event.retr[1]) && ok(p.deletedMessages, event.quit ? event.del[0] : 0) && ok(this.delSecondSum, event.quit ? event.del[1] : 0);
+      const q = event.quit;
+      return (
+        ok(p.retrMessages, event.retr?.[0] ?? 0) &&
+        ok(p.retrBytes, event.retr?.[1] ?? 0) &&
+        ok(p.deletedMessages, q ? deletedCount(event) : 0) &&
+        ok(this.delSecondSum, q ? (event.del?.[1] ?? 0) : 0) &&
+        ok(this.deletedBytesNamed, q ? (event.deletedBytes ?? 0) : 0)
+      );
     }
     if (event.type === 'imap-logout') {
       const i = this.imap;
@@ -141,16 +156,23 @@ export class LogEvidenceBuilder {
         const p = this.pop;
         p.sessions++;
         if (!event.quit) p.closedWithoutQuit++;
-        p.retrMessages += event.retr[0];
-        p.retrBytes += event.retr[1];
+        p.retrMessages += event.retr?.[0] ?? 0;
+        p.retrBytes += event.retr?.[1] ?? 0;
+        const deleted = deletedCount(event);
         // DELE is applied at QUIT only: a dropped session deleted nothing, whatever it had marked.
-        if (event.quit && event.del[0] > 0) {
-          p.deletedMessages += event.del[0];
+        if (event.quit && deleted > 0) {
+          p.deletedMessages += deleted;
           p.sessionsWithDeletes++;
           if (time !== null && (p.lastDelete === null || time > p.lastDelete)) p.lastDelete = time;
         }
-        this.vote(event.del, event.retr[1], event.sizeBytes);
-        if (event.quit) this.delSecondSum += event.del[1];
+        if (event.deletedBytes !== undefined) {
+          // deleted_bytes= named as such: no version to guess.
+          this.deletedBytesNamedSeen = true;
+          if (event.quit) this.deletedBytesNamed += event.deletedBytes;
+        } else if (event.del) {
+          this.vote(event.del, event.retr?.[1] ?? 0, event.sizeBytes);
+          if (event.quit) this.delSecondSum += event.del[1];
+        }
         widen(this.popPeriod, time);
         if (time !== null) this.popTimes.push(time);
         break;
@@ -239,7 +261,7 @@ export class LogEvidenceBuilder {
         retrMessages: this.pop.retrMessages,
         retrBytes: this.pop.retrBytes,
         deletedMessages: this.pop.deletedMessages,
-        deletedBytes: format === '2.4' ? this.delSecondSum : null,
+        deletedBytes: format === '2.4' || this.deletedBytesNamedSeen ? (format === '2.4' ? this.delSecondSum : 0) + this.deletedBytesNamed : null,
         sessionsWithDeletes: this.pop.sessionsWithDeletes,
         lastDelete: iso(this.pop.lastDelete),
         expungeEvents: this.pop.expungeEvents,

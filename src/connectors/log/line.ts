@@ -11,12 +11,33 @@
 //                 "pop3(info@ise.mn 28678): " (older: pid inside the parentheses), "imap-login: ", "lmtp(7904): "
 // and then the level again (Dovecot's own log_path puts it after the service).
 
+import { counter } from './counter.js';
+import { imapCounters, LOGOUT_START, pop3Counters } from './logout.js';
+
 export type LogProtocol = 'imap' | 'pop3';
 
+/** A count and, when the format logs it, its bytes (top=%t/%p, retr=%r/%b; retr_count= alone has no bytes). */
+export type CountBytes = [number, number | null];
+
 export type LogEvent =
-  /** pop3 logout: top/retr/del counters (del = deleted/messages at login on 2.3, deleted count/bytes on 2.4). */
-  | { type: 'pop3-logout'; user: string; quit: boolean; top: [number, number]; retr: [number, number]; del: [number, number]; sizeBytes: number | null }
-  /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts. */
+  /**
+   * pop3 logout. top/retr: count and bytes. del: a `del=a/b` field, whose second number is messages at login on
+   * 2.3's default and deleted bytes on 2.4's. deleted/deletedBytes/messages: fields that name one counter alone
+   * (deleted_count=, del=3, deleted_bytes=, message_count=), present only when the line has them.
+   */
+  | {
+      type: 'pop3-logout';
+      user: string;
+      quit: boolean;
+      top: CountBytes | null;
+      retr: CountBytes | null;
+      del: [number, number] | null;
+      sizeBytes: number | null;
+      deleted?: number;
+      deletedBytes?: number;
+      messages?: number;
+    }
+  /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts (null when the format has none). */
   | { type: 'imap-logout'; user: string; quit: boolean; deleted: number | null; expunged: number | null; trashed: number | null }
   | { type: 'login'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
   | { type: 'auth-failed'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
@@ -26,13 +47,17 @@ export type LogEvent =
   /** A delivery refused for quota; temporary = 452 4.2.2 (the sender retries), else 552 5.2.2 / save failed. */
   | { type: 'quota-refused'; user: string; temporary: boolean };
 
+/** What an unreadable line of a known account was about: its counters or its result are unknown. */
+export type UnreadKind = 'pop3-logout' | 'imap-logout' | 'delivery' | 'mail-log';
+
 export type LineResult =
   | { kind: 'event'; time: number | null; event: LogEvent }
   /** A log line we understood that carries nothing we count (connects, other services, ...). */
   | { kind: 'other'; time: number | null }
   /** A syslog line of another program. */
   | { kind: 'other-program'; time: number | null }
-  | { kind: 'unparseable' };
+  /** A line we cannot read; `about` when it names an account and says what kind of line it was. */
+  | { kind: 'unparseable'; about?: { user: string; what: UnreadKind; time: number | null } };
 
 const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
 
@@ -102,27 +127,9 @@ function userOf(who: string | undefined): string | null {
   return null; // a bare pid: lmtp(7904)
 }
 
-// Counters are taken as whole tokens (up to a comma, slash or space) and then checked by counter(): a regex
-// that stopped at the first non-digit would read "size=1e400" as 1.
-const POP3_COUNTERS = /\btop=([^\s,/]+)\/([^\s,/]+), retr=([^\s,/]+)\/([^\s,/]+), del=([^\s,/]+)\/([^\s,/]+)(?:, size=([^\s,]*))?/;
-const IMAP_COUNTERS = /\bin=\d+ out=\d+(?: deleted=([^\s,]+) expunged=([^\s,]+) trashed=([^\s,]+))?/;
-const IMAP_DELETED = / deleted=/;
 const MAIL_LOG = /^(expunge|delete|undelete|copy|save|flag_change|mailbox_delete|mailbox_rename|mailbox_create)(?: from ([^:]+))?: (?:box=([^,]*))?/;
 const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
 
-/**
- * A counter as Dovecot writes it: decimal digits, no more than Number can hold exactly. Anything else (1e400,
- * -3, 99999999999999999999) is null: the line is unreadable, never a rounded number reported as if true.
- */
-export function counter(text: string | undefined): number | null {
-  if (text === undefined || text.length === 0 || text.length > 16) return null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  const n = Number(text);
-  return n <= Number.MAX_SAFE_INTEGER ? n : null;
-}
 const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
 const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.2\.2\b/;
 
@@ -150,29 +157,18 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   }
   if (!user) return { kind: 'other', time };
 
+  const unreadable = (what: UnreadKind): LineResult => ({ kind: 'unparseable', about: { user, what, time } });
   if (service === 'pop3') {
-    if (msg.includes('top=')) {
-      const c = POP3_COUNTERS.exec(msg);
-      if (!c) return { kind: 'unparseable' };
-      const [t0, t1, r0, r1, d0, d1] = [counter(c[1]), counter(c[2]), counter(c[3]), counter(c[4]), counter(c[5]), counter(c[6])];
-      const size = c[7] === undefined ? null : counter(c[7]);
-      if (t0 === null || t1 === null || r0 === null || r1 === null || d0 === null || d1 === null || (c[7] !== undefined && size === null)) {
-        return { kind: 'unparseable' };
-      }
-      return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), top: [t0, t1], retr: [r0, r1], del: [d0, d1], sizeBytes: size });
+    if (LOGOUT_START.test(msg) || msg.includes('top=')) {
+      const c = pop3Counters(msg);
+      if (!c) return unreadable('pop3-logout');
+      return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (service === 'imap') {
-    if (msg.includes(' out=')) {
-      const c = IMAP_COUNTERS.exec(msg);
-      if (!c) return { kind: 'unparseable' };
-      if (c[1] === undefined) {
-        // Counters that are there but not in their usual shape: unreadable, not "none logged".
-        if (IMAP_DELETED.test(msg)) return { kind: 'unparseable' };
-        return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted: null, expunged: null, trashed: null });
-      }
-      const [deleted, expunged, trashed] = [counter(c[1]), counter(c[2]), counter(c[3])];
-      if (deleted === null || expunged === null || trashed === null) return { kind: 'unparseable' };
-      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted, expunged, trashed });
+    if (LOGOUT_START.test(msg) || msg.includes(' out=')) {
+      const c = imapCounters(msg);
+      if (!c) return unreadable('imap-logout');
+      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (service === 'lmtp' || service === 'lda' || service === 'deliver') {
     const saved = /saved mail to (.+)$/.exec(msg);
@@ -183,7 +179,7 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   if (ml) {
     const size = MAIL_LOG_SIZE.exec(msg);
     const sizeBytes = size ? counter(size[1]) : null;
-    if (size && sizeBytes === null) return { kind: 'unparseable' };
+    if (size && sizeBytes === null) return unreadable('mail-log');
     return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes });
   }
   return { kind: 'other', time };

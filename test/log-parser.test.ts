@@ -6,6 +6,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseLine, parseLogs, userMatcher, LogFileError } from '../src/connectors/log/index.js';
 import { LogEvidenceSchema } from '../src/snapshot/schema.js';
+import { maskLine } from '../src/connectors/log/mask.js';
+import { renderLogText } from '../src/cli/logs.js';
 
 const FIX = (name: string) => new URL(`../fixtures/logs/${name}`, import.meta.url).pathname;
 const V23 = FIX('dovecot-2.3.log');
@@ -129,6 +131,96 @@ describe('logout lines in any configured format', () => {
     writeFileSync(named, lines((_t, r, d) => `retr_count=${r.split('/')[0]} deleted_count=${d.split('/')[0]} deleted_bytes=${d.split('/')[1]}`));
     const c = await parseLogs([named], { user: 'alice', now: NOW });
     expect(c.pop).toMatchObject({ sessions: 3, retrMessages: 3, retrBytes: 0, deletedMessages: 3, deletedBytes: 35161 + 5021, sessionsWithDeletes: 2 });
+  });
+});
+
+describe('honesty: lines about the account that could not be read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'md-logs-unread-'));
+  const login = (i: number, user = 'alice@example.com') =>
+    `Nov 26 14:${String(i).padStart(2, '0')}:01 mx1 dovecot[812]: pop3-login: Login: user=<${user}>, method=PLAIN, rip=198.51.100.7, lip=192.0.2.10, mpid=${1000 + i}, TLS, session=<s${i}>`;
+  // An admin's own labels (pop3_logout_format = r=%r/%b d=%d/%m): nothing there says how many were deleted.
+  const logout = (i: number) => `Nov 26 14:${String(i).padStart(2, '0')}:02 mx1 dovecot[812]: pop3(alice@example.com)<${1000 + i}><s${i}>: Disconnected: Logged out r=1/500 d=1/9`;
+
+  it('a dozen POP3 logins with logouts in a shape it cannot read: counted, one masked example, parse rate below 1', async () => {
+    const f = join(dir, 'custom.log');
+    const lines = Array.from({ length: 12 }, (_, i) => [login(i), logout(i)]).flat();
+    writeFileSync(f, `${lines.join('\n')}\n`);
+    const e = await parseLogs([f], { user: 'alice@example.com', now: NOW });
+    expect(LogEvidenceSchema.parse(e)).toEqual(e);
+    expect(e.logins).toEqual([expect.objectContaining({ protocol: 'pop3', count: 12 })]);
+    expect(e.pop.sessions).toBe(0);
+    expect(e.unread).toEqual({
+      lines: 12,
+      pop3Sessions: 12,
+      imapSessions: 0,
+      deliveries: 0,
+      example: 'Nov 26 14:00:02 mx1 dovecot[812]: pop3(<address>)<1000><s0>: Disconnected: Logged out r=1/500 d=1/9',
+    });
+    expect(e.parseRate).toBe(12 / 24);
+    expect(e.lines).toMatchObject({ matched: 12, unparseable: 12 });
+  });
+
+  it('POP3 logins with no logout line at all, LMTP lines with no known result, IMAP logouts unreadable', async () => {
+    const f = join(dir, 'mixed.log');
+    writeFileSync(
+      f,
+      [
+        login(1),
+        'Nov 26 14:01:02 mx1 dovecot[812]: pop3(alice@example.com)<1001><s1>: Disconnected: Logged out top=0/0, retr=1/500, del=1/3, size=2104',
+        login(2),
+        login(3), // this one and the one before end without a logout line in this file
+        'Nov 26 14:04:00 mx1 dovecot[812]: lmtp(alice@example.com)<9><l1>: msgid=<a1@example.org>: delivered via the admin\'s own deliver_log_format',
+        'Nov 26 14:04:01 mx1 dovecot[812]: lmtp(alice@example.com)<9><l2>: sieve: msgid=<a2@example.org>: stored mail into mailbox \'Junk\'',
+        'Nov 26 14:04:02 mx1 dovecot[812]: lmtp(alice@example.com)<9><l3>: sieve: msgid=<a3@example.org>: forwarded to <bob@example.net>',
+        'Nov 26 14:05:00 mx1 dovecot[812]: imap(alice@example.com)<7><i1>: Disconnected: Logged out in=1 out=2 deleted=3 expunged=many trashed=0',
+      ].join('\n') + '\n',
+    );
+    const e = await parseLogs([f], { user: 'alice@example.com', now: NOW });
+    expect(e.unread).toMatchObject({ lines: 2, pop3Sessions: 2, imapSessions: 1, deliveries: 1 });
+    expect(e.unread!.example).toBe("Nov 26 14:04:00 mx1 dovecot[812]: lmtp(<address>)<9><l1>: msgid=***: delivered via the admin's own deliver_log_format");
+    expect(e.deliveries.saved).toBe(1); // Sieve's "stored mail into mailbox" is a delivery
+    expect(e.pop).toMatchObject({ sessions: 1, deletedMessages: 1 });
+    expect(e.parseRate).toBe(5 / 7); // the forwarding is read, but counts nothing
+  });
+
+  it('everything read: no unread lines, parse rate 1; nothing about the account: parse rate null', async () => {
+    const e = await parseLogs([V24], { user: 'alice@example.com', now: NOW });
+    expect(e.unread).toEqual({ lines: 0, pop3Sessions: 0, imapSessions: 0, deliveries: 0, example: null });
+    expect(e.parseRate).toBe(1);
+    expect((await parseLogs([V23], { user: 'carol', now: NOW })).parseRate).toBeNull();
+  });
+
+  it('lines of other accounts, and of the account after `until`, are not its unread lines', async () => {
+    const f = join(dir, 'others.log');
+    writeFileSync(f, `${logout(1).replaceAll('alice@example.com', 'bob@example.com')}\n${logout(30)}\n`);
+    const e = await parseLogs([f], { user: 'alice@example.com', now: NOW, until: new Date(2025, 10, 26, 14, 10) });
+    expect(e.unread!.lines).toBe(0);
+    expect(e.lines.unparseable).toBe(2);
+  });
+
+  it('the logs report says how many could not be read, never a confident zero, and shows the masked example', async () => {
+    const f = join(dir, 'custom.log');
+    const text = renderLogText(await parseLogs([f], { user: 'alice@example.com', now: NOW }));
+    expect(text).toMatch(/^Parse rate: 50% \(12 of 24 lines about this account read\)$/m);
+    expect(text).toMatch(/^Not read: 12 POP3 sessions \(logins with no readable logout line: downloads and deletions unknown\)$/m);
+    expect(text).toMatch(/^ {2}e\.g\. Nov 26 14:00:02 mx1 dovecot\[812\]: pop3\(<address>\)<1000><s0>: Disconnected: Logged out r=1\/500 d=1\/9$/m);
+    expect(text).toMatch(/^POP3: 0 sessions read and 12 whose logout counters could not be read, at least 0 messages downloaded \(0 bytes\), at least 0 deleted in 0 sessions/m);
+    const clean = renderLogText(await parseLogs([V24], { user: 'alice@example.com', now: NOW }));
+    expect(clean).toMatch(/^Parse rate: 100% \(19 of 19 lines about this account read\)$/m);
+    expect(clean).not.toMatch(/Not read|at least/);
+  });
+
+  it('maskLine: addresses, Message-IDs, client addresses, password-like values and subjects go', () => {
+    expect(maskLine('imap-login: Login: user=<alice@example.com>, method=PLAIN, rip=198.51.100.7, lip=2001:db8::1, mpid=9, TLS, session=<abc>')).toBe(
+      'imap-login: Login: user=<<address>>, method=PLAIN, rip=<ip>, lip=<ip>, mpid=9, TLS, session=<abc>',
+    );
+    expect(maskLine('Nov 26 14:29:09 auth: Debug: client in: AUTH\t1\tPLAIN\tservice=imap\tresp=AGFsaWNlAHNlY3JldHNlY3JldHNlY3JldHNlY3JldA== password=hunter2 pass=x')).toBe(
+      'Nov 26 14:29:09 auth: Debug: client in: AUTH\t1 ***\tservice=imap\tresp=*** password=*** pass=***',
+    );
+    expect(maskLine('imap(bob): expunge: box=INBOX, uid=3, msgid=<x@y>, subject=Your invoice, March, size=10, from=Carol <c@d>')).toBe(
+      'imap(bob): expunge: box=INBOX, uid=3, msgid=***, subject=***, size=10, from=*** <<address>>',
+    );
+    expect(maskLine('x'.repeat(5000)).length).toBeLessThanOrEqual(401);
   });
 });
 

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
-import { bytes, count, duration, list, plural } from '../report/format.js';
+import { bytes, count, duration, list, percent, plural } from '../report/format.js';
 import { UsageError } from './errors.js';
 import { historyOption, storedProbeWindows } from './history.js';
 
@@ -98,6 +98,25 @@ function unreadableNote(e: LogEvidence): string {
 const PROTO: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', other: 'other' };
 const span = (p: { first: string | null; last: string | null }) => (p.first ? (p.first === p.last ? p.first : `${p.first} → ${p.last}`) : '');
 
+/** How much of what the log says about the account was read, and what was not (with one masked example). */
+function unreadText(e: LogEvidence): string[] {
+  const out: string[] = [];
+  const u = e.unread;
+  if (e.parseRate != null) {
+    const seen = e.lines.matched + (u?.lines ?? 0);
+    out.push(`Parse rate: ${percent(e.parseRate)} (${count(e.lines.matched)} of ${plural(seen, 'line')} about this account read)`);
+  }
+  if (!u || (u.lines === 0 && u.pop3Sessions === 0)) return out;
+  const parts = [
+    u.pop3Sessions ? `${plural(u.pop3Sessions, 'POP3 session')} (logins with no readable logout line: downloads and deletions unknown)` : '',
+    u.imapSessions ? `${plural(u.imapSessions, 'IMAP logout')} (expunges unknown)` : '',
+    u.deliveries ? `${plural(u.deliveries, 'delivery', 'deliveries')} (saved or refused unknown)` : '',
+  ].filter(Boolean);
+  if (parts.length) out.push(`Not read: ${parts.join('; ')}`);
+  if (u.example) out.push(`  e.g. ${u.example}`);
+  return out;
+}
+
 export function renderLogText(e: LogEvidence): string {
   const out: string[] = [];
   const l = e.lines;
@@ -115,6 +134,7 @@ export function renderLogText(e: LogEvidence): string {
     out.push(`Note: ${notFoundNote(e)}.`);
     return `${out.join('\n')}\n`;
   }
+  out.push(...unreadText(e));
   out.push(`Period: ${span(e.period) || 'no timestamps'}`);
   out.push('Logins (each address is a device, or a network in front of several):');
   if (e.logins.length === 0) out.push('  none');
@@ -125,16 +145,25 @@ export function renderLogText(e: LogEvidence): string {
     out.push(`Failed logins: ${e.authFailures.map((f) => `${PROTO[f.protocol]} from ${f.ip}: ${count(f.count)}`).join('; ')}`);
   }
   const p = e.pop;
+  const u = e.unread;
+  // With sessions whose counters are unknown, the sums are a floor, never a confident total.
+  const popFloor = u?.pop3Sessions ? 'at least ' : '';
   out.push(
-    `POP3: ${plural(p.sessions, 'session')}${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${count(p.retrMessages)} messages downloaded (${bytes(p.retrBytes)}), ` +
-      `${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
+    `POP3: ${plural(p.sessions, 'session')}${u?.pop3Sessions ? ` read and ${count(u.pop3Sessions)} whose logout counters could not be read` : ''}` +
+      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${bytes(p.retrBytes)}), ` +
+      `${popFloor}${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
       `${p.pollIntervalSeconds !== null ? `; polls about every ${duration(p.pollIntervalSeconds)}` : ''}${p.lastDelete ? `; last deletion ${p.lastDelete}` : ''}`,
   );
   const i = e.imap;
-  out.push(`IMAP: ${plural(i.sessions, 'session')}; ${count(i.deleted)} marked deleted, ${count(i.expunged)} expunged, ${count(i.trashed)} moved to Trash`);
+  const imapFloor = u?.imapSessions ? 'at least ' : '';
+  out.push(
+    `IMAP: ${plural(i.sessions, 'session')}${u?.imapSessions ? ` read and ${count(u.imapSessions)} whose logout counters could not be read` : ''}; ` +
+      `${imapFloor}${count(i.deleted)} marked deleted, ${imapFloor}${count(i.expunged)} expunged, ${imapFloor}${count(i.trashed)} moved to Trash`,
+  );
   const d = e.deliveries;
   out.push(
     `Deliveries: ${count(d.saved)} saved, ${count(d.quotaRefused)} refused for quota${d.quotaDeferred ? ` (${count(d.quotaDeferred)} deferred)` : ''}` +
+      `${u?.deliveries ? `, ${count(u.deliveries)} whose result could not be read` : ''}` +
       `${d.firstRefused ? `, ${span({ first: d.firstRefused, last: d.lastRefused })}` : ''}`,
   );
   if (p.sessions) {

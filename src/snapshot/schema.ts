@@ -361,6 +361,22 @@ export const LogEvidenceSchema = z.object({
     firstRefused: isoDate.nullable(),
     lastRefused: isoDate.nullable(),
   }),
+  /**
+   * Lines about this account that could not be read (absent in older snapshots): POP3 logins with no readable
+   * logout, IMAP logouts and deliveries whose counters or result are unknown; one of them as an example, with
+   * addresses, Message-IDs and password-like values masked.
+   */
+  unread: z
+    .object({
+      lines: z.number().int().nonnegative(),
+      pop3Sessions: z.number().int().nonnegative(),
+      imapSessions: z.number().int().nonnegative(),
+      deliveries: z.number().int().nonnegative(),
+      example: z.string().nullable(),
+    })
+    .optional(),
+  /** Lines about this account read / seen (null when none was seen; absent in older snapshots). */
+  parseRate: z.number().min(0).max(1).nullable().optional(),
 });
 export type LogEvidence = z.infer<typeof LogEvidenceSchema>;
 

@@ -1,5 +1,8 @@
 // quota-rejected-mail reads the server log: snapshots here carry LogEvidence parsed from the fixtures in
 // fixtures/logs (the 2.3 one captured from the test Dovecot, the 2.4 one hand-written).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ruleTester } from './rule-tester.js';
 import { parseLogs } from '../../src/connectors/log/index.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
@@ -14,6 +17,10 @@ const now = new Date(TAKEN_AT);
 const refused24 = await parseLogs([V24], { user: 'alice@example.com', now });
 const bob23 = await parseLogs([V23], { user: 'bob', now });
 const alice23 = await parseLogs([V23], { user: 'alice', now });
+// A delivery line in a deliver_log_format the reader does not know: saved or refused is unknown.
+const oddDir = mkdtempSync(join(tmpdir(), 'md-quota-log-'));
+writeFileSync(join(oddDir, 'odd.log'), 'Nov 26 14:04:00 mx1 dovecot[812]: lmtp(bob)<9><l1>: msgid=<a1@example.org>: result=4\n');
+const oddDelivery = await parseLogs([join(oddDir, 'odd.log')], { user: 'bob', now });
 
 const withLogs = (s: Snapshot, logs: Snapshot['logs']): Snapshot => ({ ...s, logs });
 const at = (mon: number, d: number, h: number, mi: number, s: number) => new Date(2024, mon, d, h, mi, s);
@@ -74,5 +81,10 @@ ruleTester('quota-rejected-mail', {
   skipped: [
     { name: 'no log given (logs absent)', snapshot: scenario('quota-over-95'), reason: NO_SERVER_LOG },
     { name: 'no log given (logs null)', snapshot: withLogs(scenario('healthy-imap-only'), null), reason: NO_SERVER_LOG },
+    {
+      name: 'a delivery whose result could not be read: incomplete, never "no refusal"',
+      snapshot: withLogs(scenario('healthy-imap-only'), oddDelivery),
+      reason: 'the server log has a delivery to this account whose result could not be read (saved or refused is unknown): no refusal found in the rest, but that is no proof',
+    },
   ],
 });

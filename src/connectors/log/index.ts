@@ -1,7 +1,8 @@
 // Server logs → LogEvidence for one account. Streams every file once; keeps per-account counters only (plus
 // one timestamp per POP3 session of that account, for the poll interval), so memory does not grow with the log.
 import type { LogEvidence } from '../../snapshot/schema.js';
-import { parseLine, type LogEvent } from './line.js';
+import { parseLine, type LogEvent, type UnreadKind } from './line.js';
+import { maskLine } from './mask.js';
 import { openLog } from './read.js';
 
 export { parseLine, type LogEvent } from './line.js';
@@ -100,6 +101,9 @@ export class LogEvidenceBuilder {
   private deletedBytesNamedSeen = false;
   private imap = { sessions: 0, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0, copyEvents: 0 };
   private deliveries = { saved: 0, quotaRefused: 0, quotaDeferred: 0, refused: { first: null, last: null } as Period };
+  /** Lines of the account whose counters or result could not be read, by kind, and the first of them (masked). */
+  private unread: Record<UnreadKind, number> = { 'pop3-logout': 0, 'imap-logout': 0, delivery: 0, 'mail-log': 0 };
+  private unreadExample: string | null = null;
 
   /**
    * Whether the event's counters still add up exactly: each is at most 2^53 - 1 (line.ts), but their sums over
@@ -223,12 +227,40 @@ export class LogEvidenceBuilder {
     else if ((sizeBytes !== null && sizeBytes > 0 && second * 100 > sizeBytes) || (retrBytes > 0 && Math.abs(second - retrBytes) <= retrBytes * 0.1)) v.votes24++;
   }
 
+  /** A line of the account that could not be read: counted by kind, the first kept (masked) as the example. */
+  addUnread(user: string, what: UnreadKind, line: string, time: number | null): void {
+    this.names.add(user);
+    widen(this.period, time);
+    this.unread[what]++;
+    this.unreadExample ??= maskLine(line);
+  }
+
   hasData(): boolean {
     return this.names.size > 0;
   }
 
+  /**
+   * What could not be read: POP3 logins with no readable logout (an unreadable logout line, or none at all:
+   * logins beyond the logout lines seen), IMAP logout lines and deliveries with unreadable counters or result.
+   * IMAP logins without a logout are not counted: an IDLE session stays open for hours.
+   */
+  private unreadEvidence(): NonNullable<LogEvidence['unread']> {
+    const u = this.unread;
+    const popLogins = [...this.logins.values()].filter((l) => l.protocol === 'pop3').reduce((a, l) => a + l.count, 0);
+    const withoutLogout = Math.max(0, popLogins - this.pop.sessions - u['pop3-logout']);
+    return {
+      lines: u['pop3-logout'] + u['imap-logout'] + u.delivery + u['mail-log'],
+      pop3Sessions: u['pop3-logout'] + withoutLogout,
+      imapSessions: u['imap-logout'],
+      deliveries: u.delivery,
+      example: this.unreadExample,
+    };
+  }
+
   build(base: { user: string; files: LogEvidence['files']; lines: LogEvidence['lines'] }, force?: '2.3' | '2.4'): LogEvidence {
     const v = this.delSecond;
+    const unread = this.unreadEvidence();
+    const seen = base.lines.matched + unread.lines;
     const format: LogEvidence['popLogoutFormat'] = force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : 'unknown');
     const times = [...(this.popLoginTimes.length >= 2 ? this.popLoginTimes : this.popTimes)].sort((a, b) => a - b);
     // Logins in the same second (a client that reconnects at once, two devices together) are one poll: only
@@ -277,6 +309,8 @@ export class LogEvidenceBuilder {
         firstRefused: iso(this.deliveries.refused.first),
         lastRefused: iso(this.deliveries.refused.last),
       },
+      unread,
+      parseRate: seen === 0 ? null : base.lines.matched / seen,
     };
   }
 }
@@ -321,6 +355,12 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
       const r = parseLine(line, ctx);
       if (r.kind === 'unparseable') {
         bad++;
+        // A line of this account that could not be read: counted and shown, never a silent zero.
+        const a = r.about;
+        if (a && isUser(a.user)) {
+          const time = a.time === null ? null : y.fix(a.time);
+          if ((time === null || time < until) && !(time !== null && own.length > 0 && ours(time))) builder.addUnread(a.user, a.what, line, time);
+        }
         return;
       }
       if (r.kind === 'other-program') {

@@ -131,6 +131,11 @@ const MAIL_LOG = /^(expunge|delete|undelete|copy|save|flag_change|mailbox_delete
 const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
 
 const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
+const DELIVERY_SERVICES: ReadonlySet<string> = new Set(['lmtp', 'lda', 'deliver']);
+// "saved mail to INBOX" (LMTP/LDA), "stored mail into mailbox 'INBOX'" (Sieve's fileinto or implicit keep).
+const SAVED = /saved mail to (.+)$|stored mail into mailbox '([^']*)'/;
+// Outcomes that are neither a save nor a quota refusal, and are read as such (not counted).
+const OTHER_DELIVERY_RESULT = /\b(?:forwarded to|redirected|discarded|marked (?:message )?to be discarded|sent vacation response|vacation response|not sending vacation|rejected|reject|save failed|duplicate|failed to store|delivery failed)\b/i;
 const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.2\.2\b/;
 
 function protocolOf(service: string): LogProtocol | 'other' {
@@ -170,9 +175,9 @@ function dovecotLine(rest: string, time: number | null): LineResult {
       if (!c) return unreadable('imap-logout');
       return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), ...c });
     }
-  } else if (service === 'lmtp' || service === 'lda' || service === 'deliver') {
-    const saved = /saved mail to (.+)$/.exec(msg);
-    if (saved) return ev({ type: 'delivered', user, box: saved[1]! });
+  } else if (DELIVERY_SERVICES.has(service)) {
+    const saved = SAVED.exec(msg);
+    if (saved) return ev({ type: 'delivered', user, box: saved[1] ?? saved[2]! });
     if (QUOTA_TEXT.test(msg)) return ev({ type: 'quota-refused', user, temporary: /\b452\b|\b4\.2\.2\b/.test(msg) });
   }
   const ml = MAIL_LOG.exec(msg);
@@ -182,6 +187,9 @@ function dovecotLine(rest: string, time: number | null): LineResult {
     if (size && sizeBytes === null) return unreadable('mail-log');
     return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes });
   }
+  // A delivery line (deliver_log_format: "msgid=<...>: %$") whose result we do not know: neither saved nor
+  // refused for quota nor another outcome we can name. Its mail may have been refused: unreadable, not "other".
+  if (DELIVERY_SERVICES.has(service) && msg.includes('msgid=') && !OTHER_DELIVERY_RESULT.test(msg)) return unreadable('delivery');
   return { kind: 'other', time };
 }
 

@@ -1,5 +1,5 @@
 // The log parser on lines captured from the test Dovecot 2.3 and on hand-written 2.4 lines (fixtures/logs).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -221,6 +221,71 @@ describe('honesty: lines about the account that could not be read', () => {
       'imap(bob): expunge: box=INBOX, uid=3, msgid=***, subject=***, size=10, from=*** <<address>>',
     );
     expect(maskLine('x'.repeat(5000)).length).toBeLessThanOrEqual(401);
+  });
+});
+
+describe('timestamps: every log_timestamp, syslog and journalctl form', () => {
+  const LOGIN = 'imap-login: Info: Login: user=<alice>, method=PLAIN, rip=203.0.113.20, lip=192.0.2.10, mpid=9, TLS, session=<s>';
+  const SYSLOG = 'mx1 dovecot[812]: imap-login: Login: user=<alice>, method=PLAIN, rip=203.0.113.20, lip=192.0.2.10, mpid=9, TLS, session=<s>';
+  const timeOf = (line: string) => {
+    const r = parseLine(line, ctx);
+    expect(r, line).toMatchObject({ kind: 'event', event: { type: 'login', user: 'alice', ip: '203.0.113.20' } });
+    return r.kind === 'event' ? r.time : null;
+  };
+  const localMs = (ms: number) => new Date(2025, 10, 26, 13, 57, 1, ms).getTime();
+
+  it('year-less (Dovecot default, syslog, journalctl -o short / short-precise), with a single-digit day', () => {
+    expect(timeOf(`Nov 26 13:57:01 ${LOGIN}`)).toBe(localMs(0));
+    expect(timeOf(`Nov 26 13:57:01 ${SYSLOG}`)).toBe(localMs(0));
+    expect(timeOf(`Nov 26 13:57:01.123456 ${SYSLOG}`)).toBe(localMs(123));
+    expect(timeOf(`Nov  6 13:57:01 ${SYSLOG}`)).toBe(new Date(2025, 10, 6, 13, 57, 1).getTime());
+  });
+
+  it('ISO and %Y-%m-%d %H:%M:%S, with and without fraction and zone (rsyslog, journalctl -o short-iso[-precise])', () => {
+    expect(timeOf(`2025-11-26 13:57:01 ${LOGIN}`)).toBe(localMs(0));
+    expect(timeOf(`2025-11-26 13:57:01.250 ${LOGIN}`)).toBe(localMs(250));
+    expect(timeOf(`2025-11-26T13:57:01 ${SYSLOG}`)).toBe(localMs(0));
+    expect(timeOf(`2025-11-26T13:57:01+0100 ${SYSLOG}`)).toBe(Date.parse('2025-11-26T12:57:01Z'));
+    expect(timeOf(`2025-11-26T13:57:01+01:00 ${SYSLOG}`)).toBe(Date.parse('2025-11-26T12:57:01Z'));
+    expect(timeOf(`2025-11-26T13:57:01.123456+01:00 ${SYSLOG}`)).toBe(Date.parse('2025-11-26T12:57:01.123Z'));
+    expect(timeOf(`2025-11-26T12:57:01.5Z ${SYSLOG}`)).toBe(Date.parse('2025-11-26T12:57:01.500Z'));
+    expect(timeOf(`2025-11-26T13:57:01-05 ${SYSLOG}`)).toBe(Date.parse('2025-11-26T18:57:01Z'));
+    expect(timeOf(`1764161821.123456 ${SYSLOG}`)).toBe(1764161821123); // journalctl -o short-unix
+    expect(parseLine(`2025-13-45 13:57:01 ${LOGIN}`, ctx).kind).toBe('unparseable'); // no such date: no timestamp
+  });
+
+  it('journalctl -o json: MESSAGE, __REALTIME_TIMESTAMP and SYSLOG_IDENTIFIER, as text or as bytes', () => {
+    const record = (over: Record<string, unknown>) =>
+      JSON.stringify({
+        __CURSOR: 's=1;i=2', __REALTIME_TIMESTAMP: '1764161821123456', __MONOTONIC_TIMESTAMP: '42', _BOOT_ID: 'b', PRIORITY: '6', SYSLOG_FACILITY: '2',
+        SYSLOG_IDENTIFIER: 'dovecot', _PID: '812', _COMM: 'dovecot', _HOSTNAME: 'mx1', _TRANSPORT: 'syslog', MESSAGE: LOGIN.replace('Info: ', ''), ...over,
+      });
+    expect(timeOf(record({}))).toBe(1764161821123);
+    expect(timeOf(record({ MESSAGE: [...Buffer.from(LOGIN)] }))).toBe(1764161821123);
+    // Dovecot logging to stderr under systemd: its own timestamp and level inside MESSAGE
+    expect(parseLine(record({ MESSAGE: `Nov 26 13:57:01 ${LOGIN}`, _TRANSPORT: 'stdout' }), ctx)).toMatchObject({ kind: 'event', time: localMs(0) });
+    const bounce = 'C1: to=<alice@example.com>, relay=mx1[private/dovecot-lmtp], dsn=5.2.2, status=bounced (host said: 552 5.2.2 Quota exceeded)';
+    expect(parseLine(record({ SYSLOG_IDENTIFIER: 'postfix/lmtp', MESSAGE: bounce }), ctx)).toMatchObject({ event: { type: 'quota-refused', user: 'alice@example.com' } });
+    expect(parseLine(record({ SYSLOG_IDENTIFIER: 'CRON', MESSAGE: '(root) CMD (true)' }), ctx)).toEqual({ kind: 'other-program', time: 1764161821123 });
+    expect(parseLine('{"MESSAGE": "cut in the mid', ctx).kind).toBe('unparseable');
+    expect(parseLine('-- Boot 1a2b3c4d5e6f --', ctx).kind).toBe('other');
+  });
+
+  it('the year of a year-less stamp: from the file’s modification time (or now), and the year before across New Year', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'md-logs-year-'));
+    const f = join(dir, 'wrap.log');
+    const pop = (stamp: string) => `${stamp} pop3(alice)<1><s>: Info: Disconnected: Logged out top=0/0, retr=0/0, del=0/0, size=0`;
+    writeFileSync(f, `${pop('Dec 31 23:59:59')}\n${pop('Jan  1 00:00:05')}\n`);
+    utimesSync(f, new Date(2023, 0, 2), new Date(2023, 0, 2));
+    const byMtime = await parseLogs([f], { user: 'alice' });
+    expect(byMtime.pop.first).toBe(new Date(2022, 11, 31, 23, 59, 59).toISOString());
+    expect(byMtime.pop.last).toBe(new Date(2023, 0, 1, 0, 0, 5).toISOString());
+    const byNow = await parseLogs([f], { user: 'alice', now: new Date(2026, 0, 1, 12) });
+    expect([byNow.pop.first, byNow.pop.last]).toEqual([new Date(2025, 11, 31, 23, 59, 59).toISOString(), new Date(2026, 0, 1, 0, 0, 5).toISOString()]);
+    // A stamp with its year is never moved, whatever the reference says.
+    const iso = join(dir, 'iso.log');
+    writeFileSync(iso, `${pop('2027-03-01T10:00:00Z')}\n`);
+    expect((await parseLogs([iso], { user: 'alice', now: new Date(2026, 0, 1) })).pop.first).toBe('2027-03-01T10:00:00.000Z');
   });
 });
 

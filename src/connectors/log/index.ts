@@ -28,8 +28,6 @@ export interface ParseLogsOptions {
   dovecotVersion?: '2.3' | '2.4';
 }
 
-const DAY_MS = 86_400_000;
-
 /** Lines a login session of our own writes (deliveries and other clients' expunges are never ours). */
 const SESSION_EVENTS: ReadonlySet<LogEvent['type']> = new Set(['login', 'auth-failed', 'pop3-logout', 'imap-logout']);
 
@@ -315,21 +313,6 @@ export class LogEvidenceBuilder {
   }
 }
 
-/** The year of a "Mon DD" timestamp: the reference year, or the one before when that would lie in the future. */
-function yearFor(reference: Date): { year: number; fix: (t: number) => number } {
-  const year = reference.getFullYear();
-  const limit = reference.getTime() + DAY_MS;
-  return {
-    year,
-    fix: (t) => {
-      if (t <= limit) return t;
-      const d = new Date(t);
-      d.setFullYear(d.getFullYear() - 1);
-      return d.getTime();
-    },
-  };
-}
-
 /**
  * Streams the files in order and returns what they say about one account. Throws LogFileError when a file
  * cannot be read (missing, not a file, broken gzip); lines it cannot parse are counted, never fatal.
@@ -345,8 +328,9 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const fileFacts: LogEvidence['files'] = [];
   for (const path of files) {
     const log = await openLog(path);
-    const y = yearFor(opts.now ?? log.mtime);
-    const ctx = { year: y.year };
+    // Year-less stamps take the reference's year, or the one before when that would lie in the future.
+    const reference = opts.now ?? log.mtime;
+    const ctx = { year: reference.getFullYear(), latest: reference.getTime() };
     let n = 0;
     let bad = 0;
     await log.forEachLine((line) => {
@@ -358,7 +342,7 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         // A line of this account that could not be read: counted and shown, never a silent zero.
         const a = r.about;
         if (a && isUser(a.user)) {
-          const time = a.time === null ? null : y.fix(a.time);
+          const time = a.time;
           if ((time === null || time < until) && !(time !== null && own.length > 0 && ours(time))) builder.addUnread(a.user, a.what, line, time);
         }
         return;
@@ -372,7 +356,7 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         lines.otherUsers++;
         return;
       }
-      const time = r.time === null ? null : y.fix(r.time);
+      const time = r.time;
       if (time !== null && time >= until) {
         lines.afterUntil++;
         return;

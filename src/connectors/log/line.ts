@@ -1,8 +1,9 @@
 // One log line → one event. Pure: no I/O, no clock (the year for "Mon DD" timestamps comes in as a value).
 //
-// Accepted prefixes, each optional, in this order:
-//   timestamp     "Nov 26 13:57:01" (Dovecot's default log_timestamp and syslog), "2025-11-26 13:57:01",
-//                 "2025-11-26T13:57:01.123+01:00" (rsyslog's ISO format)
+// A line that starts with "{" is a `journalctl -o json` record (MESSAGE, __REALTIME_TIMESTAMP, SYSLOG_IDENTIFIER).
+// Any other line: these prefixes, each optional, in this order:
+//   timestamp     any log_timestamp, syslog or journalctl form (time.ts): "Nov 26 13:57:01", "2025-11-26 13:57:01",
+//                 "2025-11-26T13:57:01.123+01:00", "Nov 26 13:57:01.123456", ...
 //   syslog part   "host dovecot[123]: " or "host postfix/lmtp[99]: " (other programs are counted, not parsed,
 //                 except Postfix quota bounces), or a bare "dovecot: "
 //   timestamp     a second one after "dovecot: " (log_timestamp inside syslog, seen on old setups)
@@ -13,6 +14,7 @@
 
 import { counter } from './counter.js';
 import { imapCounters, LOGOUT_START, pop3Counters } from './logout.js';
+import { timestamp, type TimeContext } from './time.js';
 
 export type LogProtocol = 'imap' | 'pop3';
 
@@ -59,55 +61,10 @@ export type LineResult =
   /** A line we cannot read; `about` when it names an account and says what kind of line it was. */
   | { kind: 'unparseable'; about?: { user: string; what: UnreadKind; time: number | null } };
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
-
-const MON_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? +/;
-const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})? +/;
 const SYSLOG_PROG = /^([^\s:(<[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
 const BARE_DOVECOT = /^dovecot(?:\[\d+\])?: /;
 const LEVEL = /^(?:Info|Warning|Error|Fatal|Panic|Debug): /;
 const SERVICE = /^([a-z][a-z0-9_-]*)(?:\(([^)]*)\))?((?:<[^>]*>)*): /i;
-
-export interface TimeContext {
-  /** Year for timestamps without one ("Nov 26 13:57:01"). */
-  year: number;
-}
-
-// Consecutive lines mostly share their second: remember the last "Mon DD HH:MM:SS" conversion.
-let lastStampText = '';
-let lastStampYear = 0;
-let lastStampMs = 0;
-
-/** Parses a timestamp at the start; returns [epoch ms (local time unless the text has a zone), rest]. */
-function timestamp(line: string, ctx: TimeContext): [number, string] | null {
-  const c = line.charCodeAt(0);
-  if (c >= 65 && c <= 90 && line.charCodeAt(3) === 32) {
-    // "Nov 26 13:57:01 " (15 characters and a space) seen just before?
-    if (lastStampYear === ctx.year && line.charCodeAt(15) === 32 && line.startsWith(lastStampText)) return [lastStampMs, line.slice(16).trimStart()];
-  } else if (c < 48 || c > 57) return null;
-  let m = MON_TS.exec(line);
-  if (m) {
-    const month = MONTHS[m[1]!];
-    if (month === undefined) return null;
-    const ms = new Date(ctx.year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
-    if (m[0].length === 16 && m[2]!.length === 2) {
-      lastStampText = m[0];
-      lastStampYear = ctx.year;
-      lastStampMs = ms;
-    }
-    return [ms, line.slice(m[0].length)];
-  }
-  m = ISO_TS.exec(line);
-  if (m) {
-    if (m[8]) {
-      const zone = m[8] === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
-      return [Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${zone}`), line.slice(m[0].length)];
-    }
-    const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
-    return [new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime(), line.slice(m[0].length)];
-  }
-  return null;
-}
 
 function stripLevel(s: string): string {
   const m = LEVEL.exec(s);
@@ -202,7 +159,46 @@ function postfixLine(msg: string, time: number | null): LineResult {
   return { kind: 'event', time, event: { type: 'quota-refused', user: m[1]!, temporary: m[2] === 'deferred' } };
 }
 
+/** What follows the syslog part: maybe Dovecot's own timestamp again, a level, then the Dovecot line. */
+function dovecotRest(rest: string, time: number | null, ctx: TimeContext): LineResult {
+  const ts = timestamp(rest, ctx);
+  if (ts) [time, rest] = ts;
+  return dovecotLine(stripLevel(rest), time);
+}
+
+function journalText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  // journald keeps a MESSAGE that is not valid UTF-8 as an array of bytes
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v).toString('utf8');
+  return null;
+}
+
+/** One record of `journalctl -o json`: MESSAGE, __REALTIME_TIMESTAMP (microseconds), SYSLOG_IDENTIFIER. */
+function journalLine(line: string, ctx: TimeContext): LineResult {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return { kind: 'unparseable' };
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return { kind: 'unparseable' };
+  const r = record as Record<string, unknown>;
+  const message = journalText(r.MESSAGE);
+  const us = typeof r.__REALTIME_TIMESTAMP === 'string' && /^\d{1,19}$/.test(r.__REALTIME_TIMESTAMP) ? r.__REALTIME_TIMESTAMP : null;
+  const time = us === null ? null : Math.floor(Number(us) / 1000);
+  const prog = journalText(r.SYSLOG_IDENTIFIER) ?? journalText(r._COMM);
+  if (message === null || prog === null) return time === null ? { kind: 'unparseable' } : { kind: 'other-program', time };
+  if (prog.startsWith('postfix')) return postfixLine(message, time);
+  if (prog !== 'dovecot') return { kind: 'other-program', time };
+  return dovecotRest(message, time, ctx);
+}
+
+// journalctl's own lines: "-- Boot 1a2b... --", "-- No entries --", "-- Logs begin at ... --".
+const JOURNAL_NOTE = /^-- .* --$/;
+
 export function parseLine(line: string, ctx: TimeContext): LineResult {
+  if (line.charCodeAt(0) === 123) return journalLine(line, ctx); // "{"
+  if (line.charCodeAt(0) === 45 && JOURNAL_NOTE.test(line)) return { kind: 'other', time: null };
   let rest = line;
   let time: number | null = null;
   const ts = timestamp(rest, ctx);
@@ -217,7 +213,5 @@ export function parseLine(line: string, ctx: TimeContext): LineResult {
     const bare = BARE_DOVECOT.exec(rest);
     if (bare) rest = rest.slice(bare[0].length);
   }
-  const ts2 = timestamp(rest, ctx);
-  if (ts2) [time, rest] = ts2;
-  return dovecotLine(stripLevel(rest), time);
+  return dovecotRest(rest, time, ctx);
 }

@@ -302,6 +302,71 @@ describe('userMatcher', () => {
   });
 });
 
+describe('identity: the account under its bare name, its full address and another case', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'md-logs-id-'));
+  const write = (name: string, lines: string[]) => {
+    const f = join(dir, name);
+    writeFileSync(f, `${lines.join('\n')}\n`);
+    return f;
+  };
+  const login = (user: string, i: number) => `Nov 26 14:0${i}:01 mx1 dovecot[812]: pop3-login: Login: user=<${user}>, method=PLAIN, rip=198.51.100.7, lip=192.0.2.10, mpid=${i}, TLS, session=<s${i}>`;
+  const logout = (user: string, i: number) => `Nov 26 14:0${i}:02 mx1 dovecot[812]: pop3(${user})<${i}><s${i}>: Disconnected: Logged out top=0/0, retr=1/500, del=1/3, size=2104`;
+  const refused = (user: string, i: number) => `Nov 26 14:0${i}:30 mx1 dovecot[812]: lmtp(${user})<9${i}><l${i}>: msgid=<m${i}@example.org>: save failed to INBOX: Quota exceeded (mailbox for user is full)`;
+  const expunge = (user: string, i: number) => `Nov 26 14:0${i}:40 mx1 dovecot[812]: imap(${user})<8${i}><i${i}>: expunge: box=INBOX, uid=${i}, msgid=<m${i}@example.org>, size=2104`;
+
+  it('a bare user: the one full address with its local part is taken automatically (any case), and the evidence says so', async () => {
+    const f = write('one.log', [login('ALICE', 1), logout('Alice', 1), refused('Alice@Example.COM', 2), refused('alice@example.com', 3), expunge('alice@example.com', 4), login('bob', 5)]);
+    const e = await parseLogs([f], { user: 'alice', now: NOW, autoAddress: true });
+    expect(LogEvidenceSchema.parse(e)).toEqual(e);
+    expect(e.identity).toEqual({ match: 'auto', adopted: 'alice@example.com', otherAddresses: [] });
+    expect(e.namesSeen).toEqual(['ALICE', 'Alice', 'Alice@Example.COM', 'alice@example.com']);
+    expect(e.deliveries).toMatchObject({ quotaRefused: 2 });
+    expect(e.imap.expungeEvents).toBe(1);
+    expect(e.pop).toMatchObject({ sessions: 1, deletedMessages: 1 });
+    expect(e.lines).toEqual({ total: 6, matched: 5, otherUsers: 1, otherPrograms: 0, unparseable: 0, afterUntil: 0 });
+    expect(renderLogText(e)).toMatch(/^Names: matched alice@example\.com in the log as alice too: the only full address there with the local part alice/m);
+    // The library keeps to the names given unless asked; it still names the address it saw.
+    const strict = await parseLogs([f], { user: 'alice', now: NOW });
+    expect(strict.identity).toEqual({ match: 'as-given', adopted: null, otherAddresses: ['alice@example.com'] });
+    expect(strict.deliveries.quotaRefused).toBe(0);
+    expect(strict.lines).toMatchObject({ matched: 2, otherUsers: 4 });
+    expect(renderLogText(strict)).toMatch(/^Names: not matched: alice@example\.com \(the local part alice under another domain; --log-alias alice@example\.com or --log-match-local-part to include it\)\.$/m);
+  });
+
+  it('several domains: ambiguous, none taken, and the report names the flags that pick one', async () => {
+    const f = write('two.log', [login('alice', 1), logout('alice', 1), refused('alice@example.com', 2), refused('alice@example.org', 3)]);
+    const e = await parseLogs([f], { user: 'alice', now: NOW, autoAddress: true });
+    expect(e.identity).toEqual({ match: 'ambiguous', adopted: null, otherAddresses: ['alice@example.com', 'alice@example.org'] });
+    expect(e.namesSeen).toEqual(['alice']);
+    expect(e.deliveries.quotaRefused).toBe(0);
+    expect(e.lines).toMatchObject({ matched: 2, otherUsers: 2 });
+    expect(renderLogText(e)).toMatch(
+      /^Names: the log has alice under several domains \(alice@example\.com and alice@example\.org\): none of them was matched to alice; pick the account's with --log-alias alice@example\.com, or match them all with --log-match-local-part\.$/m,
+    );
+    const picked = await parseLogs([f], { user: 'alice', aliases: ['alice@example.org'], now: NOW, autoAddress: true });
+    expect(picked.deliveries.quotaRefused).toBe(1);
+    expect(picked.identity).toEqual({ match: 'as-given', adopted: null, otherAddresses: ['alice@example.com'] }); // the pick stands alone
+    const all = await parseLogs([f], { user: 'alice', matchLocalPart: true, now: NOW, autoAddress: true });
+    expect(all.deliveries.quotaRefused).toBe(2);
+    expect(all.identity).toEqual({ match: 'as-given', adopted: null, otherAddresses: [] });
+  });
+
+  it('a user given with a domain: its bare name matches, other domains are only named', async () => {
+    const f = write('full.log', [login('alice', 1), logout('alice', 1), refused('ALICE@example.com', 2), refused('alice@localhost', 3)]);
+    const e = await parseLogs([f], { user: 'alice@example.com', now: NOW, autoAddress: true });
+    expect(e.identity).toEqual({ match: 'as-given', adopted: null, otherAddresses: ['alice@localhost'] });
+    expect(e.deliveries.quotaRefused).toBe(1);
+    expect(e.namesSeen).toEqual(['ALICE@example.com', 'alice']);
+  });
+
+  it('the captured 2.3 log: fetchmail and imapflow log in as alice, LMTP delivered to alice@localhost', async () => {
+    const e = await parseLogs([V23], { user: 'alice', now: NOW, autoAddress: true });
+    const loose = await parseLogs([V23], { user: 'alice', matchLocalPart: true, now: NOW });
+    expect(e.identity).toMatchObject({ match: 'auto', adopted: 'alice@localhost' });
+    expect({ ...e, identity: null }).toEqual({ ...loose, identity: null });
+  });
+});
+
 describe('parseLogs on the captured 2.3 log', () => {
   it('alice: logins, POP sessions with retr/del, IMAP counters, no unparseable line', async () => {
     const e = await parseLogs([V23], { user: 'alice', matchLocalPart: true, now: NOW });

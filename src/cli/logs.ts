@@ -60,6 +60,7 @@ async function readLogs(files: string[], user: string, args: LogArgs, until?: Da
       ...(until ? { until } : {}),
       ownSessions,
       ...(args.dovecotVersion ? { dovecotVersion: args.dovecotVersion } : {}),
+      autoAddress: true,
     });
   } catch (err) {
     if (err instanceof LogFileError) throw new UsageError(err.message);
@@ -86,6 +87,9 @@ export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: b
   const e = await readLogs(args.log, snapshot.account.user, args, startSecond, ownSessions);
   snapshot.logs = e;
   if (e.namesSeen.length === 0 && !quiet) process.stderr.write(`maildoctor: note: ${notFoundNote(e)}\n`);
+  const names = identityNote(e);
+  // An ambiguous name leaves lines of the account out: told even with --quiet; an adopted one is a remark.
+  if (names && (e.identity?.match === 'ambiguous' || !quiet)) process.stderr.write(`maildoctor: note: ${names}\n`);
   // Evidence that is missing is told even with --quiet: those lines may have held what the report lacks.
   if (e.lines.unparseable > 0) process.stderr.write(`maildoctor: note: ${unreadableNote(e)}\n`);
 }
@@ -97,6 +101,26 @@ function unreadableNote(e: LogEvidence): string {
 
 const PROTO: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', other: 'other' };
 const span = (p: { first: string | null; last: string | null }) => (p.first ? (p.first === p.last ? p.first : `${p.first} → ${p.last}`) : '');
+
+/** Which names of the log were taken for the account beyond those given, or why some were not; null: nothing to say. */
+function identityNote(e: LogEvidence): string | null {
+  const id = e.identity;
+  if (!id) return null;
+  const local = e.user.includes('@') ? e.user.slice(0, e.user.lastIndexOf('@')) : e.user;
+  if (id.match === 'auto' && id.adopted) {
+    return `matched ${id.adopted} in the log as ${e.user} too: the only full address there with the local part ${local} (give --log-alias to choose other names)`;
+  }
+  if (id.match === 'ambiguous') {
+    return (
+      `the log has ${local} under several domains (${list(id.otherAddresses)}): none of them was matched to ${e.user}; ` +
+      `pick the account's with --log-alias ${id.otherAddresses[0]!}, or match them all with --log-match-local-part`
+    );
+  }
+  if (id.otherAddresses.length) {
+    return `not matched: ${list(id.otherAddresses)} (the local part ${local} under another domain; --log-alias ${id.otherAddresses[0]!} or --log-match-local-part to include ${id.otherAddresses.length === 1 ? 'it' : 'them'})`;
+  }
+  return null;
+}
 
 /** How much of what the log says about the account was read, and what was not (with one masked example). */
 function unreadText(e: LogEvidence): string[] {
@@ -130,10 +154,13 @@ export function renderLogText(e: LogEvidence): string {
   if (l.ownSessions !== undefined || l.ownLines !== undefined) {
     out.push(`Left out: ${plural(l.ownSessions ?? 0, 'login')} of maildoctor's own earlier probes (${plural(l.ownLines ?? 0, 'line')}, at the times the history database recorded them): not a device`);
   }
+  const names = identityNote(e);
   if (e.namesSeen.length === 0) {
     out.push(`Note: ${notFoundNote(e)}.`);
+    if (names) out.push(`Note: ${names}.`);
     return `${out.join('\n')}\n`;
   }
+  if (names) out.push(`Names: ${names}.`);
   out.push(...unreadText(e));
   out.push(`Period: ${span(e.period) || 'no timestamps'}`);
   out.push('Logins (each address is a device, or a network in front of several):');

@@ -377,6 +377,15 @@ export const LogEvidenceSchema = z.object({
     .optional(),
   /** Lines about this account read / seen (null when none was seen; absent in older snapshots). */
   parseRate: z.number().min(0).max(1).nullable().optional(),
+  /**
+   * How the account's names were matched (absent in older snapshots): 'as-given' the user and its aliases
+   * (a full address also as its bare local part); 'auto' also `adopted`, the one full address in the log with
+   * the bare user's local part; 'ambiguous' several such addresses (other domains), none matched.
+   * otherAddresses: full addresses with the account's local part that were not matched.
+   */
+  identity: z
+    .object({ match: z.enum(['as-given', 'auto', 'ambiguous']), adopted: z.string().nullable(), otherAddresses: z.array(z.string()) })
+    .optional(),
 });
 export type LogEvidence = z.infer<typeof LogEvidenceSchema>;
 

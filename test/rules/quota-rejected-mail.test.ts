@@ -21,6 +21,15 @@ const alice23 = await parseLogs([V23], { user: 'alice', now });
 const oddDir = mkdtempSync(join(tmpdir(), 'md-quota-log-'));
 writeFileSync(join(oddDir, 'odd.log'), 'Nov 26 14:04:00 mx1 dovecot[812]: lmtp(bob)<9><l1>: msgid=<a1@example.org>: result=4\n');
 const oddDelivery = await parseLogs([join(oddDir, 'odd.log')], { user: 'bob', now });
+// Logins name the account carol, LMTP its address: the one full address with that local part is the account's.
+writeFileSync(
+  join(oddDir, 'domain.log'),
+  [
+    'Nov 26 14:01:01 mx1 dovecot[812]: imap-login: Login: user=<carol>, method=PLAIN, rip=203.0.113.20, lip=192.0.2.10, mpid=5, TLS, session=<c1>',
+    'Nov 26 14:02:30 mx1 dovecot[812]: lmtp(carol@example.com)<91><l1>: msgid=<m1@example.org>: save failed to INBOX: Quota exceeded (mailbox for user is full)',
+  ].join('\n') + '\n',
+);
+const carolLog = await parseLogs([join(oddDir, 'domain.log')], { user: 'carol', now, autoAddress: true });
 
 const withLogs = (s: Snapshot, logs: Snapshot['logs']): Snapshot => ({ ...s, logs });
 const at = (mon: number, d: number, h: number, mi: number, s: number) => new Date(2024, mon, d, h, mi, s);
@@ -53,6 +62,27 @@ ruleTester('quota-rejected-mail', {
             lastRefusedAgeSeconds: ageOf(at(10, 26, 14, 3, 5)),
             quotaRatio: over95Ratio,
             logFiles: [V24],
+          },
+        },
+      ],
+    },
+    {
+      name: 'login name without a domain, refusals logged for its full address (taken automatically)',
+      snapshot: withLogs(scenario('imap-port-closed'), carolLog),
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'high',
+          titleIncludes: ['refused 1 delivery'],
+          steps: ['ask-senders-to-resend', 'quota-raise'],
+          evidence: {
+            refused: 1,
+            deferred: 0,
+            firstRefused: at(10, 26, 14, 2, 30).toISOString(),
+            lastRefused: at(10, 26, 14, 2, 30).toISOString(),
+            lastRefusedAgeSeconds: ageOf(at(10, 26, 14, 2, 30)),
+            quotaRatio: null,
+            logFiles: [join(oddDir, 'domain.log')],
           },
         },
       ],

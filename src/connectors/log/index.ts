@@ -26,7 +26,18 @@ export interface ParseLogsOptions {
   ownSessions?: readonly (readonly [number, number])[];
   /** Force the POP3 logout format when the log does not tell: '2.3' del=deleted/messages, '2.4' del=count/bytes. */
   dovecotVersion?: '2.3' | '2.4';
+  /**
+   * For a bare user ("alice"): when the log holds exactly one full address with that local part (LMTP names the
+   * recipient alice@example.com while logins name alice), match it too (identity.match 'auto'). Off, such an
+   * address is only listed in identity.otherAddresses. The CLI turns it on.
+   */
+  autoAddress?: boolean;
 }
+
+/** Full addresses with the account's local part followed as candidates at most; more is ambiguous anyway. */
+const MAX_CANDIDATES = 4;
+/** Other addresses with the account's local part named in the evidence at most. */
+const MAX_OTHER_ADDRESSES = 20;
 
 /** Lines a login session of our own writes (deliveries and other clients' expunges are never ours). */
 const SESSION_EVENTS: ReadonlySet<LogEvent['type']> = new Set(['login', 'auth-failed', 'pop3-logout', 'imap-logout']);
@@ -233,6 +244,74 @@ export class LogEvidenceBuilder {
     this.unreadExample ??= maskLine(line);
   }
 
+  /**
+   * Takes in what another builder gathered (a candidate address adopted at the end of the log); false, and
+   * nothing changed, when a sum would pass 2^53 - 1.
+   */
+  absorb(o: LogEvidenceBuilder): boolean {
+    const sums: [number, number][] = [
+      [this.pop.retrMessages, o.pop.retrMessages],
+      [this.pop.retrBytes, o.pop.retrBytes],
+      [this.pop.deletedMessages, o.pop.deletedMessages],
+      [this.delSecondSum, o.delSecondSum],
+      [this.deletedBytesNamed, o.deletedBytesNamed],
+      [this.imap.deleted, o.imap.deleted],
+      [this.imap.expunged, o.imap.expunged],
+      [this.imap.trashed, o.imap.trashed],
+    ];
+    if (sums.some(([a, b]) => a + b > Number.MAX_SAFE_INTEGER)) return false;
+    for (const n of o.names) this.names.add(n);
+    const widenBy = (p: Period, q: Period) => {
+      widen(p, q.first);
+      widen(p, q.last);
+    };
+    widenBy(this.period, o.period);
+    widenBy(this.popPeriod, o.popPeriod);
+    widenBy(this.imapPeriod, o.imapPeriod);
+    widenBy(this.deliveries.refused, o.deliveries.refused);
+    for (const [key, l] of o.logins) {
+      const mine = this.logins.get(key);
+      if (!mine) this.logins.set(key, { ...l, methods: new Set(l.methods) });
+      else {
+        mine.count += l.count;
+        for (const m of l.methods) mine.methods.add(m);
+        widenBy(mine, l);
+      }
+    }
+    for (const [key, f] of o.failures) {
+      const mine = this.failures.get(key);
+      if (!mine) this.failures.set(key, { ...f });
+      else {
+        mine.count += f.count;
+        widenBy(mine, f);
+      }
+    }
+    for (const t of o.popTimes) this.popTimes.push(t);
+    for (const t of o.popLoginTimes) this.popLoginTimes.push(t);
+    const p = this.pop;
+    const q = o.pop;
+    p.sessions += q.sessions;
+    p.closedWithoutQuit += q.closedWithoutQuit;
+    p.retrMessages += q.retrMessages;
+    p.retrBytes += q.retrBytes;
+    p.deletedMessages += q.deletedMessages;
+    p.sessionsWithDeletes += q.sessionsWithDeletes;
+    p.expungeEvents += q.expungeEvents;
+    if (q.lastDelete !== null && (p.lastDelete === null || q.lastDelete > p.lastDelete)) p.lastDelete = q.lastDelete;
+    this.delSecond.votes23 += o.delSecond.votes23;
+    this.delSecond.votes24 += o.delSecond.votes24;
+    this.delSecondSum += o.delSecondSum;
+    this.deletedBytesNamed += o.deletedBytesNamed;
+    this.deletedBytesNamedSeen ||= o.deletedBytesNamedSeen;
+    for (const k of Object.keys(this.imap) as (keyof typeof o.imap)[]) this.imap[k] += o.imap[k];
+    this.deliveries.saved += o.deliveries.saved;
+    this.deliveries.quotaRefused += o.deliveries.quotaRefused;
+    this.deliveries.quotaDeferred += o.deliveries.quotaDeferred;
+    for (const k of Object.keys(this.unread) as UnreadKind[]) this.unread[k] += o.unread[k];
+    this.unreadExample ??= o.unreadExample;
+    return true;
+  }
+
   hasData(): boolean {
     return this.names.size > 0;
   }
@@ -255,7 +334,10 @@ export class LogEvidenceBuilder {
     };
   }
 
-  build(base: { user: string; files: LogEvidence['files']; lines: LogEvidence['lines'] }, force?: '2.3' | '2.4'): LogEvidence {
+  build(
+    base: { user: string; files: LogEvidence['files']; lines: LogEvidence['lines']; identity?: LogEvidence['identity'] },
+    force?: '2.3' | '2.4',
+  ): LogEvidence {
     const v = this.delSecond;
     const unread = this.unreadEvidence();
     const seen = base.lines.matched + unread.lines;
@@ -309,6 +391,7 @@ export class LogEvidenceBuilder {
       },
       unread,
       parseRate: seen === 0 ? null : base.lines.matched / seen,
+      identity: base.identity ?? { match: 'as-given', adopted: null, otherAddresses: [] },
     };
   }
 }
@@ -325,6 +408,9 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const lines: LogEvidence['lines'] = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0, ...(own.length ? { ownSessions: 0, ownLines: 0 } : {}) };
   // Log times have whole seconds: a window is widened to the seconds it touches.
   const ours = (t: number) => own.some(([from, to]) => t >= Math.floor(from / 1000) * 1000 && t < Math.ceil(to / 1000) * 1000 + 1000);
+  const names = new AddressCandidates(opts);
+  const main: Target = { builder, lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
+  const route = (name: string): Target | null => (isUser(name) ? main : names.candidate(name));
   const fileFacts: LogEvidence['files'] = [];
   for (const path of files) {
     const log = await openLog(path);
@@ -341,9 +427,11 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         bad++;
         // A line of this account that could not be read: counted and shown, never a silent zero.
         const a = r.about;
-        if (a && isUser(a.user)) {
-          const time = a.time;
-          if ((time === null || time < until) && !(time !== null && own.length > 0 && ours(time))) builder.addUnread(a.user, a.what, line, time);
+        const to = a ? route(a.user) : null;
+        if (a && to) {
+          const t = a.time;
+          const session = a.what === 'pop3-logout' || a.what === 'imap-logout';
+          if ((t === null || t < until) && !(t !== null && session && own.length > 0 && ours(t))) to.builder.addUnread(a.user, a.what, line, t);
         }
         return;
       }
@@ -352,29 +440,97 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         return;
       }
       if (r.kind !== 'event') return;
-      if (!isUser(r.event.user)) {
+      const to = route(r.event.user);
+      if (!to) {
         lines.otherUsers++;
         return;
       }
       const time = r.time;
       if (time !== null && time >= until) {
-        lines.afterUntil++;
+        to.lines.afterUntil++;
         return;
       }
       if (time !== null && own.length > 0 && SESSION_EVENTS.has(r.event.type) && ours(time)) {
-        lines.ownLines = (lines.ownLines ?? 0) + 1;
-        if (r.event.type === 'login') lines.ownSessions = (lines.ownSessions ?? 0) + 1;
+        to.lines.ownLines++;
+        if (r.event.type === 'login') to.lines.ownSessions++;
         return;
       }
-      if (!builder.add(r.event, time)) {
+      if (!to.builder.add(r.event, time)) {
         bad++; // numbers beyond what adds up exactly: unreadable, like a line of an unknown shape
         return;
       }
-      lines.matched++;
+      to.lines.matched++;
     });
     lines.total += n;
     lines.unparseable += bad;
     fileFacts.push({ path, gzip: log.gzip, bytes: log.bytes, lines: n, unparseable: bad });
   }
-  return builder.build({ user: opts.user, files: fileFacts, lines }, opts.dovecotVersion);
+  const identity = names.settle(builder, opts.autoAddress === true);
+  for (const t of [main, ...identity.taken]) count(lines, t.lines, own.length > 0);
+  for (const t of identity.left) lines.otherUsers += t.lines.matched + t.lines.afterUntil + t.lines.ownLines;
+  return builder.build({ user: opts.user, files: fileFacts, lines, identity: identity.evidence }, opts.dovecotVersion);
+}
+
+/** Where the lines of one name go: a builder and its line counts. */
+interface Target {
+  builder: LogEvidenceBuilder;
+  lines: { matched: number; afterUntil: number; ownLines: number; ownSessions: number };
+}
+
+function count(into: LogEvidence['lines'], from: Target['lines'], withOwn: boolean): void {
+  into.matched += from.matched;
+  into.afterUntil += from.afterUntil;
+  if (withOwn) {
+    into.ownLines = (into.ownLines ?? 0) + from.ownLines;
+    into.ownSessions = (into.ownSessions ?? 0) + from.ownSessions;
+  }
+}
+
+/**
+ * Full addresses in the log with the account's local part that the matcher did not take (alice@example.com for
+ * the user alice). For a bare user each is followed in a builder of its own (up to MAX_CANDIDATES); at the end
+ * exactly one of them is adopted when asked (autoAddress), several are ambiguous and stay out. For a user given
+ * with a domain they are only named.
+ */
+class AddressCandidates {
+  private readonly local: string;
+  private readonly follow: boolean;
+  private readonly candidates = new Map<string, Target>();
+  private readonly others = new Set<string>();
+  private readonly cache = new Map<string, Target | null>();
+
+  constructor(opts: Pick<ParseLogsOptions, 'user' | 'aliases' | 'matchLocalPart'>) {
+    this.local = localPart(opts.user.toLowerCase());
+    // An alias with this local part and a domain is the user's own pick: no other domain is taken on top of it.
+    const picked = (opts.aliases ?? []).some((a) => a.includes('@') && localPart(a.toLowerCase()) === this.local);
+    this.follow = !opts.user.includes('@') && opts.matchLocalPart !== true && !picked;
+  }
+
+  candidate(name: string): Target | null {
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit;
+    const lower = name.toLowerCase();
+    let target: Target | null = null;
+    if (lower.includes('@') && localPart(lower) === this.local) {
+      if (this.others.size < MAX_OTHER_ADDRESSES) this.others.add(lower);
+      target = this.candidates.get(lower) ?? null;
+      if (!target && this.follow && this.candidates.size < MAX_CANDIDATES) {
+        target = { builder: new LogEvidenceBuilder(), lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
+        this.candidates.set(lower, target);
+      }
+    }
+    if (this.cache.size < 10_000) this.cache.set(name, target);
+    return target;
+  }
+
+  /** Adopts the one candidate into `main` when asked and possible; says what was matched and what was not. */
+  settle(main: LogEvidenceBuilder, adopt: boolean): { taken: Target[]; left: Target[]; evidence: NonNullable<LogEvidence['identity']> } {
+    const all = [...this.candidates.values()];
+    const only = this.others.size === 1 && this.candidates.size === 1 ? [...this.candidates.keys()][0]! : null;
+    if (adopt && only !== null && main.absorb(this.candidates.get(only)!.builder)) {
+      return { taken: all, left: [], evidence: { match: 'auto', adopted: only, otherAddresses: [] } };
+    }
+    const ambiguous = this.follow && this.others.size > 1;
+    return { taken: [], left: all, evidence: { match: ambiguous ? 'ambiguous' : 'as-given', adopted: null, otherAddresses: [...this.others].sort() } };
+  }
 }

@@ -367,6 +367,27 @@ describe('identity: the account under its bare name, its full address and anothe
   });
 });
 
+describe('parseLogs on the log captured under custom formats (no commas, extra fields, ISO timestamps)', () => {
+  const CUSTOM = FIX('dovecot-2.3-custom-format.log');
+
+  it('reads every line about the account: parse rate 1, the same sums the clients made', async () => {
+    const lines = readFileSync(CUSTOM, 'utf8').split('\n').filter(Boolean);
+    for (const l of lines) expect(parseLine(l, ctx).kind, l).not.toBe('unparseable');
+    const e = await parseLogs([CUSTOM], { user: 'ujor0d9511a', now: NOW });
+    expect(LogEvidenceSchema.parse(e)).toEqual(e);
+    expect(e.parseRate).toBe(1);
+    expect(e.unread).toEqual({ lines: 0, pop3Sessions: 0, imapSessions: 0, deliveries: 0, example: null });
+    expect(e.lines).toMatchObject({ total: lines.length, unparseable: 0, otherUsers: 0 });
+    expect(e.popLogoutFormat).toBe('2.3');
+    // fetchmail keeping 3, then deleting 5; then two checks' read-only sessions
+    expect(e.pop).toMatchObject({ sessions: 4, closedWithoutQuit: 0, retrMessages: 8, retrBytes: 1511 + 3007, deletedMessages: 5, deletedBytes: null, sessionsWithDeletes: 1, expungeEvents: 5 });
+    expect(e.imap).toMatchObject({ sessions: 3, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0 });
+    expect(e.deliveries).toMatchObject({ saved: 2, quotaRefused: 0 });
+    expect(e.period.first).toBe('2026-12-04T21:07:25.000Z'); // +0000 in the stamp: no year to guess, no zone to assume
+    expect(e.logins.map((l) => [l.protocol, l.count])).toEqual([['pop3', 4], ['imap', 3]]);
+  });
+});
+
 describe('parseLogs on the captured 2.3 log', () => {
   it('alice: logins, POP sessions with retr/del, IMAP counters, no unparseable line', async () => {
     const e = await parseLogs([V23], { user: 'alice', matchLocalPart: true, now: NOW });

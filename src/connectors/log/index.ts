@@ -507,11 +507,14 @@ class AddressCandidates {
   }
 
   candidate(name: string): Target | null {
+    // Most names of a log are other accounts: a cheap look at where the "@" would be first.
+    const n = this.local.length;
+    if (name.length <= n + 1 || name.charCodeAt(n) !== 64) return null;
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
     const lower = name.toLowerCase();
     let target: Target | null = null;
-    if (lower.includes('@') && localPart(lower) === this.local) {
+    if (localPart(lower) === this.local) {
       if (this.others.size < MAX_OTHER_ADDRESSES) this.others.add(lower);
       target = this.candidates.get(lower) ?? null;
       if (!target && this.follow && this.candidates.size < MAX_CANDIDATES) {

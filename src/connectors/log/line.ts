@@ -13,7 +13,7 @@
 // and then the level again (Dovecot's own log_path puts it after the service).
 
 import { counter } from './counter.js';
-import { imapCounters, LOGOUT_START, pop3Counters } from './logout.js';
+import { imapCounters, isLogout, pop3Counters } from './logout.js';
 import { timestamp, type TimeContext } from './time.js';
 
 export type LogProtocol = 'imap' | 'pop3';
@@ -90,7 +90,14 @@ const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
 const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
 const DELIVERY_SERVICES: ReadonlySet<string> = new Set(['lmtp', 'lda', 'deliver']);
 // "saved mail to INBOX" (LMTP/LDA), "stored mail into mailbox 'INBOX'" (Sieve's fileinto or implicit keep).
-const SAVED = /saved mail to (.+)$|stored mail into mailbox '([^']*)'/;
+const SIEVE_STORED = /stored mail into mailbox '([^']*)'/;
+
+/** The folder a delivery line says the mail was saved to, or null. */
+function savedTo(msg: string): string | null {
+  const i = msg.indexOf('saved mail to ');
+  if (i >= 0) return msg.slice(i + 14);
+  return msg.includes('stored mail into') ? (SIEVE_STORED.exec(msg)?.[1] ?? null) : null;
+}
 // Outcomes that are neither a save nor a quota refusal, and are read as such (not counted).
 const OTHER_DELIVERY_RESULT = /\b(?:forwarded to|redirected|discarded|marked (?:message )?to be discarded|sent vacation response|vacation response|not sending vacation|rejected|reject|save failed|duplicate|failed to store|delivery failed)\b/i;
 const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.2\.2\b/;
@@ -98,6 +105,10 @@ const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.
 function protocolOf(service: string): LogProtocol | 'other' {
   const s = service.toLowerCase().replace(/-login$/, '');
   return s === 'imap' ? 'imap' : s === 'pop3' ? 'pop3' : 'other';
+}
+
+function unreadable(user: string, what: UnreadKind, time: number | null): LineResult {
+  return { kind: 'unparseable', about: { user, what, time } };
 }
 
 function dovecotLine(rest: string, time: number | null): LineResult {
@@ -119,34 +130,33 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   }
   if (!user) return { kind: 'other', time };
 
-  const unreadable = (what: UnreadKind): LineResult => ({ kind: 'unparseable', about: { user, what, time } });
   if (service === 'pop3') {
-    if (LOGOUT_START.test(msg) || msg.includes('top=')) {
+    if (isLogout(msg) || msg.includes('top=')) {
       const c = pop3Counters(msg);
-      if (!c) return unreadable('pop3-logout');
+      if (!c) return unreadable(user, 'pop3-logout', time);
       return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (service === 'imap') {
-    if (LOGOUT_START.test(msg) || msg.includes(' out=')) {
+    if (isLogout(msg) || msg.includes(' out=')) {
       const c = imapCounters(msg);
-      if (!c) return unreadable('imap-logout');
+      if (!c) return unreadable(user, 'imap-logout', time);
       return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (DELIVERY_SERVICES.has(service)) {
-    const saved = SAVED.exec(msg);
-    if (saved) return ev({ type: 'delivered', user, box: saved[1] ?? saved[2]! });
+    const box = savedTo(msg);
+    if (box !== null) return ev({ type: 'delivered', user, box });
     if (QUOTA_TEXT.test(msg)) return ev({ type: 'quota-refused', user, temporary: /\b452\b|\b4\.2\.2\b/.test(msg) });
   }
   const ml = MAIL_LOG.exec(msg);
   if (ml) {
     const size = MAIL_LOG_SIZE.exec(msg);
     const sizeBytes = size ? counter(size[1]) : null;
-    if (size && sizeBytes === null) return unreadable('mail-log');
+    if (size && sizeBytes === null) return unreadable(user, 'mail-log', time);
     return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes });
   }
   // A delivery line (deliver_log_format: "msgid=<...>: %$") whose result we do not know: neither saved nor
   // refused for quota nor another outcome we can name. Its mail may have been refused: unreadable, not "other".
-  if (DELIVERY_SERVICES.has(service) && msg.includes('msgid=') && !OTHER_DELIVERY_RESULT.test(msg)) return unreadable('delivery');
+  if (DELIVERY_SERVICES.has(service) && msg.includes('msgid=') && !OTHER_DELIVERY_RESULT.test(msg)) return unreadable(user, 'delivery', time);
   return { kind: 'other', time };
 }
 

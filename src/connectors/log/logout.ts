@@ -16,8 +16,13 @@
 // fields are passed over (uidl_change's "3/0a1b2c3d -> 1/9f8e7d6c", session ids, the admin's own extras).
 import { counter } from './counter.js';
 
-/** The start of a POP3/IMAP session's last line: "Disconnected: Logged out ...", "Connection closed: ...", ... */
-export const LOGOUT_START = /^(?:Disconnected\b|Connection closed\b|Logged out\b)/;
+/** Whether a POP3/IMAP line is the session's last: "Disconnected: Logged out ...", "Connection closed: ...", ... */
+export function isLogout(msg: string): boolean {
+  const c = msg.charCodeAt(0);
+  if (c === 68) return msg.startsWith('Disconnected'); // D
+  if (c === 67) return msg.startsWith('Connection closed'); // C
+  return c === 76 && msg.startsWith('Logged out'); // L
+}
 
 // A field: a label, "=", a value up to white space or a separator. The label must start the message or follow
 // white space or a separator, so "a=b=c" and "(state=x)" parts of a reason text are not mistaken for one.
@@ -70,11 +75,33 @@ export interface Pop3Counters {
   messages?: number;
 }
 
+// Dovecot's default formats, ending the line: read without the general field scan (most lines of a log are these).
+const POP3_DEFAULT = /\btop=(\d+)\/(\d+), retr=(\d+)\/(\d+), del=(\d+)\/(\d+), size=(\d+)$/;
+const IMAP_DEFAULT = /\bin=(\d+) out=(\d+)(?: deleted=(\d+) expunged=(\d+) trashed=(\d+) hdr_count=(\d+) hdr_bytes=(\d+) body_count=(\d+) body_bytes=(\d+))?$/;
+
+/** The groups of a default-format match as counters; null when one is not (too long to be exact). */
+function counters(m: RegExpExecArray): (number | null)[] | null {
+  const out: (number | null)[] = [];
+  for (let i = 1; i < m.length; i++) {
+    if (m[i] === undefined) {
+      out.push(null);
+      continue;
+    }
+    const n = counter(m[i]);
+    if (n === null) return null;
+    out.push(n);
+  }
+  return out;
+}
+
 /**
  * The counters of a POP3 logout line, or null when a counter we know is there but unreadable, or when nothing
  * says how many messages were deleted (the one number the rules conclude from).
  */
 export function pop3Counters(msg: string): Pop3Counters | null {
+  const d = POP3_DEFAULT.exec(msg);
+  const c = d && counters(d);
+  if (c) return { top: [c[0]!, c[1]!], retr: [c[2]!, c[3]!], del: [c[4]!, c[5]!], sizeBytes: c[6]! };
   const f = fieldsOf(msg);
   const single: Partial<Record<Pop3Counter, number>> = {};
   for (const [key, value] of f) {
@@ -123,6 +150,9 @@ export interface ImapCounters {
 
 /** The counters of an IMAP logout line (null each when the format has none), or null when a known one is unreadable. */
 export function imapCounters(msg: string): ImapCounters | null {
+  const d = IMAP_DEFAULT.exec(msg);
+  const c = d && counters(d);
+  if (c) return { deleted: c[2] ?? null, expunged: c[3] ?? null, trashed: c[4] ?? null }; // 2.1: in/out only
   const out: ImapCounters = { deleted: null, expunged: null, trashed: null };
   for (const [key, value] of fieldsOf(msg)) {
     const name = IMAP_COUNTS[key as keyof typeof IMAP_COUNTS];

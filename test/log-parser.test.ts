@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseLine, parseLogs, userMatcher, LogFileError } from '../src/connectors/log/index.js';
+import type { UnreadLine } from '../src/connectors/log/line.js';
 import { LogEvidenceSchema } from '../src/snapshot/schema.js';
 import { maskLine } from '../src/connectors/log/mask.js';
 import { renderLogText } from '../src/cli/logs.js';
@@ -70,8 +71,16 @@ describe('parseLine', () => {
 });
 
 describe('logout lines in any configured format', () => {
-  const pop = (stats: string, reason = 'Disconnected: Logged out') => parseLine(`Nov 26 14:29:09 pop3(alice)<7999><cZNGxC5hUoh/AAAB>: Info: ${reason} ${stats}`.trimEnd(), ctx);
-  const imap = (stats: string) => parseLine(`Nov 26 14:29:09 imap(alice)<7987><ciJDxC5hRI5/AAAB>: Info: Disconnected: Logged out ${stats}`.trimEnd(), ctx);
+  // What the line said about its account when unreadable (parseLogs counts those for the account).
+  const heard: UnreadLine[] = [];
+  const withUnread = { ...ctx, unread: (a: UnreadLine) => heard.push(a) };
+  const read = (line: string) => {
+    heard.length = 0;
+    const r = parseLine(line, withUnread);
+    return r.kind === 'unparseable' ? { ...r, about: heard[0] } : r;
+  };
+  const pop = (stats: string, reason = 'Disconnected: Logged out') => read(`Nov 26 14:29:09 pop3(alice)<7999><cZNGxC5hUoh/AAAB>: Info: ${reason} ${stats}`.trimEnd());
+  const imap = (stats: string) => read(`Nov 26 14:29:09 imap(alice)<7987><ciJDxC5hRI5/AAAB>: Info: Disconnected: Logged out ${stats}`.trimEnd());
   const event = (r: ReturnType<typeof parseLine>) => (r.kind === 'event' ? r.event : r);
 
   it('pop3: no commas, other order, extra fields (uidl_change with its arrow, in/out bytes)', () => {
@@ -107,6 +116,7 @@ describe('logout lines in any configured format', () => {
     expect(event(imap('expunged=5'))).toMatchObject({ deleted: null, expunged: 5, trashed: null });
     expect(imap('in=12 out=345 deleted=3 expunged=x trashed=0')).toMatchObject({ kind: 'unparseable', about: { what: 'imap-logout' } });
     expect(imap('in=12 out=1e9 deleted=3')).toMatchObject({ kind: 'unparseable' });
+    expect(parseLine('Nov 26 14:29:09 imap(alice): Info: Logged out in=1 out=2 deleted=x', ctx)).toEqual({ kind: 'unparseable' }); // without a listener
   });
 
   it('parseLogs on a custom format sums the same as on the default one, and tells 2.4 from 2.3 without commas', async () => {

@@ -1,7 +1,7 @@
 // Server logs → LogEvidence for one account. Streams every file once; keeps per-account counters only (plus
 // one timestamp per POP3 session of that account, for the poll interval), so memory does not grow with the log.
 import type { LogEvidence } from '../../snapshot/schema.js';
-import { parseLine, type LogEvent, type UnreadKind } from './line.js';
+import { parseLine, type LineContext, type LogEvent, type UnreadKind, type UnreadLine } from './line.js';
 import { maskLine } from './mask.js';
 import { openLog } from './read.js';
 
@@ -416,17 +416,19 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
     const log = await openLog(path);
     // Year-less stamps take the reference's year, or the one before when that would lie in the future.
     const reference = opts.now ?? log.mtime;
-    const ctx = { year: reference.getFullYear(), latest: reference.getTime() };
+    let about: UnreadLine | null = null;
+    const ctx: LineContext = { year: reference.getFullYear(), latest: reference.getTime(), unread: (a) => (about = a) };
     let n = 0;
     let bad = 0;
     await log.forEachLine((line) => {
       n++;
       if (line.length === 0) return;
+      about = null;
       const r = parseLine(line, ctx);
       if (r.kind === 'unparseable') {
         bad++;
         // A line of this account that could not be read: counted and shown, never a silent zero.
-        const a = r.about;
+        const a = about as UnreadLine | null; // set by ctx.unread during parseLine
         const to = a ? route(a.user) : null;
         if (a && to) {
           const t = a.time;

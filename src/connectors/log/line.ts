@@ -58,8 +58,20 @@ export type LineResult =
   | { kind: 'other'; time: number | null }
   /** A syslog line of another program. */
   | { kind: 'other-program'; time: number | null }
-  /** A line we cannot read; `about` when it names an account and says what kind of line it was. */
-  | { kind: 'unparseable'; about?: { user: string; what: UnreadKind; time: number | null } };
+  /** A line we cannot read (LineContext.unread hears which account it named, when it did). */
+  | { kind: 'unparseable' };
+
+/** An unreadable line that names an account: whose it is, what kind of line, when. */
+export interface UnreadLine {
+  user: string;
+  what: UnreadKind;
+  time: number | null;
+}
+
+export interface LineContext extends TimeContext {
+  /** Called for a line that names an account but whose counters or result cannot be read (then 'unparseable'). */
+  unread?: (about: UnreadLine) => void;
+}
 
 const SYSLOG_PROG = /^([^\s:(<[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
 const BARE_DOVECOT = /^dovecot(?:\[\d+\])?: /;
@@ -107,11 +119,12 @@ function protocolOf(service: string): LogProtocol | 'other' {
   return s === 'imap' ? 'imap' : s === 'pop3' ? 'pop3' : 'other';
 }
 
-function unreadable(user: string, what: UnreadKind, time: number | null): LineResult {
-  return { kind: 'unparseable', about: { user, what, time } };
+function unreadable(ctx: LineContext, user: string, what: UnreadKind, time: number | null): LineResult {
+  ctx.unread?.({ user, what, time });
+  return { kind: 'unparseable' };
 }
 
-function dovecotLine(rest: string, time: number | null): LineResult {
+function dovecotLine(rest: string, time: number | null, ctx: LineContext): LineResult {
   const s = SERVICE.exec(rest);
   if (!s) return { kind: 'unparseable' };
   const service = s[1]!.toLowerCase();
@@ -133,13 +146,13 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   if (service === 'pop3') {
     if (isLogout(msg) || msg.includes('top=')) {
       const c = pop3Counters(msg);
-      if (!c) return unreadable(user, 'pop3-logout', time);
+      if (!c) return unreadable(ctx, user, 'pop3-logout', time);
       return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (service === 'imap') {
     if (isLogout(msg) || msg.includes(' out=')) {
       const c = imapCounters(msg);
-      if (!c) return unreadable(user, 'imap-logout', time);
+      if (!c) return unreadable(ctx, user, 'imap-logout', time);
       return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (DELIVERY_SERVICES.has(service)) {
@@ -151,12 +164,12 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   if (ml) {
     const size = MAIL_LOG_SIZE.exec(msg);
     const sizeBytes = size ? counter(size[1]) : null;
-    if (size && sizeBytes === null) return unreadable(user, 'mail-log', time);
+    if (size && sizeBytes === null) return unreadable(ctx, user, 'mail-log', time);
     return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes });
   }
   // A delivery line (deliver_log_format: "msgid=<...>: %$") whose result we do not know: neither saved nor
   // refused for quota nor another outcome we can name. Its mail may have been refused: unreadable, not "other".
-  if (DELIVERY_SERVICES.has(service) && msg.includes('msgid=') && !OTHER_DELIVERY_RESULT.test(msg)) return unreadable(user, 'delivery', time);
+  if (DELIVERY_SERVICES.has(service) && msg.includes('msgid=') && !OTHER_DELIVERY_RESULT.test(msg)) return unreadable(ctx, user, 'delivery', time);
   return { kind: 'other', time };
 }
 
@@ -170,10 +183,10 @@ function postfixLine(msg: string, time: number | null): LineResult {
 }
 
 /** What follows the syslog part: maybe Dovecot's own timestamp again, a level, then the Dovecot line. */
-function dovecotRest(rest: string, time: number | null, ctx: TimeContext): LineResult {
+function dovecotRest(rest: string, time: number | null, ctx: LineContext): LineResult {
   const ts = timestamp(rest, ctx);
   if (ts) [time, rest] = ts;
-  return dovecotLine(stripLevel(rest), time);
+  return dovecotLine(stripLevel(rest), time, ctx);
 }
 
 function journalText(v: unknown): string | null {
@@ -184,7 +197,7 @@ function journalText(v: unknown): string | null {
 }
 
 /** One record of `journalctl -o json`: MESSAGE, __REALTIME_TIMESTAMP (microseconds), SYSLOG_IDENTIFIER. */
-function journalLine(line: string, ctx: TimeContext): LineResult {
+function journalLine(line: string, ctx: LineContext): LineResult {
   let record: unknown;
   try {
     record = JSON.parse(line);
@@ -206,7 +219,7 @@ function journalLine(line: string, ctx: TimeContext): LineResult {
 // journalctl's own lines: "-- Boot 1a2b... --", "-- No entries --", "-- Logs begin at ... --".
 const JOURNAL_NOTE = /^-- .* --$/;
 
-export function parseLine(line: string, ctx: TimeContext): LineResult {
+export function parseLine(line: string, ctx: LineContext): LineResult {
   if (line.charCodeAt(0) === 123) return journalLine(line, ctx); // "{"
   if (line.charCodeAt(0) === 45 && JOURNAL_NOTE.test(line)) return { kind: 'other', time: null };
   let rest = line;

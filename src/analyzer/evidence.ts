@@ -107,6 +107,15 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
  */
 export function incompleteEvidence(snapshot: Snapshot, complete: readonly CompletePath[] = []): string | null {
   for (const path of complete) {
+    const unread = snapshot.logs?.unread;
+    if (path === 'logs.pop3' && unread?.pop3Sessions) {
+      const n = unread.pop3Sessions;
+      return `the server log has ${n === 1 ? 'a POP3 session' : `${n} POP3 sessions`} of this account whose logout counters could not be read (what ${n === 1 ? 'it' : 'they'} downloaded and deleted is unknown): nothing found in the rest, but that is no proof`;
+    }
+    if (path === 'logs.deliveries' && unread?.deliveries) {
+      const n = unread.deliveries;
+      return `the server log has ${n === 1 ? 'a delivery' : `${n} deliveries`} to this account whose result could not be read (saved or refused is unknown): no refusal found in the rest, but that is no proof`;
+    }
     if (path === 'imap.folders' && snapshot.imap?.ok) {
       const e = snapshot.imap.evidence;
       const unexamined = unexaminedFolders(e.folders);

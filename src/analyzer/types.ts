@@ -367,9 +367,10 @@ export interface RuleContext<K extends FindingId, O extends RuleOptions> {
 
 /**
  * Evidence a rule can work from in part, but must have whole for "nothing found" to count as a pass:
- * 'imap.folders' every selectable folder examined.
+ * 'imap.folders' every selectable folder examined; with a server log, 'logs.pop3' every POP3 session's logout
+ * counters read, 'logs.deliveries' every delivery's result read (without a log there is nothing to miss).
  */
-export type CompletePath = 'imap.folders';
+export type CompletePath = 'imap.folders' | 'logs.pop3' | 'logs.deliveries';
 
 export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = RuleOptions> {
   id: K;

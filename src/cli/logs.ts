@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
-import { bytes, count, duration, list, plural } from '../report/format.js';
+import { bytes, count, duration, list, percent, plural } from '../report/format.js';
 import { UsageError } from './errors.js';
 import { historyOption, storedProbeWindows } from './history.js';
 
@@ -60,6 +60,7 @@ async function readLogs(files: string[], user: string, args: LogArgs, until?: Da
       ...(until ? { until } : {}),
       ownSessions,
       ...(args.dovecotVersion ? { dovecotVersion: args.dovecotVersion } : {}),
+      autoAddress: true,
     });
   } catch (err) {
     if (err instanceof LogFileError) throw new UsageError(err.message);
@@ -86,6 +87,9 @@ export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: b
   const e = await readLogs(args.log, snapshot.account.user, args, startSecond, ownSessions);
   snapshot.logs = e;
   if (e.namesSeen.length === 0 && !quiet) process.stderr.write(`maildoctor: note: ${notFoundNote(e)}\n`);
+  const names = identityNote(e);
+  // An ambiguous name leaves lines of the account out: told even with --quiet; an adopted one is a remark.
+  if (names && (e.identity?.match === 'ambiguous' || !quiet)) process.stderr.write(`maildoctor: note: ${names}\n`);
   // Evidence that is missing is told even with --quiet: those lines may have held what the report lacks.
   if (e.lines.unparseable > 0) process.stderr.write(`maildoctor: note: ${unreadableNote(e)}\n`);
 }
@@ -97,6 +101,45 @@ function unreadableNote(e: LogEvidence): string {
 
 const PROTO: Record<string, string> = { imap: 'IMAP', pop3: 'POP3', other: 'other' };
 const span = (p: { first: string | null; last: string | null }) => (p.first ? (p.first === p.last ? p.first : `${p.first} → ${p.last}`) : '');
+
+/** Which names of the log were taken for the account beyond those given, or why some were not; null: nothing to say. */
+function identityNote(e: LogEvidence): string | null {
+  const id = e.identity;
+  if (!id) return null;
+  const local = e.user.includes('@') ? e.user.slice(0, e.user.lastIndexOf('@')) : e.user;
+  if (id.match === 'auto' && id.adopted) {
+    return `matched ${id.adopted} in the log as ${e.user} too: the only full address there with the local part ${local} (give --log-alias to choose other names)`;
+  }
+  if (id.match === 'ambiguous') {
+    return (
+      `the log has ${local} under several domains (${list(id.otherAddresses)}): none of them was matched to ${e.user}; ` +
+      `pick the account's with --log-alias ${id.otherAddresses[0]!}, or match them all with --log-match-local-part`
+    );
+  }
+  if (id.otherAddresses.length) {
+    return `not matched: ${list(id.otherAddresses)} (the local part ${local} under another domain; --log-alias ${id.otherAddresses[0]!} or --log-match-local-part to include ${id.otherAddresses.length === 1 ? 'it' : 'them'})`;
+  }
+  return null;
+}
+
+/** How much of what the log says about the account was read, and what was not (with one masked example). */
+function unreadText(e: LogEvidence): string[] {
+  const out: string[] = [];
+  const u = e.unread;
+  if (e.parseRate != null) {
+    const seen = e.lines.matched + (u?.lines ?? 0);
+    out.push(`Parse rate: ${percent(e.parseRate)} (${count(e.lines.matched)} of ${plural(seen, 'line')} about this account read)`);
+  }
+  if (!u || (u.lines === 0 && u.pop3Sessions === 0)) return out;
+  const parts = [
+    u.pop3Sessions ? `${plural(u.pop3Sessions, 'POP3 session')} (logins with no readable logout line: downloads and deletions unknown)` : '',
+    u.imapSessions ? `${plural(u.imapSessions, 'IMAP logout')} (expunges unknown)` : '',
+    u.deliveries ? `${plural(u.deliveries, 'delivery', 'deliveries')} (saved or refused unknown)` : '',
+  ].filter(Boolean);
+  if (parts.length) out.push(`Not read: ${parts.join('; ')}`);
+  if (u.example) out.push(`  e.g. ${u.example}`);
+  return out;
+}
 
 export function renderLogText(e: LogEvidence): string {
   const out: string[] = [];
@@ -111,10 +154,14 @@ export function renderLogText(e: LogEvidence): string {
   if (l.ownSessions !== undefined || l.ownLines !== undefined) {
     out.push(`Left out: ${plural(l.ownSessions ?? 0, 'login')} of maildoctor's own earlier probes (${plural(l.ownLines ?? 0, 'line')}, at the times the history database recorded them): not a device`);
   }
+  const names = identityNote(e);
   if (e.namesSeen.length === 0) {
     out.push(`Note: ${notFoundNote(e)}.`);
+    if (names) out.push(`Note: ${names}.`);
     return `${out.join('\n')}\n`;
   }
+  if (names) out.push(`Names: ${names}.`);
+  out.push(...unreadText(e));
   out.push(`Period: ${span(e.period) || 'no timestamps'}`);
   out.push('Logins (each address is a device, or a network in front of several):');
   if (e.logins.length === 0) out.push('  none');
@@ -125,16 +172,25 @@ export function renderLogText(e: LogEvidence): string {
     out.push(`Failed logins: ${e.authFailures.map((f) => `${PROTO[f.protocol]} from ${f.ip}: ${count(f.count)}`).join('; ')}`);
   }
   const p = e.pop;
+  const u = e.unread;
+  // With sessions whose counters are unknown, the sums are a floor, never a confident total.
+  const popFloor = u?.pop3Sessions ? 'at least ' : '';
   out.push(
-    `POP3: ${plural(p.sessions, 'session')}${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${count(p.retrMessages)} messages downloaded (${bytes(p.retrBytes)}), ` +
-      `${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
+    `POP3: ${plural(p.sessions, 'session')}${u?.pop3Sessions ? ` read and ${count(u.pop3Sessions)} whose logout counters could not be read` : ''}` +
+      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${bytes(p.retrBytes)}), ` +
+      `${popFloor}${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
       `${p.pollIntervalSeconds !== null ? `; polls about every ${duration(p.pollIntervalSeconds)}` : ''}${p.lastDelete ? `; last deletion ${p.lastDelete}` : ''}`,
   );
   const i = e.imap;
-  out.push(`IMAP: ${plural(i.sessions, 'session')}; ${count(i.deleted)} marked deleted, ${count(i.expunged)} expunged, ${count(i.trashed)} moved to Trash`);
+  const imapFloor = u?.imapSessions ? 'at least ' : '';
+  out.push(
+    `IMAP: ${plural(i.sessions, 'session')}${u?.imapSessions ? ` read and ${count(u.imapSessions)} whose logout counters could not be read` : ''}; ` +
+      `${imapFloor}${count(i.deleted)} marked deleted, ${imapFloor}${count(i.expunged)} expunged, ${imapFloor}${count(i.trashed)} moved to Trash`,
+  );
   const d = e.deliveries;
   out.push(
     `Deliveries: ${count(d.saved)} saved, ${count(d.quotaRefused)} refused for quota${d.quotaDeferred ? ` (${count(d.quotaDeferred)} deferred)` : ''}` +
+      `${u?.deliveries ? `, ${count(u.deliveries)} whose result could not be read` : ''}` +
       `${d.firstRefused ? `, ${span({ first: d.firstRefused, last: d.lastRefused })}` : ''}`,
   );
   if (p.sessions) {

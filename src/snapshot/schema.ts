@@ -403,6 +403,31 @@ export const LogEvidenceSchema = z.object({
     firstRefused: isoDate.nullable(),
     lastRefused: isoDate.nullable(),
   }),
+  /**
+   * Lines about this account that could not be read (absent in older snapshots): POP3 logins with no readable
+   * logout, IMAP logouts and deliveries whose counters or result are unknown; one of them as an example, with
+   * addresses, Message-IDs and password-like values masked.
+   */
+  unread: z
+    .object({
+      lines: z.number().int().nonnegative(),
+      pop3Sessions: z.number().int().nonnegative(),
+      imapSessions: z.number().int().nonnegative(),
+      deliveries: z.number().int().nonnegative(),
+      example: z.string().nullable(),
+    })
+    .optional(),
+  /** Lines about this account read / seen (null when none was seen; absent in older snapshots). */
+  parseRate: z.number().min(0).max(1).nullable().optional(),
+  /**
+   * How the account's names were matched (absent in older snapshots): 'as-given' the user and its aliases
+   * (a full address also as its bare local part); 'auto' also `adopted`, the one full address in the log with
+   * the bare user's local part; 'ambiguous' several such addresses (other domains), none matched.
+   * otherAddresses: full addresses with the account's local part that were not matched.
+   */
+  identity: z
+    .object({ match: z.enum(['as-given', 'auto', 'ambiguous']), adopted: z.string().nullable(), otherAddresses: z.array(z.string()) })
+    .optional(),
 });
 export type LogEvidence = z.infer<typeof LogEvidenceSchema>;
 

@@ -45,6 +45,12 @@ export interface StartTestbedOptions {
   extraConfig?: string;
   /** Also take OAuth2 tokens (XOAUTH2, OAUTHBEARER), checked by introspection at an authorization server. */
   oauth2?: OAuth2PassdbOptions;
+  /**
+   * How Dovecot writes its log lines, as an admin may have set it (each default: Dovecot's own): the
+   * `pop3_logout_format` and `imap_logout_format` of the session's last line, and `log_timestamp` (a strftime
+   * format ending in the space before the line).
+   */
+  logFormat?: TestbedLogFormat;
 }
 
 export interface OAuth2PassdbOptions {
@@ -86,6 +92,18 @@ passdb {
   args = ${file}
 }
 `;
+}
+
+export interface TestbedLogFormat {
+  pop3LogoutFormat?: string;
+  imapLogoutFormat?: string;
+  logTimestamp?: string;
+}
+
+/** A dovecot.conf string value: double-quoted, so leading/trailing spaces and "%" survive. */
+function confString(v: string): string {
+  if (/["\n\\]/.test(v)) throw new Error(`testbed log format ${JSON.stringify(v)}: quotes, backslashes and newlines are not supported`);
+  return `"${v}"`;
 }
 
 const DEFAULT_QUOTA_BYTES = 100 * 1024 * 1024;
@@ -198,6 +216,7 @@ function dovecotConf(p: {
   id: Identity;
   pop3LockSession: boolean;
   extra: string;
+  logFormat: TestbedLogFormat;
 }): string {
   const { dirs, ports, id } = p;
   const dh = existsSync('/usr/share/dovecot/dh.pem') ? 'ssl_dh = </usr/share/dovecot/dh.pem' : '';
@@ -226,7 +245,7 @@ instance_name = maildoctor-testbed
 log_path = ${p.logFile}
 info_log_path = ${p.logFile}
 debug_log_path = ${p.logFile}
-auth_verbose = yes
+${p.logFormat.logTimestamp !== undefined ? `log_timestamp = ${confString(p.logFormat.logTimestamp)}\n` : ''}auth_verbose = yes
 protocols = imap pop3 lmtp
 listen = 127.0.0.1, 127.0.0.2
 shutdown_clients = yes
@@ -299,11 +318,11 @@ plugin {
 
 protocol imap {
   mail_plugins = $mail_plugins imap_quota
-}
+${p.logFormat.imapLogoutFormat !== undefined ? `  imap_logout_format = ${confString(p.logFormat.imapLogoutFormat)}\n` : ''}}
 protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
   pop3_lock_session = ${p.pop3LockSession ? 'yes' : 'no'}
-}
+${p.logFormat.pop3LogoutFormat !== undefined ? `  pop3_logout_format = ${confString(p.logFormat.pop3LogoutFormat)}\n` : ''}}
 protocol lmtp {
   postmaster_address = postmaster@localhost
 }
@@ -432,7 +451,12 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
     const ports: TestbedPorts = { imap: imap!, imaps: imaps!, pop3: pop3!, pop3s: pop3s!, lmtp: lmtp! };
     writeFileSync(
       confFile,
-      dovecotConf({ dirs, logFile, ports, certFile, keyFile, id, pop3LockSession: opts.pop3LockSession ?? false, extra: `${opts.extraConfig ?? ''}${oauth2Config(root, opts.oauth2)}` }),
+      dovecotConf({
+        dirs, logFile, ports, certFile, keyFile, id,
+        pop3LockSession: opts.pop3LockSession ?? false,
+        extra: `${opts.extraConfig ?? ''}${oauth2Config(root, opts.oauth2)}`,
+        logFormat: opts.logFormat ?? {},
+      }),
     );
     const logStart = statSync(logFile).size;
     const child = spawn('dovecot', ['-F', '-c', confFile], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -55,7 +55,7 @@ function ledgerPattern(imap: NonNullable<ReturnType<typeof imapOf>>, now: Date):
 export default defineRule({
   id: 'pop-deletes-mail',
   needs: ['imap'],
-  complete: ['imap.folders'],
+  complete: ['imap.folders', 'logs.pop3'],
   defaults: { ...REMOVAL_DEFAULTS },
   docs: { summary: 'INBOX took in far more mail than it holds, and the rest went to no folder: something deletes mail after download.' },
   check({ snapshot, options, now, signs, vanished, report }) {

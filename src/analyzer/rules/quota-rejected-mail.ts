@@ -11,6 +11,7 @@ import { step } from '../steps.js';
 export default defineRule({
   id: 'quota-rejected-mail',
   needs: ['logs'],
+  complete: ['logs.deliveries'],
   defaults: {},
   docs: { summary: 'The server log shows deliveries refused because the mailbox was over quota: that mail bounced.' },
   check({ snapshot, now, report }) {

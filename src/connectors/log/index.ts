@@ -1,7 +1,8 @@
 // Server logs → LogEvidence for one account. Streams every file once; keeps per-account counters only (plus
 // one timestamp per POP3 session of that account, for the poll interval), so memory does not grow with the log.
 import type { LogEvidence } from '../../snapshot/schema.js';
-import { parseLine, type LogEvent } from './line.js';
+import { parseLine, type LineContext, type LogEvent, type UnreadKind, type UnreadLine } from './line.js';
+import { maskLine } from './mask.js';
 import { openLog } from './read.js';
 
 export { parseLine, type LogEvent } from './line.js';
@@ -25,12 +26,26 @@ export interface ParseLogsOptions {
   ownSessions?: readonly (readonly [number, number])[];
   /** Force the POP3 logout format when the log does not tell: '2.3' del=deleted/messages, '2.4' del=count/bytes. */
   dovecotVersion?: '2.3' | '2.4';
+  /**
+   * For a bare user ("alice"): when the log holds exactly one full address with that local part (LMTP names the
+   * recipient alice@example.com while logins name alice), match it too (identity.match 'auto'). Off, such an
+   * address is only listed in identity.otherAddresses. The CLI turns it on.
+   */
+  autoAddress?: boolean;
 }
 
-const DAY_MS = 86_400_000;
+/** Full addresses with the account's local part followed as candidates at most; more is ambiguous anyway. */
+const MAX_CANDIDATES = 4;
+/** Other addresses with the account's local part named in the evidence at most. */
+const MAX_OTHER_ADDRESSES = 20;
 
 /** Lines a login session of our own writes (deliveries and other clients' expunges are never ours). */
 const SESSION_EVENTS: ReadonlySet<LogEvent['type']> = new Set(['login', 'auth-failed', 'pop3-logout', 'imap-logout']);
+
+/** Messages a POP3 logout line says were deleted: del=N/... or a field that names the count alone. */
+function deletedCount(event: Extract<LogEvent, { type: 'pop3-logout' }>): number {
+  return event.del?.[0] ?? event.deleted ?? 0;
+}
 
 function localPart(name: string): string {
   const at = name.lastIndexOf('@');
@@ -90,8 +105,14 @@ export class LogEvidenceBuilder {
   private delSecond = { votes23: 0, votes24: 0 };
   /** Sum of the second del= number over sessions that quit: deleted bytes when the format is 2.4. */
   private delSecondSum = 0;
+  /** deleted_bytes= fields (a format that names them): summed over sessions that quit. */
+  private deletedBytesNamed = 0;
+  private deletedBytesNamedSeen = false;
   private imap = { sessions: 0, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0, copyEvents: 0 };
   private deliveries = { saved: 0, quotaRefused: 0, quotaDeferred: 0, refused: { first: null, last: null } as Period };
+  /** Lines of the account whose counters or result could not be read, by kind, and the first of them (masked). */
+  private unread: Record<UnreadKind, number> = { 'pop3-logout': 0, 'imap-logout': 0, delivery: 0, 'mail-log': 0 };
+  private unreadExample: string | null = null;
 
   /**
    * Whether the event's counters still add up exactly: each is at most 2^53 - 1 (line.ts), but their sums over
@@ -101,7 +122,14 @@ export class LogEvidenceBuilder {
     const ok = (sum: number, add: number) => sum + add <= Number.MAX_SAFE_INTEGER;
     if (event.type === 'pop3-logout') {
       const p = this.pop;
-      return ok(p.retrMessages, event.retr[0]) && ok(p.retrBytes, event.retr[1]) && ok(p.deletedMessages, event.quit ? event.del[0] : 0) && ok(this.delSecondSum, event.quit ? event.del[1] : 0);
+      const q = event.quit;
+      return (
+        ok(p.retrMessages, event.retr?.[0] ?? 0) &&
+        ok(p.retrBytes, event.retr?.[1] ?? 0) &&
+        ok(p.deletedMessages, q ? deletedCount(event) : 0) &&
+        ok(this.delSecondSum, q ? (event.del?.[1] ?? 0) : 0) &&
+        ok(this.deletedBytesNamed, q ? (event.deletedBytes ?? 0) : 0)
+      );
     }
     if (event.type === 'imap-logout') {
       const i = this.imap;
@@ -141,16 +169,23 @@ export class LogEvidenceBuilder {
         const p = this.pop;
         p.sessions++;
         if (!event.quit) p.closedWithoutQuit++;
-        p.retrMessages += event.retr[0];
-        p.retrBytes += event.retr[1];
+        p.retrMessages += event.retr?.[0] ?? 0;
+        p.retrBytes += event.retr?.[1] ?? 0;
+        const deleted = deletedCount(event);
         // DELE is applied at QUIT only: a dropped session deleted nothing, whatever it had marked.
-        if (event.quit && event.del[0] > 0) {
-          p.deletedMessages += event.del[0];
+        if (event.quit && deleted > 0) {
+          p.deletedMessages += deleted;
           p.sessionsWithDeletes++;
           if (time !== null && (p.lastDelete === null || time > p.lastDelete)) p.lastDelete = time;
         }
-        this.vote(event.del, event.retr[1], event.sizeBytes);
-        if (event.quit) this.delSecondSum += event.del[1];
+        if (event.deletedBytes !== undefined) {
+          // deleted_bytes= named as such: no version to guess.
+          this.deletedBytesNamedSeen = true;
+          if (event.quit) this.deletedBytesNamed += event.deletedBytes;
+        } else if (event.del) {
+          this.vote(event.del, event.retr?.[1] ?? 0, event.sizeBytes);
+          if (event.quit) this.delSecondSum += event.del[1];
+        }
         widen(this.popPeriod, time);
         if (time !== null) this.popTimes.push(time);
         break;
@@ -201,12 +236,111 @@ export class LogEvidenceBuilder {
     else if ((sizeBytes !== null && sizeBytes > 0 && second * 100 > sizeBytes) || (retrBytes > 0 && Math.abs(second - retrBytes) <= retrBytes * 0.1)) v.votes24++;
   }
 
+  /** A line of the account that could not be read: counted by kind, the first kept (masked) as the example. */
+  addUnread(user: string, what: UnreadKind, line: string, time: number | null): void {
+    this.names.add(user);
+    widen(this.period, time);
+    this.unread[what]++;
+    this.unreadExample ??= maskLine(line);
+  }
+
+  /**
+   * Takes in what another builder gathered (a candidate address adopted at the end of the log); false, and
+   * nothing changed, when a sum would pass 2^53 - 1.
+   */
+  absorb(o: LogEvidenceBuilder): boolean {
+    const sums: [number, number][] = [
+      [this.pop.retrMessages, o.pop.retrMessages],
+      [this.pop.retrBytes, o.pop.retrBytes],
+      [this.pop.deletedMessages, o.pop.deletedMessages],
+      [this.delSecondSum, o.delSecondSum],
+      [this.deletedBytesNamed, o.deletedBytesNamed],
+      [this.imap.deleted, o.imap.deleted],
+      [this.imap.expunged, o.imap.expunged],
+      [this.imap.trashed, o.imap.trashed],
+    ];
+    if (sums.some(([a, b]) => a + b > Number.MAX_SAFE_INTEGER)) return false;
+    for (const n of o.names) this.names.add(n);
+    const widenBy = (p: Period, q: Period) => {
+      widen(p, q.first);
+      widen(p, q.last);
+    };
+    widenBy(this.period, o.period);
+    widenBy(this.popPeriod, o.popPeriod);
+    widenBy(this.imapPeriod, o.imapPeriod);
+    widenBy(this.deliveries.refused, o.deliveries.refused);
+    for (const [key, l] of o.logins) {
+      const mine = this.logins.get(key);
+      if (!mine) this.logins.set(key, { ...l, methods: new Set(l.methods) });
+      else {
+        mine.count += l.count;
+        for (const m of l.methods) mine.methods.add(m);
+        widenBy(mine, l);
+      }
+    }
+    for (const [key, f] of o.failures) {
+      const mine = this.failures.get(key);
+      if (!mine) this.failures.set(key, { ...f });
+      else {
+        mine.count += f.count;
+        widenBy(mine, f);
+      }
+    }
+    for (const t of o.popTimes) this.popTimes.push(t);
+    for (const t of o.popLoginTimes) this.popLoginTimes.push(t);
+    const p = this.pop;
+    const q = o.pop;
+    p.sessions += q.sessions;
+    p.closedWithoutQuit += q.closedWithoutQuit;
+    p.retrMessages += q.retrMessages;
+    p.retrBytes += q.retrBytes;
+    p.deletedMessages += q.deletedMessages;
+    p.sessionsWithDeletes += q.sessionsWithDeletes;
+    p.expungeEvents += q.expungeEvents;
+    if (q.lastDelete !== null && (p.lastDelete === null || q.lastDelete > p.lastDelete)) p.lastDelete = q.lastDelete;
+    this.delSecond.votes23 += o.delSecond.votes23;
+    this.delSecond.votes24 += o.delSecond.votes24;
+    this.delSecondSum += o.delSecondSum;
+    this.deletedBytesNamed += o.deletedBytesNamed;
+    this.deletedBytesNamedSeen ||= o.deletedBytesNamedSeen;
+    for (const k of Object.keys(this.imap) as (keyof typeof o.imap)[]) this.imap[k] += o.imap[k];
+    this.deliveries.saved += o.deliveries.saved;
+    this.deliveries.quotaRefused += o.deliveries.quotaRefused;
+    this.deliveries.quotaDeferred += o.deliveries.quotaDeferred;
+    for (const k of Object.keys(this.unread) as UnreadKind[]) this.unread[k] += o.unread[k];
+    this.unreadExample ??= o.unreadExample;
+    return true;
+  }
+
   hasData(): boolean {
     return this.names.size > 0;
   }
 
-  build(base: { user: string; files: LogEvidence['files']; lines: LogEvidence['lines'] }, force?: '2.3' | '2.4'): LogEvidence {
+  /**
+   * What could not be read: POP3 logins with no readable logout (an unreadable logout line, or none at all:
+   * logins beyond the logout lines seen), IMAP logout lines and deliveries with unreadable counters or result.
+   * IMAP logins without a logout are not counted: an IDLE session stays open for hours.
+   */
+  private unreadEvidence(): NonNullable<LogEvidence['unread']> {
+    const u = this.unread;
+    const popLogins = [...this.logins.values()].filter((l) => l.protocol === 'pop3').reduce((a, l) => a + l.count, 0);
+    const withoutLogout = Math.max(0, popLogins - this.pop.sessions - u['pop3-logout']);
+    return {
+      lines: u['pop3-logout'] + u['imap-logout'] + u.delivery + u['mail-log'],
+      pop3Sessions: u['pop3-logout'] + withoutLogout,
+      imapSessions: u['imap-logout'],
+      deliveries: u.delivery,
+      example: this.unreadExample,
+    };
+  }
+
+  build(
+    base: { user: string; files: LogEvidence['files']; lines: LogEvidence['lines']; identity?: LogEvidence['identity'] },
+    force?: '2.3' | '2.4',
+  ): LogEvidence {
     const v = this.delSecond;
+    const unread = this.unreadEvidence();
+    const seen = base.lines.matched + unread.lines;
     const format: LogEvidence['popLogoutFormat'] = force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : 'unknown');
     const times = [...(this.popLoginTimes.length >= 2 ? this.popLoginTimes : this.popTimes)].sort((a, b) => a - b);
     // Logins in the same second (a client that reconnects at once, two devices together) are one poll: only
@@ -239,7 +373,7 @@ export class LogEvidenceBuilder {
         retrMessages: this.pop.retrMessages,
         retrBytes: this.pop.retrBytes,
         deletedMessages: this.pop.deletedMessages,
-        deletedBytes: format === '2.4' ? this.delSecondSum : null,
+        deletedBytes: format === '2.4' || this.deletedBytesNamedSeen ? (format === '2.4' ? this.delSecondSum : 0) + this.deletedBytesNamed : null,
         sessionsWithDeletes: this.pop.sessionsWithDeletes,
         lastDelete: iso(this.pop.lastDelete),
         expungeEvents: this.pop.expungeEvents,
@@ -255,23 +389,11 @@ export class LogEvidenceBuilder {
         firstRefused: iso(this.deliveries.refused.first),
         lastRefused: iso(this.deliveries.refused.last),
       },
+      unread,
+      parseRate: seen === 0 ? null : base.lines.matched / seen,
+      identity: base.identity ?? { match: 'as-given', adopted: null, otherAddresses: [] },
     };
   }
-}
-
-/** The year of a "Mon DD" timestamp: the reference year, or the one before when that would lie in the future. */
-function yearFor(reference: Date): { year: number; fix: (t: number) => number } {
-  const year = reference.getFullYear();
-  const limit = reference.getTime() + DAY_MS;
-  return {
-    year,
-    fix: (t) => {
-      if (t <= limit) return t;
-      const d = new Date(t);
-      d.setFullYear(d.getFullYear() - 1);
-      return d.getTime();
-    },
-  };
 }
 
 /**
@@ -286,19 +408,33 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const lines: LogEvidence['lines'] = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0, ...(own.length ? { ownSessions: 0, ownLines: 0 } : {}) };
   // Log times have whole seconds: a window is widened to the seconds it touches.
   const ours = (t: number) => own.some(([from, to]) => t >= Math.floor(from / 1000) * 1000 && t < Math.ceil(to / 1000) * 1000 + 1000);
+  const names = new AddressCandidates(opts);
+  const main: Target = { builder, lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
+  const route = (name: string): Target | null => (isUser(name) ? main : names.candidate(name));
   const fileFacts: LogEvidence['files'] = [];
   for (const path of files) {
     const log = await openLog(path);
-    const y = yearFor(opts.now ?? log.mtime);
-    const ctx = { year: y.year };
+    // Year-less stamps take the reference's year, or the one before when that would lie in the future.
+    const reference = opts.now ?? log.mtime;
+    let about: UnreadLine | null = null;
+    const ctx: LineContext = { year: reference.getFullYear(), latest: reference.getTime(), unread: (a) => (about = a) };
     let n = 0;
     let bad = 0;
     await log.forEachLine((line) => {
       n++;
       if (line.length === 0) return;
+      about = null;
       const r = parseLine(line, ctx);
       if (r.kind === 'unparseable') {
         bad++;
+        // A line of this account that could not be read: counted and shown, never a silent zero.
+        const a = about as UnreadLine | null; // set by ctx.unread during parseLine
+        const to = a ? route(a.user) : null;
+        if (a && to) {
+          const t = a.time;
+          const session = a.what === 'pop3-logout' || a.what === 'imap-logout';
+          if ((t === null || t < until) && !(t !== null && session && own.length > 0 && ours(t))) to.builder.addUnread(a.user, a.what, line, t);
+        }
         return;
       }
       if (r.kind === 'other-program') {
@@ -306,29 +442,100 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         return;
       }
       if (r.kind !== 'event') return;
-      if (!isUser(r.event.user)) {
+      const to = route(r.event.user);
+      if (!to) {
         lines.otherUsers++;
         return;
       }
-      const time = r.time === null ? null : y.fix(r.time);
+      const time = r.time;
       if (time !== null && time >= until) {
-        lines.afterUntil++;
+        to.lines.afterUntil++;
         return;
       }
       if (time !== null && own.length > 0 && SESSION_EVENTS.has(r.event.type) && ours(time)) {
-        lines.ownLines = (lines.ownLines ?? 0) + 1;
-        if (r.event.type === 'login') lines.ownSessions = (lines.ownSessions ?? 0) + 1;
+        to.lines.ownLines++;
+        if (r.event.type === 'login') to.lines.ownSessions++;
         return;
       }
-      if (!builder.add(r.event, time)) {
+      if (!to.builder.add(r.event, time)) {
         bad++; // numbers beyond what adds up exactly: unreadable, like a line of an unknown shape
         return;
       }
-      lines.matched++;
+      to.lines.matched++;
     });
     lines.total += n;
     lines.unparseable += bad;
     fileFacts.push({ path, gzip: log.gzip, bytes: log.bytes, lines: n, unparseable: bad });
   }
-  return builder.build({ user: opts.user, files: fileFacts, lines }, opts.dovecotVersion);
+  const identity = names.settle(builder, opts.autoAddress === true);
+  for (const t of [main, ...identity.taken]) count(lines, t.lines, own.length > 0);
+  for (const t of identity.left) lines.otherUsers += t.lines.matched + t.lines.afterUntil + t.lines.ownLines;
+  return builder.build({ user: opts.user, files: fileFacts, lines, identity: identity.evidence }, opts.dovecotVersion);
+}
+
+/** Where the lines of one name go: a builder and its line counts. */
+interface Target {
+  builder: LogEvidenceBuilder;
+  lines: { matched: number; afterUntil: number; ownLines: number; ownSessions: number };
+}
+
+function count(into: LogEvidence['lines'], from: Target['lines'], withOwn: boolean): void {
+  into.matched += from.matched;
+  into.afterUntil += from.afterUntil;
+  if (withOwn) {
+    into.ownLines = (into.ownLines ?? 0) + from.ownLines;
+    into.ownSessions = (into.ownSessions ?? 0) + from.ownSessions;
+  }
+}
+
+/**
+ * Full addresses in the log with the account's local part that the matcher did not take (alice@example.com for
+ * the user alice). For a bare user each is followed in a builder of its own (up to MAX_CANDIDATES); at the end
+ * exactly one of them is adopted when asked (autoAddress), several are ambiguous and stay out. For a user given
+ * with a domain they are only named.
+ */
+class AddressCandidates {
+  private readonly local: string;
+  private readonly follow: boolean;
+  private readonly candidates = new Map<string, Target>();
+  private readonly others = new Set<string>();
+  private readonly cache = new Map<string, Target | null>();
+
+  constructor(opts: Pick<ParseLogsOptions, 'user' | 'aliases' | 'matchLocalPart'>) {
+    this.local = localPart(opts.user.toLowerCase());
+    // An alias with this local part and a domain is the user's own pick: no other domain is taken on top of it.
+    const picked = (opts.aliases ?? []).some((a) => a.includes('@') && localPart(a.toLowerCase()) === this.local);
+    this.follow = !opts.user.includes('@') && opts.matchLocalPart !== true && !picked;
+  }
+
+  candidate(name: string): Target | null {
+    // Most names of a log are other accounts: a cheap look at where the "@" would be first.
+    const n = this.local.length;
+    if (name.length <= n + 1 || name.charCodeAt(n) !== 64) return null;
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit;
+    const lower = name.toLowerCase();
+    let target: Target | null = null;
+    if (localPart(lower) === this.local) {
+      if (this.others.size < MAX_OTHER_ADDRESSES) this.others.add(lower);
+      target = this.candidates.get(lower) ?? null;
+      if (!target && this.follow && this.candidates.size < MAX_CANDIDATES) {
+        target = { builder: new LogEvidenceBuilder(), lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
+        this.candidates.set(lower, target);
+      }
+    }
+    if (this.cache.size < 10_000) this.cache.set(name, target);
+    return target;
+  }
+
+  /** Adopts the one candidate into `main` when asked and possible; says what was matched and what was not. */
+  settle(main: LogEvidenceBuilder, adopt: boolean): { taken: Target[]; left: Target[]; evidence: NonNullable<LogEvidence['identity']> } {
+    const all = [...this.candidates.values()];
+    const only = this.others.size === 1 && this.candidates.size === 1 ? [...this.candidates.keys()][0]! : null;
+    if (adopt && only !== null && main.absorb(this.candidates.get(only)!.builder)) {
+      return { taken: all, left: [], evidence: { match: 'auto', adopted: only, otherAddresses: [] } };
+    }
+    const ambiguous = this.follow && this.others.size > 1;
+    return { taken: [], left: all, evidence: { match: ambiguous ? 'ambiguous' : 'as-given', adopted: null, otherAddresses: [...this.others].sort() } };
+  }
 }

@@ -1,8 +1,9 @@
 // One log line → one event. Pure: no I/O, no clock (the year for "Mon DD" timestamps comes in as a value).
 //
-// Accepted prefixes, each optional, in this order:
-//   timestamp     "Nov 26 13:57:01" (Dovecot's default log_timestamp and syslog), "2025-11-26 13:57:01",
-//                 "2025-11-26T13:57:01.123+01:00" (rsyslog's ISO format)
+// A line that starts with "{" is a `journalctl -o json` record (MESSAGE, __REALTIME_TIMESTAMP, SYSLOG_IDENTIFIER).
+// Any other line: these prefixes, each optional, in this order:
+//   timestamp     any log_timestamp, syslog or journalctl form (time.ts): "Nov 26 13:57:01", "2025-11-26 13:57:01",
+//                 "2025-11-26T13:57:01.123+01:00", "Nov 26 13:57:01.123456", ...
 //   syslog part   "host dovecot[123]: " or "host postfix/lmtp[99]: " (other programs are counted, not parsed,
 //                 except Postfix quota bounces), or a bare "dovecot: "
 //   timestamp     a second one after "dovecot: " (log_timestamp inside syslog, seen on old setups)
@@ -11,12 +12,34 @@
 //                 "pop3(info@ise.mn 28678): " (older: pid inside the parentheses), "imap-login: ", "lmtp(7904): "
 // and then the level again (Dovecot's own log_path puts it after the service).
 
+import { counter } from './counter.js';
+import { imapCounters, isLogout, pop3Counters } from './logout.js';
+import { timestamp, type TimeContext } from './time.js';
+
 export type LogProtocol = 'imap' | 'pop3';
 
+/** A count and, when the format logs it, its bytes (top=%t/%p, retr=%r/%b; retr_count= alone has no bytes). */
+export type CountBytes = [number, number | null];
+
 export type LogEvent =
-  /** pop3 logout: top/retr/del counters (del = deleted/messages at login on 2.3, deleted count/bytes on 2.4). */
-  | { type: 'pop3-logout'; user: string; quit: boolean; top: [number, number]; retr: [number, number]; del: [number, number]; sizeBytes: number | null }
-  /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts. */
+  /**
+   * pop3 logout. top/retr: count and bytes. del: a `del=a/b` field, whose second number is messages at login on
+   * 2.3's default and deleted bytes on 2.4's. deleted/deletedBytes/messages: fields that name one counter alone
+   * (deleted_count=, del=3, deleted_bytes=, message_count=), present only when the line has them.
+   */
+  | {
+      type: 'pop3-logout';
+      user: string;
+      quit: boolean;
+      top: CountBytes | null;
+      retr: CountBytes | null;
+      del: [number, number] | null;
+      sizeBytes: number | null;
+      deleted?: number;
+      deletedBytes?: number;
+      messages?: number;
+    }
+  /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts (null when the format has none). */
   | { type: 'imap-logout'; user: string; quit: boolean; deleted: number | null; expunged: number | null; trashed: number | null }
   | { type: 'login'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
   | { type: 'auth-failed'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
@@ -26,63 +49,34 @@ export type LogEvent =
   /** A delivery refused for quota; temporary = 452 4.2.2 (the sender retries), else 552 5.2.2 / save failed. */
   | { type: 'quota-refused'; user: string; temporary: boolean };
 
+/** What an unreadable line of a known account was about: its counters or its result are unknown. */
+export type UnreadKind = 'pop3-logout' | 'imap-logout' | 'delivery' | 'mail-log';
+
 export type LineResult =
   | { kind: 'event'; time: number | null; event: LogEvent }
   /** A log line we understood that carries nothing we count (connects, other services, ...). */
   | { kind: 'other'; time: number | null }
   /** A syslog line of another program. */
   | { kind: 'other-program'; time: number | null }
+  /** A line we cannot read (LineContext.unread hears which account it named, when it did). */
   | { kind: 'unparseable' };
 
-const MONTHS: Record<string, number> = { Jan: 0, Feb: 1, Mar: 2, Apr: 3, May: 4, Jun: 5, Jul: 6, Aug: 7, Sep: 8, Oct: 9, Nov: 10, Dec: 11 };
+/** An unreadable line that names an account: whose it is, what kind of line, when. */
+export interface UnreadLine {
+  user: string;
+  what: UnreadKind;
+  time: number | null;
+}
 
-const MON_TS = /^([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)? +/;
-const ISO_TS = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})? +/;
+export interface LineContext extends TimeContext {
+  /** Called for a line that names an account but whose counters or result cannot be read (then 'unparseable'). */
+  unread?: (about: UnreadLine) => void;
+}
+
 const SYSLOG_PROG = /^([^\s:(<[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
 const BARE_DOVECOT = /^dovecot(?:\[\d+\])?: /;
 const LEVEL = /^(?:Info|Warning|Error|Fatal|Panic|Debug): /;
 const SERVICE = /^([a-z][a-z0-9_-]*)(?:\(([^)]*)\))?((?:<[^>]*>)*): /i;
-
-export interface TimeContext {
-  /** Year for timestamps without one ("Nov 26 13:57:01"). */
-  year: number;
-}
-
-// Consecutive lines mostly share their second: remember the last "Mon DD HH:MM:SS" conversion.
-let lastStampText = '';
-let lastStampYear = 0;
-let lastStampMs = 0;
-
-/** Parses a timestamp at the start; returns [epoch ms (local time unless the text has a zone), rest]. */
-function timestamp(line: string, ctx: TimeContext): [number, string] | null {
-  const c = line.charCodeAt(0);
-  if (c >= 65 && c <= 90 && line.charCodeAt(3) === 32) {
-    // "Nov 26 13:57:01 " (15 characters and a space) seen just before?
-    if (lastStampYear === ctx.year && line.charCodeAt(15) === 32 && line.startsWith(lastStampText)) return [lastStampMs, line.slice(16).trimStart()];
-  } else if (c < 48 || c > 57) return null;
-  let m = MON_TS.exec(line);
-  if (m) {
-    const month = MONTHS[m[1]!];
-    if (month === undefined) return null;
-    const ms = new Date(ctx.year, month, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])).getTime();
-    if (m[0].length === 16 && m[2]!.length === 2) {
-      lastStampText = m[0];
-      lastStampYear = ctx.year;
-      lastStampMs = ms;
-    }
-    return [ms, line.slice(m[0].length)];
-  }
-  m = ISO_TS.exec(line);
-  if (m) {
-    if (m[8]) {
-      const zone = m[8] === 'Z' ? 'Z' : m[8].length === 5 ? `${m[8].slice(0, 3)}:${m[8].slice(3)}` : m[8];
-      return [Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[7] ?? ''}${zone}`), line.slice(m[0].length)];
-    }
-    const ms = m[7] ? Math.round(Number(m[7]) * 1000) : 0;
-    return [new Date(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms).getTime(), line.slice(m[0].length)];
-  }
-  return null;
-}
 
 function stripLevel(s: string): string {
   const m = LEVEL.exec(s);
@@ -102,28 +96,22 @@ function userOf(who: string | undefined): string | null {
   return null; // a bare pid: lmtp(7904)
 }
 
-// Counters are taken as whole tokens (up to a comma, slash or space) and then checked by counter(): a regex
-// that stopped at the first non-digit would read "size=1e400" as 1.
-const POP3_COUNTERS = /\btop=([^\s,/]+)\/([^\s,/]+), retr=([^\s,/]+)\/([^\s,/]+), del=([^\s,/]+)\/([^\s,/]+)(?:, size=([^\s,]*))?/;
-const IMAP_COUNTERS = /\bin=\d+ out=\d+(?: deleted=([^\s,]+) expunged=([^\s,]+) trashed=([^\s,]+))?/;
-const IMAP_DELETED = / deleted=/;
 const MAIL_LOG = /^(expunge|delete|undelete|copy|save|flag_change|mailbox_delete|mailbox_rename|mailbox_create)(?: from ([^:]+))?: (?:box=([^,]*))?/;
 const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
 
-/**
- * A counter as Dovecot writes it: decimal digits, no more than Number can hold exactly. Anything else (1e400,
- * -3, 99999999999999999999) is null: the line is unreadable, never a rounded number reported as if true.
- */
-export function counter(text: string | undefined): number | null {
-  if (text === undefined || text.length === 0 || text.length > 16) return null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-  }
-  const n = Number(text);
-  return n <= Number.MAX_SAFE_INTEGER ? n : null;
-}
 const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
+const DELIVERY_SERVICES: ReadonlySet<string> = new Set(['lmtp', 'lda', 'deliver']);
+// "saved mail to INBOX" (LMTP/LDA), "stored mail into mailbox 'INBOX'" (Sieve's fileinto or implicit keep).
+const SIEVE_STORED = /stored mail into mailbox '([^']*)'/;
+
+/** The folder a delivery line says the mail was saved to, or null. */
+function savedTo(msg: string): string | null {
+  const i = msg.indexOf('saved mail to ');
+  if (i >= 0) return msg.slice(i + 14);
+  return msg.includes('stored mail into') ? (SIEVE_STORED.exec(msg)?.[1] ?? null) : null;
+}
+// Outcomes that are neither a save nor a quota refusal, and are read as such (not counted).
+const OTHER_DELIVERY_RESULT = /\b(?:forwarded to|redirected|discarded|marked (?:message )?to be discarded|sent vacation response|vacation response|not sending vacation|rejected|reject|save failed|duplicate|failed to store|delivery failed)\b/i;
 const QUOTA_TEXT = /Quota exceeded|quota exceeded|Not enough disk quota|\b[45]\.2\.2\b/;
 
 function protocolOf(service: string): LogProtocol | 'other' {
@@ -131,7 +119,12 @@ function protocolOf(service: string): LogProtocol | 'other' {
   return s === 'imap' ? 'imap' : s === 'pop3' ? 'pop3' : 'other';
 }
 
-function dovecotLine(rest: string, time: number | null): LineResult {
+function unreadable(ctx: LineContext, user: string, what: UnreadKind, time: number | null): LineResult {
+  ctx.unread?.({ user, what, time });
+  return { kind: 'unparseable' };
+}
+
+function dovecotLine(rest: string, time: number | null, ctx: LineContext): LineResult {
   const s = SERVICE.exec(rest);
   if (!s) return { kind: 'unparseable' };
   const service = s[1]!.toLowerCase();
@@ -151,41 +144,32 @@ function dovecotLine(rest: string, time: number | null): LineResult {
   if (!user) return { kind: 'other', time };
 
   if (service === 'pop3') {
-    if (msg.includes('top=')) {
-      const c = POP3_COUNTERS.exec(msg);
-      if (!c) return { kind: 'unparseable' };
-      const [t0, t1, r0, r1, d0, d1] = [counter(c[1]), counter(c[2]), counter(c[3]), counter(c[4]), counter(c[5]), counter(c[6])];
-      const size = c[7] === undefined ? null : counter(c[7]);
-      if (t0 === null || t1 === null || r0 === null || r1 === null || d0 === null || d1 === null || (c[7] !== undefined && size === null)) {
-        return { kind: 'unparseable' };
-      }
-      return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), top: [t0, t1], retr: [r0, r1], del: [d0, d1], sizeBytes: size });
+    if (isLogout(msg) || msg.includes('top=')) {
+      const c = pop3Counters(msg);
+      if (!c) return unreadable(ctx, user, 'pop3-logout', time);
+      return ev({ type: 'pop3-logout', user, quit: msg.includes('Logged out'), ...c });
     }
   } else if (service === 'imap') {
-    if (msg.includes(' out=')) {
-      const c = IMAP_COUNTERS.exec(msg);
-      if (!c) return { kind: 'unparseable' };
-      if (c[1] === undefined) {
-        // Counters that are there but not in their usual shape: unreadable, not "none logged".
-        if (IMAP_DELETED.test(msg)) return { kind: 'unparseable' };
-        return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted: null, expunged: null, trashed: null });
-      }
-      const [deleted, expunged, trashed] = [counter(c[1]), counter(c[2]), counter(c[3])];
-      if (deleted === null || expunged === null || trashed === null) return { kind: 'unparseable' };
-      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), deleted, expunged, trashed });
+    if (isLogout(msg) || msg.includes(' out=')) {
+      const c = imapCounters(msg);
+      if (!c) return unreadable(ctx, user, 'imap-logout', time);
+      return ev({ type: 'imap-logout', user, quit: msg.includes('Logged out'), ...c });
     }
-  } else if (service === 'lmtp' || service === 'lda' || service === 'deliver') {
-    const saved = /saved mail to (.+)$/.exec(msg);
-    if (saved) return ev({ type: 'delivered', user, box: saved[1]! });
+  } else if (DELIVERY_SERVICES.has(service)) {
+    const box = savedTo(msg);
+    if (box !== null) return ev({ type: 'delivered', user, box });
     if (QUOTA_TEXT.test(msg)) return ev({ type: 'quota-refused', user, temporary: /\b452\b|\b4\.2\.2\b/.test(msg) });
   }
   const ml = MAIL_LOG.exec(msg);
   if (ml) {
     const size = MAIL_LOG_SIZE.exec(msg);
     const sizeBytes = size ? counter(size[1]) : null;
-    if (size && sizeBytes === null) return { kind: 'unparseable' };
+    if (size && sizeBytes === null) return unreadable(ctx, user, 'mail-log', time);
     return ev({ type: 'mail-log', user, service, action: ml[1]!, from: ml[2] ?? null, box: ml[3] ?? null, sizeBytes });
   }
+  // A delivery line (deliver_log_format: "msgid=<...>: %$") whose result we do not know: neither saved nor
+  // refused for quota nor another outcome we can name. Its mail may have been refused: unreadable, not "other".
+  if (DELIVERY_SERVICES.has(service) && msg.includes('msgid=') && !OTHER_DELIVERY_RESULT.test(msg)) return unreadable(ctx, user, 'delivery', time);
   return { kind: 'other', time };
 }
 
@@ -198,7 +182,46 @@ function postfixLine(msg: string, time: number | null): LineResult {
   return { kind: 'event', time, event: { type: 'quota-refused', user: m[1]!, temporary: m[2] === 'deferred' } };
 }
 
-export function parseLine(line: string, ctx: TimeContext): LineResult {
+/** What follows the syslog part: maybe Dovecot's own timestamp again, a level, then the Dovecot line. */
+function dovecotRest(rest: string, time: number | null, ctx: LineContext): LineResult {
+  const ts = timestamp(rest, ctx);
+  if (ts) [time, rest] = ts;
+  return dovecotLine(stripLevel(rest), time, ctx);
+}
+
+function journalText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  // journald keeps a MESSAGE that is not valid UTF-8 as an array of bytes
+  if (Array.isArray(v) && v.every((b) => typeof b === 'number')) return Buffer.from(v).toString('utf8');
+  return null;
+}
+
+/** One record of `journalctl -o json`: MESSAGE, __REALTIME_TIMESTAMP (microseconds), SYSLOG_IDENTIFIER. */
+function journalLine(line: string, ctx: LineContext): LineResult {
+  let record: unknown;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return { kind: 'unparseable' };
+  }
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return { kind: 'unparseable' };
+  const r = record as Record<string, unknown>;
+  const message = journalText(r.MESSAGE);
+  const us = typeof r.__REALTIME_TIMESTAMP === 'string' && /^\d{1,19}$/.test(r.__REALTIME_TIMESTAMP) ? r.__REALTIME_TIMESTAMP : null;
+  const time = us === null ? null : Math.floor(Number(us) / 1000);
+  const prog = journalText(r.SYSLOG_IDENTIFIER) ?? journalText(r._COMM);
+  if (message === null || prog === null) return time === null ? { kind: 'unparseable' } : { kind: 'other-program', time };
+  if (prog.startsWith('postfix')) return postfixLine(message, time);
+  if (prog !== 'dovecot') return { kind: 'other-program', time };
+  return dovecotRest(message, time, ctx);
+}
+
+// journalctl's own lines: "-- Boot 1a2b... --", "-- No entries --", "-- Logs begin at ... --".
+const JOURNAL_NOTE = /^-- .* --$/;
+
+export function parseLine(line: string, ctx: LineContext): LineResult {
+  if (line.charCodeAt(0) === 123) return journalLine(line, ctx); // "{"
+  if (line.charCodeAt(0) === 45 && JOURNAL_NOTE.test(line)) return { kind: 'other', time: null };
   let rest = line;
   let time: number | null = null;
   const ts = timestamp(rest, ctx);
@@ -213,7 +236,5 @@ export function parseLine(line: string, ctx: TimeContext): LineResult {
     const bare = BARE_DOVECOT.exec(rest);
     if (bare) rest = rest.slice(bare[0].length);
   }
-  const ts2 = timestamp(rest, ctx);
-  if (ts2) [time, rest] = ts2;
-  return dovecotLine(stripLevel(rest), time);
+  return dovecotRest(rest, time, ctx);
 }

@@ -1,0 +1,198 @@
+// Discovery against real parts on 127.0.0.1: dnsmasq answering for test domains, an HTTPS server (certificate
+// signed by the testbed CA) serving autoconfig and Autodiscover, and the testbed Dovecot as the mail server.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { discover, type DiscoverOptions } from '../../src/discovery/index.js';
+import type { Discovery, SourceResult } from '../../src/snapshot/discovery.js';
+import { clientConfig, closedPort, startDnsmasq, startWebServer, testbedSignedCertificate, xml, type Dnsmasq, type WebServer } from '../support/discovery-lab.js';
+import { testbed } from '../support/testbed.js';
+
+const L = '127.0.0.1';
+let dns: Dnsmasq;
+let web: WebServer;
+let dead: number;
+const stalled: (() => void)[] = [];
+
+function source(d: Discovery, id: SourceResult['source']): SourceResult {
+  return d.sources.find((s) => s.source === id)!;
+}
+
+function options(over: Partial<DiscoverOptions> = {}): DiscoverOptions {
+  const tb = testbed();
+  return {
+    dnsServer: dns.server,
+    ca: tb.caPem,
+    timeoutMs: 3000,
+    ports: { https: web.port, guess: { imap: { implicit: tb.ports.imaps, starttls: tb.ports.imap }, pop3: { implicit: tb.ports.pop3s, starttls: tb.ports.pop3 } } },
+    ...over,
+  };
+}
+
+beforeAll(async () => {
+  const tb = testbed();
+  dead = await closedPort();
+  const names = ['ac', 'agree', 'disagree', 'popdel', 'stall', 'bad', 'mx', 'srv'].map((d) => `autoconfig.${d}.test`);
+  web = await startWebServer(testbedSignedCertificate(tb, [...names, 'autoconfig.provider.test', 'loop.test', 'autodiscover.loop.test']));
+  dns = await startDnsmasq({
+    a: Object.fromEntries([...names, 'autoconfig.provider.test', 'loop.test', 'autodiscover.loop.test', 'imap.guess.test', 'pop3.guess.test', 'mail.disagree.test', 'localhost'].map((n) => [n, L])),
+    srv: [
+      ['_imaps._tcp.srv.test', 'localhost', tb.ports.imaps, 0, 10],
+      ['_pop3s._tcp.srv.test', 'localhost', tb.ports.pop3s, 0, 10],
+      ['_imap._tcp.srv.test', '.', 0],
+      ['_imaps._tcp.agree.test', 'localhost', tb.ports.imaps],
+      ['_imaps._tcp.disagree.test', 'mail.disagree.test', dead],
+      ['_imaps._tcp.stall.test', 'localhost', tb.ports.imaps],
+    ],
+    mx: [['mx.test', 'mx1.provider.test', 10]],
+  });
+  const imaps = { type: 'imap' as const, host: 'localhost', port: tb.ports.imaps, socket: 'SSL' as const, username: '%EMAILLOCALPART%' };
+  const pop3s = { type: 'pop3' as const, host: 'localhost', port: tb.ports.pop3s, socket: 'SSL' as const, username: '%EMAILLOCALPART%' };
+  const at = (d: string) => `autoconfig.${d} /mail/config-v1.1.xml`;
+  web.routes.set(at('ac.test'), xml(clientConfig('ac.test', [imaps, { ...pop3s, pop3: '<leaveMessagesOnServer>true</leaveMessagesOnServer>' }])));
+  web.routes.set(at('agree.test'), xml(clientConfig('agree.test', [imaps])));
+  web.routes.set(at('disagree.test'), xml(clientConfig('disagree.test', [imaps])));
+  web.routes.set(at('popdel.test'), xml(clientConfig('popdel.test', [{ ...pop3s, pop3: '<leaveMessagesOnServer>false</leaveMessagesOnServer>' }, imaps])));
+  web.routes.set(at('provider.test'), xml(clientConfig('provider.test', [{ ...imaps, username: '%EMAILADDRESS%' }])));
+  web.routes.set(at('bad.test'), xml('<clientConfig version="1.1"><emailProvider id="bad.test"><incomingServer type="imap"><hostname>x</hostname></emailProvider></clientConfig>'));
+  // Holds the request until the test ends: the source's deadline must cut it off.
+  web.routes.set(at('stall.test'), (_req, res) => stalled.push(() => res.destroy()));
+  // Autodiscover on loop.test sends the client to autodiscover.loop.test, which sends it back.
+  const pox = (to: string) => xml(`<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006"><Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a"><Account><AccountType>email</AccountType><Action>redirectUrl</Action><RedirectUrl>${to}</RedirectUrl></Account></Response></Autodiscover>`);
+  web.routes.set('loop.test /autodiscover/autodiscover.xml', pox('https://autodiscover.loop.test/autodiscover/autodiscover.xml'));
+  web.routes.set('autodiscover.loop.test /autodiscover/autodiscover.xml', (_req, res) => {
+    res.writeHead(302, { location: 'https://loop.test/autodiscover/autodiscover.xml' }).end();
+  });
+}, 60_000);
+
+afterAll(async () => {
+  for (const f of stalled) f();
+  await web?.stop();
+  await dns?.stop();
+});
+
+describe('discovery from an address', () => {
+  it('autoconfig only: autoconfig wins for both protocols, the template fills the login, the others say nothing', async () => {
+    const tb = testbed();
+    const d = await discover('alice@ac.test', options());
+    expect(source(d, 'autoconfig')).toMatchObject({ status: 'ok', reason: null });
+    expect(source(d, 'autoconfig').asked).toEqual(['https://autoconfig.ac.test/mail/config-v1.1.xml?emailaddress=alice%40ac.test', 'https://ac.test/.well-known/autoconfig/mail/config-v1.1.xml']);
+    expect(source(d, 'autoconfig').servers.map((s) => [s.protocol, s.host, s.port, s.tls, s.username])).toEqual([
+      ['imap', 'localhost', tb.ports.imaps, 'implicit', '%EMAILLOCALPART%'],
+      ['pop3', 'localhost', tb.ports.pop3s, 'implicit', '%EMAILLOCALPART%'],
+    ]);
+    expect(source(d, 'autoconfig').servers[1]!.leaveMessagesOnServer).toBe(true);
+    for (const id of ['srv', 'mx-autoconfig', 'autodiscover', 'guess'] as const) expect(source(d, id).status, id).toBe('nothing');
+    expect(source(d, 'srv').reason).toBe('no IMAP or POP3 SRV records for ac.test');
+    expect(d.chosen.imap).toMatchObject({ source: 'autoconfig', host: 'localhost', port: tb.ports.imaps, user: 'alice' });
+    expect(d.chosen.pop3).toMatchObject({ source: 'autoconfig', port: tb.ports.pop3s, user: 'alice' });
+    // The published endpoints were looked at: Dovecot greets, and the certificate matches "localhost".
+    const imap = d.checks.find((c) => c.protocol === 'imap')!;
+    expect(imap).toMatchObject({ answered: true, tlsVerified: true, tlsError: null, error: null });
+    expect(imap.greeting).toMatch(/^\* OK/);
+    expect(imap.capabilities).toContain('IMAP4rev1');
+    expect(d.dnsServer).toBe(dns.server);
+  });
+
+  it('SRV only: priority order, "." read as not offered, a target outside the domain noted, no login template', async () => {
+    const tb = testbed();
+    const d = await discover('bob@srv.test', options());
+    const srv = source(d, 'srv');
+    expect(srv.status).toBe('ok');
+    expect(srv.servers.map((s) => [s.protocol, s.host, s.port, s.tls, s.outsideDomain])).toEqual([
+      ['imap', 'localhost', tb.ports.imaps, 'implicit', true],
+      ['pop3', 'localhost', tb.ports.pop3s, 'implicit', true],
+    ]);
+    expect(srv.notes).toContain('SRV _imap._tcp.srv.test: target "." (the domain says: not offered)');
+    expect(srv.notes.some((n) => n.includes('points outside srv.test, to localhost'))).toBe(true);
+    expect(source(d, 'autoconfig').status).toBe('nothing');
+    expect(d.chosen.imap).toMatchObject({ source: 'srv', user: 'bob@srv.test' });
+  });
+
+  it('autoconfig and SRV agreeing: one endpoint, autoconfig named as the winner', async () => {
+    const d = await discover('carol@agree.test', options());
+    expect(source(d, 'autoconfig').status).toBe('ok');
+    expect(source(d, 'srv').status).toBe('ok');
+    expect(d.chosen.imap!.source).toBe('autoconfig');
+    expect(d.checks.filter((c) => c.protocol === 'imap')).toHaveLength(1);
+  });
+
+  it('autoconfig and SRV disagreeing: autoconfig wins, the SRV port is looked at and does not answer', async () => {
+    const tb = testbed();
+    const d = await discover('dave@disagree.test', options());
+    expect(source(d, 'srv').servers[0]).toMatchObject({ host: 'mail.disagree.test', port: dead });
+    expect(d.chosen.imap).toMatchObject({ source: 'autoconfig', host: 'localhost', port: tb.ports.imaps });
+    expect(d.checks.find((c) => c.port === dead)).toMatchObject({ answered: false, error: 'connection refused' });
+  });
+
+  it('autoconfig with POP3 first and leaveMessagesOnServer false: read as published', async () => {
+    const d = await discover('erin@popdel.test', options());
+    const servers = source(d, 'autoconfig').servers;
+    expect(servers[0]).toMatchObject({ protocol: 'pop3', leaveMessagesOnServer: false, daysToLeaveMessagesOnServer: null });
+    expect(d.chosen.imap!.source).toBe('autoconfig');
+  });
+
+  it('only guessing works: the usual names on the usual ports (here the testbed ports), certificate judged against the name', async () => {
+    const tb = testbed();
+    const d = await discover('frank@guess.test', options());
+    for (const id of ['autoconfig', 'srv', 'mx-autoconfig', 'autodiscover'] as const) expect(source(d, id).status, id).toBe('nothing');
+    const g = source(d, 'guess');
+    expect(g.status).toBe('ok');
+    expect(g.servers.map((s) => [s.protocol, s.host, s.port, s.tls])).toEqual([
+      ['imap', 'imap.guess.test', tb.ports.imaps, 'implicit'],
+      ['pop3', 'pop3.guess.test', tb.ports.pop3s, 'implicit'],
+    ]);
+    expect(g.asked).toContain(`IMAP imap.guess.test:${tb.ports.imap}`);
+    expect(g.notes[0]).toMatch(/^not resolving: mail\.guess\.test, guess\.test, pop\.guess\.test/);
+    const imaps = d.checks.find((c) => c.host === 'imap.guess.test' && c.tls === 'implicit')!;
+    // The testbed's certificate names localhost and 127.0.0.1, not imap.guess.test.
+    expect(imaps).toMatchObject({ answered: true, tlsVerified: false, tlsError: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    const starttls = d.checks.find((c) => c.host === 'imap.guess.test' && c.tls === 'starttls')!;
+    expect(starttls.capabilities).toContain('STARTTLS');
+    expect(starttls).toMatchObject({ answered: true, tlsVerified: false });
+    expect(d.chosen.imap).toMatchObject({ source: 'guess', host: 'imap.guess.test' });
+  });
+
+  it('a source that stalls ends at its deadline, and the others still answer', async () => {
+    const d = await discover('gina@stall.test', options({ deadlinesMs: { autoconfig: 1500 } }));
+    const ac = source(d, 'autoconfig');
+    expect(ac.status).toBe('timed-out');
+    expect(ac.reason).toBe('no answer within its deadline of 1.5 s');
+    expect(ac.asked[0]).toMatch(/^https:\/\/autoconfig\.stall\.test\//);
+    expect(ac.durationMs).toBeGreaterThanOrEqual(1400);
+    expect(source(d, 'srv').status).toBe('ok');
+    expect(d.chosen.imap!.source).toBe('srv');
+  });
+
+  it('a malformed document fails its source with the reason', async () => {
+    const d = await discover('hank@bad.test', options());
+    const ac = source(d, 'autoconfig');
+    expect(ac.status).toBe('failed');
+    expect(ac.reason).toMatch(/^https:\/\/autoconfig\.bad\.test\/mail\/config-v1\.1\.xml\?emailaddress=hank%40bad\.test: malformed XML at character \d+: <\/emailProvider> does not close <incomingServer>/);
+    expect(d.chosen.imap).toBeNull();
+  });
+
+  it('an Autodiscover redirect loop is named, never followed round', async () => {
+    const d = await discover('ivy@loop.test', options());
+    const ad = source(d, 'autodiscover');
+    expect(ad.status).toBe('failed');
+    expect(ad.reason).toBe('a redirect loop: https://loop.test/autodiscover/autodiscover.xml → https://autodiscover.loop.test/autodiscover/autodiscover.xml → https://loop.test/autodiscover/autodiscover.xml');
+    expect(web.seen.filter((r) => r.startsWith('POST') && r.includes('loop.test')).length).toBe(2);
+  });
+
+  it("the MX host's provider: its autoconfig, marked outside the domain", async () => {
+    const d = await discover('jo@mx.test', options());
+    const mx = source(d, 'mx-autoconfig');
+    expect(mx.status).toBe('ok');
+    expect(mx.asked).toEqual(['MX mx.test', 'https://autoconfig.provider.test/mail/config-v1.1.xml?emailaddress=jo%40mx.test']);
+    expect(mx.servers[0]).toMatchObject({ host: 'localhost', outsideDomain: true });
+    expect(d.chosen.imap).toMatchObject({ source: 'mx-autoconfig', user: 'jo@mx.test' });
+  });
+
+  it('without --ca the autoconfig certificate is refused; with --insecure it is read and noted', async () => {
+    const refused = await discover('alice@ac.test', options({ ca: undefined }));
+    expect(source(refused, 'autoconfig').status).toBe('failed');
+    expect(source(refused, 'autoconfig').reason).toMatch(/the certificate was not accepted/);
+    const insecure = await discover('alice@ac.test', options({ ca: undefined, insecure: true }));
+    expect(source(insecure, 'autoconfig').status).toBe('ok');
+    expect(source(insecure, 'autoconfig').notes[0]).toMatch(/the certificate did not verify .*--insecure/);
+  });
+});

@@ -19,6 +19,9 @@ export const NO_EARLIER_PROBE = 'no earlier probe of this account to compare wit
 /** Why a rule that reads the server's logs did not run: no --log was given. Expected, not a gap either. */
 export const NO_SERVER_LOG = 'no server log given (check --log FILE)';
 
+/** Why a discovery rule did not run: the servers were given, not found from the address. */
+export const NOT_DISCOVERED = 'the servers were given (--host), not discovered from the address (check ADDRESS without --host)';
+
 /** Skip kinds that only mean an optional input was not given (reports keep a clean account to one line). */
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
 
@@ -68,6 +71,12 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         if (!snapshot.logs) {
           reason = NO_SERVER_LOG;
           kind = 'waits-for-log';
+        }
+        break;
+      case 'discovery':
+        if (!snapshot.discovery) {
+          reason = NOT_DISCOVERED;
+          kind = 'not-discovered';
         }
         break;
       case 'imap.quotaRead':

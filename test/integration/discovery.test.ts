@@ -5,6 +5,7 @@ import { discover, type DiscoverOptions } from '../../src/discovery/index.js';
 import type { Discovery, SourceResult } from '../../src/snapshot/discovery.js';
 import { clientConfig, closedPort, startDnsmasq, startWebServer, testbedSignedCertificate, xml, type Dnsmasq, type WebServer } from '../support/discovery-lab.js';
 import { testbed } from '../support/testbed.js';
+import { runCli } from '../support/cli.js';
 
 const L = '127.0.0.1';
 let dns: Dnsmasq;
@@ -194,5 +195,65 @@ describe('discovery from an address', () => {
     const insecure = await discover('alice@ac.test', options({ ca: undefined, insecure: true }));
     expect(source(insecure, 'autoconfig').status).toBe('ok');
     expect(source(insecure, 'autoconfig').notes[0]).toMatch(/the certificate did not verify .*--insecure/);
+  });
+});
+
+describe('maildoctor discover ADDRESS', () => {
+  const env = () => {
+    const tb = testbed();
+    return { MAILDOCTOR_DISCOVERY_PORTS: `https=${web.port},imaps=${tb.ports.imaps},imap=${tb.ports.imap},pop3s=${tb.ports.pop3s},pop3=${tb.ports.pop3}` };
+  };
+  const discoverCli = (address: string, extra: string[] = []) => runCli(['discover', address, '--ca', testbed().caFile, '--timeout', '3', ...extra], { env: { ...env(), MAILDOCTOR_DNS_SERVER: dns.server } });
+
+  it('text: every source, what it said, which setting wins, the endpoints; exit 0', async () => {
+    const tb = testbed();
+    const r = await discoverCli('alice@ac.test');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Discovery for alice@ac.test (domain ac.test; DNS ${dns.server})`);
+    expect(r.stdout).toMatch(/ {2}1\. autoconfig +ok /);
+    expect(r.stdout).toMatch(/ {2}2\. SRV records +nothing .*no IMAP or POP3 SRV records for ac\.test/);
+    expect(r.stdout).toContain(`said   IMAP localhost:${tb.ports.imaps} (TLS), user %EMAILLOCALPART%`);
+    expect(r.stdout).toContain(`  IMAP  localhost:${tb.ports.imaps} (TLS) from autoconfig, login alice`);
+    expect(r.stdout).toMatch(new RegExp(`✔ IMAP localhost:${tb.ports.imaps} \\(TLS\\): answered \\(\\* OK .*\\), certificate verified`));
+    expect(r.stdout).toContain('✔ No problems found in what the domain publishes.');
+  });
+
+  it('json: maildoctor/discovery@1 with the findings; POP3 first and no copy left is critical (exit 2)', async () => {
+    const r = await discoverCli('erin@popdel.test', ['--format', 'json']);
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.stdout) as { schema: string; status: string; sources: { source: string; status: string }[]; chosen: { imap: { source: string } }; findings: { id: string; severity: string; steps: string[] }[] };
+    expect(j.schema).toBe('maildoctor/discovery@1');
+    expect(j.status).toBe('critical');
+    expect(j.sources.map((s) => s.source)).toEqual(['autoconfig', 'srv', 'mx-autoconfig', 'autodiscover', 'guess']);
+    expect(j.findings.map((f) => [f.id, f.severity])).toEqual([['published-settings-delete-mail', 'critical']]);
+    expect(j.findings[0]!.steps[0]).toMatch(/list the IMAP server before the POP3 one/);
+  });
+
+  it('only guessing: nothing-published is a warning (exit 1)', async () => {
+    const r = await discoverCli('frank@guess.test', ['--format', 'json']);
+    expect(r.code).toBe(1);
+    const j = JSON.parse(r.stdout) as { findings: { id: string }[] };
+    expect(j.findings.map((f) => f.id)).toEqual(['nothing-published']);
+  });
+
+  it('disagreeing sources: the finding names both, and the port that does not answer', async () => {
+    const r = await discoverCli('dave@disagree.test');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`⚠ WARNING  The published settings disagree: autoconfig says IMAP localhost:${testbed().ports.imaps}, SRV records says mail.disagree.test:${dead}`);
+    expect(r.stdout).toContain(`Not answering: IMAP mail.disagree.test:${dead} (TLS) from SRV records: connection refused`);
+  });
+
+  it('nothing usable (a malformed autoconfig, nothing else): exit 3, the reason shown', async () => {
+    const r = await discoverCli('hank@bad.test');
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/1\. autoconfig +failed .*malformed XML/);
+    expect(r.stdout).toContain('✖ Nothing usable was found: no source names an IMAP or POP3 server.');
+  });
+
+  it('a --dns-server that is not HOST[:PORT] is a usage error', async () => {
+    const r = await runCli(['discover', 'a@b.test', '--dns-server', 'a:b:c']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^maildoctor: --dns-server must be HOST or HOST:PORT/);
   });
 });

@@ -57,7 +57,7 @@ export async function startDnsmasq(records: DnsRecords): Promise<Dnsmasq> {
     const port = await freePort();
     const child = spawn(existsSync('/usr/sbin/dnsmasq') ? '/usr/sbin/dnsmasq' : 'dnsmasq', ['--keep-in-foreground', `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces', `--conf-file=${join(dir, 'dnsmasq.conf')}`, '--pid-file=', ...(process.getuid?.() === 0 ? ['--user=root'] : []), '--log-facility=-'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const started = await new Promise<boolean>((resolve) => {
       child.once('exit', () => resolve(false));
       const poll = setInterval(() => {

@@ -6,7 +6,7 @@ import type { Discovery } from '../snapshot/discovery.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import { SNAPSHOT_SCHEMA } from '../snapshot/schema-id.js';
 import { VERSION } from '../version.js';
-import { readCaFile } from './account.js';
+import { readCaFile, type RawAccountArgs } from './account.js';
 import { EXIT, UsageError } from './errors.js';
 import { progressTo } from './progress.js';
 import { reportZone } from './output.js';
@@ -132,4 +132,34 @@ export function registerDiscover<T>(cli: Argv<T>) {
       process.exitCode = status === 'ok' ? EXIT.ok : status === 'warning' ? EXIT.warning : status === 'critical' ? EXIT.critical : EXIT.unknown;
     },
   );
+}
+
+/**
+ * `check ADDRESS` / `probe ADDRESS` without --host: the servers come from discovery (the winning setting per
+ * protocol), and --user defaults to the login the winning source names (else the address). With --host the
+ * address only stands in for a missing --user. Returns the discovery for the snapshot, or null.
+ */
+export async function serversFromAddress(
+  args: RawAccountArgs & DiscoveryArgs & { address?: string },
+  quiet: boolean,
+): Promise<Discovery | null> {
+  if (!args.address) return null;
+  if (args.host || args.imapHost || args.popHost) {
+    args.user ??= args.address;
+    return null;
+  }
+  const d = await discoverAddress(args.address, await discoveryOptions(args, { onProgress: progressTo(quiet) }));
+  const imap = args.only === 'pop' ? null : d.chosen.imap;
+  const pop = args.only === 'imap' ? null : d.chosen.pop3;
+  if (!imap && !pop) {
+    const said = d.sources.map((s) => `${s.source} ${s.status}`).join(', ');
+    throw new UsageError(`no ${args.only === 'pop' ? 'POP3' : args.only === 'imap' ? 'IMAP' : 'IMAP or POP3'} server found for ${args.address} (${said}): give --host, or see maildoctor discover ${args.address}`);
+  }
+  // The discovered setting is the whole endpoint: its port and TLS mode come with it.
+  if (imap) Object.assign(args, { imapHost: imap.host, imapPort: imap.port, imapTls: imap.tls });
+  else args.only = 'pop';
+  if (pop) Object.assign(args, { popHost: pop.host, popPort: pop.port, popTls: pop.tls });
+  else args.only = 'imap';
+  args.user ??= (imap ?? pop)!.user;
+  return d;
 }

@@ -1,10 +1,13 @@
 // Discovery against real parts on 127.0.0.1: dnsmasq answering for test domains, an HTTPS server (certificate
 // signed by the testbed CA) serving autoconfig and Autodiscover, and the testbed Dovecot as the mail server.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discover, type DiscoverOptions } from '../../src/discovery/index.js';
 import type { Discovery, SourceResult } from '../../src/snapshot/discovery.js';
 import { clientConfig, closedPort, startDnsmasq, startWebServer, testbedSignedCertificate, xml, type Dnsmasq, type WebServer } from '../support/discovery-lab.js';
-import { testbed } from '../support/testbed.js';
+import { newUser, testbed, type TestUser } from '../support/testbed.js';
 import { runCli } from '../support/cli.js';
 
 const L = '127.0.0.1';
@@ -256,4 +259,81 @@ describe('maildoctor discover ADDRESS', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^maildoctor: --dns-server must be HOST or HOST:PORT/);
   });
+});
+
+describe('check ADDRESS / probe ADDRESS without --host', () => {
+  let user: TestUser;
+  beforeAll(async () => {
+    user = await newUser();
+  });
+  const run = (args: string[]) => {
+    const tb = testbed();
+    return runCli([...args, '--ca', tb.caFile, '--timeout', '5', ...(args[0] === 'check' ? ['--no-history'] : []), '-q'], {
+      env: {
+        MAILDOCTOR_PASSWORD: user.password,
+        MAILDOCTOR_DNS_SERVER: dns.server,
+        MAILDOCTOR_DISCOVERY_PORTS: `https=${web.port},imaps=${tb.ports.imaps},imap=${tb.ports.imap},pop3s=${tb.ports.pop3s},pop3=${tb.ports.pop3}`,
+      },
+    });
+  };
+  type Json = { account: { user: string; imap: { host: string; port: number } | null; pop: { port: number } | null }; foundBy?: { address: string; imap: string | null; pop: string | null }; probes: { imap: { state: string }; pop: { state: string } }; findings: { id: string; evidence: { failures?: { message: string }[] } }[]; checked: string[] };
+
+  it("autoconfig's %EMAILLOCALPART% gives the login; both servers from autoconfig, and the report names the source", async () => {
+    const tb = testbed();
+    const r = await run(['check', `${user.user}@ac.test`, '--format', 'json']);
+    const j = JSON.parse(r.stdout) as Json;
+    expect(j.account.user).toBe(user.user);
+    expect(j.account.imap).toEqual({ host: 'localhost', port: tb.ports.imaps, tls: 'implicit' });
+    expect(j.account.pop).toEqual({ host: 'localhost', port: tb.ports.pop3s, tls: 'implicit' });
+    expect(j.foundBy).toEqual({ address: `${user.user}@ac.test`, imap: 'autoconfig', pop: 'autoconfig' });
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.probes.pop.state).toBe('ok');
+    expect(j.checked).toContain('published-settings-delete-mail');
+    expect(j.findings.filter((f) => ['published-settings-delete-mail', 'discovery-sources-disagree', 'nothing-published', 'published-without-tls'].includes(f.id))).toEqual([]);
+    const text = await run(['check', `${user.user}@ac.test`]);
+    expect(text.stdout).toContain(`${user.user} on localhost (IMAP ${tb.ports.imaps} TLS from autoconfig, Dovecot; POP3 ${tb.ports.pop3s} TLS from autoconfig, Dovecot)`);
+  }, 60_000);
+
+  it('SRV names no login: the address is the user, and --user overrides it', async () => {
+    // The testbed's Dovecot takes the local part of a full address, so both log in.
+    const asAddress = JSON.parse((await run(['check', `${user.user}@srv.test`, '--format', 'json'])).stdout) as Json;
+    expect(asAddress.account.user).toBe(`${user.user}@srv.test`);
+    expect(asAddress.foundBy).toMatchObject({ imap: 'srv', pop: 'srv' });
+    expect(asAddress.probes.imap.state).toBe('ok');
+    const r = await run(['check', `${user.user}@srv.test`, '--user', user.user, '--format', 'json']);
+    const j = JSON.parse(r.stdout) as Json;
+    expect(j.account.user).toBe(user.user);
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.probes.pop.state).toBe('ok');
+  }, 60_000);
+
+  it('disagreeing sources: the check logs in where autoconfig says, and reports the disagreement', async () => {
+    const tb = testbed();
+    const r = await run(['check', `${user.user}@disagree.test`, '--only', 'imap', '--format', 'json']);
+    const j = JSON.parse(r.stdout) as Json;
+    expect(j.account.imap).toMatchObject({ host: 'localhost', port: tb.ports.imaps });
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.findings.map((f) => f.id)).toContain('discovery-sources-disagree');
+    expect(r.code).toBe(1);
+  }, 60_000);
+
+  it('probe ADDRESS --out: the snapshot records the discovery, and analyze reads it again', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'md-disc-')), 'snap.json');
+    const r = await run(['probe', `${user.user}@popdel.test`, '--out', out]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const snap = JSON.parse(readFileSync(out, 'utf8')) as { discovery: Discovery };
+    expect(snap.discovery.chosen.pop3).toMatchObject({ source: 'autoconfig', user: user.user, leaveMessagesOnServer: false });
+    expect(snap.discovery.sources.map((s) => s.status)).toEqual(['ok', 'nothing', 'nothing', 'nothing', 'nothing']);
+    const a = await runCli(['analyze', out, '--no-history', '--format', 'json']);
+    const j = JSON.parse(a.stdout) as Json;
+    expect(j.findings.map((f) => f.id)).toContain('published-settings-delete-mail');
+    expect(a.code).toBe(2);
+  }, 60_000);
+
+  it('nothing found for the address: one line, exit 3, nothing probed', async () => {
+    const r = await run(['check', `${user.user}@bad.test`]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^maildoctor: no IMAP or POP3 server found for .*@bad\.test \(autoconfig failed, srv nothing, mx-autoconfig nothing, autodiscover nothing, guess nothing\): give --host/);
+  }, 60_000);
 });

@@ -326,7 +326,8 @@ export interface FindingEvidenceMap {
     sources: { source: DiscoverySource; status: 'nothing' | 'failed' | 'timed-out'; reason: string | null }[];
   };
   'published-without-tls': {
-    problems: (PublishedSetting & { problem: 'no-tls' | 'certificate-not-verified'; tlsError: string | null })[];
+    /** no-tls: published without TLS; starttls-not-offered: published with STARTTLS, which the server does not offer. */
+    problems: (PublishedSetting & { problem: 'no-tls' | 'starttls-not-offered' | 'certificate-not-verified'; tlsError: string | null })[];
   };
 }
 

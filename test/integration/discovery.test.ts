@@ -34,10 +34,10 @@ function options(over: Partial<DiscoverOptions> = {}): DiscoverOptions {
 beforeAll(async () => {
   const tb = testbed();
   dead = await closedPort();
-  const names = ['ac', 'agree', 'disagree', 'popdel', 'stall', 'bad', 'mx', 'srv'].map((d) => `autoconfig.${d}.test`);
+  const names = ['ac', 'agree', 'disagree', 'popdel', 'stall', 'bad', 'mx', 'srv', 'tlsbad'].map((d) => `autoconfig.${d}.test`);
   web = await startWebServer(testbedSignedCertificate(tb, [...names, 'autoconfig.provider.test', 'loop.test', 'autodiscover.loop.test']));
   dns = await startDnsmasq({
-    a: Object.fromEntries([...names, 'autoconfig.provider.test', 'loop.test', 'autodiscover.loop.test', 'imap.guess.test', 'pop3.guess.test', 'mail.disagree.test', 'localhost'].map((n) => [n, L])),
+    a: Object.fromEntries([...names, 'autoconfig.provider.test', 'loop.test', 'autodiscover.loop.test', 'imap.guess.test', 'pop3.guess.test', 'mail.disagree.test', 'mail.tlsbad.test', 'localhost'].map((n) => [n, L])),
     srv: [
       ['_imaps._tcp.srv.test', 'localhost', tb.ports.imaps, 0, 10],
       ['_pop3s._tcp.srv.test', 'localhost', tb.ports.pop3s, 0, 10],
@@ -55,6 +55,8 @@ beforeAll(async () => {
   web.routes.set(at('agree.test'), xml(clientConfig('agree.test', [imaps])));
   web.routes.set(at('disagree.test'), xml(clientConfig('disagree.test', [imaps])));
   web.routes.set(at('popdel.test'), xml(clientConfig('popdel.test', [{ ...pop3s, pop3: '<leaveMessagesOnServer>false</leaveMessagesOnServer>' }, imaps])));
+  // Published under a name the testbed's certificate does not cover, and POP3 without TLS.
+  web.routes.set(at('tlsbad.test'), xml(clientConfig('tlsbad.test', [{ ...imaps, host: 'mail.tlsbad.test' }, { ...pop3s, port: tb.ports.pop3, socket: 'plain' }])));
   web.routes.set(at('provider.test'), xml(clientConfig('provider.test', [{ ...imaps, username: '%EMAILADDRESS%' }])));
   web.routes.set(at('bad.test'), xml('<clientConfig version="1.1"><emailProvider id="bad.test"><incomingServer type="imap"><hostname>x</hostname></emailProvider></clientConfig>'));
   // Holds the request until the test ends: the source's deadline must cut it off.
@@ -245,6 +247,18 @@ describe('maildoctor discover ADDRESS', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`⚠ WARNING  The published settings disagree: autoconfig says IMAP localhost:${testbed().ports.imaps}, SRV records says mail.disagree.test:${dead}`);
     expect(r.stdout).toContain(`Not answering: IMAP mail.disagree.test:${dead} (TLS) from SRV records: connection refused`);
+  });
+
+  it('a published name the certificate does not cover, and POP3 without TLS: published-without-tls is critical', async () => {
+    const tb = testbed();
+    const r = await discoverCli('kim@tlsbad.test', ['--format', 'json']);
+    expect(r.code).toBe(2);
+    const j = JSON.parse(r.stdout) as { findings: { id: string; severity: string; evidence: { problems: { host: string; port: number; problem: string; tlsError: string | null }[] } }[] };
+    expect(j.findings.map((f) => [f.id, f.severity])).toEqual([['published-without-tls', 'critical']]);
+    expect(j.findings[0]!.evidence.problems.map((p) => [p.host, p.port, p.problem, p.tlsError])).toEqual([
+      ['mail.tlsbad.test', tb.ports.imaps, 'certificate-not-verified', 'ERR_TLS_CERT_ALTNAME_INVALID'],
+      ['localhost', tb.ports.pop3, 'no-tls', null],
+    ]);
   });
 
   it('nothing usable (a malformed autoconfig, nothing else): exit 3, the reason shown', async () => {

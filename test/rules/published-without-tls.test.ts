@@ -39,6 +39,21 @@ ruleTester('published-without-tls', {
       ],
     },
     {
+      name: 'SRV _imap (STARTTLS) at a server that does not offer STARTTLS: a warning',
+      snapshot: withDiscovery(
+        base(),
+        discovery([sourceResult('srv', [server('imap', { port: 143, tls: 'starttls', from: 'SRV _imap._tcp.example.com' })])], [check(server('imap', { port: 143, tls: 'starttls' }), { tlsVerified: null, error: 'STARTTLS is not offered' })]),
+      ),
+      findings: [
+        {
+          severity: 'warning',
+          titleIncludes: ['says STARTTLS, but the server does not offer it: IMAP imap.example.com:143 (STARTTLS) from SRV records'],
+          evidence: { problems: [{ source: 'srv', protocol: 'imap', host: 'imap.example.com', port: 143, tls: 'starttls', problem: 'starttls-not-offered', tlsError: 'STARTTLS is not offered' }] },
+          steps: ['publish-tls-settings'],
+        },
+      ],
+    },
+    {
       name: "an SRV target's certificate does not verify: a warning",
       snapshot: withDiscovery(
         base(),

@@ -6,7 +6,8 @@ import type { FindingEvidenceMap } from '../types.js';
 /**
  * A published setting is what devices are set up with, unseen by the user: one without TLS sends every
  * device's password in clear; one whose certificate does not verify for the published name makes every device
- * warn (and users who accept the warning accept an impostor too). Critical without TLS, else a warning.
+ * warn (and users who accept the warning accept an impostor too); one with STARTTLS the server does not offer
+ * leaves devices without mail or without TLS. Critical without TLS, else a warning.
  */
 export default defineRule({
   id: 'published-without-tls',
@@ -23,7 +24,9 @@ export default defineRule({
           continue;
         }
         const c = checkOf(d, x);
-        if (c?.answered && c.tlsVerified === false) problems.push({ ...settingOf(s.source, x), problem: 'certificate-not-verified', tlsError: c.tlsError });
+        // Greeted, but no upgrade: a client told to use STARTTLS cannot, and one that goes on does so in clear.
+        if (c?.answered && x.tls === 'starttls' && c.tlsVerified === null) problems.push({ ...settingOf(s.source, x), problem: 'starttls-not-offered', tlsError: c.error });
+        else if (c?.answered && c.tlsVerified === false) problems.push({ ...settingOf(s.source, x), problem: 'certificate-not-verified', tlsError: c.tlsError });
       }
     }
     if (!problems.length) return;

@@ -280,9 +280,9 @@ describe('check ADDRESS / probe ADDRESS without --host', () => {
   beforeAll(async () => {
     user = await newUser();
   });
-  const run = (args: string[]) => {
+  const run = (args: string[], o: { history?: boolean } = {}) => {
     const tb = testbed();
-    return runCli([...args, '--ca', tb.caFile, '--timeout', '5', ...(args[0] === 'check' ? ['--no-history'] : []), '-q'], {
+    return runCli([...args, '--ca', tb.caFile, '--timeout', '5', ...(args[0] === 'check' && !o.history ? ['--no-history'] : []), '-q'], {
       env: {
         MAILDOCTOR_PASSWORD: user.password,
         MAILDOCTOR_DNS_SERVER: dns.server,
@@ -323,7 +323,9 @@ describe('check ADDRESS / probe ADDRESS without --host', () => {
 
   it('disagreeing sources: the check logs in where autoconfig says, and reports the disagreement', async () => {
     const tb = testbed();
-    const r = await run(['check', `${user.user}@disagree.test`, '--only', 'imap', '--format', 'json']);
+    // With history: the snapshot with its discovery part is stored like any other.
+    const r = await run(['check', `${user.user}@disagree.test`, '--only', 'imap', '--format', 'json'], { history: true });
+    expect(r.stderr).toBe('');
     const j = JSON.parse(r.stdout) as Json;
     expect(j.account.imap).toMatchObject({ host: 'localhost', port: tb.ports.imaps });
     expect(j.probes.imap.state).toBe('ok');

@@ -5,6 +5,7 @@
 //   analyzer  (rules: snapshot -> findings)          snapshot only   ┐ pure: no network, no files,
 //   report    (words and renderers)                  analyzer, snapshot ┘ no history store, no CLI
 //   connectors, history, watch, scan, canary, probe.ts    the I/O around them
+//   discovery (address -> endpoints)                 snapshot, connectors/common.ts and transport.ts only
 //   cli       (yargs wiring)                         the top: nothing below imports it
 //
 // src/testbed (a local Dovecot for the tests, the demo and the benchmarks) is used by src/demo.ts and nothing
@@ -12,9 +13,9 @@
 
 /** Every layer of src/ that sits above the one a rule is about, as a path pattern. */
 const above = {
-  snapshot: '^src/(analyzer|report|history|connectors|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index)\\.ts$',
-  core: '^src/(connectors|history|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index)\\.ts$',
-  connectors: '^src/(analyzer|report|history|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index)\\.ts$',
+  snapshot: '^src/(analyzer|report|history|connectors|discovery|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index)\\.ts$',
+  core: '^src/(connectors|discovery|history|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index)\\.ts$',
+  connectors: '^src/(analyzer|report|history|discovery|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index)\\.ts$',
 };
 
 /** Node built-ins and packages that do I/O: the pure core (analyzer, report) imports none of them. */
@@ -67,6 +68,13 @@ module.exports = {
       comment: 'Connectors observe and record into a snapshot: no analyzer, report, history, CLI or orchestration.',
       from: { path: '^src/connectors/' },
       to: { path: above.connectors },
+    },
+    {
+      name: 'discovery-beside-connectors',
+      severity: 'error',
+      comment: 'Discovery finds endpoints and records what it saw: it uses the shared transport (connectors/common.ts, transport.ts) and the snapshot types, nothing above them and no protocol connector.',
+      from: { path: '^src/discovery/' },
+      to: { path: '^src/(analyzer|report|history|cli|watch|scan|canary|testbed)/|^src/(probe|demo|index|credentials)\\.ts$|^src/connectors/(?!common\\.ts$|transport\\.ts$)' },
     },
     {
       name: 'imapflow-behind-its-adapter',

@@ -94,7 +94,7 @@ describe('help that leads somewhere (issue 11)', () => {
   it('no command lists every command once and points to --help once', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('maildoctor: say which command: check, probe, analyze, history, recommend, logs, scan or watch (see maildoctor --help)\n');
+    expect(r.stderr).toBe('maildoctor: say which command: check, probe, discover, analyze, history, recommend, logs, scan or watch (see maildoctor --help)\n');
   });
 
   it("a usage error points to the command's own --help", async () => {
@@ -103,7 +103,7 @@ describe('help that leads somewhere (issue 11)', () => {
     expect(r.stderr).toMatch(/^maildoctor: Unknown argument: bogus \(see maildoctor check --help\)\n$/);
   });
 
-  it.each(['check', 'probe', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'])('%s --help has examples', async (command) => {
+  it.each(['check', 'probe', 'discover', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'])('%s --help has examples', async (command) => {
     const r = await runCli([command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nExamples:\n {2}(MAILDOCTOR_PASSWORD=… )?maildoctor /);

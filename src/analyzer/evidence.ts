@@ -21,6 +21,8 @@ export const NO_SERVER_LOG = 'no server log given (check --log FILE)';
 
 /** Why a rule that reads the mailbox did not run on a login-only check. Never a pass: nothing was read. */
 export const LOGIN_ONLY = 'only the logins were checked (--just-login): the mailbox was not read';
+/** Why a discovery rule did not run: the servers were given, not found from the address. */
+export const NOT_DISCOVERED = 'the servers were given (--host), not discovered from the address (check ADDRESS without --host)';
 
 /** Skip kinds that only mean an optional input was not given (reports keep a clean account to one line). */
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
@@ -39,7 +41,8 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
   for (const path of needs) {
     let reason: string | null = null;
     let kind: SkipKind = 'missing-evidence';
-    if (snapshot.login && path !== 'logs') {
+    // Discovery is about the address, not the mailbox: a login-only check is discovered or not like any other.
+    if (snapshot.login && path !== 'logs' && path !== 'discovery') {
       // A login-only check knows what each login showed: a refusal (its error) is evidence, the mailbox is not.
       const probed = path === 'imap.probed' ? 'imap' : path === 'pop.probed' ? 'pop' : null;
       const login = probed ? snapshot.login[probed] : null;
@@ -79,6 +82,12 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         if (!snapshot.logs) {
           reason = NO_SERVER_LOG;
           kind = 'waits-for-log';
+        }
+        break;
+      case 'discovery':
+        if (!snapshot.discovery) {
+          reason = NOT_DISCOVERED;
+          kind = 'not-discovered';
         }
         break;
       case 'imap.quotaRead':

@@ -16,6 +16,10 @@ import tlsProblem from './rules/tls-problem.js';
 import mailVanished from './rules/mail-vanished.js';
 import uidvalidityChanged from './rules/uidvalidity-changed.js';
 import quotaFilling from './rules/quota-filling.js';
+import publishedSettingsDeleteMail from './rules/published-settings-delete-mail.js';
+import discoverySourcesDisagree from './rules/discovery-sources-disagree.js';
+import nothingPublished from './rules/nothing-published.js';
+import publishedWithoutTls from './rules/published-without-tls.js';
 
 export const RULES = [
   connectFailed,
@@ -35,6 +39,10 @@ export const RULES = [
   mailVanished,
   uidvalidityChanged,
   quotaFilling,
+  publishedSettingsDeleteMail,
+  discoverySourcesDisagree,
+  nothingPublished,
+  publishedWithoutTls,
 ] as const;
 
 export type RegisteredRule = (typeof RULES)[number];

@@ -64,12 +64,13 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
 
   const findings: Finding[] = [];
   const skipped: SkippedRule[] = [];
+  const notApplicable: SkippedRule[] = [];
   const checked: FindingId[] = [];
   const errors: Analysis['errors'] = [];
   for (const rule of rules) {
     const missing = missingEvidence(snapshot, rule.needs, opts.previous ?? null, opts.previousUnavailable);
     if (missing) {
-      skipped.push({ rule: rule.id, ...missing });
+      (missing.kind === 'not-discovered' ? notApplicable : skipped).push({ rule: rule.id, ...missing });
       continue;
     }
     const drafts: FindingDraft<FindingId>[] = [];
@@ -108,7 +109,7 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
     }
   }
   findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.id.localeCompare(b.id));
-  return { status: statusOf(snapshot, findings, errors.length > 0), findings, skipped, checked, errors, options, now: now.toISOString(),
+  return { status: statusOf(snapshot, findings, errors.length > 0), findings, skipped, checked, notApplicable, errors, options, now: now.toISOString(),
     comparedWith: opts.previous ? { takenAt: opts.previous.takenAt, passedOver: opts.passedOver ?? [] } : null };
 }
 

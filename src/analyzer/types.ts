@@ -3,6 +3,7 @@
 // entry does not compile (the arethetypeswrong pattern).
 import type { VanishedMail } from '../snapshot/compare.js';
 import type { ProbeErrorKind, Snapshot, Transport } from '../snapshot/schema.js';
+import type { DiscoverySource } from '../snapshot/discovery.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export type Status = 'ok' | 'warning' | 'critical' | 'unknown';
@@ -288,6 +289,50 @@ export interface FindingEvidenceMap {
   };
 }
 
+/** A published (or guessed) setting as the discovery rules name it. */
+export interface PublishedSetting {
+  source: DiscoverySource;
+  protocol: Protocol;
+  host: string;
+  port: number;
+  tls: Transport;
+}
+
+export interface FindingEvidenceMap {
+  'published-settings-delete-mail': {
+    source: DiscoverySource;
+    /** The document that says it. */
+    url: string;
+    /** POP3 is the first incoming server the document offers: what automatic setup picks. */
+    popFirst: boolean;
+    pop: PublishedSetting;
+    /** As published; null when the document does not say (clients then keep their default). */
+    leaveMessagesOnServer: boolean | null;
+    daysToLeaveMessagesOnServer: number | null;
+    /** Fewer days than this count as short (option shortDays). */
+    shortDays: number;
+  };
+  'discovery-sources-disagree': {
+    /** Per protocol, the first setting of each published source, where they are not all the same. */
+    disagreements: { protocol: Protocol; settings: PublishedSetting[] }[];
+    /** Published settings whose port did not answer as the protocol, and why. */
+    notAnswering: (PublishedSetting & { error: string })[];
+    /** The setting each protocol uses (the first source in priority order); null when none. */
+    chosen: { imap: PublishedSetting | null; pop3: PublishedSetting | null };
+  };
+  'nothing-published': {
+    domain: string;
+    /** What guessing found: what a client that guesses the way Thunderbird does would use. */
+    guessed: PublishedSetting[];
+    /** Each published source and what became of it. */
+    sources: { source: DiscoverySource; status: 'nothing' | 'failed' | 'timed-out'; reason: string | null }[];
+  };
+  'published-without-tls': {
+    /** no-tls: published without TLS; starttls-not-offered: published with STARTTLS, which the server does not offer. */
+    problems: (PublishedSetting & { problem: 'no-tls' | 'starttls-not-offered' | 'certificate-not-verified'; tlsError: string | null })[];
+  };
+}
+
 export type FindingId = keyof FindingEvidenceMap;
 
 const ID_TABLE: Record<FindingId, true> = {
@@ -308,6 +353,10 @@ const ID_TABLE: Record<FindingId, true> = {
   'mail-vanished': true,
   'uidvalidity-changed': true,
   'quota-filling': true,
+  'published-settings-delete-mail': true,
+  'discovery-sources-disagree': true,
+  'nothing-published': true,
+  'published-without-tls': true,
 };
 /** Every finding id, derived from a table the compiler checks against FindingEvidenceMap. */
 export const FINDING_IDS = Object.keys(ID_TABLE) as FindingId[];
@@ -330,9 +379,9 @@ export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
  * 'imap' / 'pop': the probe succeeded. 'imap.quota': it also found a quota limit. 'imap.probed' /
  * 'pop.probed': the protocol was probed at all (rules that read the probe error itself need only that).
  * 'previous.imap': an earlier probe of the account (from history) with IMAP evidence, for rules that compare two.
- * 'logs': the server's logs were read (check --log).
+ * 'logs': the server's logs were read (check --log). 'discovery': the servers were found from the address.
  */
-export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'logs';
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'logs' | 'discovery';
 
 export type RuleOptionValue = number | boolean | string;
 export type RuleOptions = Record<string, RuleOptionValue>;
@@ -388,8 +437,9 @@ export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = R
  * check, no --log: expected, not a gap); missing-evidence a probe or history that could not give what the rule
  * reads; incomplete-evidence nothing found in evidence with holes (never a pass); rule-error a maildoctor bug;
  * login-only a check that only logged in (check --just-login), so no mailbox evidence was read.
+ * not-discovered a discovery rule on a check whose servers were given (--host): listed in notApplicable only.
  */
-export type SkipKind = 'waits-for-earlier-probe' | 'waits-for-log' | 'missing-evidence' | 'incomplete-evidence' | 'rule-error' | 'login-only';
+export type SkipKind = 'waits-for-earlier-probe' | 'waits-for-log' | 'missing-evidence' | 'incomplete-evidence' | 'rule-error' | 'login-only' | 'not-discovered';
 
 export interface SkippedRule {
   rule: FindingId;
@@ -404,6 +454,11 @@ export interface Analysis {
   skipped: SkippedRule[];
   /** Ids of the rules that ran. */
   checked: FindingId[];
+  /**
+   * Rules about a question the check did not ask (the discovery rules when the servers were given with --host),
+   * with the reason: kept out of `skipped`, so a check with --host reports exactly as before discovery existed.
+   */
+  notApplicable?: SkippedRule[];
   /** Rules that threw (a maildoctor bug); they are also listed in skipped. */
   errors: { rule: FindingId; message: string }[];
   /** The options each rule ran with (defaults merged with what was passed). */
@@ -471,6 +526,12 @@ export interface StepParamsMap {
   'pop-redownloads-all': Record<string, never>;
   'uidvalidity-ask-provider': Record<string, never>;
   'quota-trend': { daysToFull: number };
+  'publish-imap-first': { url: string };
+  'publish-leave-on-server': { url: string };
+  'align-published-settings': { settings: PublishedSetting[] };
+  'fix-published-port': { settings: PublishedSetting[] };
+  'publish-settings': { domain: string };
+  'publish-tls-settings': { settings: PublishedSetting[] };
 }
 
 export type StepKey = keyof StepParamsMap;

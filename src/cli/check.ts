@@ -8,9 +8,11 @@ import { historyForCheck, tellUnavailable, withHistoryOptions, type HistoryArgs 
 import { fileReason } from '../file-reason.js';
 import { testLogLine } from '../report/test-log.js';
 import type { TestLogEntry } from '../snapshot/trace.js';
+import { serversFromAddress, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
 
-interface CheckArgs extends RawAccountArgs, ReportArgs, HistoryArgs, LogArgs {
+interface CheckArgs extends RawAccountArgs, ReportArgs, HistoryArgs, LogArgs, DiscoveryArgs {
   save?: string;
+  address?: string;
   quiet: boolean;
   verbose: boolean;
   includeLog: boolean;
@@ -35,10 +37,11 @@ function testLogFor(args: CheckArgs): { trace?: (e: TestLogEntry) => void; entri
 
 export function registerCheck<T>(cli: Argv<T>) {
   return cli.command(
-    'check',
-    'Probe the account over IMAP and POP3, diagnose it and print the report (the main job)',
+    'check [address]',
+    'Probe the account over IMAP and POP3, diagnose it and print the report (the main job); from an address alone, find its servers first',
     (y) =>
-      withLogOptions(withHistoryOptions(withReportOptions(withAccountOptions(y))))
+      withDiscoveryOptions(withLogOptions(withHistoryOptions(withReportOptions(withAccountOptions(y)))))
+        .positional('address', { type: 'string', describe: 'The email address: without --host its servers are discovered (see maildoctor discover)' })
         .option('save', { type: 'string', describe: 'Also save the snapshot to this file (analyze it later offline)' })
         .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
         .option('verbose', {
@@ -59,6 +62,7 @@ export function registerCheck<T>(cli: Argv<T>) {
             'Only connect, set up TLS and log in on both protocols, then log out ("is the password right?"): the mailbox is not read, the checks that need it are listed as not run, and the history is neither read nor written',
         })
         .example('MAILDOCTOR_PASSWORD=… $0 check --host mail.example.com --user alice@example.com', 'diagnose one account')
+        .example('MAILDOCTOR_PASSWORD=… $0 check alice@example.com', 'find the servers from the address as mail clients do, then diagnose')
         .example('$0 check --host mail.example.com --user ci@example.com --password-file pw --format junit > maildoctor.xml', 'CI smoke check')
         .example('$0 check --host mail.example.com --user alice@example.com --format html > alice.html', 'one page for a ticket, with pictures of the history')
         .example('$0 check --host mail.example.com --user alice@example.com --just-login --verbose', 'is the password right? each step of both logins on stderr'),
@@ -68,6 +72,7 @@ export function registerCheck<T>(cli: Argv<T>) {
       // History first: a database from a newer maildoctor stops here, before anything touches the network. A
       // login-only check reads no mailbox, so it has nothing to compare and must not be stored as if it had.
       const history = args.justLogin ? null : await historyForCheck(args);
+      const found = await serversFromAddress(args, args.quiet);
       // A database that cannot be opened does not stop the probe: the report comes, then one line about it.
       const account = await resolveAccount(args, { history: history !== null && history.problem === null });
       if (history) account.known = history.known(account);
@@ -76,6 +81,7 @@ export function registerCheck<T>(cli: Argv<T>) {
       const { probeAccount } = await import('../probe.js');
       const log = testLogFor(args);
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet || args.verbose), trace: log.trace });
+      if (found) snapshot.discovery = found;
       await addLogEvidence(snapshot, args, args.quiet, history?.probeWindows(account.credentials.user) ?? []);
       const earlier = history?.earlier() ?? { previous: null, passedOver: [], history: [] };
       process.exitCode = tellUnavailable(earlier, await emitReport(snapshot, args, earlier, log.entries), true);

@@ -17,6 +17,7 @@ import { registerHistory } from './history.js';
 import { HistoryError } from '../history/errors.js';
 import { registerScan } from './scan.js';
 import { registerWatch } from './watch.js';
+import { registerDiscover } from './discover.js';
 import { SnapshotFileError } from '../snapshot/errors.js';
 
 function fail(message: string, code: number): never {
@@ -65,7 +66,7 @@ export function checkTransports(argv: Record<string, unknown>): void {
 }
 
 /** Every command, in the order of the help. */
-const COMMANDS = ['check', 'probe', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'] as const;
+const COMMANDS = ['check', 'probe', 'discover', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'] as const;
 
 /** Where a usage error sends the reader: the command's own help when a command was given. */
 export function helpFor(argv: readonly string[]): string {
@@ -91,6 +92,7 @@ export async function main(argv: string[]): Promise<void> {
     });
   cli = registerCheck(cli);
   cli = registerProbe(cli);
+  cli = registerDiscover(cli);
   cli = registerAnalyze(cli);
   cli = registerHistory(cli);
   cli = registerRecommend(cli);

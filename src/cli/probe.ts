@@ -3,13 +3,15 @@ import { resolveAccount, withAccountOptions, type RawAccountArgs } from './accou
 import { EXIT } from './errors.js';
 import { progressTo } from './progress.js';
 import { fileReason } from '../file-reason.js';
+import { serversFromAddress, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
 
 export function registerProbe<T>(cli: Argv<T>) {
   return cli.command(
-    'probe',
-    'Probe the account and write what the server shows as a snapshot (JSON), without diagnosing',
+    'probe [address]',
+    'Probe the account and write what the server shows as a snapshot (JSON), without diagnosing; from an address alone, find its servers first',
     (y) =>
-      withAccountOptions(y)
+      withDiscoveryOptions(withAccountOptions(y))
+        .positional('address', { type: 'string', describe: 'The email address: without --host its servers are discovered (see maildoctor discover)' })
         .option('out', { alias: 'o', type: 'string', describe: 'Write the snapshot to this file (default: stdout)' })
         .option('message-list', {
           type: 'boolean',
@@ -20,11 +22,13 @@ export function registerProbe<T>(cli: Argv<T>) {
         .example('MAILDOCTOR_PASSWORD=… $0 probe --host mail.example.com --user alice@example.com --out alice.json', 'save what the server shows')
         .example('$0 analyze alice.json', 'then diagnose it, here or on another machine'),
     async (argv) => {
-      const args = argv as unknown as RawAccountArgs & { out?: string; quiet: boolean; messageList: boolean };
+      const args = argv as unknown as RawAccountArgs & DiscoveryArgs & { out?: string; quiet: boolean; messageList: boolean; address?: string };
+      const found = await serversFromAddress(args, args.quiet);
       const account = await resolveAccount(args, { history: args.messageList });
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });
+      if (found) snapshot.discovery = found;
       const { saveSnapshot, serializeSnapshot } = await import('../snapshot/io.js');
       let notWritten: string | null = null;
       if (args.out) {

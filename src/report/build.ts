@@ -6,6 +6,7 @@ import { measuredFrom, recommend, type CustomerAnswers } from './recommend.js';
 import quotaNearLimit from '../analyzer/rules/quota-near-limit.js';
 import type { Endpoint, ImapLoginResult, Pop3LoginResult, Snapshot } from '../snapshot/schema.js';
 import type { TestLogEntry } from '../snapshot/trace.js';
+import type { Discovery } from '../snapshot/discovery.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 import type { Report } from './types.js';
 import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
@@ -140,6 +141,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     generatedAt: opts.generatedAt ?? analysis.now,
     snapshotTakenAt: snapshot.takenAt,
     account,
+    ...(snapshot.discovery ? { foundBy: foundByOf(snapshot.discovery, account) } : {}),
     status: analysis.status,
     timeZone,
     verdict: verdictOf(analysis.status, analysis.findings, unknownReasons, coverage),
@@ -158,6 +160,12 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     // Field by field, in reading order: nothing else rides along.
     ...(opts.testLog ? { testLog: opts.testLog.map((e) => ({ atMs: e.atMs, protocol: e.protocol, step: e.step, outcome: e.outcome, ms: e.ms, detail: e.detail })) } : {}),
   };
+}
+
+/** Which discovery source named each probed server: the winner, when it is the server that was probed. */
+function foundByOf(d: Discovery, account: { imap: Endpoint | null; pop: Endpoint | null }): NonNullable<Report['foundBy']> {
+  const by = (c: Discovery['chosen']['imap'], e: Endpoint | null) => (c && e && c.host === e.host && c.port === e.port ? c.source : null);
+  return { address: d.address, imap: by(d.chosen.imap, account.imap), pop: by(d.chosen.pop3, account.pop) };
 }
 
 /** Exit code per the monitoring convention: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */

@@ -123,6 +123,8 @@ export const ReportSchema = z.object({
       masterSeparator: z.string().optional(),
     })
     .strict(),
+  /** check ADDRESS without --host: the address, and which discovery source named each server (absent with --host). */
+  foundBy: z.object({ address: z.string(), imap: kebab.nullable(), pop: kebab.nullable() }).optional(),
   status: StatusSchema,
   verdict: z.string().min(1),
   /** The time zone the report's words use for times (check --tz); every time field stays UTC ISO. */

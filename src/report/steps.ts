@@ -147,6 +147,18 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     'Ask the provider whether the mailbox was restored, migrated or rebuilt: that is what resets the identity of every message. IMAP devices resync by themselves; nothing else is needed there.',
   'quota-trend': ({ daysToFull }) =>
     `At the current rate the mailbox is full in about ${plural(Math.max(1, Math.round(daysToFull)), 'day')}: clean up or raise the limit before then, or new mail will bounce.`,
+  'publish-imap-first': ({ url }) =>
+    `For the domain's administrator: in ${url}, list the IMAP server before the POP3 one (or drop POP3), so devices that set themselves up choose IMAP.`,
+  'publish-leave-on-server': ({ url }) =>
+    `For the domain's administrator: in ${url}, set <leaveMessagesOnServer>true</leaveMessagesOnServer> in the <pop3> block and remove a short <daysToLeaveMessagesOnServer>, so POP3 devices keep a copy on the server.`,
+  'align-published-settings': ({ settings }) =>
+    `For the domain's administrator: make every published source name the same server (${settings.map((s) => `${s.source} ${s.host}:${s.port}`).join(', ')}): autoconfig, the SRV records and Autodiscover are read by different mail programs.`,
+  'fix-published-port': ({ settings }) =>
+    `For the domain's administrator: ${settings.map((s) => `${s.host}:${s.port} (${s.source})`).join(', ')} ${settings.length === 1 ? 'does' : 'do'} not answer: open the port, or correct the published setting to the port the server listens on.`,
+  'publish-settings': ({ domain }) =>
+    `For the domain's administrator: publish the settings, so every client finds the same ones: an autoconfig document at https://autoconfig.${domain}/mail/config-v1.1.xml (IMAP first) and SRV records _imaps._tcp.${domain} and _submissions._tcp.${domain} (RFC 6186, RFC 8314).`,
+  'publish-tls-settings': ({ settings }) =>
+    `For the domain's administrator: publish only settings with TLS (implicit TLS on 993/995, or STARTTLS), each with the host name its certificate is issued for (${settings.map((s) => `${s.host}:${s.port}`).join(', ')}).`,
 };
 
 export function renderStep(ref: StepRef, zone = 'UTC'): string {

@@ -2,6 +2,8 @@
 // ports and TLS (and software when known), and when the check ran. A pasted report names its mailbox.
 import type { Endpoint } from '../snapshot/schema.js';
 import { zonedTime } from './format.js';
+import { SOURCE_NAME } from './discovery-phrases.js';
+import type { DiscoverySource } from '../snapshot/discovery.js';
 import type { Report } from './types.js';
 
 const TLS_WORD: Record<Endpoint['tls'], string> = { implicit: 'TLS', starttls: 'STARTTLS', none: 'no TLS' };
@@ -11,9 +13,11 @@ export function subjectLine(report: Report): string {
   const { user, imap, pop } = report.account;
   const hosts = [...new Set([imap?.host, pop?.host].filter((h): h is string => Boolean(h)))];
   const oneHost = hosts.length === 1;
-  const part = (name: string, e: Endpoint | null, software: string | null | undefined) =>
-    e ? `${name} ${oneHost ? '' : `${e.host}:`}${e.port} ${TLS_WORD[e.tls]}${software ? `, ${software}` : ''}` : null;
-  const parts = [part('IMAP', imap, report.probes.imap.software), part('POP3', pop, report.probes.pop.software)].filter((p): p is string => p !== null);
+  // Found from the address: which source named the server ("IMAP 993 TLS from autoconfig").
+  const from = (source: string | null | undefined) => (source ? ` from ${SOURCE_NAME[source as DiscoverySource] ?? source}` : '');
+  const part = (name: string, e: Endpoint | null, software: string | null | undefined, source: string | null | undefined) =>
+    e ? `${name} ${oneHost ? '' : `${e.host}:`}${e.port} ${TLS_WORD[e.tls]}${from(source)}${software ? `, ${software}` : ''}` : null;
+  const parts = [part('IMAP', imap, report.probes.imap.software, report.foundBy?.imap), part('POP3', pop, report.probes.pop.software, report.foundBy?.pop)].filter((p): p is string => p !== null);
   if (parts.length === 0) return user;
   return oneHost ? `${user} on ${hosts[0]} (${parts.join('; ')})` : `${user} (${parts.join('; ')})`;
 }

@@ -6,6 +6,7 @@ import * as z from 'zod';
 import { SNAPSHOT_SCHEMA } from './schema-id.js';
 import { isoDate, MessageIdentitySchema } from './identity.js';
 import { MessageList } from './message-list.js';
+import { DiscoverySchema } from './discovery.js';
 
 export { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION } from './schema-id.js';
 export type { MessageIdentity } from './identity.js';
@@ -460,5 +461,7 @@ export const SnapshotSchema = z.object({
    * version stays 1 (schema-id.ts bumps only for a change an older reader would misread).
    */
   login: z.object({ imap: ImapLoginResultSchema.nullable(), pop: Pop3LoginResultSchema.nullable() }).optional(),
+  /** How the servers were found from the address (check ADDRESS without --host); absent when they were given. */
+  discovery: DiscoverySchema.optional(),
 });
 export type Snapshot = z.infer<typeof SnapshotSchema>;

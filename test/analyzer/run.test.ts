@@ -4,6 +4,7 @@ import { exitCode } from '../../src/report/index.js';
 import { buildSnapshot, daysAgo, fail, healthyImapOnlySpec, scenario, type ImapSpec } from '../support/snapshot-builder.js';
 import { NO_EARLIER_PROBE, NO_SERVER_LOG } from '../../src/analyzer/evidence.js';
 import { withList, withQuietLog } from '../rules/rule-tester.js';
+import { withDiscovery } from '../support/discovery-builder.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -12,7 +13,8 @@ afterEach(() => {
 
 describe('analyze: status', () => {
   it('healthy account → ok, no findings, every rule checked (with an earlier probe to compare with)', () => {
-    const a = analyze(withQuietLog(withList(scenario('healthy-imap-only'))), { previous: withList(scenario('healthy-imap-only')) });
+    // Found from the address, so the discovery rules run too.
+    const a = analyze(withDiscovery(withQuietLog(withList(scenario('healthy-imap-only')))), { previous: withList(scenario('healthy-imap-only')) });
     expect(a.status).toBe('ok');
     expect(a.findings).toEqual([]);
     expect(a.skipped).toEqual([]);

@@ -37,6 +37,8 @@ export interface RuleTests<K extends FindingId> {
   valid: BaseCase[];
   invalid: (BaseCase & { findings: ExpectedFinding<K>[] })[];
   skipped?: (BaseCase & { reason: string | RegExp })[];
+  /** Adds the input the rule reads to the healthy scenarios always checked (a discovery part for the discovery rules). */
+  healthy?: (s: Snapshot) => Snapshot;
 }
 
 /** The snapshot as if `check --log` had read a log that says nothing about this account. */
@@ -66,11 +68,12 @@ function run(c: BaseCase) {
 }
 
 export function ruleTester<K extends FindingId>(id: K, tests: RuleTests<K>): void {
+  const healthy = tests.healthy ?? ((s: Snapshot) => s);
   const valid: BaseCase[] = [
     // With themselves as the earlier probe (nothing changed in between) and a server log with nothing about the
     // account, so the rules that compare two probes or read logs run too.
-    { name: 'healthy IMAP-only account (always checked)', snapshot: withQuietLog(withList(scenario('healthy-imap-only'))), previous: withList(scenario('healthy-imap-only')) },
-    { name: 'healthy POP-only single device (always checked)', snapshot: withQuietLog(withList(scenario('healthy-pop-only'))), previous: withList(scenario('healthy-pop-only')) },
+    { name: 'healthy IMAP-only account (always checked)', snapshot: healthy(withQuietLog(withList(scenario('healthy-imap-only')))), previous: withList(scenario('healthy-imap-only')) },
+    { name: 'healthy POP-only single device (always checked)', snapshot: healthy(withQuietLog(withList(scenario('healthy-pop-only')))), previous: withList(scenario('healthy-pop-only')) },
     ...tests.valid,
   ];
   describe(id, () => {

@@ -21,6 +21,10 @@ import quotaRejectedMail from './quota-rejected-mail.js';
 import quotaUnknown from './quota-unknown.js';
 import tlsProblem from './tls-problem.js';
 import uidvalidityChanged from './uidvalidity-changed.js';
+import publishedSettingsDeleteMail from './published-settings-delete-mail.js';
+import discoverySourcesDisagree from './discovery-sources-disagree.js';
+import nothingPublished from './nothing-published.js';
+import publishedWithoutTls from './published-without-tls.js';
 
 export const FINDING_WORDS: { [K in FindingId]: FindingWords<K> } = {
   'connect-failed': connectFailed,
@@ -40,6 +44,10 @@ export const FINDING_WORDS: { [K in FindingId]: FindingWords<K> } = {
   'mail-vanished': mailVanished,
   'uidvalidity-changed': uidvalidityChanged,
   'quota-filling': quotaFilling,
+  'published-settings-delete-mail': publishedSettingsDeleteMail,
+  'discovery-sources-disagree': discoverySourcesDisagree,
+  'nothing-published': nothingPublished,
+  'published-without-tls': publishedWithoutTls,
 };
 
 function wordsOf<K extends FindingId>(id: K): FindingWords<K> {

@@ -1,0 +1,165 @@
+// `maildoctor discover ADDRESS`, and the discovery options `check` and `probe` share for an address without
+// --host: --dns-server (MAILDOCTOR_DNS_SERVER), --discovery-deadline, --autoconfig-http.
+import type { Argv } from 'yargs';
+import type { DiscoverOptions, GuessPorts } from '../discovery/index.js';
+import type { Discovery } from '../snapshot/discovery.js';
+import type { Snapshot } from '../snapshot/schema.js';
+import { SNAPSHOT_SCHEMA } from '../snapshot/schema-id.js';
+import { VERSION } from '../version.js';
+import { readCaFile, type RawAccountArgs } from './account.js';
+import { EXIT, UsageError } from './errors.js';
+import { progressTo } from './progress.js';
+import { reportZone } from './output.js';
+
+const GROUP = 'Discovery:';
+
+export function withDiscoveryOptions<T>(y: Argv<T>) {
+  return y
+    .option('dns-server', { type: 'string', describe: 'Ask this DNS server (HOST or HOST:PORT) for every name discovery resolves (default MAILDOCTOR_DNS_SERVER, else the system resolver)', group: GROUP })
+    .option('discovery-deadline', { type: 'number', describe: 'Deadline of each discovery source in seconds (default: 10, SRV 5, guessing 12)', group: GROUP })
+    .option('autoconfig-http', { type: 'boolean', default: false, describe: 'Also ask autoconfig over plain http:// (HTTPS only by default)', group: GROUP });
+}
+
+export interface DiscoveryArgs {
+  dnsServer?: string;
+  discoveryDeadline?: number;
+  autoconfigHttp: boolean;
+}
+
+/**
+ * MAILDOCTOR_DISCOVERY_PORTS=https=8443,imaps=1993,imap=1143,pop3s=1995,pop3=1110: other ports than the
+ * well-known ones for the HTTPS requests and for guessing. For tests and labs on loopback.
+ */
+function portsFromEnv(value: string | undefined): DiscoverOptions['ports'] {
+  if (!value) return undefined;
+  const map: Record<string, number> = {};
+  for (const part of value.split(',')) {
+    const [k, v] = part.split('=');
+    const n = Number(v);
+    if (!k || !['https', 'http', 'imaps', 'imap', 'pop3s', 'pop3'].includes(k.trim()) || !Number.isInteger(n) || n < 1 || n > 65535) {
+      throw new UsageError(`MAILDOCTOR_DISCOVERY_PORTS: ${JSON.stringify(part)} is not NAME=PORT (https, http, imaps, imap, pop3s, pop3)`);
+    }
+    map[k.trim()] = n;
+  }
+  const guess: GuessPorts = { imap: { implicit: map.imaps ?? 993, starttls: map.imap ?? 143 }, pop3: { implicit: map.pop3s ?? 995, starttls: map.pop3 ?? 110 } };
+  return { https: map.https, http: map.http, guess };
+}
+
+/** The options of one discovery from the command line and the environment; throws UsageError. */
+export async function discoveryOptions(
+  args: DiscoveryArgs & { ca?: string; insecure: boolean; timeout: number },
+  o: { ca?: string | undefined; onProgress?: (m: string) => void } = {},
+): Promise<DiscoverOptions> {
+  const { parseDnsServer } = await import('../discovery/index.js');
+  const raw = args.dnsServer ?? process.env.MAILDOCTOR_DNS_SERVER;
+  let dnsServer: string | null = null;
+  if (raw !== undefined && raw !== '') {
+    try {
+      dnsServer = parseDnsServer(raw);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const d = args.discoveryDeadline;
+  if (d !== undefined && !(d > 0 && d <= 600)) throw new UsageError(`--discovery-deadline must be between 0 and 600 seconds, got ${d}`);
+  if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);
+  const all = d === undefined ? undefined : Math.round(d * 1000);
+  return {
+    dnsServer,
+    ca: o.ca ?? (args.ca ? await readCaFile(args.ca) : undefined),
+    insecure: args.insecure,
+    // One connection or query inside a source: never longer than the sources' own deadlines.
+    timeoutMs: Math.min(Math.round(args.timeout * 1000), all ?? 10_000),
+    deadlinesMs: all === undefined ? undefined : { autoconfig: all, srv: all, 'mx-autoconfig': all, autodiscover: all, guess: all },
+    allowHttp: args.autoconfigHttp,
+    ports: portsFromEnv(process.env.MAILDOCTOR_DISCOVERY_PORTS),
+    onProgress: o.onProgress,
+  };
+}
+
+/** Discover from an address, as a usage error when it is not one. */
+export async function discoverAddress(address: string, options: DiscoverOptions): Promise<Discovery> {
+  const { discover, AddressError } = await import('../discovery/index.js');
+  try {
+    return await discover(address, options);
+  } catch (e) {
+    if (e instanceof AddressError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** The discovery findings alone, from a snapshot that holds nothing but the discovery. */
+async function discoveryFindings(d: Discovery) {
+  const { analyze } = await import('../analyzer/index.js');
+  const snapshot: Snapshot = {
+    schema: SNAPSHOT_SCHEMA,
+    tool: { name: 'maildoctor', version: VERSION },
+    takenAt: new Date().toISOString(),
+    account: { user: d.address, imap: null, pop: null },
+    imap: null,
+    pop: null,
+    discovery: d,
+  };
+  const ids = new Set(['published-settings-delete-mail', 'discovery-sources-disagree', 'nothing-published', 'published-without-tls']);
+  return analyze(snapshot).findings.filter((f) => ids.has(f.id));
+}
+
+export function registerDiscover<T>(cli: Argv<T>) {
+  return cli.command(
+    'discover <address>',
+    "Find an account's servers from its email address the way mail clients do, and check what the domain publishes",
+    (y) =>
+      withDiscoveryOptions(y)
+        .positional('address', { type: 'string', describe: 'The email address', demandOption: true })
+        .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text', describe: 'Output format', group: 'Report:' })
+        .option('tz', { type: 'string', describe: 'Time zone for times in the words (IANA name or UTC)', group: 'Report:' })
+        .option('ca', { type: 'string', describe: 'Trust this CA or self-signed certificate (PEM file), for HTTPS and mail servers', group: 'Connection:' })
+        .option('insecure', { type: 'boolean', default: false, describe: 'Do not verify TLS certificates (noted in the output)', group: 'Connection:' })
+        .option('timeout', { type: 'number', default: 20, describe: 'Deadline of each connection and query, in seconds (at most a source deadline)', group: 'Connection:' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'No progress on stderr' })
+        .example('$0 discover alice@example.com', 'every source, what it said, and which setting wins')
+        .example('$0 discover alice@example.com --format json', 'the same as maildoctor/discovery@1 JSON')
+        .example('$0 discover alice@example.com --dns-server 192.0.2.53', "ask the customer's network's DNS server"),
+    async (argv) => {
+      const args = argv as unknown as DiscoveryArgs & { address: string; format: 'text' | 'json'; tz?: string; ca?: string; insecure: boolean; timeout: number; quiet: boolean };
+      const zone = reportZone(args);
+      const options = await discoveryOptions(args, { onProgress: progressTo(args.quiet) });
+      const d = await discoverAddress(args.address, options);
+      const findings = await discoveryFindings(d);
+      const { renderDiscoveryJson, renderDiscoveryText, discoveryStatus } = await import('../report/render-discovery.js');
+      process.stdout.write(args.format === 'json' ? renderDiscoveryJson(d, findings, zone) : renderDiscoveryText(d, findings, zone));
+      const status = discoveryStatus(d, findings);
+      process.exitCode = status === 'ok' ? EXIT.ok : status === 'warning' ? EXIT.warning : status === 'critical' ? EXIT.critical : EXIT.unknown;
+    },
+  );
+}
+
+/**
+ * `check ADDRESS` / `probe ADDRESS` without --host: the servers come from discovery (the winning setting per
+ * protocol), and --user defaults to the login the winning source names (else the address). With --host the
+ * address only stands in for a missing --user. Returns the discovery for the snapshot, or null.
+ */
+export async function serversFromAddress(
+  args: RawAccountArgs & DiscoveryArgs & { address?: string },
+  quiet: boolean,
+): Promise<Discovery | null> {
+  if (!args.address) return null;
+  if (args.host || args.imapHost || args.popHost) {
+    args.user ??= args.address;
+    return null;
+  }
+  const d = await discoverAddress(args.address, await discoveryOptions(args, { onProgress: progressTo(quiet) }));
+  const imap = args.only === 'pop' ? null : d.chosen.imap;
+  const pop = args.only === 'imap' ? null : d.chosen.pop3;
+  if (!imap && !pop) {
+    const said = d.sources.map((s) => `${s.source} ${s.status}`).join(', ');
+    throw new UsageError(`no ${args.only === 'pop' ? 'POP3' : args.only === 'imap' ? 'IMAP' : 'IMAP or POP3'} server found for ${args.address} (${said}): give --host, or see maildoctor discover ${args.address}`);
+  }
+  // The discovered setting is the whole endpoint: its port and TLS mode come with it.
+  if (imap) Object.assign(args, { imapHost: imap.host, imapPort: imap.port, imapTls: imap.tls });
+  else args.only = 'pop';
+  if (pop) Object.assign(args, { popHost: pop.host, popPort: pop.port, popTls: pop.tls });
+  else args.only = 'imap';
+  args.user ??= (imap ?? pop)!.user;
+  return d;
+}

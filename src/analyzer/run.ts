@@ -60,6 +60,9 @@ export function analyze(snapshot: Snapshot, opts: AnalyzeOptions = {}): Analysis
   const vanished = opts.previous ? vanishedMail(opts.previous, snapshot) : null;
   if (vanished && vanished.vanished.length > 0) {
     signs.pop.unshift({ kind: 'vanished-between-probes', strength: 'strong', count: vanished.vanished.length, folders: ['INBOX'], keyword: null });
+    // One count for one loss: what vanished between the checks was also deleted without trace, so the ledger's
+    // sign says at least that many (the ledger alone can count fewer when later mail refilled INBOX).
+    for (const s of signs.pop) if (s.kind === 'removed-without-trace' && (s.count ?? 0) < vanished.vanished.length) s.count = vanished.vanished.length;
   }
 
   const findings: Finding[] = [];

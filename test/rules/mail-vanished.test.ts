@@ -184,4 +184,16 @@ describe('one count for one loss', () => {
     expect(new Set(counts.map(([, n]) => n))).toEqual(new Set([pd.evidence.removedWithoutTrace]));
     expect(pd.evidence.removedWithoutTrace).toBeGreaterThan(3);
   });
+
+  it('when more vanished than the ledger can count, every finding says the larger number', () => {
+    // 2,388 gone between the checks and in no folder; INBOX's counters alone prove only 1,988.
+    const a = analyze(mixed(TAKEN_AT, list(2389, 2400), 2401), { previous: mixed(EARLIER, list(1, 2400), 2401) });
+    const counts = collectorCounts(a);
+    expect(new Set(counts.map(([, n]) => n))).toEqual(new Set([2388]));
+    const mixedUse = a.findings.find((f) => f.id === 'mixed-protocol-use');
+    if (mixedUse?.id !== 'mixed-protocol-use') throw new Error('no mixed-protocol-use');
+    const byKind = new Map(mixedUse.evidence.popSigns.map((s) => [s.kind, s.count]));
+    expect(byKind.get('vanished-between-probes')).toBe(2388);
+    expect(byKind.get('removed-without-trace')).toBe(2388);
+  });
 });

@@ -8,7 +8,7 @@ const words: FindingWords<'pop-deletes-mail'> = {
       ? `The server log shows a POP3 client deleting mail after download: ${plural(e.fromLog.deletedMessages, 'message')} in ${plural(e.fromLog.sessionsWithDeletes, 'session')}`
       : `Mail is deleted from the server after download: INBOX took in about ${count(e.inboxReceived)} messages and holds ${count(e.inboxMessages)}`,
   explanation: (e) =>
-    `At least ${plural(e.removedWithoutTrace, 'message')} left INBOX without going to any folder, and ${
+    `By INBOX's counters, at least ${plural(e.removedWithoutTrace, 'message')} left INBOX without going to any folder, and ${
       e.oldestAgeSeconds === null ? 'INBOX is empty' : `the oldest message left in INBOX is only ${duration(e.oldestAgeSeconds)} old`
     }. That is what a POP client does when it does not leave a copy on the server (or removes it after some days); an IMAP client that deletes permanently looks the same, but rarely empties INBOX like this. ` +
     (e.imapClientSeen
@@ -19,7 +19,7 @@ const words: FindingWords<'pop-deletes-mail'> = {
   evidence: (e) => [
     `INBOX took in about ${count(e.inboxReceived)} messages (from the server's UIDNEXT, the number the next arrival gets; the counting is valid while UIDVALIDITY stays ${e.inboxUidValidity}) and holds ${count(e.inboxMessages)}`,
     `${count(e.leftInbox)} left INBOX; all other folders together took in at most ${count(e.otherFoldersReceived)}`,
-    `So at least ${count(e.removedWithoutTrace)} were deleted outright (${percent(e.removedRatio)} of what arrived)`,
+    `So, by these counters alone, at least ${count(e.removedWithoutTrace)} were deleted outright (${percent(e.removedRatio)} of what arrived)`,
     e.oldestAgeSeconds === null ? 'INBOX is empty' : `Oldest message in INBOX: ${duration(e.oldestAgeSeconds)} old`,
     `IMAP clients seen: ${yesNo(e.imapClientSeen)}`,
     ...(e.fromLog

@@ -48,6 +48,8 @@ function trimZero(s: string): string {
 /** An age or duration in seconds, in the largest whole unit that fits: "45 seconds", "3 hours", "12 days". */
 export function duration(seconds: number): string {
   const s = Math.max(0, Math.floor(seconds));
+  // "0 seconds" reads as no time at all; two checks a moment apart are still two checks.
+  if (s < 1) return 'less than a second';
   if (s < 60) return plural(s, 'second');
   if (s < 3600) return plural(Math.floor(s / 60), 'minute');
   if (s < 86400) return plural(Math.floor(s / 3600), 'hour');

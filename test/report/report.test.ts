@@ -304,3 +304,17 @@ describe('steps shared by several findings', () => {
     }
   });
 });
+
+describe('durations in words', () => {
+  it('a window under a second is "less than a second", never "0 seconds"', async () => {
+    const { duration } = await import('../../src/report/format.js');
+    expect([duration(0), duration(0.4), duration(1), duration(59), duration(60), duration(7200)]).toEqual([
+      'less than a second',
+      'less than a second',
+      '1 second',
+      '59 seconds',
+      '1 minute',
+      '2 hours',
+    ]);
+  });
+});

@@ -140,7 +140,7 @@ export async function runDeviceFlow(o: DeviceFlowOptions): Promise<DeviceTokens>
   o.onPrompt({
     userCode: a.user_code,
     verificationUri: checkEndpoint(verification, 'the verification URL').href,
-    ...(typeof a.verification_uri_complete === 'string' ? { verificationUriComplete: a.verification_uri_complete } : {}),
+    ...(typeof a.verification_uri_complete === 'string' ? { verificationUriComplete: checkEndpoint(a.verification_uri_complete, 'the verification URL').href } : {}),
     expiresInSeconds: expiresIn,
   });
 

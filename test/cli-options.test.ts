@@ -12,6 +12,7 @@ const COMMANDS: Record<string, string[]> = {
   scan: ['accounts.csv'],
   watch: [],
   history: [],
+  token: [],
 };
 
 interface Opt {
@@ -103,7 +104,7 @@ describe('help that leads somewhere (issue 11)', () => {
     expect(r.stderr).toMatch(/^maildoctor: Unknown argument: bogus \(see maildoctor check --help\)\n$/);
   });
 
-  it.each(['check', 'probe', 'discover', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'])('%s --help has examples', async (command) => {
+  it.each(['check', 'probe', 'discover', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch', 'token'])('%s --help has examples', async (command) => {
     const r = await runCli([command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\nExamples:\n {2}(MAILDOCTOR_PASSWORD=… )?maildoctor /);

@@ -18,6 +18,7 @@ import { HistoryError } from '../history/errors.js';
 import { registerScan } from './scan.js';
 import { registerWatch } from './watch.js';
 import { registerDiscover } from './discover.js';
+import { registerToken } from './token.js';
 import { SnapshotFileError } from '../snapshot/errors.js';
 
 function fail(message: string, code: number): never {
@@ -66,7 +67,7 @@ export function checkTransports(argv: Record<string, unknown>): void {
 }
 
 /** Every command, in the order of the help. */
-const COMMANDS = ['check', 'probe', 'discover', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch'] as const;
+const COMMANDS = ['check', 'probe', 'discover', 'analyze', 'history', 'recommend', 'logs', 'scan', 'watch', 'token'] as const;
 
 /** Where a usage error sends the reader: the command's own help when a command was given. */
 export function helpFor(argv: readonly string[]): string {
@@ -99,6 +100,7 @@ export async function main(argv: string[]): Promise<void> {
   cli = registerLogs(cli);
   cli = registerScan(cli);
   cli = registerWatch(cli);
+  cli = registerToken(cli);
   skipHelpCache(cli);
   await cli.parseAsync();
 }

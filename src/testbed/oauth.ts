@@ -5,7 +5,7 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type net from 'node:net';
-import Provider from 'oidc-provider';
+import Provider, { type ClientMetadata } from 'oidc-provider';
 
 /** The scope the testbed's Dovecot asks tokens for (its oauth2 passdb `scope`). */
 export const MAIL_SCOPE = 'mail';
@@ -15,6 +15,8 @@ export interface AuthServerClient {
   id: string;
   /** Lifetime of its access tokens (default 600 s): a short one makes an expired token. */
   ttlSeconds?: number;
+  /** A public client of the device authorization grant (RFC 8628) instead of the client credentials grant. */
+  device?: boolean;
 }
 
 export interface AuthServer {
@@ -25,16 +27,22 @@ export interface AuthServer {
   token(clientId: string, scope?: string): Promise<string>;
   /** Revoke an access token (RFC 7009), as its own client. */
   revoke(clientId: string, token: string): Promise<void>;
+  /** The user's answer to a device flow's user code, as the verification page would record it. */
+  approveDevice(userCode: string): Promise<void>;
+  denyDevice(userCode: string): Promise<void>;
   stop(): Promise<void>;
 }
 
 const INTROSPECTOR = 'dovecot';
+const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Start the server on a free loopback port with these clients (and Dovecot's own, for introspection). */
 export async function startAuthServer(opts: { clients: AuthServerClient[] }): Promise<AuthServer> {
   const secrets = new Map<string, string>([[INTROSPECTOR, randomBytes(18).toString('base64url')]]);
   const ttls = new Map<string, number>();
+  const devices = opts.clients.filter((c) => c.device).map((c) => c.id);
   for (const c of opts.clients) {
+    if (c.device) continue;
     secrets.set(c.id, randomBytes(18).toString('base64url'));
     if (c.ttlSeconds !== undefined) ttls.set(c.id, c.ttlSeconds);
   }
@@ -47,27 +55,46 @@ export async function startAuthServer(opts: { clients: AuthServerClient[] }): Pr
   const issuer = `http://127.0.0.1:${port}`;
   const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
   const provider = new Provider(issuer, {
-    clients: [...secrets].map(([id, secret]) => ({
-      client_id: id,
-      client_secret: secret,
-      grant_types: id === INTROSPECTOR ? [] : ['client_credentials'],
-      redirect_uris: [],
-      response_types: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-      // The one signing key is an EC key (quick to make): no client may ask for RS256.
-      id_token_signed_response_alg: 'ES256',
-    })),
-    scopes: [MAIL_SCOPE],
+    clients: [
+      ...devices.map((id): ClientMetadata => ({
+        client_id: id,
+        grant_types: [DEVICE_GRANT, 'refresh_token'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'none',
+        id_token_signed_response_alg: 'ES256',
+      })),
+      ...[...secrets].map(([id, secret]): ClientMetadata => ({
+        client_id: id,
+        client_secret: secret,
+        grant_types: id === INTROSPECTOR ? [] : ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        // The one signing key is an EC key (quick to make): no client may ask for RS256.
+        id_token_signed_response_alg: 'ES256',
+      })),
+    ],
+    scopes: [MAIL_SCOPE, 'offline_access'],
+    // The account of a device code is its client's mail user: introspection names the client either way.
+    // oidc-provider drops offline_access from a device request without prompt=consent: a device client gets its
+    // refresh token all the same, for the token file's second line.
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    findAccount: (_ctx, sub) => ({ accountId: sub, claims: () => ({ sub }) }),
     jwks: { keys: [{ ...key, kid: 'testbed', use: 'sig', alg: 'ES256' }] },
     cookies: { keys: [randomBytes(16).toString('hex')] },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      deviceFlow: { enabled: true },
       // Dovecot introspects every client's tokens; each client revokes its own.
       introspection: { enabled: true, allowedPolicy: async () => true },
       revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
     },
-    ttl: { ClientCredentials: (_ctx, _token, client) => ttls.get(client.clientId) ?? 600 },
+    ttl: {
+      ClientCredentials: (_ctx, _token, client) => ttls.get(client.clientId) ?? 600,
+      AccessToken: (_ctx, _token, client) => ttls.get(client.clientId) ?? 600,
+    },
   });
   const handle = provider.callback();
   // Koa's handler settles its own errors (an HTTP 500): nothing is left to await here.
@@ -85,6 +112,12 @@ export async function startAuthServer(opts: { clients: AuthServerClient[] }): Pr
     if (!res.ok) throw new Error(`${path} for ${id}: HTTP ${res.status} ${text.slice(0, 200)}`);
     return text;
   };
+  // The user code as shown (XXXX-XXXX) is stored without its dash.
+  const deviceCode = async (userCode: string) => {
+    const code = (await provider.DeviceCode.findByUserCode(userCode)) ?? (await provider.DeviceCode.findByUserCode(userCode.replace(/[^A-Za-z0-9]/g, '').toUpperCase()));
+    if (!code) throw new Error(`no device code for user code ${userCode}`);
+    return code;
+  };
   return {
     issuer,
     introspectionUrl: `http://${INTROSPECTOR}:${secrets.get(INTROSPECTOR)}@127.0.0.1:${port}/token/introspection`,
@@ -95,6 +128,25 @@ export async function startAuthServer(opts: { clients: AuthServerClient[] }): Pr
     },
     async revoke(clientId, token) {
       await post('/token/revocation', clientId, { token, token_type_hint: 'access_token' });
+    },
+    async approveDevice(userCode) {
+      const code = await deviceCode(userCode);
+      const grant = new provider.Grant({ clientId: code.clientId, accountId: code.clientId });
+      // The code keeps the request's parameters; its scope is what the user grants (here all of it).
+      const requested = (code.params as { scope?: unknown } | undefined)?.scope;
+      const scope = typeof requested === 'string' ? requested : '';
+      grant.addOIDCScope(scope);
+      code.scope = scope;
+      code.grantId = await grant.save();
+      code.accountId = code.clientId;
+      code.authTime = Math.floor(Date.now() / 1000);
+      await code.save();
+    },
+    async denyDevice(userCode) {
+      const code = await deviceCode(userCode);
+      code.error = 'access_denied';
+      code.errorDescription = 'the user said no';
+      await code.save();
     },
     stop: () =>
       new Promise<void>((resolve) => {

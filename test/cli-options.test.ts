@@ -95,7 +95,7 @@ describe('help that leads somewhere (issue 11)', () => {
   it('no command lists every command once and points to --help once', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe('maildoctor: say which command: check, probe, discover, analyze, history, recommend, logs, scan or watch (see maildoctor --help)\n');
+    expect(r.stderr).toBe('maildoctor: say which command: check, probe, discover, analyze, history, recommend, logs, scan, watch or token (see maildoctor --help)\n');
   });
 
   it("a usage error points to the command's own --help", async () => {

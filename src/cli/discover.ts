@@ -1,5 +1,6 @@
 // `maildoctor discover ADDRESS`, and the discovery options `check` and `probe` share for an address without
 // --host: --dns-server (MAILDOCTOR_DNS_SERVER), --discovery-deadline, --autoconfig-http.
+import type { LookupFunction } from 'node:net';
 import type { Argv } from 'yargs';
 import type { DiscoverOptions, GuessPorts } from '../discovery/index.js';
 import type { Discovery } from '../snapshot/discovery.js';
@@ -45,21 +46,35 @@ function portsFromEnv(value: string | undefined): DiscoverOptions['ports'] {
   return { https: map.https, http: map.http, guess };
 }
 
+/** --dns-server, else MAILDOCTOR_DNS_SERVER, as HOST:PORT; null for the system's resolver. Throws UsageError. */
+async function dnsServerOf(args: DiscoveryArgs): Promise<string | null> {
+  const raw = args.dnsServer ?? process.env.MAILDOCTOR_DNS_SERVER;
+  if (raw === undefined || raw === '') return null;
+  const { parseDnsServer } = await import('../discovery/index.js');
+  try {
+    return parseDnsServer(raw);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * The lookup of the probe's mail host names with --dns-server (MAILDOCTOR_DNS_SERVER), so the servers discovery
+ * found, or --host, resolve through the same resolver; undefined leaves the system's. Throws UsageError.
+ */
+export async function mailHostLookup(args: DiscoveryArgs & { timeout: number }): Promise<LookupFunction | undefined> {
+  const server = await dnsServerOf(args);
+  if (server === null) return undefined;
+  const { createResolver } = await import('../discovery/index.js');
+  return createResolver(server, Math.round(args.timeout * 1000)).lookup;
+}
+
 /** The options of one discovery from the command line and the environment; throws UsageError. */
 export async function discoveryOptions(
   args: DiscoveryArgs & { ca?: string; insecure: boolean; timeout: number },
   o: { ca?: string | undefined; onProgress?: (m: string) => void } = {},
 ): Promise<DiscoverOptions> {
-  const { parseDnsServer } = await import('../discovery/index.js');
-  const raw = args.dnsServer ?? process.env.MAILDOCTOR_DNS_SERVER;
-  let dnsServer: string | null = null;
-  if (raw !== undefined && raw !== '') {
-    try {
-      dnsServer = parseDnsServer(raw);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  const dnsServer = await dnsServerOf(args);
   const d = args.discoveryDeadline;
   if (d !== undefined && !(d > 0 && d <= 600)) throw new UsageError(`--discovery-deadline must be between 0 and 600 seconds, got ${d}`);
   if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);

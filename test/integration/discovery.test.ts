@@ -368,6 +368,18 @@ describe('check ADDRESS / probe ADDRESS without --host', () => {
     expect(j.probes.pop.state).toBe('ok');
   }, 60_000);
 
+  it('watch ADDRESS without --host: discovered once like check, every probe logs in there, the report names the source', async () => {
+    const tb = testbed();
+    const r = await run(['watch', `${user.user}@ac.test`, '--every', '5s', '--for', '5s', '--format', 'json']);
+    const j = JSON.parse(r.stdout) as Json & { watch: { probes: number } };
+    expect(j.account).toMatchObject({ user: user.user, imap: { host: 'localhost', port: tb.ports.imaps }, pop: { port: tb.ports.pop3s } });
+    expect(j.foundBy).toEqual({ address: `${user.user}@ac.test`, imap: 'autoconfig', pop: 'autoconfig' });
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.probes.pop.state).toBe('ok');
+    expect(j.watch.probes).toBeGreaterThanOrEqual(1);
+    expect(j.checked).toContain('published-settings-delete-mail');
+  }, 60_000);
+
   it('nothing found for the address: one line, exit 3, nothing probed', async () => {
     const r = await run(['check', `${user.user}@bad.test`]);
     expect(r.code).toBe(3);

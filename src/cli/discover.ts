@@ -1,5 +1,6 @@
-// `maildoctor discover ADDRESS`, and the discovery options `check` and `probe` share for an address without
-// --host: --dns-server (MAILDOCTOR_DNS_SERVER), --discovery-deadline, --autoconfig-http.
+// `maildoctor discover ADDRESS`, and the discovery options `check`, `probe` and `watch` share for an address
+// without --host: --dns-server (MAILDOCTOR_DNS_SERVER, also for the probe's mail hosts), --discovery-deadline,
+// --autoconfig-http.
 import type { LookupFunction } from 'node:net';
 import type { Argv } from 'yargs';
 import type { DiscoverOptions, GuessPorts } from '../discovery/index.js';
@@ -16,7 +17,7 @@ const GROUP = 'Discovery:';
 
 export function withDiscoveryOptions<T>(y: Argv<T>) {
   return y
-    .option('dns-server', { type: 'string', describe: 'Ask this DNS server (HOST or HOST:PORT) for every name discovery resolves (default MAILDOCTOR_DNS_SERVER, else the system resolver)', group: GROUP })
+    .option('dns-server', { type: 'string', describe: 'Ask this DNS server (HOST or HOST:PORT) for every name discovery and the probe resolve, the mail hosts included (default MAILDOCTOR_DNS_SERVER, else the system resolver)', group: GROUP })
     .option('discovery-deadline', { type: 'number', describe: 'Deadline of each discovery source in seconds (default: 10, SRV 5, guessing 12)', group: GROUP })
     .option('autoconfig-http', { type: 'boolean', default: false, describe: 'Also ask autoconfig over plain http:// (HTTPS only by default)', group: GROUP });
 }
@@ -150,9 +151,9 @@ export function registerDiscover<T>(cli: Argv<T>) {
 }
 
 /**
- * `check ADDRESS` / `probe ADDRESS` without --host: the servers come from discovery (the winning setting per
- * protocol), and --user defaults to the login the winning source names (else the address). With --host the
- * address only stands in for a missing --user. Returns the discovery for the snapshot, or null.
+ * `check ADDRESS` / `probe ADDRESS` / `watch ADDRESS` without --host: the servers come from discovery (the
+ * winning setting per protocol), and --user defaults to the login the winning source names (else the address).
+ * With --host the address only stands in for a missing --user. Returns the discovery for the snapshot, or null.
  */
 export async function serversFromAddress(
   args: RawAccountArgs & DiscoveryArgs & { address?: string },

@@ -1,6 +1,8 @@
 // One probe of one account: IMAP and POP3 side by side (two connections, so a probe costs the slower of the
 // two), gathered into a snapshot. Never throws for anything the network or the server does.
 import { lookup } from 'node:dns/promises';
+import type { LookupAddress } from 'node:dns';
+import type { LookupFunction } from 'node:net';
 import { probeImap, probeImapLogin } from './connectors/imap/index.js';
 import { probePop3, probePop3Login } from './connectors/pop3/index.js';
 import type { ConnectOptions } from './connectors/common.js';
@@ -22,6 +24,8 @@ export interface AccountOptions {
   ca?: string;
   insecure?: boolean;
   allowPlaintext?: boolean;
+  /** Resolves the servers' host names (--dns-server); the system's resolver when absent. */
+  lookup?: LookupFunction;
   /** Deadline of each network step, in milliseconds. */
   timeoutMs: number;
   /** Record per-message identity of INBOX (for history and vanished-mail detection). */
@@ -70,6 +74,7 @@ export function connectOptions(account: AccountOptions, endpoint: Endpoint): Con
     insecure: account.insecure,
     allowPlaintext: account.allowPlaintext,
     timeoutMs: account.timeoutMs,
+    lookup: account.lookup,
   };
 }
 
@@ -77,6 +82,14 @@ export function connectOptions(account: AccountOptions, endpoint: Endpoint): Con
 function stamped(trace: ProbeRunOptions['trace'], t0: number): TraceSink | undefined {
   if (!trace) return undefined;
   return (e) => trace({ ...e, atMs: Math.max(0, Math.round(performance.now() - t0)) });
+}
+
+/** Every address of `host`, through the account's own lookup when it has one (the log shows what the connectors use). */
+function addressesOf(host: string, own: LookupFunction | undefined): Promise<LookupAddress[]> {
+  if (!own) return lookup(host, { all: true });
+  return new Promise((resolve, reject) => {
+    own(host, { all: true }, (err, addresses) => (err ? reject(err) : resolve(addresses as unknown as LookupAddress[])));
+  });
 }
 
 /** Resolve each host once for the test log (what the connectors' own lookups found is not told to us), under the step deadline. */
@@ -92,7 +105,7 @@ async function resolveHosts(account: AccountOptions, sink: TraceSink): Promise<v
       try {
         await tr.timed(
           'resolve',
-          () => Promise.race([lookup(host, { all: true }), deadline]),
+          () => Promise.race([addressesOf(host, account.lookup), deadline]),
           (addresses) => `${host}: ${addresses.map((a) => a.address).join(', ') || 'no address'}`,
         );
       } catch {

@@ -8,7 +8,7 @@ import { historyForCheck, tellUnavailable, withHistoryOptions, type HistoryArgs 
 import { fileReason } from '../file-reason.js';
 import { testLogLine } from '../report/test-log.js';
 import type { TestLogEntry } from '../snapshot/trace.js';
-import { serversFromAddress, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
+import { mailHostLookup, serversFromAddress, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
 
 interface CheckArgs extends RawAccountArgs, ReportArgs, HistoryArgs, LogArgs, DiscoveryArgs {
   save?: string;
@@ -77,6 +77,7 @@ export function registerCheck<T>(cli: Argv<T>) {
       const account = await resolveAccount(args, { history: history !== null && history.problem === null });
       if (history) account.known = history.known(account);
       if (args.justLogin) account.loginOnly = true;
+      account.lookup = await mailHostLookup(args);
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const log = testLogFor(args);

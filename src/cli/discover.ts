@@ -1,5 +1,7 @@
-// `maildoctor discover ADDRESS`, and the discovery options `check` and `probe` share for an address without
-// --host: --dns-server (MAILDOCTOR_DNS_SERVER), --discovery-deadline, --autoconfig-http.
+// `maildoctor discover ADDRESS`, and the discovery options `check`, `probe` and `watch` share for an address
+// without --host: --dns-server (MAILDOCTOR_DNS_SERVER, also for the probe's mail hosts), --discovery-deadline,
+// --autoconfig-http.
+import type { LookupFunction } from 'node:net';
 import type { Argv } from 'yargs';
 import type { DiscoverOptions, GuessPorts } from '../discovery/index.js';
 import type { Discovery } from '../snapshot/discovery.js';
@@ -15,7 +17,7 @@ const GROUP = 'Discovery:';
 
 export function withDiscoveryOptions<T>(y: Argv<T>) {
   return y
-    .option('dns-server', { type: 'string', describe: 'Ask this DNS server (HOST or HOST:PORT) for every name discovery resolves (default MAILDOCTOR_DNS_SERVER, else the system resolver)', group: GROUP })
+    .option('dns-server', { type: 'string', describe: 'Ask this DNS server (HOST or HOST:PORT) for every name discovery and the probe resolve, the mail hosts included (default MAILDOCTOR_DNS_SERVER, else the system resolver)', group: GROUP })
     .option('discovery-deadline', { type: 'number', describe: 'Deadline of each discovery source in seconds (default: 10, SRV 5, guessing 12)', group: GROUP })
     .option('autoconfig-http', { type: 'boolean', default: false, describe: 'Also ask autoconfig over plain http:// (HTTPS only by default)', group: GROUP });
 }
@@ -45,21 +47,35 @@ function portsFromEnv(value: string | undefined): DiscoverOptions['ports'] {
   return { https: map.https, http: map.http, guess };
 }
 
+/** --dns-server, else MAILDOCTOR_DNS_SERVER, as HOST:PORT; null for the system's resolver. Throws UsageError. */
+async function dnsServerOf(args: DiscoveryArgs): Promise<string | null> {
+  const raw = args.dnsServer ?? process.env.MAILDOCTOR_DNS_SERVER;
+  if (raw === undefined || raw === '') return null;
+  const { parseDnsServer } = await import('../discovery/index.js');
+  try {
+    return parseDnsServer(raw);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/**
+ * The lookup of the probe's mail host names with --dns-server (MAILDOCTOR_DNS_SERVER), so the servers discovery
+ * found, or --host, resolve through the same resolver; undefined leaves the system's. Throws UsageError.
+ */
+export async function mailHostLookup(args: DiscoveryArgs & { timeout: number }): Promise<LookupFunction | undefined> {
+  const server = await dnsServerOf(args);
+  if (server === null) return undefined;
+  const { createResolver } = await import('../discovery/index.js');
+  return createResolver(server, Math.round(args.timeout * 1000)).lookup;
+}
+
 /** The options of one discovery from the command line and the environment; throws UsageError. */
 export async function discoveryOptions(
   args: DiscoveryArgs & { ca?: string; insecure: boolean; timeout: number },
   o: { ca?: string | undefined; onProgress?: (m: string) => void } = {},
 ): Promise<DiscoverOptions> {
-  const { parseDnsServer } = await import('../discovery/index.js');
-  const raw = args.dnsServer ?? process.env.MAILDOCTOR_DNS_SERVER;
-  let dnsServer: string | null = null;
-  if (raw !== undefined && raw !== '') {
-    try {
-      dnsServer = parseDnsServer(raw);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  const dnsServer = await dnsServerOf(args);
   const d = args.discoveryDeadline;
   if (d !== undefined && !(d > 0 && d <= 600)) throw new UsageError(`--discovery-deadline must be between 0 and 600 seconds, got ${d}`);
   if (!(args.timeout > 0) || args.timeout > 3600) throw new UsageError(`--timeout must be between 0 and 3600 seconds, got ${args.timeout}`);
@@ -135,9 +151,9 @@ export function registerDiscover<T>(cli: Argv<T>) {
 }
 
 /**
- * `check ADDRESS` / `probe ADDRESS` without --host: the servers come from discovery (the winning setting per
- * protocol), and --user defaults to the login the winning source names (else the address). With --host the
- * address only stands in for a missing --user. Returns the discovery for the snapshot, or null.
+ * `check ADDRESS` / `probe ADDRESS` / `watch ADDRESS` without --host: the servers come from discovery (the
+ * winning setting per protocol), and --user defaults to the login the winning source names (else the address).
+ * With --host the address only stands in for a missing --user. Returns the discovery for the snapshot, or null.
  */
 export async function serversFromAddress(
   args: RawAccountArgs & DiscoveryArgs & { address?: string },

@@ -3,7 +3,7 @@ import { resolveAccount, withAccountOptions, type RawAccountArgs } from './accou
 import { EXIT } from './errors.js';
 import { progressTo } from './progress.js';
 import { fileReason } from '../file-reason.js';
-import { serversFromAddress, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
+import { mailHostLookup, serversFromAddress, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
 
 export function registerProbe<T>(cli: Argv<T>) {
   return cli.command(
@@ -25,6 +25,7 @@ export function registerProbe<T>(cli: Argv<T>) {
       const args = argv as unknown as RawAccountArgs & DiscoveryArgs & { out?: string; quiet: boolean; messageList: boolean; address?: string };
       const found = await serversFromAddress(args, args.quiet);
       const account = await resolveAccount(args, { history: args.messageList });
+      account.lookup = await mailHostLookup(args);
       // Loaded on demand: the connectors (imapflow and its dependencies) are most of the start-up time.
       const { probeAccount } = await import('../probe.js');
       const snapshot = await probeAccount(account, { onProgress: progressTo(args.quiet) });

@@ -14,6 +14,7 @@ import { runWatch, type WatchRun } from '../watch/loop.js';
 import { liveLine, summarizeWatch, watchLines, type WatchSummary } from '../watch/summary.js';
 import { watchWindow } from '../watch/window.js';
 import { resolveAccount, type RawAccountArgs } from './account.js';
+import { mailHostLookup, serversFromAddress, type DiscoveryArgs } from './discover.js';
 import { EXIT } from './errors.js';
 import { reportZone, ruleOptions, useColor, type ReportArgs } from './output.js';
 import { answersFrom } from './recommend.js';
@@ -21,7 +22,9 @@ import { canaryLines, type CanaryReport } from '../canary/report.js';
 import { observeCanary } from '../canary/classify.js';
 
 /** The options of `maildoctor watch` (declared and checked in watch.ts, which loads this file only to run). */
-export interface WatchArgs extends RawAccountArgs, ReportArgs {
+export interface WatchArgs extends RawAccountArgs, ReportArgs, DiscoveryArgs {
+  /** Without --host: the servers are discovered from it once, before the first probe. */
+  address?: string;
   every: string;
   for: string;
   canary: boolean;
@@ -58,11 +61,14 @@ function output(run: WatchRun, summary: WatchSummary, canary: CanaryReport | nul
 }
 
 export async function runWatchCommand(args: WatchArgs, { everyMs, forMs }: { everyMs: number; forMs: number }): Promise<void> {
+  // Before the canary line, which names --user (which discovery may set).
+  const found = await serversFromAddress(args, args.quiet);
   if (args.canary) {
     const as = args.authUser !== undefined ? ` (logged in as the admin ${args.authUser})` : '';
     process.stderr.write(`canary: this run writes one test message to INBOX of ${args.user ?? '(no --user)'}${as} and removes it at the end\n`);
   }
   const account = await resolveAccount(args, { history: true });
+  account.lookup = await mailHostLookup(args);
   const live = !args.quiet && (args.progress || Boolean(process.stderr.isTTY));
   const say = (line: string) => {
     if (live) process.stderr.write(`${line}\n`);
@@ -93,7 +99,12 @@ export async function runWatchCommand(args: WatchArgs, { everyMs, forMs }: { eve
       everyMs,
       forMs,
       signal: stop.signal,
-      probe: (known) => probeAccount({ ...account, history: true, known }),
+      // Every snapshot carries the discovery, as check's does: its findings are in the report of the last probe.
+      probe: async (known) => {
+        const snapshot = await probeAccount({ ...account, history: true, known });
+        if (found) snapshot.discovery = found;
+        return snapshot;
+      },
       onProbe: (p, planned) => say(`${liveLine(p, planned)}${canaryState ? canaryNote(canaryState, p.snapshot) : ''}`),
     });
     const summary = summarizeWatch(run, everyMs, forMs);

@@ -5,6 +5,7 @@
 import type { Argv } from 'yargs';
 import { parseDuration } from '../watch/duration.js';
 import { withAccountOptions } from './account.js';
+import { withDiscoveryOptions } from './discover.js';
 import { UsageError } from './errors.js';
 import { withReportOptions } from './output.js';
 import type { WatchArgs } from './watch-run.js';
@@ -45,11 +46,13 @@ export function withWatchOptions<T>(y: Argv<T>) {
 
 export function registerWatch<T>(cli: Argv<T>) {
   return cli.command(
-    'watch',
-    'Probe the account repeatedly (--every, --for), show what arrives and vanishes, and report at the end',
+    'watch [address]',
+    'Probe the account repeatedly (--every, --for), show what arrives and vanishes, and report at the end; from an address alone, find its servers first',
     (y) =>
-      withWatchOptions(withReportOptions(withAccountOptions(y)))
+      withDiscoveryOptions(withWatchOptions(withReportOptions(withAccountOptions(y))))
+        .positional('address', { type: 'string', describe: 'The email address: without --host its servers are discovered once, before the first probe (see maildoctor discover)' })
         .example('$0 watch --host mail.example.com --user alice@example.com --every 60s --for 30m', 'catch a POP device deleting mail')
+        .example('$0 watch alice@example.com --every 60s --for 30m', 'the same, the servers found from the address as mail clients do')
         .example('$0 watch --host mail.example.com --user ci@example.com --every 10s --for 2m --canary --format json', 'CI smoke check with a test message'),
     async (argv) => {
       const args = argv as unknown as WatchArgs;

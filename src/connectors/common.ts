@@ -1,6 +1,7 @@
 // What every connector shares: the options of one connection, TLS facts from a socket, and the mapping of
 // Node's network errors onto probe error kinds.
 import { createSecureContext, type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import type { LookupFunction } from 'node:net';
 import type { ProbeError, ProbeErrorKind, TlsFacts, Transport } from '../snapshot/schema.js';
 import type { Credentials } from './credentials.js';
 
@@ -26,6 +27,8 @@ export interface ConnectOptions {
   allowPlaintext?: boolean;
   /** What our own transport (transport.ts) did, for a log: connect, TLS, upgrade. */
   onEvent?: (event: TransportEvent) => void;
+  /** How the host name becomes an address (--dns-server); the system's resolver when absent. */
+  lookup?: LookupFunction | undefined;
 }
 
 /**

@@ -95,6 +95,8 @@ export interface OpenOptions {
   timeoutError: TimeoutError;
   /** What the transport did, for a log. Never carries data sent or received. */
   onEvent?: ((event: TransportEvent) => void) | undefined;
+  /** Resolves the host name (--dns-server); the system's resolver when absent. */
+  lookup?: net.LookupFunction | undefined;
 }
 
 /** The open options of a connector's own connection: its endpoint, TLS mode, --ca, --insecure, --timeout. */
@@ -108,6 +110,7 @@ export function openOptionsFor(opts: ConnectOptions, timeoutError: TimeoutError)
     timeoutMs: opts.timeoutMs,
     timeoutError,
     onEvent: opts.onEvent,
+    lookup: opts.lookup,
   };
 }
 
@@ -166,7 +169,8 @@ const since = (t0: number) => Math.round(performance.now() - t0);
 export async function openConnection(o: OpenOptions): Promise<Connection> {
   const t0 = performance.now();
   const implicit = o.mode === 'implicit';
-  const socket = implicit ? tls.connect({ port: o.port, ...tlsOptions(o) }) : net.connect({ host: o.host, port: o.port });
+  // No lookup given: Node's own dns.lookup.
+  const socket = implicit ? tls.connect({ port: o.port, ...tlsOptions(o), lookup: o.lookup }) : net.connect({ host: o.host, port: o.port, lookup: o.lookup });
   // Kept for the socket's whole life: a late error must never crash the process.
   socket.on('error', ignore);
   let phase = 'connect' as 'connect' | 'tls';

@@ -11,7 +11,7 @@ import { reach } from './reach.js';
 import { runSource, type GuessPorts, type SourceRun } from './source.js';
 import { srvSource } from './srv.js';
 
-export { parseDnsServer } from './dns.js';
+export { createResolver, parseDnsServer } from './dns.js';
 export type { GuessPorts } from './source.js';
 
 /** Each source with its deadline, in the order of priority (the first that names a protocol's server wins). */

@@ -347,6 +347,39 @@ describe('check ADDRESS / probe ADDRESS without --host', () => {
     expect(a.code).toBe(2);
   }, 60_000);
 
+  it('only guessing works: the guessed names, known only to --dns-server, resolve through it for the login too', async () => {
+    const tb = testbed();
+    // --insecure: the testbed's certificate names localhost, not imap.guess.test (the report says so).
+    const r = await run(['check', `${user.user}@guess.test`, '--insecure', '--format', 'json']);
+    const j = JSON.parse(r.stdout) as Json;
+    expect(j.account.imap).toEqual({ host: 'imap.guess.test', port: tb.ports.imaps, tls: 'implicit' });
+    expect(j.foundBy).toMatchObject({ imap: 'guess', pop: 'guess' });
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.probes.pop.state).toBe('ok');
+  }, 60_000);
+
+  it('check --host NAME --dns-server: the given host resolves through that server (STARTTLS and POP3 too)', async () => {
+    const tb = testbed();
+    const args = ['check', '--host', 'imap.guess.test', '--user', user.user, '--dns-server', dns.server, '--insecure', '--format', 'json'];
+    const ports = ['--imap-port', String(tb.ports.imap), '--imap-tls', 'starttls', '--pop-host', 'pop3.guess.test', '--pop-port', String(tb.ports.pop3s)];
+    const j = JSON.parse((await run([...args, ...ports])).stdout) as Json;
+    expect(j.account.imap).toEqual({ host: 'imap.guess.test', port: tb.ports.imap, tls: 'starttls' });
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.probes.pop.state).toBe('ok');
+  }, 60_000);
+
+  it('watch ADDRESS without --host: discovered once like check, every probe logs in there, the report names the source', async () => {
+    const tb = testbed();
+    const r = await run(['watch', `${user.user}@ac.test`, '--every', '5s', '--for', '5s', '--format', 'json']);
+    const j = JSON.parse(r.stdout) as Json & { watch: { probes: number } };
+    expect(j.account).toMatchObject({ user: user.user, imap: { host: 'localhost', port: tb.ports.imaps }, pop: { port: tb.ports.pop3s } });
+    expect(j.foundBy).toEqual({ address: `${user.user}@ac.test`, imap: 'autoconfig', pop: 'autoconfig' });
+    expect(j.probes.imap.state).toBe('ok');
+    expect(j.probes.pop.state).toBe('ok');
+    expect(j.watch.probes).toBeGreaterThanOrEqual(1);
+    expect(j.checked).toContain('published-settings-delete-mail');
+  }, 60_000);
+
   it('nothing found for the address: one line, exit 3, nothing probed', async () => {
     const r = await run(['check', `${user.user}@bad.test`]);
     expect(r.code).toBe(3);

@@ -91,7 +91,9 @@ export function newImapSession(opts: ConnectOptions): ImapSession {
     // true: STARTTLS is required (imapflow fails when it is missing or refused); false: never upgrade.
     doSTARTTLS: mode === 'starttls',
     auth: sessionAuth(opts.credentials),
-    tls: { secureContext: secureContextFor(opts.ca), rejectUnauthorized: !opts.insecure },
+    // imapflow spreads `tls` into its net/tls.connect options: a `lookup` there resolves the host (--dns-server),
+    // while host stays the name for SNI and the certificate check.
+    tls: { secureContext: secureContextFor(opts.ca), rejectUnauthorized: !opts.insecure, lookup: opts.lookup },
     logger: false,
     clientInfo: { name: 'maildoctor', version: VERSION, vendor: 'maildoctor' },
     connectionTimeout: ms,

@@ -6,7 +6,7 @@
 // When the server's CAPA lists PIPELINING (RFC 2449 §6.6), uidl() sends LIST in the same write and the LIST reply
 // is read right after the UIDL reply, so list() usually finds it done: no round trip, no idle server between them.
 import type { ProbeErrorKind, TlsFacts } from '../../snapshot/schema.js';
-import { classifyNetworkError, noGreeting, oneLine, otherProtocol, type TransportEvent } from '../common.js';
+import { classifyNetworkError, noGreeting, oneLine, otherProtocol, type ConnectOptions, type TransportEvent } from '../common.js';
 import { ConnectionClosed, OpenFailure, openConnection, raceDeadline, type Connection } from '../transport.js';
 import { scrub } from '../../snapshot/scrub.js';
 import { decodeOAuth2Challenge, describeOAuth2Refusal, oauth2ErrorAnswer, oauth2Response, oauth2Unframeable, type OAuth2Mechanism, type OAuth2Refusal } from '../credentials.js';
@@ -36,6 +36,8 @@ export interface Pop3ClientOptions {
   maxLineBytes?: number;
   /** What the transport did (connect, TLS, STLS), for a log. */
   onEvent?: (event: TransportEvent) => void;
+  /** Resolves the host name (--dns-server); the system's resolver when absent. */
+  lookup?: ConnectOptions['lookup'];
 }
 
 export interface Pop3Stat {
@@ -156,6 +158,7 @@ export class Pop3Client {
         timeoutMs: this.#opts.timeoutMs,
         timeoutError: this.#timeoutError,
         onEvent: this.#opts.onEvent,
+        lookup: this.#opts.lookup,
       });
     } catch (e) {
       throw this.#openError(e);

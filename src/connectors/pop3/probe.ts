@@ -77,6 +77,7 @@ async function settle<E>(opts: Pop3LoginOptions, body: (session: Session, tr: Tr
       timeoutMs: opts.timeoutMs,
       maxLineBytes: opts.maxLineBytes,
       onEvent: opts.onEvent,
+      lookup: opts.lookup,
     });
     const c = client;
     const sessionStart = performance.now();

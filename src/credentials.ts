@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { adminCredentials, passwordCredentials, type Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
+import { adminCredentials, oauth2Credentials, passwordCredentials, type Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
 
 /** A password file that cannot be used: the message is one line for the user (no secret in it). */
 export class SecretFileError extends Error {}
@@ -163,25 +163,16 @@ export async function resolveCredentials(user: string, src: SecretSources, admin
   if (admin) throw new CredentialsError(`the admin login ${admin.authUser} takes the admin's password, not an OAuth2 token`);
   const token = secret.value;
   const again = secret.again;
+  const credentials = oauth2Credentials(user, token, src.mechanism);
+  if (!again) return credentials;
+  // The first connection takes the token just read; each later one reads it again.
   let first = true;
-  return {
-    kind: 'oauth2',
-    user,
-    token,
-    ...(src.mechanism ? { mechanism: src.mechanism } : {}),
-    // The first connection takes the token just read; each later one reads it again.
-    ...(again
-      ? {
-          reread: async () => {
-            if (first) {
-              first = false;
-              return token;
-            }
-            return again();
-          },
-        }
-      : {}),
+  const reread = async () => {
+    if (!first) return again();
+    first = false;
+    return token;
   };
+  return { ...credentials, reread };
 }
 
 type Secret = { kind: 'password'; value: string } | { kind: 'oauth2'; value: string; again?: () => Promise<string> };

@@ -35,17 +35,15 @@ function sessionAuth(credentials: Credentials): NonNullable<ImapFlowOptions['aut
  * error challenge said (imapflow decodes it and answers it as RFC 7628 wants: ^A for OAUTHBEARER, empty for XOAUTH2).
  */
 function steerOAuth2(client: ImapFlow, c: OAuth2Credentials, endpoint: string): void {
-  const runner = client as unknown as { run: (command: string, ...args: unknown[]) => Promise<unknown> };
-  const run = runner.run.bind(client);
-  runner.run = async (command: string, ...args: unknown[]) => {
-    if (command !== 'AUTHENTICATE') return run(command, ...args);
+  aroundEachCommand(client, async (command, run) => {
+    if (command !== 'AUTHENTICATE') return run();
     const caps = client.capabilities;
     const mechanism = chooseOAuth2Mechanism(c, (m) => caps.has(`AUTH=${m}`));
     if (!mechanism) throw new ProbeFailure({ kind: 'unsupported', step: 'login', code: 'NO-OAUTH2', message: `${endpoint} ${noOAuth2Mechanism(c, 'AUTH=')}` });
     const hidden = mechanism === 'XOAUTH2' ? caps.get('AUTH=OAUTHBEARER') : undefined;
     if (hidden !== undefined) caps.delete('AUTH=OAUTHBEARER');
     try {
-      return await run(command, ...args);
+      return await run();
     } catch (e) {
       if (e && typeof e === 'object' && (e as { authenticationFailed?: unknown }).authenticationFailed) {
         markOAuth2Refusal(e, { mechanism, ...oauth2ErrorFields((e as { oauthError?: unknown }).oauthError) });
@@ -55,7 +53,7 @@ function steerOAuth2(client: ImapFlow, c: OAuth2Credentials, endpoint: string): 
       // A CAPABILITY update after login replaces the map: only the one we changed gets it back.
       if (hidden !== undefined && client.capabilities === caps) caps.set('AUTH=OAUTHBEARER', hidden);
     }
-  };
+  });
 }
 
 /**
@@ -146,12 +144,20 @@ export function sessionEnd(client: ImapSession): { authenticated: boolean; bye: 
  * the session knew at that moment (the capabilities before TLS, before login) is read there.
  */
 export function beforeEachCommand(client: ImapSession, before: (command: string) => void): void {
+  aroundEachCommand(client, (command, run) => {
+    before(command);
+    return run();
+  });
+}
+
+/**
+ * Wrap imapflow's command runner (its run(): STARTTLS, AUTHENTICATE, LOGIN, ...): `around` gets each command's
+ * name and a `run` that sends it as imapflow would. The one place that replaces that internal.
+ */
+function aroundEachCommand(client: ImapSession, around: (command: string, run: () => Promise<unknown>) => Promise<unknown>): void {
   const runner = client as unknown as { run: (command: string, ...args: unknown[]) => Promise<unknown> };
   const run = runner.run.bind(client);
-  runner.run = (command: string, ...args: unknown[]) => {
-    before(command);
-    return run(command, ...args);
-  };
+  runner.run = (command: string, ...args: unknown[]) => around(command, () => run(command, ...args));
 }
 
 /**

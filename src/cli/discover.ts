@@ -104,6 +104,27 @@ export async function discoverAddress(address: string, options: DiscoverOptions)
   }
 }
 
+/**
+ * Discovery for many addresses (scan rows without host columns): once per domain, however many rows share it.
+ * The sources and endpoint checks of the first address of a domain serve every other address of that domain;
+ * only the chosen login is worked out again from each address (autoconfig's %EMAILLOCALPART% etc.).
+ * Discovery itself never throws for what a domain publishes; a row that is not an address is the caller's error.
+ */
+export function discoveryPerDomain(options: DiscoverOptions): (address: string) => Promise<Discovery> {
+  const byDomain = new Map<string, Promise<Discovery>>();
+  return async (address) => {
+    const { choose, discover, splitAddress } = await import('../discovery/index.js');
+    const { localPart, domain } = splitAddress(address);
+    let first = byDomain.get(domain);
+    if (!first) {
+      first = discover(address, options);
+      byDomain.set(domain, first);
+    }
+    const d = await first;
+    return d.address === address ? d : { ...d, address, chosen: choose(d.sources, address, localPart, domain) };
+  };
+}
+
 /** The discovery findings alone, from a snapshot that holds nothing but the discovery. */
 async function discoveryFindings(d: Discovery) {
   const { analyze } = await import('../analyzer/index.js');

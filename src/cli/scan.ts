@@ -7,11 +7,12 @@ import type { ScanLine, ScanProgress } from '../scan/run.js';
 import type { Shard } from '../scan/shard.js';
 import { VERSION } from '../version.js';
 import { checkSecretOptions, readCaFile, withAccountOptions, type RawAccountArgs } from './account.js';
+import { discoveryOptions, discoveryPerDomain, mailHostLookup, withDiscoveryOptions, type DiscoveryArgs } from './discover.js';
 import { EXIT, UsageError } from './errors.js';
 import { historyForScan, withHistoryOptions, type HistoryArgs } from './history.js';
 import { reportZone, ruleOptions } from './output.js';
 
-interface ScanArgs extends RawAccountArgs, HistoryArgs {
+interface ScanArgs extends RawAccountArgs, HistoryArgs, DiscoveryArgs {
   accounts: string;
   out?: string;
   concurrency: number;
@@ -39,7 +40,7 @@ export function registerScan<T>(cli: Argv<T>) {
     'scan <accounts>',
     'Check many accounts (CSV or JSONL file): one report@1 JSON line (or table row) per account, a summary on stderr',
     (y) =>
-      withHistoryOptions(withAccountOptions(y))
+      withDiscoveryOptions(withHistoryOptions(withAccountOptions(y)))
         .positional('accounts', { type: 'string', demandOption: true, describe: `Accounts file: CSV with a header row, or JSON Lines; "-" reads stdin (at most ${MAX_STDIN_TEXT}; relative password_file paths then resolve against the current folder, else against the file's folder)` })
         .hide('user')
         .option('out', { alias: 'o', type: 'string', describe: 'Write the results to this file (default stdout)', group: 'Scan:' })
@@ -166,6 +167,9 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
   }
   const timeZone = reportZone(args);
   const ca = args.ca ? await readCaFile(args.ca) : undefined;
+  // Rows without host columns, and no --host: their servers come from their addresses, once per domain.
+  const discover = args.host || args.imapHost || args.popHost ? undefined : discoveryPerDomain(await discoveryOptions(args, { ca }));
+  const lookup = await mailHostLookup(args);
 
   // The accounts file: every bad row is reported (one line each, with its line number) before anything runs.
   // yargs hands a lone "-" positional over as "" (it reads it as a flag with no name): that is stdin too.
@@ -244,7 +248,9 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
       insecure: args.insecure,
       allowPlaintext: args.allowPlaintext,
       timeoutMs: Math.round(args.timeout * 1000),
+      ...(lookup ? { lookup } : {}),
     },
+    ...(discover ? { discover } : {}),
     concurrency: args.concurrency,
     perHost: args.perHost,
     retries: args.retries,

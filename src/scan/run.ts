@@ -14,6 +14,8 @@ import type { Endpoint, ProbeErrorKind, Snapshot, Transport } from '../snapshot/
 import { SNAPSHOT_SCHEMA } from '../snapshot/schema-id.js';
 import type { RuleOptionOverrides } from '../analyzer/registry.js';
 import type { AccountRow } from './accounts.js';
+import type { Discovery } from '../snapshot/discovery.js';
+import type { LookupFunction } from 'node:net';
 import { DEFAULT_PORTS } from '../connectors/common.js';
 
 /** Probe errors worth another try after a pause: the server said "not now". */
@@ -44,6 +46,8 @@ export interface ScanDefaults {
   insecure: boolean;
   allowPlaintext: boolean;
   timeoutMs: number;
+  /** Resolves the mail host names (--dns-server); absent: the system's resolver. */
+  lookup?: LookupFunction;
 }
 
 /** What the `scan` field of each output line carries besides the report. */
@@ -100,6 +104,11 @@ export interface ScanOptions {
   env: Record<string, string | undefined>;
   ruleOptions?: RuleOptionOverrides;
   toolVersion: string;
+  /**
+   * Rows without host columns, when no --host was given either: the servers are discovered from the row's
+   * address (the CLI caches one discovery per domain). Absent: such a row is its own UNKNOWN line.
+   */
+  discover?: (address: string) => Promise<Discovery>;
   /** Default: probeAccount (loaded on first use). */
   probe?: ProbeFn;
   /** Compare each account with its previous probe and store the new one (scan's --history); none: no history. */
@@ -148,6 +157,50 @@ export function countInto(totals: ScanTotals, status: string, findingIds: readon
 
 interface Resolved {
   account: AccountOptions;
+  /** Where the servers came from, for rows without host columns. */
+  discovery?: Discovery;
+}
+
+type Unresolved = { error: string; imap: Endpoint | null; pop: Endpoint | null; discovery?: Discovery };
+
+/** The row names no server and neither does the command line: nothing but its address can say where it lives. */
+function needsDiscovery(row: AccountRow, d: ScanDefaults): boolean {
+  return !(row.host ?? row.imapHost ?? row.popHost ?? d.host ?? d.imapHost ?? d.popHost);
+}
+
+/** The domain of an address, lower case; null when the text is not one. */
+function domainOf(user: string): string | null {
+  const at = user.lastIndexOf('@');
+  return at > 0 && at < user.length - 1 ? user.slice(at + 1).toLowerCase() : null;
+}
+
+/**
+ * The row's servers from its address: the winning setting per protocol, its port and TLS mode with it, and the
+ * login the winning source names. A row for which nothing is published or answers is an error of that row.
+ */
+async function discoveredEndpoints(
+  row: AccountRow,
+  only: 'imap' | 'pop' | undefined,
+  discover: (address: string) => Promise<Discovery>,
+): Promise<{ imap: Endpoint | null; pop: Endpoint | null; user: string; discovery: Discovery } | Unresolved> {
+  if (!domainOf(row.user)) {
+    return { error: `no server: the row has no host, imap_host or pop_host, no --host was given, and its user ${JSON.stringify(row.user)} is not an email address to discover them from`, imap: null, pop: null };
+  }
+  let d: Discovery;
+  try {
+    d = await discover(row.user);
+  } catch (err) {
+    return { error: `discovery for ${row.user} failed: ${(err as Error)?.message ?? String(err)}`, imap: null, pop: null };
+  }
+  const imap = only === 'pop' ? null : d.chosen.imap;
+  const pop = only === 'imap' ? null : d.chosen.pop3;
+  if (!imap && !pop) {
+    const said = d.sources.map((s) => `${s.source} ${s.status}`).join(', ');
+    const what = only === 'pop' ? 'POP3' : only === 'imap' ? 'IMAP' : 'IMAP or POP3';
+    return { error: `no ${what} server found for ${row.user} (${said}): give the row a host column, or see maildoctor discover ${row.user}`, imap: null, pop: null, discovery: d };
+  }
+  const endpoint = (c: Discovery['chosen']['imap']): Endpoint | null => (c ? { host: c.host, port: c.port, tls: c.tls } : null);
+  return { imap: endpoint(imap), pop: endpoint(pop), user: (imap ?? pop)!.user, discovery: d };
 }
 
 function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): Endpoint | string {
@@ -173,11 +226,11 @@ function adminOf(row: AccountRow, d: ScanDefaults): AdminLogin | undefined {
  * oauth2_token_file or oauth2_token_command, then --password-file, --oauth2-token-file, --oauth2-token-command,
  * MAILDOCTOR_PASSWORD or MAILDOCTOR_OAUTH2_TOKEN. With an admin (auth_user), the password is the admin's.
  */
-function credentialsOf(row: AccountRow, opts: ScanOptions): Promise<Credentials> {
+function credentialsOf(row: AccountRow, opts: ScanOptions, user = row.user): Promise<Credentials> {
   const admin = adminOf(row, opts.defaults);
   const path = (p: string | undefined) => (p ? (isAbsolute(p) ? p : resolvePath(opts.baseDir, p)) : undefined);
   return resolveCredentials(
-    row.user,
+    user,
     {
       inline: row.password,
       file: path(row.passwordFile),
@@ -196,18 +249,29 @@ function credentialsOf(row: AccountRow, opts: ScanOptions): Promise<Credentials>
   );
 }
 
-export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Resolved | { error: string; imap: Endpoint | null; pop: Endpoint | null }> {
+export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Resolved | Unresolved> {
   const only = row.only ?? opts.defaults.only;
-  const imap = only === 'pop' ? null : endpointOf('imap', row, opts.defaults);
-  const pop = only === 'imap' ? null : endpointOf('pop', row, opts.defaults);
+  let imap: Endpoint | string | null;
+  let pop: Endpoint | string | null;
+  let user = row.user;
+  let discovery: Discovery | undefined;
+  if (opts.discover && needsDiscovery(row, opts.defaults)) {
+    const found = await discoveredEndpoints(row, only, opts.discover);
+    if ('error' in found) return found;
+    ({ imap, pop, user, discovery } = found);
+  } else {
+    imap = only === 'pop' ? null : endpointOf('imap', row, opts.defaults);
+    pop = only === 'imap' ? null : endpointOf('pop', row, opts.defaults);
+  }
   const ok = (e: Endpoint | string | null): Endpoint | null => (typeof e === 'string' ? null : e);
   const missing = [imap, pop].find((e): e is string => typeof e === 'string');
-  if (missing) return { error: missing, imap: ok(imap), pop: ok(pop) };
+  const found = discovery ? { discovery } : {};
+  if (missing) return { error: missing, imap: ok(imap), pop: ok(pop), ...found };
   let credentials: Credentials;
   try {
-    credentials = await credentialsOf(row, opts);
+    credentials = await credentialsOf(row, opts, user);
   } catch (err) {
-    return { error: (err as Error).message, imap: ok(imap), pop: ok(pop) };
+    return { error: (err as Error).message, imap: ok(imap), pop: ok(pop), ...found };
   }
   const d = opts.defaults;
   return {
@@ -220,7 +284,9 @@ export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Re
       allowPlaintext: d.allowPlaintext,
       timeoutMs: d.timeoutMs,
       history: false,
+      ...(d.lookup ? { lookup: d.lookup } : {}),
     },
+    ...found,
   };
 }
 
@@ -271,6 +337,8 @@ interface Job {
   started: number;
   notBefore: number;
   hosts: string[];
+  /** The row's servers came from its address: this discovery goes into its snapshot. */
+  discovery: Discovery | null;
 }
 
 /**
@@ -289,7 +357,7 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
     return probe;
   };
 
-  const queue: Job[] = rows.map((row) => ({ row, account: null, history: null, snapshot: null, attempts: 0, started: 0, notBefore: 0, hosts: [] }));
+  const queue: Job[] = rows.map((row) => ({ row, account: null, history: null, snapshot: null, attempts: 0, started: 0, notBefore: 0, hosts: [], discovery: null }));
   let next = 0; // queue[next..] not yet started
   const waiting: Job[] = []; // started, waiting for a retry (or for their host to have room)
   const hostActive = new Map<string, number>();
@@ -306,6 +374,8 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
     const only = r.only ?? d.only;
     if (only !== 'pop') hs.add(r.imapHost ?? r.host ?? d.imapHost ?? d.host ?? '');
     if (only !== 'imap') hs.add(r.popHost ?? r.host ?? d.popHost ?? d.host ?? '');
+    // Rows to be discovered: the servers are not known yet, so the per-host limit counts them per domain.
+    if (opts.discover && needsDiscovery(r, d)) return [`@${domainOf(r.user) ?? ''}`];
     return [...hs];
   };
   const fits = (job: Job) => job.hosts.every((h) => (hostActive.get(h) ?? 0) < perHost);
@@ -339,6 +409,7 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
       job.account = null; // drop the password, snapshot and earlier probes as soon as the line exists
       job.snapshot = null;
       job.history = null;
+      job.discovery = null;
       writeChain = writeChain.then(() => opts.onResult(line, report));
       done++;
       tick();
@@ -351,10 +422,12 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
           const r = await resolveRow(job.row, opts);
           if ('error' in r) {
             job.attempts = 0;
+            // Not probed is UNKNOWN, whatever the discovery said (its sources are in the error).
             finish(job, notProbedSnapshot(job.row, r.imap, r.pop, now(), opts.toolVersion), r.error);
             return;
           }
           job.account = r.account;
+          job.discovery = r.discovery ?? null;
           if (opts.history) {
             job.history = opts.history.forAccount(r.account);
             job.account = { ...r.account, history: true, known: job.history.known };
@@ -371,6 +444,7 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
         const merged: Snapshot = job.snapshot
           ? { ...snap, account: job.snapshot.account, imap: target.imap ? snap.imap : job.snapshot.imap, pop: target.pop ? snap.pop : job.snapshot.pop }
           : snap;
+        if (job.discovery) merged.discovery = job.discovery;
         job.snapshot = merged;
         const again = retryableProtocols(merged);
         if ((again.imap || again.pop) && job.attempts <= opts.retries) {

@@ -1,6 +1,6 @@
 // Discovery against real parts on 127.0.0.1: dnsmasq answering for test domains, an HTTPS server (certificate
 // signed by the testbed CA) serving autoconfig and Autodiscover, and the testbed Dovecot as the mail server.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -379,6 +379,43 @@ describe('check ADDRESS / probe ADDRESS without --host', () => {
     expect(j.watch.probes).toBeGreaterThanOrEqual(1);
     expect(j.checked).toContain('published-settings-delete-mail');
   }, 60_000);
+
+  it('scan rows without host columns: one discovery per domain, each row logs in where its domain says, a domain with nothing found is its own UNKNOWN', async () => {
+    const tb = testbed();
+    const other = await newUser();
+    const dir = mkdtempSync(join(tmpdir(), 'md-scan-disc-'));
+    const accounts = join(dir, 'accounts.csv');
+    writeFileSync(accounts, `user,password_env\n${user.user}@ac.test,PW1\n${other.user}@ac.test,PW2\n${user.user}@srv.test,PW1\n${user.user}@bad.test,PW1\n`);
+    const asked = () => web.seen.filter((r) => r.includes('autoconfig.ac.test')).length;
+    const before = asked();
+    const r = await runCli(['scan', accounts, '--ca', tb.caFile, '--timeout', '5', '--concurrency', '4', '-q'], {
+      env: { PW1: user.password, PW2: other.password, MAILDOCTOR_DNS_SERVER: dns.server, MAILDOCTOR_DISCOVERY_PORTS: `https=${web.port},imaps=${tb.ports.imaps},imap=${tb.ports.imap},pop3s=${tb.ports.pop3s},pop3=${tb.ports.pop3}` },
+      timeoutMs: 90_000,
+    });
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Json & { status: string; scan: { key: string; error?: string } });
+    const byKey = new Map(lines.map((l) => [l.scan.key, l]));
+    expect(lines).toHaveLength(4);
+    for (const u of [user, other]) {
+      const l = byKey.get(`${u.user}@ac.test`)!;
+      expect(l.account).toMatchObject({ user: u.user, imap: { host: 'localhost', port: tb.ports.imaps }, pop: { port: tb.ports.pop3s } });
+      expect(l.foundBy).toEqual({ address: `${u.user}@ac.test`, imap: 'autoconfig', pop: 'autoconfig' });
+      expect(l.probes.imap.state).toBe('ok');
+      expect(l.probes.pop.state).toBe('ok');
+      expect(l.scan.error).toBeUndefined();
+    }
+    // Both ac.test rows came from one discovery: autoconfig.ac.test was asked once, not once per row.
+    expect(asked() - before).toBe(1);
+    const srv = byKey.get(`${user.user}@srv.test`)!;
+    expect(srv.account.user).toBe(`${user.user}@srv.test`);
+    expect(srv.foundBy).toMatchObject({ imap: 'srv', pop: 'srv' });
+    expect(srv.probes.imap.state).toBe('ok');
+    const bad = byKey.get(`${user.user}@bad.test`)!;
+    expect(bad.status).toBe('unknown');
+    expect(bad.scan.error).toMatch(/^no IMAP or POP3 server found for .*@bad\.test \(autoconfig failed, .*\): give the row a host column/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toContain(user.password);
+    expect(r.stdout).not.toContain(other.password);
+  }, 120_000);
 
   it('nothing found for the address: one line, exit 3, nothing probed', async () => {
     const r = await run(['check', `${user.user}@bad.test`]);

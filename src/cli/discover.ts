@@ -186,17 +186,15 @@ export async function serversFromAddress(
     return null;
   }
   const d = await discoverAddress(args.address, await discoveryOptions(args, { onProgress: progressTo(quiet) }));
-  const imap = args.only === 'pop' ? null : d.chosen.imap;
-  const pop = args.only === 'imap' ? null : d.chosen.pop3;
-  if (!imap && !pop) {
-    const said = d.sources.map((s) => `${s.source} ${s.status}`).join(', ');
-    throw new UsageError(`no ${args.only === 'pop' ? 'POP3' : args.only === 'imap' ? 'IMAP' : 'IMAP or POP3'} server found for ${args.address} (${said}): give --host, or see maildoctor discover ${args.address}`);
-  }
+  const { nothingFound, serversOf } = await import('../discovery/index.js');
+  const servers = serversOf(d, args.only);
+  if (!servers) throw new UsageError(`${nothingFound(d, args.only)}: give --host, or see maildoctor discover ${args.address}`);
   // The discovered setting is the whole endpoint: its port and TLS mode come with it.
+  const { imap, pop } = servers;
   if (imap) Object.assign(args, { imapHost: imap.host, imapPort: imap.port, imapTls: imap.tls });
   else args.only = 'pop';
   if (pop) Object.assign(args, { popHost: pop.host, popPort: pop.port, popTls: pop.tls });
   else args.only = 'imap';
-  args.user ??= (imap ?? pop)!.user;
+  args.user ??= servers.user;
   return d;
 }

@@ -79,6 +79,23 @@ export function choose(sources: SourceResult[], address: string, localPart: stri
   return { imap: pick('imap'), pop3: pick('pop3') };
 }
 
+/**
+ * What a probe limited to `only` takes from a discovery: the winning server per protocol it asks, and the login
+ * the first of them names; null when the discovery gives none of them (nothingFound says why).
+ */
+export function serversOf(d: Discovery, only: 'imap' | 'pop' | undefined): { imap: ChosenServer | null; pop: ChosenServer | null; user: string } | null {
+  const imap = only === 'pop' ? null : d.chosen.imap;
+  const pop = only === 'imap' ? null : d.chosen.pop3;
+  const first = imap ?? pop;
+  return first ? { imap, pop, user: first.user } : null;
+}
+
+/** "no IMAP or POP3 server found for ADDRESS (what each source said)": the start of the error when serversOf is null. */
+export function nothingFound(d: Discovery, only: 'imap' | 'pop' | undefined): string {
+  const said = d.sources.map((s) => `${s.source} ${s.status}`).join(', ');
+  return `no ${only === 'pop' ? 'POP3' : only === 'imap' ? 'IMAP' : 'IMAP or POP3'} server found for ${d.address} (${said})`;
+}
+
 export async function discover(address: string, o: DiscoverOptions): Promise<Discovery> {
   const { localPart, domain } = splitAddress(address);
   const resolver = createResolver(o.dnsServer ?? null, o.timeoutMs);

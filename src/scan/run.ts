@@ -14,7 +14,7 @@ import type { Endpoint, ProbeErrorKind, Snapshot, Transport } from '../snapshot/
 import { SNAPSHOT_SCHEMA } from '../snapshot/schema-id.js';
 import type { RuleOptionOverrides } from '../analyzer/registry.js';
 import type { AccountRow } from './accounts.js';
-import type { Discovery } from '../snapshot/discovery.js';
+import type { ChosenServer, Discovery } from '../snapshot/discovery.js';
 import type { LookupFunction } from 'node:net';
 import { DEFAULT_PORTS } from '../connectors/common.js';
 
@@ -161,7 +161,7 @@ interface Resolved {
   discovery?: Discovery;
 }
 
-type Unresolved = { error: string; imap: Endpoint | null; pop: Endpoint | null; discovery?: Discovery };
+type Unresolved = { error: string; imap: Endpoint | null; pop: Endpoint | null };
 
 /** The row names no server and neither does the command line: nothing but its address can say where it lives. */
 function needsDiscovery(row: AccountRow, d: ScanDefaults): boolean {
@@ -192,15 +192,11 @@ async function discoveredEndpoints(
   } catch (err) {
     return { error: `discovery for ${row.user} failed: ${(err as Error)?.message ?? String(err)}`, imap: null, pop: null };
   }
-  const imap = only === 'pop' ? null : d.chosen.imap;
-  const pop = only === 'imap' ? null : d.chosen.pop3;
-  if (!imap && !pop) {
-    const said = d.sources.map((s) => `${s.source} ${s.status}`).join(', ');
-    const what = only === 'pop' ? 'POP3' : only === 'imap' ? 'IMAP' : 'IMAP or POP3';
-    return { error: `no ${what} server found for ${row.user} (${said}): give the row a host column, or see maildoctor discover ${row.user}`, imap: null, pop: null, discovery: d };
-  }
-  const endpoint = (c: Discovery['chosen']['imap']): Endpoint | null => (c ? { host: c.host, port: c.port, tls: c.tls } : null);
-  return { imap: endpoint(imap), pop: endpoint(pop), user: (imap ?? pop)!.user, discovery: d };
+  const { nothingFound, serversOf } = await import('../discovery/index.js');
+  const servers = serversOf(d, only);
+  if (!servers) return { error: `${nothingFound(d, only)}: give the row a host column, or see maildoctor discover ${row.user}`, imap: null, pop: null };
+  const endpoint = (c: ChosenServer | null): Endpoint | null => (c ? { host: c.host, port: c.port, tls: c.tls } : null);
+  return { imap: endpoint(servers.imap), pop: endpoint(servers.pop), user: servers.user, discovery: d };
 }
 
 function endpointOf(kind: 'imap' | 'pop', row: AccountRow, d: ScanDefaults): Endpoint | string {
@@ -265,13 +261,12 @@ export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Re
   }
   const ok = (e: Endpoint | string | null): Endpoint | null => (typeof e === 'string' ? null : e);
   const missing = [imap, pop].find((e): e is string => typeof e === 'string');
-  const found = discovery ? { discovery } : {};
-  if (missing) return { error: missing, imap: ok(imap), pop: ok(pop), ...found };
+  if (missing) return { error: missing, imap: ok(imap), pop: ok(pop) };
   let credentials: Credentials;
   try {
     credentials = await credentialsOf(row, opts, user);
   } catch (err) {
-    return { error: (err as Error).message, imap: ok(imap), pop: ok(pop), ...found };
+    return { error: (err as Error).message, imap: ok(imap), pop: ok(pop) };
   }
   const d = opts.defaults;
   return {
@@ -286,7 +281,7 @@ export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Re
       history: false,
       ...(d.lookup ? { lookup: d.lookup } : {}),
     },
-    ...found,
+    ...(discovery ? { discovery } : {}),
   };
 }
 
@@ -370,12 +365,12 @@ export async function runScan(rows: readonly AccountRow[], opts: ScanOptions): P
   const hostsOf = (job: Job): string[] => {
     const r = job.row;
     const d = opts.defaults;
+    // Rows to be discovered: the servers are not known yet, so the per-host limit counts them per domain.
+    if (opts.discover && needsDiscovery(r, d)) return [`@${domainOf(r.user) ?? ''}`];
     const hs = new Set<string>();
     const only = r.only ?? d.only;
     if (only !== 'pop') hs.add(r.imapHost ?? r.host ?? d.imapHost ?? d.host ?? '');
     if (only !== 'imap') hs.add(r.popHost ?? r.host ?? d.popHost ?? d.host ?? '');
-    // Rows to be discovered: the servers are not known yet, so the per-host limit counts them per domain.
-    if (opts.discover && needsDiscovery(r, d)) return [`@${domainOf(r.user) ?? ''}`];
     return [...hs];
   };
   const fits = (job: Job) => job.hosts.every((h) => (hostActive.get(h) ?? 0) < perHost);

@@ -88,6 +88,16 @@ describe('names', () => {
     expect(mxDomains('mx.provider.net')).toEqual(['provider.net']);
   });
 
+  it('mxDomains: the base domain comes from the Public Suffix List, and a public suffix is never asked', () => {
+    expect(mxDomains('mx.provider.co.uk')).toEqual(['provider.co.uk']);
+    expect(mxDomains('mx1.mail.provider.co.uk')).toEqual(['mail.provider.co.uk', 'provider.co.uk']);
+    expect(mxDomains('mail.example.com.au')).toEqual(['example.com.au']);
+    expect(mxDomains('provider.co.uk')).toEqual(['provider.co.uk']);
+    expect(mxDomains('mx.someone.github.io')).toEqual(['someone.github.io']);
+    expect(mxDomains('co.uk')).toEqual([]);
+    expect(mxDomains('192.0.2.1')).toEqual([]);
+  });
+
   it('loginName fills the templates, and is the address when none is given', () => {
     expect(loginName('%EMAILLOCALPART%', 'a.b@x.org', 'a.b', 'x.org')).toBe('a.b');
     expect(loginName('%EMAILADDRESS%', 'a@x.org', 'a', 'x.org')).toBe('a@x.org');

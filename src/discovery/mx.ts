@@ -1,15 +1,24 @@
 // Source 3: the domain's mail is handled by its MX host's provider, whose autoconfig then serves the domain
-// too (Thunderbird's MX lookup). The MX host's parent domain first, then its base domain (the last two labels).
+// too (Thunderbird's MX lookup). The MX host's parent domain first, then its registrable domain, found with the
+// Public Suffix List (tldts carries a copy, so no network): mx.provider.co.uk gives provider.co.uk, never co.uk.
+import { getDomain } from 'tldts';
 import { isNoRecord } from './dns.js';
 import { fetchClientConfig, firstUsable } from './autoconfig.js';
 import { underDomain, type SourceContext, type SourceOutput } from './source.js';
 
-/** Candidate domains of an MX host: mx1.mail.provider.net → mail.provider.net, provider.net. */
+/**
+ * Candidate domains of an MX host: mx1.mail.provider.net → mail.provider.net, provider.net; mx.provider.co.uk →
+ * provider.co.uk. Nothing above the registrable domain is asked (a public suffix such as co.uk or github.io serves
+ * no one's mail), and a host that is itself a public suffix, or an IP literal, gives none.
+ */
 export function mxDomains(mxHost: string): string[] {
-  const labels = mxHost.toLowerCase().replace(/\.$/, '').split('.');
+  const host = mxHost.toLowerCase().replace(/\.$/, '');
+  const base = getDomain(host, { allowPrivateDomains: true });
+  if (!base) return [];
+  const parent = host.split('.').slice(1).join('.');
   const out = new Set<string>();
-  if (labels.length > 2) out.add(labels.slice(1).join('.'));
-  if (labels.length >= 2) out.add(labels.slice(-2).join('.'));
+  if (parent === base || parent.endsWith(`.${base}`)) out.add(parent);
+  out.add(base);
   return [...out];
 }
 

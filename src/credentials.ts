@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { adminCredentials, oauth2Credentials, passwordCredentials, type Credentials, type OAuth2Mechanism } from './connectors/credentials.js';
+import { dueForRefresh, readRenewal, refreshTokenFile } from './oauth/token-file.js';
 
 /** A password file that cannot be used: the message is one line for the user (no secret in it). */
 export class SecretFileError extends Error {}
@@ -163,7 +164,7 @@ export async function resolveCredentials(user: string, src: SecretSources, admin
   if (admin) throw new CredentialsError(`the admin login ${admin.authUser} takes the admin's password, not an OAuth2 token`);
   const token = secret.value;
   const again = secret.again;
-  const credentials = oauth2Credentials(user, token, src.mechanism);
+  const credentials = { ...oauth2Credentials(user, token, src.mechanism), ...(secret.renew ? { renew: secret.renew } : {}) };
   if (!again) return credentials;
   // The first connection takes the token just read; each later one reads it again.
   let first = true;
@@ -175,7 +176,7 @@ export async function resolveCredentials(user: string, src: SecretSources, admin
   return { ...credentials, reread };
 }
 
-type Secret = { kind: 'password'; value: string } | { kind: 'oauth2'; value: string; again?: () => Promise<string> };
+type Secret = { kind: 'password'; value: string } | { kind: 'oauth2'; value: string; again?: () => Promise<string>; renew?: () => Promise<string> };
 
 async function secretOf(src: SecretSources): Promise<Secret> {
   const password = (value: string): Secret => ({ kind: 'password', value });
@@ -203,8 +204,8 @@ async function secretOf(src: SecretSources): Promise<Secret> {
 /** A token from a file or a command (a file wins when both are given), with how to read it again; null for neither. */
 async function tokenOf(file: string | undefined, command: string | undefined, src: SecretSources): Promise<Secret | null> {
   if (file) {
-    const again = () => readSecretLine(file, TOKEN_FILE);
-    return { kind: 'oauth2', value: await again(), again };
+    const again = () => tokenFromFile(file, src, false);
+    return { kind: 'oauth2', value: await again(), again, renew: () => tokenFromFile(file, src, true) };
   }
   if (command) {
     const argv = commandWords(command);
@@ -212,6 +213,27 @@ async function tokenOf(file: string | undefined, command: string | undefined, sr
     return { kind: 'oauth2', value: await again(), again };
   }
   return null;
+}
+
+/**
+ * The access token of a token file. A file of `maildoctor token` with a refresh token is refreshed on use: when
+ * its token is about to expire, or (`force`) when a server refused it; the new tokens are written back.
+ */
+async function tokenFromFile(file: string, src: SecretSources, force: boolean): Promise<string> {
+  const access = await readSecretLine(file, TOKEN_FILE);
+  const renewal = await readRenewal(file);
+  if (!renewal) {
+    if (force) throw new CredentialsError(`the token file ${file} holds no refresh token (or not where to use it): get a new token with maildoctor token`);
+    return access;
+  }
+  if (!force && !dueForRefresh(renewal, Date.now() / 1000)) return access;
+  try {
+    const clientSecret = src.env.MAILDOCTOR_OAUTH2_CLIENT_SECRET;
+    return await refreshTokenFile(file, renewal, { timeoutMs: src.commandTimeoutMs ?? 20_000, ...(clientSecret ? { clientSecret } : {}) });
+  } catch (e) {
+    const why = e instanceof Error ? e.message : 'error';
+    throw new CredentialsError(`the access token in ${file} ${force ? 'was refused' : 'has expired'} and could not be refreshed (${why}): get a new one with maildoctor token`);
+  }
 }
 
 /**

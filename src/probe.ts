@@ -135,14 +135,34 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
   const resolving = trace ? resolveHosts(account, trace) : Promise.resolve();
   const imapOptions = async () => ({ ...connectOptions(account, account.imap!), credentials: await credentialsFor(), onProgress: progress, trace });
   const popOptions = async () => ({ ...connectOptions(account, account.pop!), credentials: await credentialsFor(), trace });
+  // A token the server refused is refreshed once per probe (a token file with a refresh token), and each side
+  // that was refused tries again with the new token. A refresh that fails says why in the refusal's message.
+  let renewal: Promise<string | null> | undefined;
+  const renewOnce = (renew: () => Promise<string>) =>
+    (renewal ??= (async () => {
+      progress('the server refused the access token: refreshing it from the token file');
+      return renew().then(
+        () => null,
+        (e: unknown) => (e instanceof Error ? e.message : 'the refresh failed'),
+      );
+    })());
   const say = (name: string, e: Endpoint) => progress(`${name} ${e.host}:${e.port} (${e.tls})${account.loginOnly ? ', login only' : ''}`);
-  const side = <T extends ImapResult | Pop3Result | ImapLoginResult | Pop3LoginResult>(name: 'IMAP' | 'POP3', e: Endpoint | null, run: () => Promise<T>): Promise<T | null> =>
-    e
-      ? guarded(name, () => {
-          say(name, e);
-          return run();
-        })
-      : Promise.resolve(null);
+  const once = <T extends ImapResult | Pop3Result | ImapLoginResult | Pop3LoginResult>(name: 'IMAP' | 'POP3', e: Endpoint, run: () => Promise<T>): Promise<T> =>
+    guarded(name, () => {
+      say(name, e);
+      return run();
+    });
+  const side = async <T extends ImapResult | Pop3Result | ImapLoginResult | Pop3LoginResult>(name: 'IMAP' | 'POP3', e: Endpoint | null, run: () => Promise<T>): Promise<T | null> => {
+    if (!e) return null;
+    const first = await once(name, e, run);
+    const refused = 'error' in first ? first.error : undefined;
+    const c = account.credentials;
+    if (refused?.kind !== 'auth' || !refused.oauth2 || c.kind !== 'oauth2' || !c.renew) return first;
+    const failed = await renewOnce(c.renew);
+    if (failed === null) return once(name, e, run);
+    refused.message += `; ${failed}`;
+    return first;
+  };
   let results: Pick<Snapshot, 'imap' | 'pop' | 'login'>;
   if (account.loginOnly) {
     const [imap, pop] = await Promise.all([

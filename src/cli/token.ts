@@ -24,13 +24,14 @@ export function registerToken<T>(cli: Argv<T>) {
         .option('issuer', { type: 'string', describe: 'The authorization server (its metadata is read from /.well-known/)' })
         .option('client-id', { type: 'string', demandOption: true, describe: 'The OAuth2 client (app registration) id; a secret, if needed, from MAILDOCTOR_OAUTH2_CLIENT_SECRET' })
         .option('scope', { type: 'string', describe: "Scopes to ask for, space-separated (default: the provider's mail scopes)" })
-        .option('out', { type: 'string', default: 'oauth2-token', describe: 'Write the access token (first line) and refresh token (second) here, mode 0600' })
+        .option('out', { type: 'string', default: 'oauth2-token', describe: 'Write the access token (first line), the refresh token (second) and where to refresh it (third) here, mode 0600' })
         .option('timeout', { type: 'number', default: 20, describe: 'Deadline of each HTTP request, in seconds' })
         .example('$0 token --provider microsoft --client-id 00000000-0000-0000-0000-000000000000 --out ~/.maildoctor-token', 'Microsoft 365: enter the code shown at the URL shown')
         .example('$0 check --host outlook.office365.com --user alice@example.com --oauth2-token-file ~/.maildoctor-token', 'then check the mailbox with that token'),
     async (argv) => {
       const args = argv as unknown as TokenArgs;
-      const { PROVIDERS, runDeviceFlow, writeTokenFile, DeviceFlowError } = await import('../oauth/device.js');
+      const { PROVIDERS, runDeviceFlow, DeviceFlowError } = await import('../oauth/device.js');
+      const { writeTokenFile } = await import('../oauth/token-file.js');
       const preset = args.provider ? PROVIDERS[args.provider] : undefined;
       const issuer = args.issuer ?? preset?.issuer;
       const scope = args.scope ?? preset?.scope;
@@ -49,9 +50,9 @@ export function registerToken<T>(cli: Argv<T>) {
             process.stderr.write(`To sign in, open ${url} and enter the code ${p.userCode} (within ${Math.round(p.expiresInSeconds / 60)} min).\n`);
           },
         });
-        await writeTokenFile(args.out, tokens);
+        await writeTokenFile(args.out, tokens, args.clientId);
         const life = tokens.expiresInSeconds ? `, valid for ${Math.round(tokens.expiresInSeconds / 60)} min` : '';
-        process.stderr.write(`Wrote the access token${tokens.refreshToken ? ' and a refresh token' : ''} to ${args.out}${life}: use --oauth2-token-file ${args.out}\n`);
+        process.stderr.write(`Wrote the access token${tokens.refreshToken ? ' and a refresh token (used by check, probe, watch and scan when the access token expires or is refused)' : ''} to ${args.out}${life}: use --oauth2-token-file ${args.out}\n`);
         process.exitCode = EXIT.ok;
       } catch (e) {
         if (!(e instanceof DeviceFlowError)) throw e;

@@ -27,6 +27,11 @@ export interface OAuth2Credentials {
    * have expired or been renewed since). Absent: the token is fixed (the environment, the library API).
    */
   readonly reread?: () => Promise<string>;
+  /**
+   * After a server refused the token: refresh it with the token file's refresh token (written back), so that
+   * `reread` gives the new one. Throws why not (no refresh token, the refresh refused). Absent: nothing to renew.
+   */
+  readonly renew?: () => Promise<string>;
 }
 
 

@@ -1,8 +1,6 @@
 // The OAuth 2.0 device authorization grant (RFC 8628) for `maildoctor token`: the endpoints from the issuer's
 // metadata (RFC 8414, else OpenID discovery), the device authorization request, then polling the token endpoint
 // until the user has entered the code. Tokens are returned and written to a file, never printed or put in errors.
-import { open, rename, unlink } from 'node:fs/promises';
-
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
 /** Issuers whose users supply only a client id: their default scopes are the mail ones (IMAP and POP). */
@@ -30,6 +28,8 @@ export interface DeviceTokens {
   accessToken: string;
   refreshToken?: string;
   expiresInSeconds?: number;
+  /** Where a refresh token is exchanged for a new access token (kept in the token file). */
+  tokenEndpoint?: string;
 }
 
 export interface DeviceFlowOptions {
@@ -61,7 +61,7 @@ export function checkEndpoint(raw: unknown, what: string): URL {
 
 type Json = Record<string, unknown>;
 
-async function request(o: DeviceFlowOptions, url: URL, body?: URLSearchParams): Promise<{ status: number; json: Json | null }> {
+async function request(o: { timeoutMs: number; fetch?: typeof fetch }, url: URL, body?: URLSearchParams): Promise<{ status: number; json: Json | null }> {
   const doFetch = o.fetch ?? fetch;
   let res: Response;
   let text: string;
@@ -113,6 +113,39 @@ export async function discoverEndpoints(o: DeviceFlowOptions): Promise<{ device:
   throw new DeviceFlowError(`no authorization server metadata at ${issuer.origin} (${tried.join(', ')})`);
 }
 
+/** A token endpoint's answer with an access token, in our shape; anything else is the endpoint's refusal. */
+function tokensOf(what: string, res: { status: number; json: Json | null }, tokenEndpoint: URL): DeviceTokens {
+  const t = res.json;
+  if (res.status !== 200 || !t) throw oauthError(what, res.status, t);
+  if (typeof t.access_token !== 'string' || !t.access_token) throw new DeviceFlowError('the token endpoint answered without an access_token');
+  return {
+    accessToken: t.access_token,
+    ...(typeof t.refresh_token === 'string' && t.refresh_token ? { refreshToken: t.refresh_token } : {}),
+    ...(typeof t.expires_in === 'number' && Number.isFinite(t.expires_in) && t.expires_in > 0 ? { expiresInSeconds: t.expires_in } : {}),
+    tokenEndpoint: tokenEndpoint.href,
+  };
+}
+
+export interface RefreshOptions {
+  tokenEndpoint: string;
+  clientId: string;
+  clientSecret?: string;
+  refreshToken: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * A new access token for a refresh token (RFC 6749 §6). The answer's refresh token replaces the old one when the
+ * server rotates them; otherwise the old one stays valid and is kept.
+ */
+export async function refreshAccessToken(o: RefreshOptions): Promise<DeviceTokens> {
+  const endpoint = checkEndpoint(o.tokenEndpoint, 'the token endpoint');
+  const body = new URLSearchParams({ client_id: o.clientId, ...(o.clientSecret ? { client_secret: o.clientSecret } : {}), grant_type: 'refresh_token', refresh_token: o.refreshToken });
+  const got = tokensOf('the refresh request', await request(o, endpoint, body), endpoint);
+  return { ...got, refreshToken: got.refreshToken ?? o.refreshToken };
+}
+
 function oauthError(what: string, status: number, json: Json | null): DeviceFlowError {
   const error = typeof json?.error === 'string' ? json.error : `HTTP ${status}`;
   const desc = typeof json?.error_description === 'string' ? `: ${json.error_description.slice(0, 200)}` : '';
@@ -151,14 +184,7 @@ export async function runDeviceFlow(o: DeviceFlowOptions): Promise<DeviceTokens>
     if (now() > deadline) throw new DeviceFlowError(`the code ${a.user_code} expired after ${expiresIn} s without being entered: run maildoctor token again`);
     const res = await request(o, token, new URLSearchParams({ ...client, grant_type: DEVICE_GRANT, device_code: a.device_code }));
     const t = res.json;
-    if (res.status === 200 && t) {
-      if (typeof t.access_token !== 'string' || !t.access_token) throw new DeviceFlowError('the token endpoint answered without an access_token');
-      return {
-        accessToken: t.access_token,
-        ...(typeof t.refresh_token === 'string' && t.refresh_token ? { refreshToken: t.refresh_token } : {}),
-        ...(typeof t.expires_in === 'number' ? { expiresInSeconds: t.expires_in } : {}),
-      };
-    }
+    if (res.status === 200 && t) return tokensOf('the token request', res, token);
     const error = t?.error;
     if (error === 'authorization_pending') continue;
     if (error === 'slow_down') {
@@ -168,25 +194,5 @@ export async function runDeviceFlow(o: DeviceFlowOptions): Promise<DeviceTokens>
     if (error === 'expired_token') throw new DeviceFlowError(`the code ${a.user_code} expired before it was entered: run maildoctor token again`);
     if (error === 'access_denied') throw new DeviceFlowError('the sign-in was declined (access_denied): no token was issued');
     throw oauthError('the token request', res.status, t);
-  }
-}
-
-/**
- * The access token on the first line (what --oauth2-token-file reads), the refresh token on the second when
- * there is one. Mode 0600 from the start: written to a new file beside it, then renamed over the old one.
- */
-export async function writeTokenFile(path: string, tokens: DeviceTokens): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  try {
-    const fh = await open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(`${tokens.accessToken}\n${tokens.refreshToken ? `${tokens.refreshToken}\n` : ''}`);
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw new DeviceFlowError(`cannot write the token file ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
   }
 }

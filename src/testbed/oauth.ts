@@ -42,9 +42,8 @@ export async function startAuthServer(opts: { clients: AuthServerClient[] }): Pr
   const ttls = new Map<string, number>();
   const devices = opts.clients.filter((c) => c.device).map((c) => c.id);
   for (const c of opts.clients) {
-    if (c.device) continue;
-    secrets.set(c.id, randomBytes(18).toString('base64url'));
     if (c.ttlSeconds !== undefined) ttls.set(c.id, c.ttlSeconds);
+    if (!c.device) secrets.set(c.id, randomBytes(18).toString('base64url'));
   }
   const server = http.createServer();
   await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [-- --runs N] [-- --out FILE]
+// npm run bench [-- --quick] [-- --runs N] [-- --out FILE] [-- --no-logs]
 // Starts its own Dovecot (src/testbed), seeds big accounts by writing Maildir files, and measures side by side,
 // each case in a child process of its own (wall time from here, CPU and peak RSS from the child's
 // process.resourceUsage() via bench/hook.mjs, bytes and round trips from one extra run through a counting TCP
@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startTestbed, addUser } from '../dist/testbed/dovecot.js';
 import { seedMaildir } from '../dist/testbed/seed.js';
 import { startProxy } from './proxy.mjs';
+import { benchLogs, renderLogs } from './logs.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -263,7 +264,9 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
   if (FLEET_ONLY) return;
-  const md = render({ rows, fleet, machine: machine(), history, seconds: (Date.now() - started) / 1000 });
+  // The log parser needs no server: generated logs of growing size (skip with --no-logs).
+  const logRows = flag('--no-logs') ? [] : await benchLogs({ quick: QUICK, log });
+  const md = render({ rows, fleet, logRows, machine: machine(), history, seconds: (Date.now() - started) / 1000 });
   writeFileSync(OUT, md);
   process.stdout.write(md);
   log(`wrote ${OUT} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
@@ -276,7 +279,7 @@ function fmtBytes(b) {
   return `${b} B`;
 }
 
-function render({ rows, fleet, machine: m, history, seconds }) {
+function render({ rows, fleet, logRows, machine: m, history, seconds }) {
   const L = [];
   const acct = (n) => (n ? n.toLocaleString('en') : '—');
   L.push('# maildoctor benchmarks', '');
@@ -331,6 +334,7 @@ function render({ rows, fleet, machine: m, history, seconds }) {
     L.push('', `The row is the second scan of the fleet with its history (every account compared with its previous probe and stored again); the first scan, into an empty history, took ${(fleet.firstWallMs / 1000).toFixed(1)} s.`);
     L.push('', 'Targets: 1,000 accounts in ≤ 60 s, peak RSS ≤ 200 MB, every account present.');
   }
+  if (logRows.length) L.push(...renderLogs(logRows));
   L.push('');
   return L.join('\n');
 }

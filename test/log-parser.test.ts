@@ -64,6 +64,16 @@ describe('parseLine', () => {
       event: { type: 'quota-refused', user: 'alice@example.com', temporary: false },
     });
     expect(parseLine('Nov 26 14:29:09 lmtp(7904): Info: Connect from 127.0.0.1', ctx).kind).toBe('other');
+    // Exim's main log: "**" failed, "==" deferred, a RCPT refused at SMTP time; old and 4.97 message ids, +pid.
+    const exim = [
+      ['2025-11-26 14:03:05 1tAbCd-000Ab1-Xy ** alice@example.com <alice@example.com> R=localuser T=local_delivery: mailbox is full (MTA-imposed quota exceeded while writing to /var/mail/alice)', 'alice@example.com', false],
+      ['2025-11-26 14:03:05 [4242] 1tAbCd-00000000Ab1-XyZ1 == bob@example.com R=dovecot_lmtp T=dovecot_lmtp: LMTP error after end of data: 452 4.2.2 <bob@example.com> Quota exceeded (mailbox for user is full)', 'bob@example.com', true],
+      ['2025-11-26 14:03:05 H=mx.sender.example [192.0.2.7] F=<x@sender.example> rejected RCPT <carol@example.com>: 552 5.2.2 mailbox over quota', 'carol@example.com', false],
+    ] as const;
+    for (const [line, user, temporary] of exim) expect(parseLine(line, ctx), line).toMatchObject({ kind: 'event', event: { type: 'quota-refused', user, temporary } });
+    expect(parseLine('Nov 26 14:03:05 mx1 exim[99]: 1tAbCd-000Ab1-Xy ** dan@example.com R=localuser T=local_delivery: mailbox is full', ctx)).toMatchObject({ event: { type: 'quota-refused', user: 'dan@example.com' } });
+    expect(parseLine('2025-11-26 14:03:05 1tAbCd-000Ab1-Xy => alice@example.com R=localuser T=local_delivery', ctx).kind).toBe('other-program');
+    expect(parseLine('2025-11-26 14:03:05 1tAbCd-000Ab1-Xy ** alice@example.com R=dnslookup T=smtp: 550 unknown user', ctx).kind).toBe('other-program');
     expect(parseLine('Nov 26 14:06:00 mx1 CRON[3001]: (root) CMD (true)', ctx).kind).toBe('other-program');
     expect(parseLine('garbage', ctx).kind).toBe('unparseable');
     expect(parseLine('Nov 26 14:29:09 pop3(alice): Info: Disconnected: Logged out top=x', ctx).kind).toBe('unparseable');

@@ -5,7 +5,8 @@
 //   timestamp     any log_timestamp, syslog or journalctl form (time.ts): "Nov 26 13:57:01", "2025-11-26 13:57:01",
 //                 "2025-11-26T13:57:01.123+01:00", "Nov 26 13:57:01.123456", ...
 //   syslog part   "host dovecot[123]: " or "host postfix/lmtp[99]: " (other programs are counted, not parsed,
-//                 except Postfix quota bounces), or a bare "dovecot: "
+//                 except Postfix and Exim quota refusals), or a bare "dovecot: "; Exim's own main log (its
+//                 timestamp, then a message id) is read for quota refusals too
 //   timestamp     a second one after "dovecot: " (log_timestamp inside syslog, seen on old setups)
 //   level         "Info: " / "Warning: " / "Error: " / "Fatal: " / "Panic: " / "Debug: "
 //   service       "pop3(alice)<13557><UXflWC1hRol/AAAB>: ", "imap(alice@example.com): ",
@@ -182,6 +183,31 @@ function postfixLine(msg: string, time: number | null): LineResult {
   return { kind: 'event', time, event: { type: 'quota-refused', user: m[1]!, temporary: m[2] === 'deferred' } };
 }
 
+// Exim's main log: its own timestamp, an optional "[pid] ", the message id (4.97+: 6-11-4 characters, before:
+// 6-6-2), then "** addr" for a failed delivery or "== addr" for a deferred one. A refusal at RCPT time has no id:
+// "H=... rejected RCPT <addr>: ...". The quota words of appendfile and of an LMTP/SMTP answer.
+const EXIM_PID = /^\[\d+\] /;
+const EXIM_ID = /^[0-9A-Za-z]{6}-[0-9A-Za-z]{6,11}-[0-9A-Za-z]{2,4} /;
+const EXIM_FAILED = /^(\*\*|==) ([^\s<>]+)/;
+const EXIM_RCPT = /\brejected RCPT <([^>]+)>/;
+const EXIM_QUOTA = /mailbox is full|quota exceeded|over quota|\b[45]\.2\.2\b/i;
+
+/** An Exim main-log line (after the timestamp), or null when the line is not Exim's. */
+function eximLine(rest: string, time: number | null): LineResult | null {
+  const body = rest.replace(EXIM_PID, '');
+  const id = EXIM_ID.exec(body);
+  if (id) {
+    const msg = body.slice(id[0].length);
+    const f = EXIM_FAILED.exec(msg);
+    if (!f || !EXIM_QUOTA.test(msg)) return { kind: 'other-program', time };
+    return { kind: 'event', time, event: { type: 'quota-refused', user: f[2]!, temporary: f[1] === '==' } };
+  }
+  const rcpt = EXIM_RCPT.exec(body);
+  if (!rcpt) return null;
+  if (!EXIM_QUOTA.test(body)) return { kind: 'other-program', time };
+  return { kind: 'event', time, event: { type: 'quota-refused', user: rcpt[1]!, temporary: /\b45\d\b|\b4\.\d\.\d\b/.test(body) } };
+}
+
 /** What follows the syslog part: maybe Dovecot's own timestamp again, a level, then the Dovecot line. */
 function dovecotRest(rest: string, time: number | null, ctx: LineContext): LineResult {
   const ts = timestamp(rest, ctx);
@@ -212,6 +238,7 @@ function journalLine(line: string, ctx: LineContext): LineResult {
   const prog = journalText(r.SYSLOG_IDENTIFIER) ?? journalText(r._COMM);
   if (message === null || prog === null) return time === null ? { kind: 'unparseable' } : { kind: 'other-program', time };
   if (prog.startsWith('postfix')) return postfixLine(message, time);
+  if (prog.startsWith('exim')) return eximLine(message, time) ?? { kind: 'other-program', time };
   if (prog !== 'dovecot') return { kind: 'other-program', time };
   return dovecotRest(message, time, ctx);
 }
@@ -231,8 +258,11 @@ export function parseLine(line: string, ctx: LineContext): LineResult {
     const prog = sys[2]!;
     rest = rest.slice(sys[0].length);
     if (prog.startsWith('postfix')) return postfixLine(rest, time);
+    if (prog.startsWith('exim')) return eximLine(rest, time) ?? { kind: 'other-program', time };
     if (prog !== 'dovecot') return { kind: 'other-program', time };
   } else {
+    const exim = time !== null ? eximLine(rest, time) : null;
+    if (exim) return exim;
     const bare = BARE_DOVECOT.exec(rest);
     if (bare) rest = rest.slice(bare[0].length);
   }

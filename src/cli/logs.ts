@@ -243,7 +243,7 @@ export function registerLogs<T>(cli: Argv<T>) {
           group: GROUP,
         })
         .example('$0 logs /var/log/dovecot.log /var/log/dovecot.log.1.gz --user alice@example.com', 'who reads this mailbox, and how')
-        .example('$0 logs /var/log/dovecot.log --user alice --timeline', 'which device deleted the mail, and when'),
+        .example('$0 logs dovecot.log -u alice --timeline', 'which device deleted mail, and when'),
     async (argv) => {
       const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json'; history?: string | boolean; timeline: boolean };
       ensureTimelineAsked(args, args.timeline, '--timeline');

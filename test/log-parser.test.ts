@@ -30,6 +30,7 @@ describe('parseLine', () => {
       kind: 'event',
       time: new Date(2025, 10, 26, 14, 29, 9).getTime(),
       event: { type: 'pop3-logout', user: 'alice', quit: true, top: [0, 0], retr: [3, 2612], del: [3, 3], sizeBytes: 2562 },
+      session: 'cZNGxC5hUoh/AAAB', // the last <...> of the prefix: what ties the logout to its login line (timeline)
     });
   });
 

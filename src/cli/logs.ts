@@ -4,6 +4,8 @@ import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
 import { bytes, count, duration, list, percent, plural } from '../report/format.js';
+import { renderTimelineText } from '../report/render-timeline.js';
+import { DEFAULT_TOP, type TimelineOptions } from '../connectors/log/timeline.js';
 import { UsageError } from './errors.js';
 import { historyOption, storedProbeWindows } from './history.js';
 
@@ -12,6 +14,8 @@ export interface LogArgs {
   logAlias?: string[];
   logMatchLocalPart: boolean;
   dovecotVersion?: '2.3' | '2.4';
+  timelineBucket?: 'hour' | 'day';
+  timelineTop?: number;
 }
 
 const GROUP = 'Server logs:';
@@ -26,7 +30,23 @@ function withLogMatchOptions<T>(y: Argv<T>) {
       describe: 'Also match the user under any domain (alice matches alice@example.com); a bare alice always matches alice@example.com',
       group: GROUP,
     })
-    .option('dovecot-version', { choices: ['2.3', '2.4'] as const, describe: 'Read POP3 logout lines as this version (default: told apart from the numbers)', group: GROUP });
+    .option('dovecot-version', { choices: ['2.3', '2.4'] as const, describe: 'Read POP3 logout lines as this version (default: told apart from the numbers)', group: GROUP })
+    .option('timeline-bucket', { choices: ['hour', 'day'] as const, describe: 'Device timeline by hour or by day (default: hours for a log of up to 3 days, else days)', group: GROUP })
+    .option('timeline-top', { type: 'number', describe: `Devices shown in the device timeline at most, the most active first (default ${DEFAULT_TOP}; the rest are summed)`, group: GROUP });
+}
+
+/** The timeline options, checked: a whole number of devices from 1 on. */
+function timelineOptions(args: LogArgs): TimelineOptions {
+  const top = args.timelineTop;
+  if (top !== undefined && !(Number.isInteger(top) && top >= 1 && top <= 1000)) throw new UsageError('--timeline-top must be a whole number from 1 to 1000');
+  return { ...(args.timelineBucket ? { bucket: args.timelineBucket } : {}), ...(top !== undefined ? { top } : {}) };
+}
+
+/** --timeline-bucket and --timeline-top mean nothing without a timeline: an error, not a silent no-op. */
+function ensureTimelineAsked(args: LogArgs, asked: boolean, need: string): void {
+  if (asked) return;
+  const given = [args.timelineBucket !== undefined ? '--timeline-bucket' : '', args.timelineTop !== undefined ? '--timeline-top' : ''].filter(Boolean);
+  if (given.length) throw new UsageError(`${given.join(' and ')} need${given.length === 1 ? 's' : ''} ${need}`);
 }
 
 export function withLogOptions<T>(y: Argv<T>) {
@@ -50,7 +70,7 @@ function ensureReadable(files: string[]): void {
   }
 }
 
-async function readLogs(files: string[], user: string, args: LogArgs, until?: Date, ownSessions: [number, number][] = []): Promise<LogEvidence> {
+async function readLogs(files: string[], user: string, args: LogArgs, until?: Date, ownSessions: [number, number][] = [], timeline?: TimelineOptions): Promise<LogEvidence> {
   const { parseLogs, LogFileError } = await import('../connectors/log/index.js');
   try {
     return await parseLogs(files, {
@@ -61,6 +81,7 @@ async function readLogs(files: string[], user: string, args: LogArgs, until?: Da
       ownSessions,
       ...(args.dovecotVersion ? { dovecotVersion: args.dovecotVersion } : {}),
       autoAddress: true,
+      ...(timeline ? { timeline } : {}),
     });
   } catch (err) {
     if (err instanceof LogFileError) throw new UsageError(err.message);
@@ -74,6 +95,8 @@ function notFoundNote(e: LogEvidence): string {
 
 /** For check: validate the files before probing. */
 export function checkLogFiles(args: LogArgs): void {
+  ensureTimelineAsked(args, (args.log?.length ?? 0) > 0, '--log');
+  timelineOptions(args);
   if (args.log?.length) ensureReadable(args.log);
 }
 
@@ -84,7 +107,7 @@ export function checkLogFiles(args: LogArgs): void {
 export async function addLogEvidence(snapshot: Snapshot, args: LogArgs, quiet: boolean, ownSessions: [number, number][] = []): Promise<void> {
   if (!args.log?.length) return;
   const startSecond = new Date(Math.floor(Date.parse(snapshot.takenAt) / 1000) * 1000);
-  const e = await readLogs(args.log, snapshot.account.user, args, startSecond, ownSessions);
+  const e = await readLogs(args.log, snapshot.account.user, args, startSecond, ownSessions, timelineOptions(args));
   snapshot.logs = e;
   if (e.namesSeen.length === 0 && !quiet) process.stderr.write(`maildoctor: note: ${notFoundNote(e)}\n`);
   const names = identityNote(e);
@@ -213,16 +236,26 @@ export function registerLogs<T>(cli: Argv<T>) {
         .positional('files', { type: 'string', array: true, demandOption: true, describe: 'Log files, oldest first' })
         .option('user', { alias: 'u', type: 'string', demandOption: true, describe: 'The account, as alice or alice@example.com' })
         .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
-        .example('$0 logs /var/log/dovecot.log /var/log/dovecot.log.1.gz --user alice@example.com', 'who reads this mailbox, and how'),
+        .option('timeline', {
+          type: 'boolean',
+          default: false,
+          describe: 'Add the device timeline: per client address and hour or day, logins, downloads, deletions, expunges, moves to Trash, deliveries and refusals',
+          group: GROUP,
+        })
+        .example('$0 logs /var/log/dovecot.log /var/log/dovecot.log.1.gz --user alice@example.com', 'who reads this mailbox, and how')
+        .example('$0 logs dovecot.log -u alice --timeline', 'which device deleted mail, and when'),
     async (argv) => {
-      const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json'; history?: string | boolean };
+      const args = argv as unknown as LogArgs & { files: string[]; user: string; format: 'text' | 'json'; history?: string | boolean; timeline: boolean };
+      ensureTimelineAsked(args, args.timeline, '--timeline');
+      const timeline = args.timeline ? timelineOptions(args) : undefined;
       ensureReadable(args.files);
       // The sessions of earlier `check` runs are in the log too: the history knows when they were, under the
       // names this log matches for the user. They are left out and counted, as with check --log.
       const { userMatcher } = await import('../connectors/log/index.js');
       const own = await storedProbeWindows(userMatcher({ user: args.user, aliases: args.logAlias ?? [], matchLocalPart: args.logMatchLocalPart }), args);
-      const e = await readLogs(args.files, args.user, args, undefined, own);
-      const out = args.format === 'json' ? `${JSON.stringify({ schema: 'maildoctor/logs@1', ...e }, null, 2)}\n` : renderLogText(e);
+      const e = await readLogs(args.files, args.user, args, undefined, own, timeline);
+      const text = () => renderLogText(e) + (e.timeline && e.namesSeen.length ? `\n${renderTimelineText(e.timeline).join('\n')}\n` : '');
+      const out = args.format === 'json' ? `${JSON.stringify({ schema: 'maildoctor/logs@1', ...e }, null, 2)}\n` : text();
       process.stdout.write(out);
       process.exitCode = 0;
     },

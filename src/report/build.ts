@@ -158,6 +158,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     metrics: metrics(snapshot, analysis),
     ...(opts.details ? { details: buildDetails(snapshot, opts.history ?? []) } : {}),
     // Field by field, in reading order: nothing else rides along.
+    ...(snapshot.logs?.timeline ? { timeline: snapshot.logs.timeline } : {}),
     ...(opts.testLog ? { testLog: opts.testLog.map((e) => ({ atMs: e.atMs, protocol: e.protocol, step: e.step, outcome: e.outcome, ms: e.ms, detail: e.detail })) } : {}),
   };
 }

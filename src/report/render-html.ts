@@ -5,6 +5,7 @@ import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './findings/index.js';
 import { bytes, count, millis, percent, plural, zonedTime } from './format.js';
 import { comparedLine, evidenceProblemLines, scopeNote, SYMBOL } from './render-text.js';
+import { renderTimelineHtml } from './render-timeline.js';
 import { TRACE_PROTOCOL_NAME } from './test-log.js';
 import { checkedLine, loginLine, subjectLine } from './subject.js';
 import { esc } from './svg/escape.js';
@@ -194,6 +195,7 @@ export function renderHtml(report: Report): string {
   if (report.skipped.length) body.push('<h2 id="not-checked">Not checked</h2>', table(['Check', 'Why not'], report.skipped.map((s) => [s.rule, s.reason])));
   const compared = comparedLine(report);
   if (compared) body.push(`<p>${esc(compared)}</p>`);
+  if (report.timeline) body.push(renderTimelineHtml(report.timeline, esc));
   if (report.testLog) {
     body.push(
       '<h2 id="test-log">Test log</h2>',

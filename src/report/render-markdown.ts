@@ -2,6 +2,7 @@
 // Anything that came from the server or the account (folder names, host names, server text) is escaped.
 import { evidenceLines } from './findings/index.js';
 import { comparedLine, evidenceProblemLines, numbered, scopeNote, SYMBOL, skippedLines } from './render-text.js';
+import { renderTimelineMarkdown } from './render-timeline.js';
 import { testLogLines } from './test-log.js';
 import { checkedLine, loginLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
@@ -43,6 +44,7 @@ export function renderMarkdown(report: Report): string {
   if (skipped.length) out.push('', '### Not checked', '', ...skipped.map((l) => `- ${md(l)}`));
   const compared = comparedLine(report);
   if (compared) out.push('', md(compared));
+  if (report.timeline) out.push('', ...renderTimelineMarkdown(report.timeline, md));
   out.push(
     '',
     `<sub>maildoctor ${md(report.tool.version)} · ${report.checked.length} checks · snapshot ${report.snapshotTakenAt} · IMAP ${report.probes.imap.state}, POP3 ${report.probes.pop.state}</sub>`,

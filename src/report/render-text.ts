@@ -7,6 +7,7 @@ import { evidenceLines } from './findings/index.js';
 import { list, millis, plural, zonedTime } from './format.js';
 import { checkedLine, loginLine, subjectLine } from './subject.js';
 import { PROTOCOL_NAME } from './phrases.js';
+import { renderTimelineText } from './render-timeline.js';
 import { testLogLines } from './test-log.js';
 import type { RenderedFinding, RenderOptions, Report } from './types.js';
 
@@ -123,7 +124,8 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
     const later = wants.length ? `; ${wants.join(', ')}` : '';
     const line = `${label('ok', c)}  ${subjectLine(report)}: no problems found (${plural(report.checked.length, 'check')} over ${probedWith(report)}, ${zonedTime(report.snapshotTakenAt, report.timeZone)}${later}).`;
     const compared = comparedLine(report);
-    return `${[line, ...loginLines(report), ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : []), ...testLogSection(report, c)].join('\n')}\n`;
+    const timeline = report.timeline ? ['', ...renderTimelineText(report.timeline)] : [];
+    return `${[line, ...loginLines(report), ...(compared ? [compared] : []), ...(rec.length ? ['', ...rec] : []), ...timeline, ...testLogSection(report, c)].join('\n')}\n`;
   }
   // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
   const partial = scopeNote(report);
@@ -137,6 +139,7 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   if (skipped.length) out.push('', paint(c, '1', 'Not checked:'), ...skipped.map((l) => `  - ${l}`));
   const compared = comparedLine(report);
   if (compared) out.push('', compared);
+  if (report.timeline) out.push('', ...renderTimelineText(report.timeline));
   out.push('', paint(c, '2', footer(report)), ...testLogSection(report, c));
   return `${out.join('\n')}\n`;
 }

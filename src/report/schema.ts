@@ -4,6 +4,7 @@
 // (see docs/findings.md for each id's fields).
 import * as z from 'zod';
 import { AnomalySchema, EndpointSchema } from '../snapshot/schema.js';
+import { LogTimelineSchema } from '../snapshot/timeline-schema.js';
 import type { TestLogEntry } from '../snapshot/trace.js';
 import { REPORT_SCHEMA } from './schema-id.js';
 
@@ -175,6 +176,8 @@ export const ReportSchema = z.object({
    * when, in ms since the probe began; ms how long the step took (null for a fact read on the way). Never a secret.
    */
   testLog: z.array(TestLogEntrySchema).optional(),
+  /** The device timeline of the server log (check --log): per device and hour or day, who deleted what and when. */
+  timeline: LogTimelineSchema.optional(),
   metrics: z.object({
     quotaStorageUsedBytes: nullableNumber,
     quotaStorageLimitBytes: nullableNumber,

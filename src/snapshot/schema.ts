@@ -7,6 +7,7 @@ import { SNAPSHOT_SCHEMA } from './schema-id.js';
 import { isoDate, MessageIdentitySchema } from './identity.js';
 import { MessageList } from './message-list.js';
 import { DiscoverySchema } from './discovery.js';
+import { LogTimelineSchema } from './timeline-schema.js';
 
 export { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION } from './schema-id.js';
 export type { MessageIdentity } from './identity.js';
@@ -429,6 +430,8 @@ export const LogEvidenceSchema = z.object({
   identity: z
     .object({ match: z.enum(['as-given', 'auto', 'ambiguous']), adopted: z.string().nullable(), otherAddresses: z.array(z.string()) })
     .optional(),
+  /** The device timeline (logs --timeline, check --log); absent when not asked for and in older snapshots. */
+  timeline: LogTimelineSchema.optional(),
 });
 export type LogEvidence = z.infer<typeof LogEvidenceSchema>;
 

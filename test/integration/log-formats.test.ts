@@ -90,6 +90,14 @@ describe('a Dovecot with its own logout formats and ISO timestamps (real clients
     const text = await runCli(['logs', tb.logFile, '--user', u.user, '--no-history']);
     expect(text.stdout).toMatch(/^Parse rate: 100% \(\d+ of \d+ lines about this account read\)$/m);
     expect(text.stdout).toMatch(/^POP3: 4 sessions, 8 messages downloaded .*, 5 deleted in 1 session/m);
+    // The device timeline under these formats: fetchmail's poll deleted all 5, the IMAP app deleted nothing.
+    const tl = await runCli(['logs', tb.logFile, '--user', u.user, '--no-history', '--timeline', '--format', 'json']);
+    const t = (JSON.parse(tl.stdout) as LogEvidence).timeline!;
+    expect(t.sessionsWithoutLogin).toBe(0);
+    expect(t.topDeleter).toMatchObject({ kind: 'pop3', ip: '127.0.0.1', deleted: 5 });
+    expect(t.devices.find((d) => d.kind === 'pop3')!.totals).toMatchObject({ popSessions: 4, retrMessages: 8, popDeleted: 5 });
+    expect(t.devices.find((d) => d.kind === 'imap')!.totals).toMatchObject({ imapSessions: 3, expunged: 0, trashed: 0 });
+    expect(t.devices.find((d) => d.kind === 'delivery')!.totals).toMatchObject({ delivered: 2, quotaRefused: 0 });
     // A sample of real lines for the parser's unit tests (fixtures/logs/dovecot-2.3-custom-format.log).
     if (process.env.MAILDOCTOR_CAPTURE_LOG) copyFileSync(tb.logFile, process.env.MAILDOCTOR_CAPTURE_LOG);
   });

@@ -4,6 +4,7 @@ import type { LogEvidence } from '../../snapshot/schema.js';
 import { parseLine, type LineContext, type LogEvent, type UnreadKind, type UnreadLine } from './line.js';
 import { maskLine } from './mask.js';
 import { openLog } from './read.js';
+import { TimelineBuilder, type TimelineOptions } from './timeline.js';
 
 export { parseLine, type LogEvent } from './line.js';
 export { LogFileError } from './read.js';
@@ -32,6 +33,8 @@ export interface ParseLogsOptions {
    * address is only listed in identity.otherAddresses. The CLI turns it on.
    */
   autoAddress?: boolean;
+  /** Also build the device timeline (LogEvidence.timeline), with these options. */
+  timeline?: TimelineOptions;
 }
 
 /** Full addresses with the account's local part followed as candidates at most; more is ambiguous anyway. */
@@ -91,6 +94,12 @@ function median(xs: number[]): number | null {
 
 /** An accumulator for one account; feed it events, then take the evidence. */
 export class LogEvidenceBuilder {
+  private readonly timeline: TimelineBuilder | null;
+
+  constructor(timeline?: TimelineOptions) {
+    this.timeline = timeline ? new TimelineBuilder(timeline) : null;
+  }
+
   private names = new Set<string>();
   private period: Period = { first: null, last: null };
   private logins = new Map<string, Period & { protocol: 'imap' | 'pop3'; ip: string; methods: Set<string>; count: number }>();
@@ -139,8 +148,9 @@ export class LogEvidenceBuilder {
   }
 
   /** Adds one event of the account; false (and nothing added) when its numbers would overflow the sums. */
-  add(event: LogEvent, time: number | null): boolean {
+  add(event: LogEvent, time: number | null, session?: string): boolean {
     if (!this.fits(event)) return false;
+    this.timeline?.add(event, time, session);
     this.names.add(event.user);
     widen(this.period, time);
     switch (event.type) {
@@ -261,6 +271,7 @@ export class LogEvidenceBuilder {
     ];
     if (sums.some(([a, b]) => a + b > Number.MAX_SAFE_INTEGER)) return false;
     for (const n of o.names) this.names.add(n);
+    if (this.timeline && o.timeline) this.timeline.absorb(o.timeline);
     const widenBy = (p: Period, q: Period) => {
       widen(p, q.first);
       widen(p, q.last);
@@ -392,6 +403,7 @@ export class LogEvidenceBuilder {
       unread,
       parseRate: seen === 0 ? null : base.lines.matched / seen,
       identity: base.identity ?? { match: 'as-given', adopted: null, otherAddresses: [] },
+      ...(this.timeline ? { timeline: this.timeline.build() } : {}),
     };
   }
 }
@@ -402,7 +414,7 @@ export class LogEvidenceBuilder {
  */
 export async function parseLogs(files: string[], opts: ParseLogsOptions): Promise<LogEvidence> {
   const isUser = userMatcher(opts);
-  const builder = new LogEvidenceBuilder();
+  const builder = new LogEvidenceBuilder(opts.timeline);
   const until = opts.until?.getTime() ?? Infinity;
   const own = opts.ownSessions ?? [];
   const lines: LogEvidence['lines'] = { total: 0, matched: 0, otherUsers: 0, otherPrograms: 0, unparseable: 0, afterUntil: 0, ...(own.length ? { ownSessions: 0, ownLines: 0 } : {}) };
@@ -457,7 +469,7 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
         if (r.event.type === 'login') to.lines.ownSessions++;
         return;
       }
-      if (!to.builder.add(r.event, time)) {
+      if (!to.builder.add(r.event, time, r.session)) {
         bad++; // numbers beyond what adds up exactly: unreadable, like a line of an unknown shape
         return;
       }
@@ -501,7 +513,10 @@ class AddressCandidates {
   private readonly others = new Set<string>();
   private readonly cache = new Map<string, Target | null>();
 
-  constructor(opts: Pick<ParseLogsOptions, 'user' | 'aliases' | 'matchLocalPart'>) {
+  private readonly timeline: TimelineOptions | undefined;
+
+  constructor(opts: Pick<ParseLogsOptions, 'user' | 'aliases' | 'matchLocalPart' | 'timeline'>) {
+    this.timeline = opts.timeline;
     this.local = localPart(opts.user.toLowerCase());
     // An alias with this local part and a domain is the user's own pick: no other domain is taken on top of it.
     const picked = (opts.aliases ?? []).some((a) => a.includes('@') && localPart(a.toLowerCase()) === this.local);
@@ -520,7 +535,7 @@ class AddressCandidates {
       if (this.others.size < MAX_OTHER_ADDRESSES) this.others.add(lower);
       target = this.candidates.get(lower) ?? null;
       if (!target && this.follow && this.candidates.size < MAX_CANDIDATES) {
-        target = { builder: new LogEvidenceBuilder(), lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
+        target = { builder: new LogEvidenceBuilder(this.timeline), lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
         this.candidates.set(lower, target);
       }
     }

@@ -54,7 +54,8 @@ export type LogEvent =
 export type UnreadKind = 'pop3-logout' | 'imap-logout' | 'delivery' | 'mail-log';
 
 export type LineResult =
-  | { kind: 'event'; time: number | null; event: LogEvent }
+  /** session: Dovecot's session id (the login line's session=<...>, the last <...> of a service prefix), when the line has one. */
+  | { kind: 'event'; time: number | null; event: LogEvent; session?: string }
   /** A log line we understood that carries nothing we count (connects, other services, ...). */
   | { kind: 'other'; time: number | null }
   /** A syslog line of another program. */
@@ -100,6 +101,16 @@ function userOf(who: string | undefined): string | null {
 const MAIL_LOG = /^(expunge|delete|undelete|copy|save|flag_change|mailbox_delete|mailbox_rename|mailbox_create)(?: from ([^:]+))?: (?:box=([^,]*))?/;
 const MAIL_LOG_SIZE = /, size=([^,\s]*)/;
 
+const LOGIN_SESSION = /\bsession=<([^>]+)>/;
+
+/** The session id of "<8323><UhoVxS5h2JZ/AAAB>" (the last part; a pid alone is no session) or of a login's session=<...>. */
+function sessionOf(parts: string | undefined): string | undefined {
+  if (!parts) return undefined;
+  if (!parts.startsWith('<')) return parts;
+  const last = parts.slice(parts.lastIndexOf('<') + 1, -1);
+  return last === '' || /^\d+$/.test(last) ? undefined : last;
+}
+
 const LOGIN_FIELDS = /\buser=<([^>]*)>(?:, method=([^,]+))?(?:, rip=([^,\s]+))?/;
 const DELIVERY_SERVICES: ReadonlySet<string> = new Set(['lmtp', 'lda', 'deliver']);
 // "saved mail to INBOX" (LMTP/LDA), "stored mail into mailbox 'INBOX'" (Sieve's fileinto or implicit keep).
@@ -131,7 +142,8 @@ function dovecotLine(rest: string, time: number | null, ctx: LineContext): LineR
   const service = s[1]!.toLowerCase();
   const user = userOf(s[2]);
   const msg = stripLevel(rest.slice(s[0].length));
-  const ev = (event: LogEvent): LineResult => ({ kind: 'event', time, event });
+  const session = sessionOf(service.endsWith('-login') ? LOGIN_SESSION.exec(msg)?.[1] : s[3]);
+  const ev = (event: LogEvent): LineResult => (session ? { kind: 'event', time, event, session } : { kind: 'event', time, event });
 
   if (service.endsWith('-login')) {
     const protocol = protocolOf(service);

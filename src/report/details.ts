@@ -47,9 +47,12 @@ export function historyPoints(probes: readonly Snapshot[]): HistoryPoint[] {
     const inbox = s.imap?.ok ? s.imap.evidence.inbox : null;
     const before = i > 0 ? probes[i - 1]! : null;
     const prev = before?.imap?.ok ? before.imap.evidence.inbox : null;
-    const changed = Boolean(inbox && prev && inbox.uidValidity !== prev.uidValidity);
-    const comparable = inbox && prev && !changed && inbox.uidNext >= prev.uidNext;
-    const arrived = comparable ? inbox.uidNext - prev.uidNext : null;
+    // An unknown UIDVALIDITY or UIDNEXT (the server sent none) on either side: neither changed nor counted.
+    const changed = Boolean(inbox?.uidValidity && prev?.uidValidity && inbox.uidValidity !== prev.uidValidity);
+    const next = inbox?.uidNext ?? null;
+    const prevNext = prev?.uidNext ?? null;
+    const comparable = inbox && prev && inbox.uidValidity !== null && !changed && next !== null && prevNext !== null && next >= prevNext;
+    const arrived = comparable ? next - prevNext : null;
     const q = quotaUse(s);
     return {
       takenAt: s.takenAt,

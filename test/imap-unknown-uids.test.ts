@@ -16,6 +16,7 @@ import { buildReport } from '../src/report/build.js';
 import { render } from '../src/report/render.js';
 import { parseSnapshot, serializeSnapshot, SnapshotFileError } from '../src/snapshot/io.js';
 import type { Anomaly, ImapResult, Snapshot } from '../src/snapshot/schema.js';
+import type { TraceEvent } from '../src/snapshot/trace.js';
 import { runCli } from './support/cli.js';
 import { fakeImap } from './support/fake-imap.js';
 import type { FakeServer } from './support/fake-server.js';
@@ -90,6 +91,20 @@ describe('INBOX UIDNEXT when EXAMINE sends none', () => {
     expect(srv.received.some((l) => /STATUS INBOX \(UIDNEXT\)/i.test(l))).toBe(true);
     const { out } = texts(snapshotOf(result, anomalies));
     expect(out).not.toMatch(/NaN/);
+  });
+
+  it('the test log and the report details name the path', async () => {
+    const srv = await courierLike(3, 'UIDNEXT 42 MESSAGES 3');
+    const log: TraceEvent[] = [];
+    const result = await probeImap({ ...connect(srv.port), history: false, now: new Date(), trace: (e) => log.push(e) });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    const paths = log.find((e) => e.step === 'paths');
+    expect(paths?.detail).toBe('INBOX UIDNEXT/UIDVALIDITY from STATUS (EXAMINE sent none); counts by plain SEARCH, counted here; folder STATUS one folder at a time; folder roles from their names; ages by SINCE dates');
+    const snap = snapshotOf(result, []);
+    const report = buildReport(snap, analyze(snap), { details: true });
+    expect(report.details?.servers[0]?.probePaths).toBe(paths?.detail);
+    expect(render(report, 'html')).toContain('IMAP probe paths:</b> INBOX UIDNEXT/UIDVALIDITY from STATUS');
   });
 
   it('a server that sends both on EXAMINE is asked no STATUS INBOX (path examine)', async () => {

@@ -21,6 +21,7 @@ import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
 import { bulkFetch } from './bulk.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
 import { MessageList } from '../../snapshot/message-list.js';
+import { pathWords } from '../../snapshot/paths.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
@@ -49,38 +50,82 @@ export interface ImapProbeOptions extends ConnectOptions {
   trace?: TraceSink;
 }
 
-/** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
+/**
+ * Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively): the
+ * English names of the common clients and providers, and the localized ones Thunderbird, Outlook and Apple Mail
+ * create (German, French, Spanish, Italian, Dutch, Portuguese).
+ */
 const NAME_SPECIAL_USE: Record<string, string> = {
   sent: '\\Sent',
   'sent items': '\\Sent',
   'sent messages': '\\Sent',
   'sent mail': '\\Sent',
+  gesendet: '\\Sent',
+  'gesendete objekte': '\\Sent',
+  'gesendete elemente': '\\Sent',
+  'envoyés': '\\Sent',
+  'éléments envoyés': '\\Sent',
+  'elementos enviados': '\\Sent',
+  enviados: '\\Sent',
+  'posta inviata': '\\Sent',
+  inviati: '\\Sent',
+  verzonden: '\\Sent',
+  'verzonden items': '\\Sent',
   junk: '\\Junk',
   'junk e-mail': '\\Junk',
   'junk email': '\\Junk',
   spam: '\\Junk',
   'bulk mail': '\\Junk',
+  'courrier indésirable': '\\Junk',
+  'correo no deseado': '\\Junk',
+  'posta indesiderata': '\\Junk',
+  'ongewenste e-mail': '\\Junk',
   trash: '\\Trash',
   'deleted items': '\\Trash',
   'deleted messages': '\\Trash',
   bin: '\\Trash',
+  papierkorb: '\\Trash',
+  'gelöschte elemente': '\\Trash',
+  'gelöschte objekte': '\\Trash',
+  corbeille: '\\Trash',
+  'éléments supprimés': '\\Trash',
+  papelera: '\\Trash',
+  'elementos eliminados': '\\Trash',
+  cestino: '\\Trash',
+  prullenbak: '\\Trash',
+  lixeira: '\\Trash',
+  lixo: '\\Trash',
   drafts: '\\Drafts',
+  entwürfe: '\\Drafts',
+  brouillons: '\\Drafts',
+  borradores: '\\Drafts',
+  bozze: '\\Drafts',
+  concepten: '\\Drafts',
+  rascunhos: '\\Drafts',
   archive: '\\Archive',
   archives: '\\Archive',
+  archiv: '\\Archive',
 };
+/** Parents under which a well-known leaf name keeps its meaning: Courier's and Cyrus's INBOX, Gmail's own folder. */
+const ROLE_PARENTS = new Set(['INBOX', '[GMAIL]', '[GOOGLE MAIL]']);
 const RFC6154 = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
 
+/**
+ * A folder's role from its name alone: a top-level name, or a leaf directly under INBOX ("INBOX.Sent") or
+ * Gmail's "[Gmail]" ("[Gmail]/Sent Mail"), in the server's hierarchy separator. "Projects/Sent" is no Sent.
+ */
 export function guessSpecialUse(path: string, delimiter: string | null): string | null {
-  const leaf = delimiter ? path.split(delimiter).pop()! : path;
-  const top = path.toUpperCase().startsWith('INBOX') && delimiter ? leaf : path;
-  return NAME_SPECIAL_USE[top.trim().toLowerCase()] ?? null;
+  const parts = delimiter ? path.split(delimiter) : [path];
+  const top = parts.length === 1 || (parts.length === 2 && ROLE_PARENTS.has(parts[0]!.toUpperCase())) ? parts[parts.length - 1]! : null;
+  return top === null ? null : (NAME_SPECIAL_USE[top.trim().toLowerCase()] ?? null);
 }
 
-function specialUseOf(entry: ListResponse): { specialUse: string | null; source: 'server' | 'name' | null } {
-  for (const f of entry.flags ?? []) if (RFC6154.has(f)) return { specialUse: f, source: 'server' };
+/** A folder's role: from the server (SPECIAL-USE flags) unless `serverRoles` is false (the capability ignored), else from its name. */
+function specialUseOf(entry: ListResponse, serverRoles: boolean): { specialUse: string | null; source: 'server' | 'name' | null } {
+  if (serverRoles) for (const f of entry.flags ?? []) if (RFC6154.has(f)) return { specialUse: f, source: 'server' };
   const su = entry.specialUse;
   const src = (entry as { specialUseSource?: string }).specialUseSource;
-  if (su && su !== '\\Inbox' && RFC6154.has(su)) return { specialUse: su, source: src === 'extension' ? 'server' : 'name' };
+  if (serverRoles && su && su !== '\\Inbox' && RFC6154.has(su)) return { specialUse: su, source: src === 'extension' ? 'server' : 'name' };
   const guess = guessSpecialUse(entry.path, entry.delimiter ?? null);
   return guess ? { specialUse: guess, source: 'name' } : { specialUse: null, source: null };
 }
@@ -499,8 +544,10 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
       statusQuery: { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true, size: true },
     }),
   );
+  // SPECIAL-USE asked to be ignored: the roles come from names, as on a server without it (flags stay recorded).
+  const serverRoles = !ignore.has('SPECIAL-USE');
   const folders: Folder[] = entries.map((e) => {
-    const su = specialUseOf(e);
+    const su = specialUseOf(e, serverRoles);
     const flags = [...(e.flags ?? [])].sort();
     const selectable = !flags.includes('\\Noselect') && !flags.includes('\\NonExistent');
     return {
@@ -553,6 +600,15 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
     }
   }
 
+  const paths: ProbePaths = {
+    uids: uids.path,
+    search: caps.has('ESEARCH') ? 'esearch' : 'search',
+    status: caps.has('LIST-STATUS') ? 'list-status' : 'status',
+    specialUse: serverRoles && folders.some((f) => f.specialUseSource === 'server') ? 'special-use' : 'names',
+    ages: caps.has('WITHIN') && caps.has('ESEARCH') ? 'within' : 'since',
+  };
+  state.tr.emit('paths', 'info', null, pathWords(paths));
+
   progress('quota');
   let q: Quota;
   if (lost) {
@@ -579,7 +635,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
     folders,
     inbox,
     ...(lost ? { stepErrors: [lost] } : {}),
-    paths: { uids: uids.path },
+    paths,
   };
 }
 

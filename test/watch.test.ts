@@ -107,7 +107,7 @@ function snap(takenAt: string, list: MessageIdentity[], edit?: (s: Ok) => void):
   s.pop = null;
   s.imap.evidence.inbox.messageList = MessageList.from(list);
   s.imap.evidence.inbox.messages = list.length;
-  s.imap.evidence.inbox.uidNext = Math.max(s.imap.evidence.inbox.uidNext, ...list.map((m) => m.uid + 1));
+  s.imap.evidence.inbox.uidNext = Math.max(s.imap.evidence.inbox.uidNext!, ...list.map((m) => m.uid + 1));
   edit?.(s);
   return s;
 }
@@ -310,7 +310,7 @@ describe('windowSnapshot', () => {
   it('chains each probe’s arrivals so a move early in the window is still a move against the first probe', () => {
     const first = snap(T(0), [msg(1), msg(2), msg(3)]);
     const archive = (s: Ok) => s.imap.evidence.folders.find((f) => f.path === 'Archive')!;
-    const base = archive(first as Ok).status!.uidNext;
+    const base = archive(first as Ok).status!.uidNext!;
     // Probe 2: message 1 moved to Archive. Probe 3: message 2 vanished, nothing new in Archive.
     const second = snap(T(10), [msg(2), msg(3)], (s) => {
       const a = archive(s);
@@ -335,7 +335,7 @@ describe('windowSnapshot', () => {
   it('gives arrivals null (a lower bound) when a probe in the chain did not hash a folder that grew', () => {
     const first = snap(T(0), [msg(1)]);
     const archive = (s: Ok) => s.imap.evidence.folders.find((f) => f.path === 'Archive')!;
-    const base = archive(first as Ok).status!.uidNext;
+    const base = archive(first as Ok).status!.uidNext!;
     const second = snap(T(10), [], (s) => {
       archive(s).status!.uidNext = base + 1;
       archive(s).status!.messages += 1;

@@ -25,6 +25,15 @@ export const LOGIN_ONLY = 'only the logins were checked (--just-login): the mail
 export const NOT_DISCOVERED = 'the servers were given (--host), not discovered from the address (check ADDRESS without --host)';
 
 /** Skip kinds that only mean an optional input was not given (reports keep a clean account to one line). */
+/** Why INBOX's UIDNEXT / UIDVALIDITY of a probe are not known, or null when both are. */
+export function unknownInboxUids(s: Snapshot | null, which: 'this' | 'the earlier'): string | null {
+  if (!s?.imap?.ok) return null;
+  const inbox = s.imap.evidence.inbox;
+  const missing = [inbox.uidNext === null ? 'UIDNEXT' : null, inbox.uidValidity === null ? 'UIDVALIDITY' : null].filter((w) => w !== null);
+  if (!missing.length) return null;
+  return `INBOX ${missing.join(' and ')} unknown in ${which} probe${which === 'the earlier' ? ` (${s.takenAt})` : ''}: the server sent no number for ${missing.length > 1 ? 'them' : 'it'} (neither on EXAMINE nor in STATUS), so what INBOX took in cannot be counted`;
+}
+
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
 
 /** Why evidence a rule needs is missing: the words and their kind. */
@@ -78,6 +87,12 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         }
         break;
       }
+      case 'imap.inboxUids':
+        reason = unknownInboxUids(snapshot, 'this');
+        break;
+      case 'previous.inboxUids':
+        reason = unknownInboxUids(previous, 'the earlier');
+        break;
       case 'logs':
         if (!snapshot.logs) {
           reason = NO_SERVER_LOG;
@@ -124,6 +139,10 @@ export function incompleteEvidence(snapshot: Snapshot, complete: readonly Comple
     if (path === 'logs.deliveries' && unread?.deliveries) {
       const n = unread.deliveries;
       return `the server log has ${n === 1 ? 'a delivery' : `${n} deliveries`} to this account whose result could not be read (saved or refused is unknown): no refusal found in the rest, but that is no proof`;
+    }
+    if (path === 'imap.inboxUids') {
+      const unknown = unknownInboxUids(snapshot, 'this');
+      if (unknown) return `${unknown}: nothing found in the rest, but that is no proof`;
     }
     if (path === 'imap.folders' && snapshot.imap?.ok) {
       const e = snapshot.imap.evidence;

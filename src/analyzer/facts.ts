@@ -103,7 +103,7 @@ export interface InboxLedger {
   received: number;
   held: number;
   leftInbox: number;
-  /** Sum of UIDNEXT-1 of every other folder; null when a folder's STATUS is missing (then nothing is bounded). */
+  /** Sum of UIDNEXT-1 of every other folder; null when a folder's STATUS or UIDNEXT is missing (then nothing is bounded). */
   otherFoldersReceived: number | null;
   /** leftInbox - otherFoldersReceived, floored at 0; null when the bound is unknown. */
   removedWithoutTrace: number | null;
@@ -113,15 +113,18 @@ export interface InboxLedger {
  * UIDs are handed out in ascending order and never reused under one UIDVALIDITY, so UIDNEXT-1 counts what a
  * folder has ever taken in (a server may skip UIDs, which only overstates it). A message moved out of INBOX
  * takes a new UID in the folder it lands in, and that folder's UIDNEXT keeps counting it even after it is
- * deleted there; so what left INBOX beyond the other folders' total intake was deleted outright.
+ * deleted there; so what left INBOX beyond the other folders' total intake was deleted outright. null when
+ * INBOX's UIDNEXT is unknown.
  */
-export function inboxLedger(imap: ImapEvidence): InboxLedger {
+export function inboxLedger(imap: ImapEvidence): InboxLedger | null {
+  // INBOX's UIDNEXT unknown (the server sent none): nothing is counted, never a NaN.
+  if (imap.inbox.uidNext === null) return null;
   const received = Math.max(0, imap.inbox.uidNext - 1);
   const held = imap.inbox.messages;
   const leftInbox = Math.max(0, received - held);
   let other: number | null = 0;
   for (const f of otherFolders(imap)) {
-    if (!f.status) {
+    if (!f.status || f.status.uidNext === null) {
       other = null;
       break;
     }

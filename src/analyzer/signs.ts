@@ -54,10 +54,12 @@ export function removedAtLeast(
 /**
  * Mail deleted from INBOX after download, from one probe: INBOX took in far more than it holds, the other
  * folders together cannot have received what left (so it was deleted, not moved), and INBOX holds only young
- * mail. null when the pattern is absent or cannot be judged (a folder without STATUS leaves the bound open).
+ * mail. null when the pattern is absent or cannot be judged (a folder without STATUS leaves the bound open, an
+ * INBOX without a known UIDNEXT or UIDVALIDITY counts nothing).
  */
 export function removalPattern(imap: ImapEvidence, now: Date, opts: RemovalOptions): RemovalPattern | null {
   const ledger = inboxLedger(imap);
+  if (!ledger || imap.inbox.uidValidity === null) return null; // INBOX's UIDNEXT or UIDVALIDITY unknown: nothing to judge
   if (ledger.received === 0 || ledger.otherFoldersReceived === null || ledger.removedWithoutTrace === null) return null;
   const removed = ledger.removedWithoutTrace;
   const ratio = removed / ledger.received;

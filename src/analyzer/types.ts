@@ -180,7 +180,8 @@ export interface FindingEvidenceMap {
     imapSizeBytes: number | null;
     sizeDiffBytes: number | null;
     popUidValidity: string | null;
-    imapUidValidity: string;
+    /** null: INBOX's UIDVALIDITY is unknown (the server sent none). */
+    imapUidValidity: string | null;
     /** POP messages whose UIDL maps to a UID at or above IMAP's UIDNEXT (null when the UIDL format is opaque). */
     popUidsBeyondImapUidNext: number | null;
     imapDeletedMessages: number;
@@ -380,8 +381,9 @@ export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
  * 'pop.probed': the protocol was probed at all (rules that read the probe error itself need only that).
  * 'previous.imap': an earlier probe of the account (from history) with IMAP evidence, for rules that compare two.
  * 'logs': the server's logs were read (check --log). 'discovery': the servers were found from the address.
+ * 'imap.inboxUids' / 'previous.inboxUids': INBOX's UIDNEXT and UIDVALIDITY are known (in this / the earlier probe).
  */
-export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'logs' | 'discovery';
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'imap.inboxUids' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'previous.inboxUids' | 'logs' | 'discovery';
 
 export type RuleOptionValue = number | boolean | string;
 export type RuleOptions = Record<string, RuleOptionValue>;
@@ -416,10 +418,10 @@ export interface RuleContext<K extends FindingId, O extends RuleOptions> {
 
 /**
  * Evidence a rule can work from in part, but must have whole for "nothing found" to count as a pass:
- * 'imap.folders' every selectable folder examined; with a server log, 'logs.pop3' every POP3 session's logout
+ * 'imap.folders' every selectable folder examined; 'imap.inboxUids' INBOX's UIDNEXT and UIDVALIDITY known; with a server log, 'logs.pop3' every POP3 session's logout
  * counters read, 'logs.deliveries' every delivery's result read (without a log there is nothing to miss).
  */
-export type CompletePath = 'imap.folders' | 'logs.pop3' | 'logs.deliveries';
+export type CompletePath = 'imap.folders' | 'imap.inboxUids' | 'logs.pop3' | 'logs.deliveries';
 
 export interface Rule<K extends FindingId = FindingId, O extends RuleOptions = RuleOptions> {
   id: K;

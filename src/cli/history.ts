@@ -65,6 +65,8 @@ export interface Earlier {
   history: Snapshot[];
   /** Why the history could not be read (the rules that compare probes are skipped with it); absent when it could. */
   unavailable?: string;
+  /** With unavailable: the database itself works (an earlier probe could not be read back), so this probe is stored. */
+  stores?: boolean;
 }
 
 /**
@@ -73,7 +75,7 @@ export interface Earlier {
  */
 export function tellUnavailable(earlier: Earlier, exitCode: number, stored: boolean): number {
   if (!earlier.unavailable) return exitCode;
-  const what = stored ? 'this probe was not compared with earlier ones and not stored' : 'this snapshot was not compared with earlier probes';
+  const what = stored && earlier.stores ? 'this probe was not compared with earlier ones (it is stored)' : stored ? 'this probe was not compared with earlier ones and not stored' : 'this snapshot was not compared with earlier probes';
   process.stderr.write(`maildoctor: ${earlier.unavailable}; ${what} (the rules that compare probes are listed as not checked)\n`);
   return exitCode === EXIT.ok ? EXIT.unknown : exitCode;
 }
@@ -122,10 +124,10 @@ async function openAccountHistory(args: HistoryArgs): Promise<OpenHistory | null
     forAccount(account) {
       // user and host: one user on two servers is two accounts.
       const key = accountKey({ account: { user: account.credentials.user, imap: account.imap, pop: account.pop } });
-      const { previous, passedOver } = store.latestComparableProbe(key);
+      const { previous, passedOver, unreadable } = store.latestComparableProbe(key);
       return {
         known: previous ? knownFrom(previous) : undefined,
-        earlier: { previous, passedOver, history: store.recentSnapshots(key, 30) },
+        earlier: { previous, passedOver, history: store.recentSnapshots(key, 30), ...(unreadable ? { unavailable: unreadable, stores: true } : {}) },
         record: (snapshot, status) => store.recordProbe(snapshot, { status }),
       };
     },
@@ -212,8 +214,8 @@ export async function earlierThan(snapshot: Snapshot, args: { history?: string |
   }
   try {
     const key = accountKey(snapshot);
-    const { previous, passedOver } = store.latestComparableProbe(key, snapshot.takenAt);
-    return { previous, passedOver, history: store.recentSnapshots(key, 30, snapshot.takenAt) };
+    const { previous, passedOver, unreadable } = store.latestComparableProbe(key, snapshot.takenAt);
+    return { previous, passedOver, history: store.recentSnapshots(key, 30, snapshot.takenAt), ...(unreadable ? { unavailable: unreadable } : {}) };
   } finally {
     store.close();
   }

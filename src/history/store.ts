@@ -12,6 +12,7 @@ import { MessageList } from '../snapshot/message-list.js';
 import { SnapshotSchema, type Pop3Evidence, type Snapshot } from '../snapshot/schema.js';
 import { IDENTITY_BYTES, packIdentities, packLegacyIdentities, unpackLegacyIdentities } from '../snapshot/pack.js';
 import { defaultHistoryPath, historyFileExists, unopenable } from './path.js';
+import { firstIssue, nonFiniteNumber } from '../snapshot/io.js';
 
 /** The newest schema this maildoctor writes. Bump it with a new entry in MIGRATIONS. */
 export const HISTORY_SCHEMA_VERSION = 3;
@@ -138,6 +139,11 @@ export interface RetentionOptions {
 export interface ComparableProbe {
   previous: Snapshot | null;
   passedOver: string[];
+  /**
+   * With previous null: why the newest stored probe of the account could not be read back ("the earlier probe of
+   * <takenAt> is unreadable: <field>: <why>"), so a check says so instead of "no earlier probe". Absent otherwise.
+   */
+  unreadable?: string;
 }
 
 export interface ProbeRow {
@@ -273,7 +279,13 @@ export class HistoryStore {
     // (what a repeat probe derived from the stored one) is written as it is; any other list is packed.
     const shared = list ? (this.inboxBlobs.get(list) ?? null) : null;
     const inboxData = list && shared === null ? bytesOf(list) : null;
-    const json = JSON.stringify(withoutLists(snapshot));
+    const stored = withoutLists(snapshot);
+    // What would not read back is refused now, with the field that is wrong: never a row that fails on the next read.
+    const bad = nonFiniteNumber(stored);
+    if (bad) throw new HistoryError(`the snapshot holds a number that is not a number (${bad}): a maildoctor bug, please report it`);
+    const valid = SnapshotSchema.safeParse(stored, { jitless: true });
+    if (!valid.success) throw new HistoryError(`the snapshot is invalid (${firstIssue(valid.error)}): a maildoctor bug, please report it`);
+    const json = JSON.stringify(stored);
     const write = this.db.transaction((): number => {
       this.db.prepare('INSERT INTO accounts (key) VALUES (?) ON CONFLICT(key) DO NOTHING').run(key);
       const accountId = (this.db.prepare('SELECT id FROM accounts WHERE key = ?').get(key) as { id: number }).id;
@@ -351,10 +363,22 @@ export class HistoryStore {
   }
 
   private parse(json: string): Snapshot | null {
+    const r = this.read(json);
+    return 'snapshot' in r ? r.snapshot : null;
+  }
+
+  /** A stored snapshot, or why it cannot be read back (the first field that fails validation). */
+  private read(json: string): { snapshot: Snapshot } | { why: string } {
+    let data: unknown;
+    try {
+      data = JSON.parse(json);
+    } catch {
+      return { why: 'it is not valid JSON' };
+    }
     // Stored snapshots hold no per-message list, so this is a small document read once: zod's interpreter does
     // it faster than compiling its fast path first.
-    const r = SnapshotSchema.safeParse(JSON.parse(json), { jitless: true });
-    return r.success ? r.data : null;
+    const r = SnapshotSchema.safeParse(data, { jitless: true });
+    return r.success ? { snapshot: r.data } : { why: firstIssue(r.error) };
   }
 
   /**
@@ -388,12 +412,15 @@ export class HistoryStore {
       )
       .iterate(account, ...(before ? [before] : [])) as IterableIterator<{ id: number; taken_at: string; snapshot: string }>;
     const passedOver: string[] = [];
+    let unreadable: string | undefined;
     for (const row of rows) {
-      const snap = this.parse(row.snapshot);
+      const r = this.read(row.snapshot);
+      const snap = 'snapshot' in r ? r.snapshot : null;
       if (snap?.imap?.ok) return { previous: this.withInboxList(row.id, snap), passedOver };
+      if ('why' in r) unreadable ??= `the earlier probe of ${row.taken_at} is unreadable (${r.why})`;
       passedOver.push(row.taken_at);
     }
-    return { previous: null, passedOver };
+    return { previous: null, passedOver, ...(unreadable ? { unreadable } : {}) };
   }
 
   private withInboxList(probeId: number, snap: Snapshot): Snapshot {

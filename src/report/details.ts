@@ -2,7 +2,8 @@
 // Built from the snapshot, the earlier probes of the history and the server log evidence; copied field by
 // field so nothing but facts about the servers and the mailbox rides along (never a secret).
 import { loginOf, worstResource } from '../analyzer/facts.js';
-import type { ImapLoginResult, Pop3LoginResult, Snapshot, TlsFacts } from '../snapshot/schema.js';
+import type { ImapLoginResult, Pop3LoginResult, ProbePaths, Snapshot, TlsFacts } from '../snapshot/schema.js';
+import { pathWords } from '../snapshot/paths.js';
 import type { ReportJson } from './schema.js';
 
 export type ReportDetails = NonNullable<ReportJson['details']>;
@@ -33,7 +34,9 @@ function server(protocol: Server['protocol'], snapshot: Snapshot, result: ImapLo
   // A login-only check (check --just-login) read no CAPA after the login.
   const postLogin = 'capaPostLogin' in e ? (e.capaPostLogin as string[] | null) : null;
   const capabilities = 'capabilities' in e ? e.capabilities : (postLogin ?? e.capaPreLogin ?? []);
-  return { ...base, tls: tlsOf(e.tls), greeting: e.greeting, loginMethod: e.loginMethod, capabilities: [...capabilities] };
+  const recorded = 'paths' in e ? (e.paths as ProbePaths | undefined) : undefined;
+  const paths = recorded ? { probePaths: pathWords(recorded) } : {};
+  return { ...base, tls: tlsOf(e.tls), greeting: e.greeting, loginMethod: e.loginMethod, capabilities: [...capabilities], ...paths };
 }
 
 function quotaUse(s: Snapshot): { used: number | null; limit: number | null } {
@@ -47,9 +50,12 @@ export function historyPoints(probes: readonly Snapshot[]): HistoryPoint[] {
     const inbox = s.imap?.ok ? s.imap.evidence.inbox : null;
     const before = i > 0 ? probes[i - 1]! : null;
     const prev = before?.imap?.ok ? before.imap.evidence.inbox : null;
-    const changed = Boolean(inbox && prev && inbox.uidValidity !== prev.uidValidity);
-    const comparable = inbox && prev && !changed && inbox.uidNext >= prev.uidNext;
-    const arrived = comparable ? inbox.uidNext - prev.uidNext : null;
+    // An unknown UIDVALIDITY or UIDNEXT (the server sent none) on either side: neither changed nor counted.
+    const changed = Boolean(inbox?.uidValidity && prev?.uidValidity && inbox.uidValidity !== prev.uidValidity);
+    const next = inbox?.uidNext ?? null;
+    const prevNext = prev?.uidNext ?? null;
+    const comparable = inbox && prev && inbox.uidValidity !== null && !changed && next !== null && prevNext !== null && next >= prevNext;
+    const arrived = comparable ? next - prevNext : null;
     const q = quotaUse(s);
     return {
       takenAt: s.takenAt,

@@ -110,6 +110,7 @@ function serversTable(report: Report, d: ReportDetails | undefined): string {
   for (const s of d?.servers ?? []) {
     if (s.greeting) out.push(`<p><b>${s.protocol === 'imap' ? 'IMAP' : 'POP3'} greeting:</b> <span class="caps">${esc(s.greeting)}</span></p>`);
     if (s.capabilities.length) out.push(`<p><b>${s.protocol === 'imap' ? 'IMAP capabilities' : 'POP3 CAPA'}:</b> <span class="caps">${esc(s.capabilities.join(' '))}</span></p>`);
+    if (s.probePaths) out.push(`<p><b>IMAP probe paths:</b> ${esc(s.probePaths)}</p>`);
     if (s.tls?.subject) out.push(`<p><b>${s.protocol === 'imap' ? 'IMAP' : 'POP3'} certificate:</b> ${esc(s.tls.subject)}, issued by ${esc(s.tls.issuer ?? 'unknown')}</p>`);
   }
   return out.join('\n');

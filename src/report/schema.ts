@@ -72,6 +72,8 @@ export const DetailsSchema = z.object({
       loginMethod: nullableString,
       /** IMAP CAPABILITY after login, POP3 CAPA (after login when given); [] when the probe failed. */
       capabilities: z.array(z.string()),
+      /** IMAP: which probe path read each fact (snapshot imap.evidence.paths), in words; absent when not recorded. */
+      probePaths: z.string().optional(),
     }),
   ),
   folders: z.array(

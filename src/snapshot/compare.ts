@@ -93,7 +93,8 @@ export function vanishedMail(previous: Snapshot, current: Snapshot): VanishedMai
   const before = inboxOf(previous);
   const now = inboxOf(current);
   if (!before || !now || !before.messageList || !now.messageList) return null;
-  if (before.uidValidity !== now.uidValidity) return null;
+  // An unknown UIDVALIDITY on either side: the UIDs of the two lists cannot be said to name the same messages.
+  if (before.uidValidity === null || now.uidValidity === null || before.uidValidity !== now.uidValidity) return null;
   if (Date.parse(current.takenAt) <= Date.parse(previous.takenAt)) return null;
   const goneAll = compareLists(before.messageList, now.messageList).gone;
   const expungedAfterDeleteFlag = goneAll.filter((m) => m.deleted).length;
@@ -109,8 +110,16 @@ export function vanishedMail(previous: Snapshot, current: Snapshot): VanishedMai
   for (const f of nowFolders) {
     if (f.path.toUpperCase() === 'INBOX' || !f.selectable || !f.status) continue;
     const p = prevFolders.get(f.path)?.status ?? null;
-    const same = p !== null && p.uidValidity === f.status.uidValidity;
-    const since = same ? p.uidNext : 1;
+    if (f.status.uidNext === null) {
+      // No UIDNEXT from the server: any of its messages could have come from INBOX.
+      if (f.status.messages > 0) {
+        incomplete = true;
+        unmatchedArrivals += f.status.messages;
+      }
+      continue;
+    }
+    const same = p !== null && p.uidNext !== null && p.uidValidity !== null && p.uidValidity === f.status.uidValidity;
+    const since = same ? p.uidNext! : 1;
     const grew = Math.max(0, f.status.uidNext - since);
     if (grew === 0 || f.status.messages === 0) continue;
     if (f.arrivals && f.arrivals.sinceUidNext === since) {

@@ -3,6 +3,7 @@
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { SNAPSHOT_SCHEMA, SNAPSHOT_SCHEMA_NAME, SNAPSHOT_SCHEMA_VERSION, SnapshotSchema, type Snapshot } from './schema.js';
 import { SnapshotFileError } from './errors.js';
+import { MessageList } from './message-list.js';
 
 export { SnapshotFileError };
 
@@ -39,12 +40,39 @@ export function parseSnapshot(text: string, label: string): Snapshot {
   }
   if (unsafe) throw new SnapshotFileError(`${label} is corrupt: it holds a number beyond 2^53`);
   const parsed = SnapshotSchema.safeParse(data);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    const where = first?.path.length ? first.path.join('.') : '(top level)';
-    throw new SnapshotFileError(`${label} is corrupt: ${where}: ${first?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) throw new SnapshotFileError(`${label} is corrupt: ${firstIssue(parsed.error)}`);
   return parsed.data;
+}
+
+/** The first thing wrong with a snapshot, as "where: what" (e.g. "imap.evidence.inbox.uidNext: Invalid input"). */
+export function firstIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const first = error.issues[0];
+  const where = first?.path.length ? first.path.map(String).join('.') : '(top level)';
+  return `${where}: ${first?.message ?? 'invalid'}`;
+}
+
+/**
+ * Where a snapshot holds a number JSON cannot carry (NaN, Infinity: JSON.stringify would write null, and the file
+ * would fail validation only when read back), or null. `path` names the field.
+ */
+export function nonFiniteNumber(value: unknown, path = ''): string | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path || '(top level)'}: ${String(value)}`;
+  if (typeof value !== 'object' || value === null || value instanceof MessageList) return null;
+  for (const [k, v] of Object.entries(value)) {
+    const found = nonFiniteNumber(v, path ? `${path}.${k}` : k);
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * The snapshot checked before it is written (a file or the history): one that would not read back is refused
+ * now, with the field that is wrong, instead of failing validation on the next read. `what` names the target.
+ */
+export function checkedForWrite<T extends Snapshot>(snapshot: T, what: string): T {
+  const bad = nonFiniteNumber(snapshot);
+  if (bad) throw new SnapshotFileError(`${what}: the snapshot holds a number that is not a number (${bad}): a maildoctor bug, please report it`);
+  return snapshot;
 }
 
 export async function loadSnapshot(path: string): Promise<Snapshot> {
@@ -61,7 +89,10 @@ export async function loadSnapshot(path: string): Promise<Snapshot> {
 }
 
 export function serializeSnapshot(snapshot: Snapshot): string {
-  return `${JSON.stringify(SnapshotSchema.parse(snapshot), null, 2)}\n`;
+  checkedForWrite(snapshot, 'not written');
+  const parsed = SnapshotSchema.safeParse(snapshot);
+  if (!parsed.success) throw new SnapshotFileError(`not written: the snapshot is invalid (${firstIssue(parsed.error)}): a maildoctor bug, please report it`);
+  return `${JSON.stringify(parsed.data, null, 2)}\n`;
 }
 
 /**

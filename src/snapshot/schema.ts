@@ -148,9 +148,10 @@ export type AgeBuckets = z.infer<typeof AgeBucketsSchema>;
 
 export const FolderStatusSchema = z.object({
   messages: z.number().int().nonnegative(),
-  uidNext: z.number().int().nonnegative(),
-  /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; imapflow gives a BigInt). */
-  uidValidity: z.string(),
+  /** null: unknown (the server sent none, or no number): what the folder took in is then not counted. */
+  uidNext: z.number().int().nonnegative().nullable(),
+  /** UIDVALIDITY as a decimal string (it is a 32-bit unsigned number; imapflow gives a BigInt); null: unknown. */
+  uidValidity: z.string().nullable(),
   unseen: z.number().int().nonnegative().nullable(),
   highestModseq: z.string().nullable(),
   /** STATUS SIZE (RFC 8438), when offered. */
@@ -205,8 +206,13 @@ const MessageListSchema = z
 
 export const InboxFactsSchema = z.object({
   messages: z.number().int().nonnegative(),
-  uidNext: z.number().int().nonnegative(),
-  uidValidity: z.string(),
+  /**
+   * From EXAMINE's [UIDNEXT], else from STATUS INBOX (UIDNEXT) (see ImapEvidence.paths.uids). null: unknown, the
+   * server sent it in neither or sent no number; the rules that count what INBOX took in are then skipped.
+   */
+  uidNext: z.number().int().nonnegative().nullable(),
+  /** As uidNext: from EXAMINE's [UIDVALIDITY], else STATUS; null: unknown (then no two probes are compared). */
+  uidValidity: z.string().nullable(),
   ages: AgeBucketsSchema,
   oldestInternalDate: isoDate.nullable(),
   newestInternalDate: isoDate.nullable(),
@@ -229,6 +235,21 @@ export const InboxFactsSchema = z.object({
 });
 export type InboxFacts = z.infer<typeof InboxFactsSchema>;
 
+/**
+ * Which path each fact came by, so a report can say what ran on a server without the extensions (absent in
+ * older snapshots): uids INBOX UIDNEXT/UIDVALIDITY from EXAMINE or a STATUS INBOX after it; search counts by
+ * ESEARCH or plain SEARCH counted here; status folder STATUS by LIST-STATUS or one STATUS per folder; specialUse
+ * folder roles from SPECIAL-USE or from well-known names; ages by WITHIN or SINCE dates.
+ */
+export const ProbePathsSchema = z.object({
+  uids: z.enum(['examine', 'status']),
+  search: z.enum(['esearch', 'search']).optional(),
+  status: z.enum(['list-status', 'status']).optional(),
+  specialUse: z.enum(['special-use', 'names']).optional(),
+  ages: z.enum(['within', 'since']).optional(),
+});
+export type ProbePaths = z.infer<typeof ProbePathsSchema>;
+
 export const ImapEvidenceSchema = z.object({
   greeting: z.string().nullable(),
   /** Capabilities right before login (after STARTTLS when it was used): what a client chooses AUTH= from. */
@@ -249,6 +270,7 @@ export const ImapEvidenceSchema = z.object({
    * kept, and the folders not examined have activity null. Absent or empty when every step ran.
    */
   stepErrors: z.array(ProbeErrorSchema).optional(),
+  paths: ProbePathsSchema.optional(),
 });
 export type ImapEvidence = z.infer<typeof ImapEvidenceSchema>;
 

@@ -51,7 +51,16 @@ export interface StartTestbedOptions {
    * format ending in the space before the line).
    */
   logFormat?: TestbedLogFormat;
+  /**
+   * A Dovecot that looks like Courier IMAP to a client: it advertises only COURIER_CAPABILITIES (no ESEARCH, ESORT,
+   * WITHIN, LIST-STATUS, SPECIAL-USE, CONDSTORE, MOVE, ID), defines no special-use folders, and puts every folder
+   * under the `INBOX.` prefix with `.` as separator. What the probe's fallbacks are proven against.
+   */
+  minimal?: boolean;
 }
+
+/** What Courier IMAP 5.0 advertises after login (its IMAP4rev1 base), for StartTestbedOptions.minimal. */
+export const COURIER_CAPABILITIES = 'IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE';
 
 export interface OAuth2PassdbOptions {
   /** RFC 7662 introspection endpoint (introspection_mode = post), the introspecting client's credentials in it. */
@@ -217,6 +226,7 @@ function dovecotConf(p: {
   pop3LockSession: boolean;
   extra: string;
   logFormat: TestbedLogFormat;
+  minimal: boolean;
 }): string {
   const { dirs, ports, id } = p;
   const dh = existsSync('/usr/share/dovecot/dh.pem') ? 'ssl_dh = </usr/share/dovecot/dh.pem' : '';
@@ -288,7 +298,11 @@ userdb {
 
 mail_location = maildir:~/Maildir
 mail_plugins = $mail_plugins quota mail_log notify
-namespace inbox {
+${p.minimal ? `namespace inbox {
+  inbox = yes
+  prefix = INBOX.
+  separator = .
+}` : `namespace inbox {
   inbox = yes
   separator = /
   mailbox Sent {
@@ -306,7 +320,7 @@ namespace inbox {
   mailbox Archive {
     special_use = \\Archive
   }
-}
+}`}
 
 plugin {
   quota = count:User quota
@@ -318,7 +332,7 @@ plugin {
 
 protocol imap {
   mail_plugins = $mail_plugins imap_quota
-${p.logFormat.imapLogoutFormat !== undefined ? `  imap_logout_format = ${confString(p.logFormat.imapLogoutFormat)}\n` : ''}}
+${p.minimal ? `  imap_capability = ${COURIER_CAPABILITIES}\n` : ''}${p.logFormat.imapLogoutFormat !== undefined ? `  imap_logout_format = ${confString(p.logFormat.imapLogoutFormat)}\n` : ''}}
 protocol pop3 {
   pop3_uidl_format = %08Xu%08Xv
   pop3_lock_session = ${p.pop3LockSession ? 'yes' : 'no'}
@@ -456,6 +470,7 @@ export async function startTestbed(opts: StartTestbedOptions = {}): Promise<Test
         pop3LockSession: opts.pop3LockSession ?? false,
         extra: `${opts.extraConfig ?? ''}${oauth2Config(root, opts.oauth2)}`,
         logFormat: opts.logFormat ?? {},
+        minimal: opts.minimal ?? false,
       }),
     );
     const logStart = statSync(logFile).size;

@@ -19,9 +19,13 @@ export function knownFrom(s: Snapshot): KnownMailboxes | undefined {
   if (!s.imap?.ok) return undefined;
   const ev = s.imap.evidence;
   const folders: KnownMailboxes['folders'] = {};
-  for (const f of ev.folders) if (f.status) folders[f.path] = { uidValidity: f.status.uidValidity, uidNext: f.status.uidNext };
-  const inbox = ev.inbox.messageList
-    ? { uidValidity: ev.inbox.uidValidity, uidNext: ev.inbox.uidNext, highestModseq: inboxModseq(ev.folders), messages: ev.inbox.messageList }
+  // A UIDNEXT or UIDVALIDITY the server did not send (null) is not known: the next probe reads that folder in full.
+  for (const f of ev.folders) {
+    if (f.status && f.status.uidValidity !== null && f.status.uidNext !== null) folders[f.path] = { uidValidity: f.status.uidValidity, uidNext: f.status.uidNext };
+  }
+  const { uidValidity, uidNext } = ev.inbox;
+  const inbox = ev.inbox.messageList && uidValidity !== null && uidNext !== null
+    ? { uidValidity, uidNext, highestModseq: inboxModseq(ev.folders), messages: ev.inbox.messageList }
     : null;
   return { inbox, folders };
 }
@@ -75,8 +79,10 @@ export function windowSnapshot(probes: readonly Snapshot[]): Snapshot {
   const statusIn = (s: Snapshot, path: string) => (s.imap?.ok ? (s.imap.evidence.folders.find((f) => f.path === path)?.status ?? null) : null);
   const folders: Folder[] = last.imap.evidence.folders.map((f) => {
     if (!f.status || !f.selectable || f.path.toUpperCase() === 'INBOX') return f;
+    // No UIDNEXT or UIDVALIDITY now: nothing bounds what arrived (arrivals unknown, the comparison a lower bound).
+    if (f.status.uidNext === null || f.status.uidValidity === null) return { ...f, arrivals: null };
     const base = statusIn(first, f.path);
-    const since = base && base.uidValidity === f.status.uidValidity ? base.uidNext : 1;
+    const since = base && base.uidNext !== null && base.uidValidity === f.status.uidValidity ? base.uidNext : 1;
     let expected = since;
     let count = 0;
     const hashes: string[] = [];
@@ -84,7 +90,7 @@ export function windowSnapshot(probes: readonly Snapshot[]): Snapshot {
     for (const p of probes.slice(1)) {
       const pf = p.imap?.ok ? p.imap.evidence.folders.find((x) => x.path === f.path) : undefined;
       if (!pf?.status) continue; // not there yet (created later) or not readable: the next probe covers it
-      if (pf.status.uidValidity !== f.status.uidValidity) {
+      if (pf.status.uidValidity !== f.status.uidValidity || pf.status.uidNext === null) {
         complete = false;
         break;
       }

@@ -28,8 +28,8 @@ const folder = (s: Snapshot & { imap: { ok: true } }, path: string) => s.imap.ev
 function archiveGrew(n: number, hashes: string[] | null): Edit {
   return (s) => {
     const a = folder(s, 'Archive');
-    const since = a.status!.uidNext;
-    a.status!.uidNext += n;
+    const since = a.status!.uidNext!;
+    a.status!.uidNext = since + n;
     a.status!.messages += n;
     if (hashes) a.arrivals = { sinceUidNext: since, count: n, messageIdHashes: hashes };
   };

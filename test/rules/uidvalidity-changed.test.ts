@@ -12,7 +12,7 @@ function snap(name: 'healthy-imap-only' | 'healthy-pop-only', takenAt: string, u
 }
 const uv = (name: 'healthy-imap-only' | 'healthy-pop-only') => {
   const s = scenario(name);
-  return s.imap?.ok ? s.imap.evidence.inbox.uidValidity : '';
+  return (s.imap?.ok ? s.imap.evidence.inbox.uidValidity : null) ?? '';
 };
 
 ruleTester('uidvalidity-changed', {

@@ -14,7 +14,7 @@ import { step } from '../steps.js';
  */
 export default defineRule({
   id: 'mail-vanished',
-  needs: ['imap', 'previous.imap', 'previous.inboxList'],
+  needs: ['imap', 'previous.imap', 'previous.inboxList', 'imap.inboxUids', 'previous.inboxUids'],
   complete: ['imap.folders'],
   defaults: { minMessages: 1 },
   docs: { summary: 'Mail that left INBOX between two probes and went to no folder: a POP client downloading and deleting, proven.' },

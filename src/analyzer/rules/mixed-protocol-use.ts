@@ -14,7 +14,7 @@ import type { Confidence } from '../types.js';
 export default defineRule({
   id: 'mixed-protocol-use',
   needs: ['imap'],
-  complete: ['imap.folders', 'logs.pop3'],
+  complete: ['imap.folders', 'imap.inboxUids', 'logs.pop3'],
   defaults: {},
   docs: { summary: 'Signs of a POP client and of IMAP clients on the same mailbox: the classic cause of missing mail.' },
   check({ signs, report }) {

@@ -12,7 +12,7 @@ import { DAY_SECONDS } from '../facts.js';
 export default defineRule({
   id: 'no-recent-mail',
   needs: ['imap'],
-  complete: ['imap.folders'],
+  complete: ['imap.folders', 'imap.inboxUids'],
   defaults: { quietDays: 7 },
   docs: { summary: 'No mail arrived in any folder for a while: look at delivery (MX, forwarding, quota), not at the devices.' },
   check({ snapshot, options, now, signs, report }) {

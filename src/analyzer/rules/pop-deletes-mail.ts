@@ -35,10 +35,12 @@ function logProof(logs: LogEvidence | null | undefined): PopLogProof | null {
 }
 
 /** The ledger as it stands, without the thresholds (used when the log already proves the deletions). */
-function ledgerPattern(imap: NonNullable<ReturnType<typeof imapOf>>, now: Date): RemovalPattern {
+function ledgerPattern(imap: NonNullable<ReturnType<typeof imapOf>>, now: Date): RemovalPattern | null {
   const any = removalPattern(imap, now, { minRemoved: 0, minRemovedRatio: 0, maxOldestAgeDays: Number.POSITIVE_INFINITY });
   if (any) return any;
   const l = inboxLedger(imap);
+  // Without INBOX's UIDNEXT and UIDVALIDITY there is no ledger to state (the rule is then not a pass either).
+  if (!l || imap.inbox.uidValidity === null) return null;
   const oldest = imap.inbox.oldestInternalDate;
   return {
     inboxUidValidity: imap.inbox.uidValidity,
@@ -55,7 +57,7 @@ function ledgerPattern(imap: NonNullable<ReturnType<typeof imapOf>>, now: Date):
 export default defineRule({
   id: 'pop-deletes-mail',
   needs: ['imap'],
-  complete: ['imap.folders', 'logs.pop3'],
+  complete: ['imap.folders', 'imap.inboxUids', 'logs.pop3'],
   defaults: { ...REMOVAL_DEFAULTS },
   docs: { summary: 'INBOX took in far more mail than it holds, and the rest went to no folder: something deletes mail after download.' },
   check({ snapshot, options, now, signs, vanished, report }) {

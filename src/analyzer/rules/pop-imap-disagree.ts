@@ -33,14 +33,16 @@ export default defineRule({
     const imapSizeBytes = imap.folders.find((f) => isInbox(f.path))?.status?.sizeBytes ?? null;
     const sizeDiffBytes = imapSizeBytes === null ? null : pop.stat.sizeBytes - imapSizeBytes;
     const popUidValidity = pop.uidlMap?.uidValidity ?? null;
-    const beyond = pop.uidlMap ? pop.uidlMap.uids.filter((u) => u !== null && u >= imap.inbox.uidNext).length : null;
+    const uidNext = imap.inbox.uidNext;
+    // INBOX's UIDNEXT unknown: no UIDL is said to lie beyond it.
+    const beyond = pop.uidlMap && uidNext !== null ? pop.uidlMap.uids.filter((u) => u !== null && u >= uidNext).length : null;
     const deleted = imap.inbox.flags.deleted;
 
     const popListingProblems = (snapshot.anomalies ?? []).filter((a) => a.protocol === 'pop3').map((a) => a.detail);
     const reasons: DisagreeReason[] = [];
     if (popListingProblems.length) {
       reasons.push('pop-listing-inconsistent');
-    } else if ((popUidValidity !== null && popUidValidity !== imap.inbox.uidValidity) || (beyond !== null && beyond > Math.max(0, messageDiff))) {
+    } else if ((popUidValidity !== null && imap.inbox.uidValidity !== null && popUidValidity !== imap.inbox.uidValidity) || (beyond !== null && beyond > Math.max(0, messageDiff))) {
       reasons.push('different-mailbox');
     } else if (messageDiff < 0 && deleted > 0 && -messageDiff === deleted) {
       reasons.push('pop-hides-deleted');

@@ -8,14 +8,14 @@ import { step } from '../steps.js';
  */
 export default defineRule({
   id: 'uidvalidity-changed',
-  needs: ['imap', 'previous.imap'],
+  needs: ['imap', 'previous.imap', 'imap.inboxUids', 'previous.inboxUids'],
   defaults: {},
   docs: { summary: "INBOX's UIDVALIDITY changed since the previous probe: POP clients will download everything again." },
   check({ snapshot, previous, signs, report }) {
     if (!previous?.imap?.ok || !snapshot.imap?.ok) return;
     const before = previous.imap.evidence.inbox;
     const now = snapshot.imap.evidence.inbox;
-    if (before.uidValidity === now.uidValidity) return;
+    if (before.uidValidity === null || now.uidValidity === null || before.uidValidity === now.uidValidity) return;
     report({
       severity: 'warning',
       evidence: {

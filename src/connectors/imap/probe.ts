@@ -6,11 +6,11 @@ import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImap
 import { carriesSecret, secretNoun, secretsOf } from '../credentials.js';
 import type { ConnectOptions } from '../common.js';
 import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
-import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, ProbeError, Quota, Transport } from '../../snapshot/schema.js';
+import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, ProbeError, ProbePaths, Quota, Transport } from '../../snapshot/schema.js';
 import { failureWords, peerWords, resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
 import { classifyImapError, fail, ProbeFailure, withDeadline } from './errors.js';
 import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './watch.js';
-import { countAnomaly, MAX_UINT32 } from '../anomalies.js';
+import { anomaly, countAnomaly, MAX_UINT32, shown } from '../anomalies.js';
 import { preflight, type Preflight } from './preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity } from './mailbox/activity.js';
@@ -21,6 +21,7 @@ import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
 import { bulkFetch } from './bulk.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
 import { MessageList } from '../../snapshot/message-list.js';
+import { pathWords } from '../../snapshot/paths.js';
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
@@ -49,38 +50,82 @@ export interface ImapProbeOptions extends ConnectOptions {
   trace?: TraceSink;
 }
 
-/** Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively). */
+/**
+ * Well-known folder names → special use, for servers without SPECIAL-USE (matched case-insensitively): the
+ * English names of the common clients and providers, and the localized ones Thunderbird, Outlook and Apple Mail
+ * create (German, French, Spanish, Italian, Dutch, Portuguese).
+ */
 const NAME_SPECIAL_USE: Record<string, string> = {
   sent: '\\Sent',
   'sent items': '\\Sent',
   'sent messages': '\\Sent',
   'sent mail': '\\Sent',
+  gesendet: '\\Sent',
+  'gesendete objekte': '\\Sent',
+  'gesendete elemente': '\\Sent',
+  'envoyés': '\\Sent',
+  'éléments envoyés': '\\Sent',
+  'elementos enviados': '\\Sent',
+  enviados: '\\Sent',
+  'posta inviata': '\\Sent',
+  inviati: '\\Sent',
+  verzonden: '\\Sent',
+  'verzonden items': '\\Sent',
   junk: '\\Junk',
   'junk e-mail': '\\Junk',
   'junk email': '\\Junk',
   spam: '\\Junk',
   'bulk mail': '\\Junk',
+  'courrier indésirable': '\\Junk',
+  'correo no deseado': '\\Junk',
+  'posta indesiderata': '\\Junk',
+  'ongewenste e-mail': '\\Junk',
   trash: '\\Trash',
   'deleted items': '\\Trash',
   'deleted messages': '\\Trash',
   bin: '\\Trash',
+  papierkorb: '\\Trash',
+  'gelöschte elemente': '\\Trash',
+  'gelöschte objekte': '\\Trash',
+  corbeille: '\\Trash',
+  'éléments supprimés': '\\Trash',
+  papelera: '\\Trash',
+  'elementos eliminados': '\\Trash',
+  cestino: '\\Trash',
+  prullenbak: '\\Trash',
+  lixeira: '\\Trash',
+  lixo: '\\Trash',
   drafts: '\\Drafts',
+  entwürfe: '\\Drafts',
+  brouillons: '\\Drafts',
+  borradores: '\\Drafts',
+  bozze: '\\Drafts',
+  concepten: '\\Drafts',
+  rascunhos: '\\Drafts',
   archive: '\\Archive',
   archives: '\\Archive',
+  archiv: '\\Archive',
 };
+/** Parents under which a well-known leaf name keeps its meaning: Courier's and Cyrus's INBOX, Gmail's own folder. */
+const ROLE_PARENTS = new Set(['INBOX', '[GMAIL]', '[GOOGLE MAIL]']);
 const RFC6154 = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
 
+/**
+ * A folder's role from its name alone: a top-level name, or a leaf directly under INBOX ("INBOX.Sent") or
+ * Gmail's "[Gmail]" ("[Gmail]/Sent Mail"), in the server's hierarchy separator. "Projects/Sent" is no Sent.
+ */
 export function guessSpecialUse(path: string, delimiter: string | null): string | null {
-  const leaf = delimiter ? path.split(delimiter).pop()! : path;
-  const top = path.toUpperCase().startsWith('INBOX') && delimiter ? leaf : path;
-  return NAME_SPECIAL_USE[top.trim().toLowerCase()] ?? null;
+  const parts = delimiter ? path.split(delimiter) : [path];
+  const top = parts.length === 1 || (parts.length === 2 && ROLE_PARENTS.has(parts[0]!.toUpperCase())) ? parts[parts.length - 1]! : null;
+  return top === null ? null : (NAME_SPECIAL_USE[top.trim().toLowerCase()] ?? null);
 }
 
-function specialUseOf(entry: ListResponse): { specialUse: string | null; source: 'server' | 'name' | null } {
-  for (const f of entry.flags ?? []) if (RFC6154.has(f)) return { specialUse: f, source: 'server' };
+/** A folder's role: from the server (SPECIAL-USE flags) unless `serverRoles` is false (the capability ignored), else from its name. */
+function specialUseOf(entry: ListResponse, serverRoles: boolean): { specialUse: string | null; source: 'server' | 'name' | null } {
+  if (serverRoles) for (const f of entry.flags ?? []) if (RFC6154.has(f)) return { specialUse: f, source: 'server' };
   const su = entry.specialUse;
   const src = (entry as { specialUseSource?: string }).specialUseSource;
-  if (su && su !== '\\Inbox' && RFC6154.has(su)) return { specialUse: su, source: src === 'extension' ? 'server' : 'name' };
+  if (serverRoles && su && su !== '\\Inbox' && RFC6154.has(su)) return { specialUse: su, source: src === 'extension' ? 'server' : 'name' };
   const guess = guessSpecialUse(entry.path, entry.delimiter ?? null);
   return guess ? { specialUse: guess, source: 'name' } : { specialUse: null, source: null };
 }
@@ -102,14 +147,56 @@ function folderStatus(entry: ListResponse, anomalies: Anomaly[] | undefined): Fo
     anomalies?.push(...odd);
     return null;
   }
+  // Not sent, or no number: unknown (null), never 0 (a 0 would read as "took nothing in").
   return {
     messages: s.messages,
-    uidNext: s.uidNext ?? 0,
-    uidValidity: s.uidValidity !== undefined ? s.uidValidity.toString() : '0',
+    uidNext: uidNextOf(s.uidNext),
+    uidValidity: uidValidityOf(s.uidValidity),
     unseen: s.unseen ?? null,
     highestModseq: s.highestModseq !== undefined ? s.highestModseq.toString() : null,
     sizeBytes: s.size ?? null,
   };
+}
+
+/** A UIDNEXT as the server sent it (imapflow parsed), or null when missing or not a number from 1 to 2^32-1. */
+function uidNextOf(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_UINT32 ? v : null;
+}
+
+/** A UIDVALIDITY (imapflow: a BigInt) as a decimal string, or null when missing or not a number from 1 to 2^32-1. */
+function uidValidityOf(v: unknown): string | null {
+  if (typeof v === 'bigint') return v >= 1n && v <= BigInt(MAX_UINT32) ? v.toString() : null;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_UINT32 ? String(v) : null;
+}
+
+/**
+ * INBOX's UIDNEXT and UIDVALIDITY: from EXAMINE's response codes, else from STATUS INBOX (a server may send
+ * neither code: Courier sends no [UIDNEXT]). What neither gives as a number is unknown (null) and recorded as
+ * an anomaly; a STATUS refused (NO, BAD) leaves it unknown, a lost session fails the probe as any step does.
+ */
+async function inboxUids(
+  box: { uidNext?: unknown; uidValidity?: unknown },
+  step: Session['step'],
+  client: ImapSession,
+  anomalies: Anomaly[] | undefined,
+): Promise<{ uidNext: number | null; uidValidity: string | null; path: ProbePaths['uids'] }> {
+  let uidNext = uidNextOf(box.uidNext);
+  let uidValidity = uidValidityOf(box.uidValidity);
+  if (uidNext !== null && uidValidity !== null) return { uidNext, uidValidity, path: 'examine' };
+  let st: { uidNext?: unknown; uidValidity?: unknown } = {};
+  try {
+    st = (await step('status INBOX', () => client.status('INBOX', { uidNext: uidNext === null, uidValidity: uidValidity === null }))) as typeof st;
+  } catch (e) {
+    const err = e as { responseStatus?: string };
+    if (err.responseStatus !== 'NO' && err.responseStatus !== 'BAD') throw e;
+  }
+  uidNext ??= uidNextOf(st.uidNext);
+  uidValidity ??= uidValidityOf(st.uidValidity);
+  const said = (what: string, a: unknown, b: unknown) =>
+    anomaly('imap', 'examine INBOX', 'not-a-number', `${what}: EXAMINE sent ${a === undefined ? 'none' : shown(a)} and STATUS ${b === undefined ? 'none' : shown(b)}: unknown`);
+  if (uidNext === null) anomalies?.push(said('INBOX UIDNEXT', box.uidNext, st.uidNext));
+  if (uidValidity === null) anomalies?.push(said('INBOX UIDVALIDITY', box.uidValidity, st.uidValidity));
+  return { uidNext, uidValidity, path: 'status' };
 }
 
 function serverIdOf(client: ImapSession): Record<string, string> | null {
@@ -405,20 +492,25 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
   progress('examining INBOX');
   const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
   // Every INBOX fact rests on these two: out of range, INBOX cannot be read (and nothing is asked about it).
+  // A UIDNEXT that is a number out of range fails INBOX too; one missing or not a number is asked of STATUS.
+  const sentUidNext = typeof box.uidNext === 'number' && !Number.isNaN(box.uidNext);
   const odd = [
     countAnomaly('imap', 'examine INBOX', 'EXISTS', box.exists, MAX_UINT32),
-    countAnomaly('imap', 'examine INBOX', 'UIDNEXT', box.uidNext, MAX_UINT32),
+    sentUidNext ? countAnomaly('imap', 'examine INBOX', 'UIDNEXT', box.uidNext, MAX_UINT32) : null,
   ].filter((a) => a !== null);
   if (odd.length) {
     opts.anomalies?.push(...odd);
     fail('protocol', 'examine INBOX', `${endpoint} sent INBOX numbers that make no sense (${odd.map((a) => a.detail).join('; ')}): INBOX cannot be read`, { code: 'ANOMALY' });
   }
   const total = box.exists;
-  if (opts.history) {
+  const uids = await inboxUids(box, step, client, opts.anomalies);
+  const inboxUidValidity = uids.uidValidity;
+  if (opts.history && inboxUidValidity !== null) {
+    // The second session checks it sees the same UIDVALIDITY: unknown, no second session (imapflow reads the list).
     const p = pre;
     ctx.bulkMinMessages = opts.bulkMinMessages;
     ctx.bulk = (uidSet, items, onMessage) =>
-      bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: box.uidValidity.toString(), uidSet, items, onMessage });
+      bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: inboxUidValidity, uidSet, items, onMessage });
   }
   const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
   const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
@@ -427,14 +519,15 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
   if (opts.history) {
     progress(`fetching identities of ${total} INBOX messages`);
     const onN = (n: number) => progress(`${n} of ${total} identities`);
-    list = opts.known
-      ? (await repeatMessageList(ctx, total, inboxState(box), opts.known.inbox, onN)).list
+    // A repeat read needs this INBOX's UIDNEXT and UIDVALIDITY to compare with the earlier list: else a full read.
+    list = opts.known && uids.uidNext !== null && uids.uidValidity !== null
+      ? (await repeatMessageList(ctx, total, inboxState({ ...box, uidNext: uids.uidNext, uidValidity: uids.uidValidity }), opts.known.inbox, onN)).list
       : MessageList.from(await messageList(ctx, total, onN));
   }
   const inbox: InboxFacts = {
     messages: total,
-    uidNext: box.uidNext,
-    uidValidity: box.uidValidity.toString(),
+    uidNext: uids.uidNext,
+    uidValidity: uids.uidValidity,
     ages: inboxActivity.ages,
     oldestInternalDate: inboxActivity.oldestInternalDate,
     newestInternalDate: inboxActivity.newestInternalDate,
@@ -451,8 +544,10 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
       statusQuery: { messages: true, uidNext: true, uidValidity: true, unseen: true, highestModseq: true, size: true },
     }),
   );
+  // SPECIAL-USE asked to be ignored: the roles come from names, as on a server without it (flags stay recorded).
+  const serverRoles = !ignore.has('SPECIAL-USE');
   const folders: Folder[] = entries.map((e) => {
-    const su = specialUseOf(e);
+    const su = specialUseOf(e, serverRoles);
     const flags = [...(e.flags ?? [])].sort();
     const selectable = !flags.includes('\\Noselect') && !flags.includes('\\NonExistent');
     return {
@@ -492,7 +587,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
         continue;
       }
       f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
-      if (opts.history && opts.known && f.status) {
+      if (opts.history && opts.known && f.status && f.status.uidNext !== null) {
         const before = opts.known.folders[f.path];
         const since = before && before.uidValidity === f.status.uidValidity ? before.uidNext : 1;
         f.arrivals = await arrivals(ctx, since, f.status.uidNext, f.path);
@@ -504,6 +599,15 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
       lost = keptFailure(e, state.step, endpoint, secretsOf(opts.credentials));
     }
   }
+
+  const paths: ProbePaths = {
+    uids: uids.path,
+    search: caps.has('ESEARCH') ? 'esearch' : 'search',
+    status: caps.has('LIST-STATUS') ? 'list-status' : 'status',
+    specialUse: serverRoles && folders.some((f) => f.specialUseSource === 'server') ? 'special-use' : 'names',
+    ages: caps.has('WITHIN') && caps.has('ESEARCH') ? 'within' : 'since',
+  };
+  state.tr.emit('paths', 'info', null, pathWords(paths));
 
   progress('quota');
   let q: Quota;
@@ -531,6 +635,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
     folders,
     inbox,
     ...(lost ? { stepErrors: [lost] } : {}),
+    paths,
   };
 }
 

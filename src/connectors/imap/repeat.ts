@@ -47,7 +47,7 @@ export const MAX_ARRIVALS = 20_000;
  * only after INBOX's work, and a server that sends no HIGHESTMODSEQ on EXAMINE has no CONDSTORE to give one
  * in STATUS either.
  */
-export function inboxState(box: { uidValidity: bigint; uidNext: number; highestModseq?: bigint }): InboxState {
+export function inboxState(box: { uidValidity: bigint | string; uidNext: number; highestModseq?: bigint }): InboxState {
   return { uidValidity: box.uidValidity.toString(), uidNext: box.uidNext, highestModseq: box.highestModseq !== undefined ? box.highestModseq.toString() : null };
 }
 

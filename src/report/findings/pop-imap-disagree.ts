@@ -32,7 +32,7 @@ const words: FindingWords<'pop-imap-disagree'> = {
   evidence: (e) => [
     `POP3: ${plural(e.popMessages, 'message')}, ${bytes(e.popSizeBytes)}`,
     `IMAP INBOX: ${plural(e.imapMessages, 'message')}${e.imapSizeBytes !== null ? `, ${bytes(e.imapSizeBytes)}` : ''}${e.imapDeletedMessages ? ` (${count(e.imapDeletedMessages)} marked deleted)` : ''}`,
-    ...(e.popUidValidity !== null ? [`UIDVALIDITY: POP3 UIDLs ${e.popUidValidity}, IMAP INBOX ${e.imapUidValidity}`] : []),
+    ...(e.popUidValidity !== null ? [`UIDVALIDITY: POP3 UIDLs ${e.popUidValidity}, IMAP INBOX ${e.imapUidValidity ?? 'unknown (the server sent none)'}`] : []),
     ...(e.popUidsBeyondImapUidNext ? [`POP3 messages with a UID IMAP has not assigned yet: ${count(e.popUidsBeyondImapUidNext)}`] : []),
     ...e.popListingProblems.map((p) => `POP3 listing: ${p}`),
     `Likely reason: ${e.likelyReasons.join(', ')}`,

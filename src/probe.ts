@@ -5,6 +5,7 @@ import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { probeImap, probeImapLogin } from './connectors/imap/index.js';
 import { probePop3, probePop3Login } from './connectors/pop3/index.js';
+import { popSampleDisagrees } from './connectors/pop-sample.js';
 import type { ConnectOptions } from './connectors/common.js';
 import { forConnection, loginShown, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
@@ -37,6 +38,11 @@ export interface AccountOptions {
    * then holds `login` and no mailbox evidence (imap and pop are null).
    */
   loginOnly?: boolean;
+  /**
+   * Read POP3's UIDL and LIST of every message (--full-pop-listing). Without it POP3 reads a sample, checked
+   * against IMAP's UID and RFC822.SIZE of the same sequence numbers, and the full listings only when the two differ.
+   */
+  fullPopListing?: boolean;
 }
 
 export interface ProbeRunOptions {
@@ -152,11 +158,31 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     ]);
     results = { imap: null, pop: null, login: { imap, pop } };
   } else {
-    const [imap, pop] = await Promise.all([
-      side('IMAP', account.imap, async () => probeImap({ ...(await imapOptions()), history: account.history ?? false, known: account.known, now, anomalies })),
-      side('POP3', account.pop, async () => probePop3({ ...(await popOptions()), anomalies })),
+    const sampled = account.pop !== null && !account.fullPopListing;
+    const popAnomalies: Anomaly[] = [];
+    const [imap, first] = await Promise.all([
+      side('IMAP', account.imap, async () =>
+        probeImap({ ...(await imapOptions()), history: account.history ?? false, known: account.known, now, anomalies, ...(sampled ? { popSample: true } : {}) }),
+      ),
+      side('POP3', account.pop, async () => probePop3({ ...(await popOptions()), anomalies: popAnomalies, ...(sampled ? {} : { fullListing: 'asked' as const }) })),
       resolving,
     ]);
+    let pop = first;
+    // The sample shows a difference: a second short session reads the full listings, to tell which messages differ.
+    const why = pop?.ok && pop.evidence.listing === 'sample' && imap?.ok ? popSampleDisagrees(pop.evidence, imap.evidence) : null;
+    if (pop?.ok && why) {
+      progress(`POP3 and IMAP differ (${why}): reading the full POP3 listing`);
+      const fullAnomalies: Anomaly[] = [];
+      const again = await guarded('POP3', async () => probePop3({ ...(await popOptions()), anomalies: fullAnomalies, fullListing: why }));
+      if (again.ok) {
+        pop = again;
+        popAnomalies.length = 0;
+        popAnomalies.push(...fullAnomalies);
+      } else {
+        pop = { ...pop, evidence: { ...pop.evidence, fullListingError: again.error } };
+      }
+    }
+    anomalies.push(...popAnomalies);
     results = { imap, pop };
   }
   // Whatever the servers sent (ID fields, folder names, response texts) is scrubbed of the credentials' secrets before the

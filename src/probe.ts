@@ -10,7 +10,7 @@ import type { ConnectOptions } from './connectors/common.js';
 import { forConnection, loginShown, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import { tracer, type TraceSink } from './connectors/trace.js';
-import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
+import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3Evidence, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import type { TestLogEntry } from './snapshot/trace.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
 import { VERSION } from './version.js';
@@ -124,6 +124,28 @@ async function resolveHosts(account: AccountOptions, sink: TraceSink): Promise<v
   );
 }
 
+/**
+ * The place where POP3 and IMAP evidence join: a sampled POP3 listing that differs from IMAP's INBOX (counts, sizes,
+ * a sampled message) is read again in full by `readFull` (a second short session), so the rules can tell which
+ * messages differ. `popAnomalies` holds the sampled session's anomalies and is left holding those of the listing
+ * kept. When the second session fails, the sample stays, with fullListingError saying why.
+ */
+export async function fullPopListingIfNeeded(
+  imap: ImapResult | null,
+  pop: Pop3Result,
+  popAnomalies: Anomaly[],
+  readFull: (why: NonNullable<Pop3Evidence['fullListingReason']>, anomalies: Anomaly[]) => Promise<Pop3Result>,
+): Promise<Pop3Result> {
+  const why = pop.ok && pop.evidence.listing === 'sample' && imap?.ok ? popSampleDisagrees(pop.evidence, imap.evidence) : null;
+  if (!pop.ok || !why) return pop;
+  const fullAnomalies: Anomaly[] = [];
+  const again = await readFull(why, fullAnomalies);
+  if (!again.ok) return { ...pop, evidence: { ...pop.evidence, fullListingError: again.error } };
+  popAnomalies.length = 0;
+  popAnomalies.push(...fullAnomalies);
+  return again;
+}
+
 export async function probeAccount(account: AccountOptions, run: ProbeRunOptions = {}): Promise<Snapshot> {
   const now = run.now ?? new Date();
   const progress = run.onProgress ?? (() => {});
@@ -167,21 +189,10 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
       side('POP3', account.pop, async () => probePop3({ ...(await popOptions()), anomalies: popAnomalies, ...(sampled ? {} : { fullListing: 'asked' as const }) })),
       resolving,
     ]);
-    let pop = first;
-    // The sample shows a difference: a second short session reads the full listings, to tell which messages differ.
-    const why = pop?.ok && pop.evidence.listing === 'sample' && imap?.ok ? popSampleDisagrees(pop.evidence, imap.evidence) : null;
-    if (pop?.ok && why) {
+    const pop = first && (await fullPopListingIfNeeded(imap, first, popAnomalies, async (why, into) => {
       progress(`POP3 and IMAP differ (${why}): reading the full POP3 listing`);
-      const fullAnomalies: Anomaly[] = [];
-      const again = await guarded('POP3', async () => probePop3({ ...(await popOptions()), anomalies: fullAnomalies, fullListing: why }));
-      if (again.ok) {
-        pop = again;
-        popAnomalies.length = 0;
-        popAnomalies.push(...fullAnomalies);
-      } else {
-        pop = { ...pop, evidence: { ...pop.evidence, fullListingError: again.error } };
-      }
-    }
+      return guarded('POP3', async () => probePop3({ ...(await popOptions()), anomalies: into, fullListing: why }));
+    }));
     anomalies.push(...popAnomalies);
     results = { imap, pop };
   }

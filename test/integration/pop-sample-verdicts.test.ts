@@ -14,6 +14,11 @@ import { SNAPSHOT_SCHEMA } from '../../src/snapshot/schema-id.js';
 import { SnapshotSchema, type Anomaly, type Snapshot } from '../../src/snapshot/schema.js';
 import { daysAgo, deliverLmtp, imapOptions, newUser, pop3Options, seedMaildir, testbed, type TestUser } from '../support/testbed.js';
 import type { AddUserOptions, SeedMessage } from '../../src/testbed/types.js';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseSnapshot } from '../../src/snapshot/io.js';
+import { accountArgs, runCli } from '../support/cli.js';
 
 const COUNT = 60;
 
@@ -145,5 +150,27 @@ describe('pop-imap-disagree: the same verdict from the sampled POP3 listing as f
     expect(sample.pop.listing).toBe('full');
     expect(sample.verdict).toEqual(full.verdict);
     expect(sample.verdict).toMatchObject({ severity: 'info', likelyReasons: ['changed-between-probes'], messageDiff: 1, beyond: 1 });
+  });
+
+  it('the CLI: probe samples by default, --full-pop-listing reads every message', async () => {
+    const u = await seededUser(messages());
+    const dir = mkdtempSync(join(tmpdir(), 'md-popsample-'));
+    const env = { MAILDOCTOR_PASSWORD: u.password };
+    const listingOf = async (extra: string[]) => {
+      const out = join(dir, `${extra.length}.json`);
+      const r = await runCli(['probe', ...accountArgs(testbed(), u), '--out', out, ...extra], { env });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const snap = parseSnapshot(readFileSync(out, 'utf8'), out);
+      if (!snap.pop?.ok || !snap.imap?.ok) throw new Error('a protocol failed');
+      return { pop: snap.pop.evidence, imap: snap.imap.evidence };
+    };
+    const sampled = await listingOf([]);
+    expect(sampled.pop.listing).toBe('sample');
+    expect(sampled.pop.messages.map((m) => m.n)).toEqual(sampled.imap.inbox.popSample!.map((m) => m.seq));
+    const full = await listingOf(['--full-pop-listing']);
+    expect(full.pop).toMatchObject({ listing: 'full', fullListingReason: 'asked' });
+    expect(full.pop.messages).toHaveLength(COUNT);
+    expect(full.imap.inbox.popSample).toBeUndefined();
   });
 });

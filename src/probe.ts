@@ -5,11 +5,12 @@ import type { LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { probeImap, probeImapLogin } from './connectors/imap/index.js';
 import { probePop3, probePop3Login } from './connectors/pop3/index.js';
+import { popSampleDisagrees } from './connectors/pop-sample.js';
 import type { ConnectOptions } from './connectors/common.js';
 import { forConnection, loginShown, secretsOf, type Credentials } from './connectors/credentials.js';
 import type { KnownMailboxes } from './connectors/imap/repeat.js';
 import { tracer, type TraceSink } from './connectors/trace.js';
-import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
+import type { Anomaly, Endpoint, ImapLoginResult, ImapResult, Pop3Evidence, Pop3LoginResult, Pop3Result, Snapshot } from './snapshot/schema.js';
 import type { TestLogEntry } from './snapshot/trace.js';
 import { SNAPSHOT_SCHEMA } from './snapshot/schema-id.js';
 import { VERSION } from './version.js';
@@ -37,6 +38,11 @@ export interface AccountOptions {
    * then holds `login` and no mailbox evidence (imap and pop are null).
    */
   loginOnly?: boolean;
+  /**
+   * Read POP3's UIDL and LIST of every message (--full-pop-listing). Without it POP3 reads a sample, checked
+   * against IMAP's UID and RFC822.SIZE of the same sequence numbers, and the full listings only when the two differ.
+   */
+  fullPopListing?: boolean;
 }
 
 export interface ProbeRunOptions {
@@ -118,6 +124,28 @@ async function resolveHosts(account: AccountOptions, sink: TraceSink): Promise<v
   );
 }
 
+/**
+ * The place where POP3 and IMAP evidence join: a sampled POP3 listing that differs from IMAP's INBOX (counts, sizes,
+ * a sampled message) is read again in full by `readFull` (a second short session), so the rules can tell which
+ * messages differ. `popAnomalies` holds the sampled session's anomalies and is left holding those of the listing
+ * kept. When the second session fails, the sample stays, with fullListingError saying why.
+ */
+export async function fullPopListingIfNeeded(
+  imap: ImapResult | null,
+  pop: Pop3Result,
+  popAnomalies: Anomaly[],
+  readFull: (why: NonNullable<Pop3Evidence['fullListingReason']>, anomalies: Anomaly[]) => Promise<Pop3Result>,
+): Promise<Pop3Result> {
+  const why = pop.ok && pop.evidence.listing === 'sample' && imap?.ok ? popSampleDisagrees(pop.evidence, imap.evidence) : null;
+  if (!pop.ok || !why) return pop;
+  const fullAnomalies: Anomaly[] = [];
+  const again = await readFull(why, fullAnomalies);
+  if (!again.ok) return { ...pop, evidence: { ...pop.evidence, fullListingError: again.error } };
+  popAnomalies.length = 0;
+  popAnomalies.push(...fullAnomalies);
+  return again;
+}
+
 export async function probeAccount(account: AccountOptions, run: ProbeRunOptions = {}): Promise<Snapshot> {
   const now = run.now ?? new Date();
   const progress = run.onProgress ?? (() => {});
@@ -172,11 +200,20 @@ export async function probeAccount(account: AccountOptions, run: ProbeRunOptions
     ]);
     results = { imap: null, pop: null, login: { imap, pop } };
   } else {
-    const [imap, pop] = await Promise.all([
-      side('IMAP', account.imap, async () => probeImap({ ...(await imapOptions()), history: account.history ?? false, known: account.known, now, anomalies })),
-      side('POP3', account.pop, async () => probePop3({ ...(await popOptions()), anomalies })),
+    const sampled = account.pop !== null && !account.fullPopListing;
+    const popAnomalies: Anomaly[] = [];
+    const [imap, first] = await Promise.all([
+      side('IMAP', account.imap, async () =>
+        probeImap({ ...(await imapOptions()), history: account.history ?? false, known: account.known, now, anomalies, ...(sampled ? { popSample: true } : {}) }),
+      ),
+      side('POP3', account.pop, async () => probePop3({ ...(await popOptions()), anomalies: popAnomalies, ...(sampled ? {} : { fullListing: 'asked' as const }) })),
       resolving,
     ]);
+    const pop = first && (await fullPopListingIfNeeded(imap, first, popAnomalies, async (why, into) => {
+      progress(`POP3 and IMAP differ (${why}): reading the full POP3 listing`);
+      return guarded('POP3', async () => probePop3({ ...(await popOptions()), anomalies: into, fullListing: why }));
+    }));
+    anomalies.push(...popAnomalies);
     results = { imap, pop };
   }
   // Whatever the servers sent (ID fields, folder names, response texts) is scrubbed of the credentials' secrets before the

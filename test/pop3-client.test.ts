@@ -4,7 +4,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pop3Client, POP3_ALLOWED_VERBS } from '../src/connectors/pop3/client.js';
 import { probePop3, type Pop3ProbeOptions } from '../src/connectors/pop3/probe.js';
-import { Pop3ResultSchema, type Pop3Evidence, type Pop3Result } from '../src/snapshot/schema.js';
+import { Pop3ResultSchema, type Anomaly, type Pop3Evidence, type Pop3Result } from '../src/snapshot/schema.js';
 import { multiline, selfSignedCert, startFakePop3, type FakePop3Script, type FakePop3Server } from './support/fake-pop3.js';
 import { passwordCredentials } from '../src/connectors/credentials.js';
 
@@ -62,6 +62,8 @@ const expected: Omit<Pop3Evidence, 'sessionMs'> = {
   tls: null,
   loginMethod: 'USER/PASS',
   stat: { messages: 4, sizeBytes: TOTAL },
+  listing: 'full',
+  fullListingReason: 'asked',
   messages: MESSAGES.map((m) => ({ n: m.n, sizeBytes: m.sizeBytes, uidl: dovecotUidl(m.uid) })),
   uidlFormat: 'dovecot',
   uidlMap: { uidValidity: String(UIDV), uids: MESSAGES.map((m) => m.uid) },
@@ -96,7 +98,8 @@ function checked(result: Pop3Result): Pop3Result {
 }
 
 async function probe(opts: Pop3ProbeOptions): Promise<Pop3Result> {
-  const r = checked(await probePop3(opts));
+  // These tests read the full listings (UIDL and LIST of every message); the sampled listing has its own below.
+  const r = checked(await probePop3({ fullListing: 'asked', ...opts }));
   // QUIT is sent, not awaited (a slow answer must not hold the report): let the servers read it and see the close.
   // (Capped: a test may keep another session of its own open.)
   await Promise.race([Promise.all(servers.map((s) => s.idle())), new Promise((r) => setTimeout(r, 300))]);
@@ -524,6 +527,50 @@ describe('TLS', () => {
   });
 });
 
+describe('the sampled listing (UIDL n, LIST n)', () => {
+  // UIDL n / LIST n answered from MESSAGES; a number beyond them gets -ERR, as RFC 1939 says.
+  const one = (verb: 'UIDL' | 'LIST') => (cmd: { args: string }) => {
+    if (cmd.args === '') return verb === 'UIDL' ? UIDL_REPLY : LIST_REPLY;
+    const m = MESSAGES.find((x) => x.n === Number(cmd.args));
+    if (!m) return '-ERR There is no message ' + cmd.args + '.\r\n';
+    return `+OK ${m.n} ${verb === 'UIDL' ? dovecotUidl(m.uid) : m.sizeBytes}\r\n`;
+  };
+
+  it('asks UIDL n and LIST n of each sampled message only, and maps them as the full listing does', async () => {
+    const srv = await fake(realistic({ UIDL: one('UIDL'), LIST: one('LIST') }));
+    const e = evidenceOf(await probePop3(options(srv)));
+    const { fullListingReason, ...full } = expected;
+    expect(fullListingReason).toBe('asked');
+    expect(e).toEqual({ ...full, listing: 'sample' });
+    const sent = srv.received.map((r) => r.line).filter((l) => /^(UIDL|LIST)/.test(l));
+    expect(sent).toEqual(['UIDL 1', 'LIST 1', 'UIDL 2', 'LIST 2', 'UIDL 3', 'LIST 3', 'UIDL 4', 'LIST 4']);
+  });
+
+  it('a server that refuses UIDL n is asked twice, then LIST n alone: uidlFormat none', async () => {
+    const srv = await fake(realistic({ UIDL: '-ERR Unknown command: UIDL\r\n', LIST: one('LIST') }));
+    const e = evidenceOf(await probePop3(options(srv)));
+    expect(e.uidlFormat).toBe('none');
+    expect(e.uidlMap).toBeNull();
+    expect(e.messages.map((m) => m.uidl)).toEqual([null, null, null, null]);
+    expect(srv.received.filter((r) => r.verb === 'UIDL')).toHaveLength(2);
+  });
+
+  it('a LIST n refused for a number STAT counted is a count-mismatch anomaly, and the message is left out', async () => {
+    const srv = await fake(realistic({ STAT: `+OK 5 ${TOTAL}\r\n`, UIDL: one('UIDL'), LIST: one('LIST') }));
+    const anomalies: Anomaly[] = [];
+    const e = evidenceOf(await probePop3({ ...options(srv), anomalies }));
+    expect(e.messages.map((m) => m.n)).toEqual([1, 2, 3, 4]);
+    expect(anomalies).toEqual([{ protocol: 'pop3', step: 'list', kind: 'count-mismatch', detail: `LIST refuses message 5, STAT counted 5` }]);
+  });
+
+  it('a UIDL n reply for another message number is a protocol error, never a wrong mapping', async () => {
+    const srv = await fake(realistic({ UIDL: '+OK 7 0000000100000001\r\n', LIST: one('LIST') }));
+    const r = await probePop3(options(srv));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatchObject({ kind: 'protocol', step: 'uidl' });
+  });
+});
+
 describe('read-only by construction', () => {
   it('the client has no method for RETR, DELE, TOP, RSET or arbitrary commands', () => {
     const names = Object.getOwnPropertyNames(Pop3Client.prototype);
@@ -531,7 +578,7 @@ describe('read-only by construction', () => {
       expect(names.map((n) => n.toLowerCase())).not.toContain(banned);
     }
     expect(names.sort()).toEqual(
-      ['authOAuth2', 'authPlain', 'capa', 'close', 'connect', 'constructor', 'goodbye', 'greeting', 'list', 'login', 'quit', 'secure', 'stat', 'stls', 'tls', 'uidl', 'usable'].sort(),
+      ['authOAuth2', 'authPlain', 'capa', 'close', 'connect', 'constructor', 'goodbye', 'greeting', 'list', 'login', 'quit', 'scanListings', 'secure', 'stat', 'stls', 'tls', 'uidl', 'usable'].sort(),
     );
   });
 });

@@ -36,6 +36,7 @@ async function servers(imap: FakeImapScript = {}, pop: FakePop3Script = { replie
     pop: { host: '127.0.0.1', port: p.port, tls: 'none' },
     allowPlaintext: true,
     timeoutMs: 3000,
+    fullPopListing: true,
   };
   return { imapServer: i, popServer: p, account };
 }

@@ -41,7 +41,7 @@ async function popAgainst(script: FakePop3Script, extra: Record<string, unknown>
   const srv = await startFakePop3(script);
   open.push(srv);
   const anomalies: Anomaly[] = [];
-  const result = await probePop3({ ...base(srv.port, extra), anomalies });
+  const result = await probePop3({ fullListing: 'asked', ...base(srv.port, extra), anomalies });
   return { result, anomalies, srv };
 }
 

@@ -54,9 +54,14 @@ export function observeCanary(s: Snapshot, c: CanaryIdentity): CanaryObservation
   if (s.pop?.ok) {
     const pop = s.pop.evidence;
     const map = pop.uidlMap;
+    // A sampled listing names only some messages: one not among them is neither listed nor not.
+    const sampled = pop.listing === 'sample';
     if (map && (map.uidValidity === c.uidValidity || (map.uidValidity === null && pop.messages.length === 0))) {
-      obs.pop = map.uids.includes(c.uid) ? 'listed' : 'not-listed';
-      obs.popMatch = 'uidl';
+      obs.pop = map.uids.includes(c.uid) ? 'listed' : sampled ? null : 'not-listed';
+      obs.popMatch = obs.pop === null ? null : 'uidl';
+    } else if (sampled) {
+      obs.pop = pop.messages.some((m) => m.sizeBytes === c.sizeBytes) && c.sizeBytes !== null ? 'listed' : null;
+      obs.popMatch = obs.pop === null ? null : 'size';
     } else if (c.sizeBytes !== null) {
       obs.pop = pop.messages.some((m) => m.sizeBytes === c.sizeBytes) ? 'listed' : 'not-listed';
       obs.popMatch = 'size';

@@ -55,7 +55,13 @@ export function withAccountOptions<T>(y: Argv<T>) {
       describe: 'Allow sending the password without TLS (with --imap-tls/--pop-tls none)',
       group: 'Connection:',
     })
-    .option('timeout', { type: 'number', default: 20, describe: 'Deadline of each network step, in seconds', group: 'Connection:' });
+    .option('timeout', { type: 'number', default: 20, describe: 'Deadline of each network step, in seconds', group: 'Connection:' })
+    .option('full-pop-listing', {
+      type: 'boolean',
+      default: false,
+      describe: 'Read POP3 UIDL and LIST of every message (default: a sample of them checked against IMAP, and the full listings only when the two differ)',
+      group: 'Connection:',
+    });
 }
 
 export interface RawAccountArgs {
@@ -78,6 +84,7 @@ export interface RawAccountArgs {
   insecure: boolean;
   allowPlaintext: boolean;
   timeout: number;
+  fullPopListing?: boolean;
 }
 
 function endpoint(kind: 'imap' | 'pop', host: string | undefined, port: number | undefined, tls: Transport): Endpoint {
@@ -185,5 +192,6 @@ export async function resolveAccount(args: RawAccountArgs, extra: { history?: bo
     allowPlaintext: args.allowPlaintext,
     timeoutMs: Math.round(args.timeout * 1000),
     history: extra.history,
+    ...(args.fullPopListing ? { fullPopListing: true } : {}),
   };
 }

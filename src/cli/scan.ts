@@ -248,6 +248,7 @@ export async function runScanCommand(args: ScanArgs): Promise<number> {
       insecure: args.insecure,
       allowPlaintext: args.allowPlaintext,
       timeoutMs: Math.round(args.timeout * 1000),
+      ...(args.fullPopListing ? { fullPopListing: true } : {}),
       ...(lookup ? { lookup } : {}),
     },
     ...(discover ? { discover } : {}),

@@ -46,6 +46,8 @@ export interface ScanDefaults {
   insecure: boolean;
   allowPlaintext: boolean;
   timeoutMs: number;
+  /** --full-pop-listing: every account's POP3 UIDL and LIST read whole. */
+  fullPopListing?: boolean;
   /** Resolves the mail host names (--dns-server); absent: the system's resolver. */
   lookup?: LookupFunction;
 }
@@ -279,6 +281,7 @@ export async function resolveRow(row: AccountRow, opts: ScanOptions): Promise<Re
       allowPlaintext: d.allowPlaintext,
       timeoutMs: d.timeoutMs,
       history: false,
+      ...(d.fullPopListing ? { fullPopListing: true } : {}),
       ...(d.lookup ? { lookup: d.lookup } : {}),
     },
     ...(discovery ? { discovery } : {}),

@@ -232,6 +232,13 @@ export const InboxFactsSchema = z.object({
   agesMethod: z.string().optional(),
   /** Present only when the probe was asked for per-message history. */
   messageList: MessageListSchema.nullable(),
+  /**
+   * UID and RFC822.SIZE of the messages popSampleNumbers picks out of EXISTS: what a sampled POP3 listing is
+   * checked against. Absent when POP3 was not probed alongside.
+   */
+  popSample: z
+    .array(z.object({ seq: z.number().int().positive(), uid: z.number().int().positive().nullable(), sizeBytes: z.number().int().nonnegative().nullable() }))
+    .optional(),
 });
 export type InboxFacts = z.infer<typeof InboxFactsSchema>;
 
@@ -291,7 +298,19 @@ export const Pop3EvidenceSchema = z.object({
   /** "USER/PASS" or "SASL PLAIN". */
   loginMethod: z.string(),
   stat: z.object({ messages: z.number().int().nonnegative(), sizeBytes: z.number().nonnegative() }),
-  /** LIST and UIDL joined by message number. uidl is null when the server has no UIDL. */
+  /**
+   * Which listing was read: 'sample' (UIDL n and LIST n for the messages popSampleNumbers picks out of STAT's
+   * count) or 'full' (UIDL and LIST of every message). Absent in older snapshots: full.
+   */
+  listing: z.enum(['sample', 'full']).optional(),
+  /**
+   * Why the full listing was read: asked for (--full-pop-listing), or the sample against IMAP showed a difference
+   * (counts, total sizes, or a sampled message's UID or size). Absent with a sample.
+   */
+  fullListingReason: z.enum(['asked', 'counts-disagree', 'sizes-disagree', 'sample-disagrees']).optional(),
+  /** The sample disagreed but the session reading the full listing failed: why. messages then hold the sample. */
+  fullListingError: ProbeErrorSchema.optional(),
+  /** LIST and UIDL joined by message number (with listing 'sample', the sampled messages only). uidl is null when the server has no UIDL. */
   messages: z.array(
     z.object({
       n: z.number().int().positive(),

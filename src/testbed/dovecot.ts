@@ -583,6 +583,11 @@ export async function addUser(info: TestbedInfo, opts: AddUserOptions = {}): Pro
   extra.push(`userdb_quota_rule=*:storage=${Math.round(bytes)}B`);
   if (opts.quotaMessages !== undefined) extra.push(`userdb_quota_rule2=*:messages=${Math.round(opts.quotaMessages)}`);
   if (opts.popLockSession !== undefined) extra.push(`userdb_pop3_lock_session=${opts.popLockSession ? 'yes' : 'no'}`);
+  for (const [k, v] of Object.entries(opts.settings ?? {})) {
+    if (!/^[a-z0-9_]+$/.test(k) || /[\s:]/.test(v)) throw new Error(`addUser: setting ${k}=${v} cannot go in a passwd-file line`);
+    // The auth process expands %variables in extra fields: %% keeps a setting's own % (pop3_uidl_format) for it.
+    extra.push(`userdb_${k}=${v.replace(/%/g, '%%')}`);
+  }
   // user:password:uid:gid:gecos:home:shell:extra fields
   const line = `${user}:{PLAIN}${password}::::${home}::${extra.join(' ')}\n`;
   const { uid, gid } = mailOwner();

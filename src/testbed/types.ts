@@ -51,6 +51,8 @@ export interface AddUserOptions {
   quotaMessages?: number;
   /** Per-user override: pop3_lock_session = yes. */
   popLockSession?: boolean;
+  /** Per-user overrides of other Dovecot settings (userdb extra fields), e.g. { pop3_uidl_format: '%g' }. */
+  settings?: Record<string, string>;
 }
 
 /** A login on any testbed server. */

@@ -6,6 +6,7 @@ import Pop3Command from 'node-pop3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Pop3Client } from '../../src/connectors/pop3/client.js';
 import { probePop3, type Pop3ProbeOptions } from '../../src/connectors/pop3/probe.js';
+import { popSampleNumbers } from '../../src/connectors/pop-sample.js';
 import { Pop3ResultSchema, type Pop3Evidence, type Pop3Result } from '../../src/snapshot/schema.js';
 import {
   createFolder,
@@ -124,7 +125,7 @@ describe('POP3 probe on Dovecot', () => {
   it('reads 5,000 messages over pop3s: STAT, LIST and UIDL agree with IMAP (UID, UIDVALIDITY, size)', async () => {
     const imap = await imapInbox(full);
     expect(imap.uids).toHaveLength(SEEDED);
-    const r = await probe(opts(full));
+    const r = await probe(opts(full, { fullListing: 'asked' }));
     const e = ok(r);
     expect(e.stat.messages).toBe(SEEDED); // \Deleted but not expunged: POP3 still lists it
     expect(e.stat.sizeBytes).toBe(seededSizes.reduce((a, b) => a + b, 0));
@@ -138,9 +139,31 @@ describe('POP3 probe on Dovecot', () => {
     console.log(`[measure] POP3 probe of ${SEEDED} messages over pop3s: durationMs=${r.durationMs} sessionMs=${e.sessionMs}`);
   });
 
+  it('by default reads a sample (UIDL n, LIST n): first, last and evenly spaced, each as IMAP sees that sequence number', async () => {
+    const imap = await imapInbox(full);
+    const r = await probe(opts(full));
+    const e = ok(r);
+    expect(e.listing).toBe('sample');
+    expect(e.fullListingReason).toBeUndefined();
+    expect(e.stat.messages).toBe(SEEDED);
+    const ns = e.messages.map((m) => m.n);
+    expect(ns).toEqual(popSampleNumbers(SEEDED));
+    expect(ns.length).toBeGreaterThanOrEqual(16);
+    expect(ns.length).toBeLessThanOrEqual(32);
+    expect(ns[0]).toBe(1);
+    expect(ns[ns.length - 1]).toBe(SEEDED);
+    expect(e.messages.map((m) => m.sizeBytes)).toEqual(ns.map((n) => imap.sizes[n - 1]));
+    expect(e.uidlFormat).toBe('dovecot');
+    expect(e.uidlMap).toEqual({ uidValidity: imap.uidValidity, uids: ns.map((n) => imap.uids[n - 1]) });
+    const fullRun = ok(await probe(opts(full, { fullListing: 'asked' })));
+    expect(fullRun.listing).toBe('full');
+    expect(fullRun.fullListingReason).toBe('asked');
+    console.log(`[measure] POP3 probe of ${SEEDED} messages: sample sessionMs=${e.sessionMs}, full sessionMs=${fullRun.sessionMs}`);
+  });
+
   it('reads the same over STLS, with CAPA before and after the upgrade', async () => {
     const imap = await imapInbox(full);
-    const r = await probe(opts(full, { tls: 'starttls' }));
+    const r = await probe(opts(full, { tls: 'starttls', fullListing: 'asked' }));
     const e = ok(r);
     expect(e.transport).toBe('starttls');
     expect(e.tls).toMatchObject({ mode: 'starttls', verified: true });
@@ -238,7 +261,7 @@ describe('POP3 probe on Dovecot', () => {
 
   it('node-pop3 (an independent client) reads the same UIDL and LIST as ours', async () => {
     const tb = testbed();
-    const ours = ok(await probe(opts(full)));
+    const ours = ok(await probe(opts(full, { fullListing: 'asked' })));
     const pop = new Pop3Command({
       host: tb.host,
       port: tb.ports.pop3s,

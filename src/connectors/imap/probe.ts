@@ -22,6 +22,21 @@ import { bulkFetch } from './bulk.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
 import { MessageList } from '../../snapshot/message-list.js';
 import { pathWords } from '../../snapshot/paths.js';
+import { rawFetch } from './mailbox/fetch.js';
+import { atom } from './raw.js';
+import { popSampleNumbers } from '../pop-sample.js';
+
+/** UID and RFC822.SIZE of INBOX's popSampleNumbers (sequence numbers), in one FETCH. */
+async function popSampleOf(ctx: Ctx, total: number): Promise<NonNullable<InboxFacts['popSample']>> {
+  const numbers = popSampleNumbers(total);
+  if (numbers.length === 0) return [];
+  const got = new Map<number, { uid: number | null; sizeBytes: number | null }>();
+  await rawFetch(ctx, numbers.join(','), false, [atom('UID'), atom('RFC822.SIZE')], 'fetch INBOX sample', (m) => {
+    const ok = (x: number | null) => (x !== null && Number.isSafeInteger(x) && x >= 0 ? x : null);
+    got.set(m.seq, { uid: ok(m.uid) || null, sizeBytes: ok(m.size) });
+  });
+  return numbers.map((seq) => ({ seq, uid: got.get(seq)?.uid ?? null, sizeBytes: got.get(seq)?.sizeBytes ?? null }));
+}
 
 export interface ImapProbeOptions extends ConnectOptions {
   /** Also record per-message identities of INBOX (uid, size, INTERNALDATE, Message-ID hash, seen, deleted). */
@@ -46,6 +61,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   bulkMinMessages?: number;
   /** Where server data that made no sense is recorded (snapshot.anomalies). */
   anomalies?: Anomaly[];
+  /** Fetch UID and RFC822.SIZE of INBOX's popSampleNumbers (inbox.popSample): what a sampled POP3 listing is checked against. */
+  popSample?: boolean;
   /** The test log: told each step as it ends (connect, TLS, greeting, each command, the login), secrets scrubbed. */
   trace?: TraceSink;
 }
@@ -524,7 +541,9 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
       ? (await repeatMessageList(ctx, total, inboxState({ ...box, uidNext: uids.uidNext, uidValidity: uids.uidValidity }), opts.known.inbox, onN)).list
       : MessageList.from(await messageList(ctx, total, onN));
   }
+  const popSample = opts.popSample ? await popSampleOf(ctx, total) : undefined;
   const inbox: InboxFacts = {
+    ...(popSample ? { popSample } : {}),
     messages: total,
     uidNext: uids.uidNext,
     uidValidity: uids.uidValidity,

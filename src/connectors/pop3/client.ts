@@ -313,6 +313,40 @@ export class Pop3Client {
     return c === null ? null : c.entries!;
   }
 
+  /**
+   * `UIDL n` and `LIST n` (RFC 1939 §5, §7) for each message number given: the sampled listing. uidl is null for a
+   * message whose UIDL n the server refused (all null: the server has no UIDL), sizeBytes null where LIST n was
+   * refused (a message number beyond STAT). One command at a time, each under its own deadline.
+   */
+  async scanListings(numbers: readonly number[]): Promise<Array<{ n: number; uidl: string | null; sizeBytes: number | null }>> {
+    const out: Array<{ n: number; uidl: string | null; sizeBytes: number | null }> = [];
+    let uidlRefused = 0;
+    for (const n of numbers) {
+      let uidl: string | null = null;
+      // After two refusals of UIDL n for the first messages, the server has no UIDL: stop asking.
+      if (uidlRefused < 2 || out.some((o) => o.uidl !== null)) {
+        const u = await this.#command('uidl', `UIDL ${n}`);
+        if (u.status === 'ok') {
+          const m = /^(\d+)\s+(\S+)/.exec(u.text);
+          if (!m || Number(m[1]) !== n) throw this.#fatal(this.#protocolError('uidl', `the UIDL ${n} reply is not "+OK ${n} unique-id"`, u.line));
+          uidl = m[2]!;
+        } else {
+          if (codeKind(u.code)) throw this.#replyError(u, 'uidl', 'protocol', `UIDL ${n} failed`);
+          uidlRefused++;
+        }
+      }
+      const l = await this.#command('list', `LIST ${n}`);
+      let sizeBytes: number | null = null;
+      if (l.status === 'ok') {
+        const m = /^(\d+)\s+(\d+)(?:\s|$)/.exec(l.text);
+        if (!m || Number(m[1]) !== n) throw this.#fatal(this.#protocolError('list', `the LIST ${n} reply is not "+OK ${n} size"`, l.line));
+        sizeBytes = Number(m[2]);
+      } else if (codeKind(l.code)) throw this.#replyError(l, 'list', 'protocol', `LIST ${n} failed`);
+      out.push({ n, uidl, sizeBytes });
+    }
+    return out;
+  }
+
   /** QUIT, then close. Returns the server's reply. */
   async quit(): Promise<Reply> {
     this.#quitting = true;

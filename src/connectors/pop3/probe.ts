@@ -1,5 +1,6 @@
 // One short, read-only POP3 session → Pop3Evidence, or a classified probe error. Never throws.
-// The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, UIDL, LIST, QUIT. While it is open the
+// The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, then UIDL n and LIST n for a sample of
+// the messages (UIDL and LIST of all of them when asked: fullListing), QUIT. While it is open the
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
 import type { Anomaly, Pop3Evidence, Pop3LoginEvidence, Pop3LoginResult, Pop3Result, ProbeError, Transport } from '../../snapshot/schema.js';
 import { resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
@@ -12,6 +13,7 @@ import { Pop3Error } from './errors.js';
 import { int, type ListColumns, type UidlColumns } from './listing.js';
 import { mapUidls, type UidlHalves } from './uidl.js';
 import { popLogin, popLoginMethod } from './login.js';
+import { popSampleNumbers } from '../pop-sample.js';
 import { secretNoun, secretsOf } from '../credentials.js';
 
 export interface Pop3ProbeOptions extends ConnectOptions {
@@ -25,6 +27,11 @@ export interface Pop3ProbeOptions extends ConnectOptions {
   anomalies?: Anomaly[];
   /** The test log: told each step as it ends (connect, TLS, greeting, each command, the login), secrets scrubbed. */
   trace?: TraceSink;
+  /**
+   * Read UIDL and LIST of every message, and why (recorded as fullListingReason). Absent: a sample of them
+   * (UIDL n, LIST n for popSampleNumbers of STAT's count).
+   */
+  fullListing?: NonNullable<Pop3Evidence['fullListingReason']>;
 }
 
 const ms = (from: number) => Math.max(0, Math.round(performance.now() - from));
@@ -165,17 +172,32 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       opts.anomalies?.push(statOdd);
       return { error: { kind: 'protocol', step: 'stat', code: 'ANOMALY', message: `${endpoint} sent a STAT that makes no sense: ${statOdd.detail}` } };
     }
-    const uidl = await tr.timed('UIDL', () => readUidlColumns(client), (u) => (u === null ? 'not supported (-ERR)' : `${u.count} unique-id${u.count === 1 ? '' : 's'}`));
-    const list = await tr.timed('LIST', () => readListColumns(client), (l) => `${l.count} message${l.count === 1 ? '' : 's'}`);
-    // Everything is read. QUIT is sent but not awaited (settle): a server slow to answer it must not delay the report.
-    const sessionMs = ms(sessionStart);
-    opts.anomalies?.push(...listingAnomalies(stat.messages, list, uidl));
-
     const post = parseCapa(capaPostLogin);
     const implementation = post.implementation ?? pre.implementation;
-    const { messages, uidls, halves } = joinByNumber(list, uidl);
     const hints = { greeting, implementation, hint: opts.implementationHint ?? null };
-    const { uidlFormat, uidlMap } = mapUidls(uidls, hints, halves);
+    let messages: Pop3Evidence['messages'];
+    let mapped: ReturnType<typeof mapUidls>;
+    let sessionMs: number;
+    if (opts.fullListing) {
+      const uidl = await tr.timed('UIDL', () => readUidlColumns(client), (u) => (u === null ? 'not supported (-ERR)' : `${u.count} unique-id${u.count === 1 ? '' : 's'}`));
+      const list = await tr.timed('LIST', () => readListColumns(client), (l) => `${l.count} message${l.count === 1 ? '' : 's'}`);
+      // Everything is read. QUIT is sent but not awaited (settle): a server slow to answer it must not delay the report.
+      sessionMs = ms(sessionStart);
+      opts.anomalies?.push(...listingAnomalies(stat.messages, list, uidl));
+      const joined = joinByNumber(list, uidl);
+      messages = joined.messages;
+      mapped = mapUidls(joined.uidls, hints, joined.halves);
+    } else {
+      const numbers = popSampleNumbers(stat.messages);
+      const sample = await tr.timed('UIDL n, LIST n', () => client.scanListings(numbers), (rows) => `${rows.length} sampled message${rows.length === 1 ? '' : 's'} of ${stat.messages}`);
+      sessionMs = ms(sessionStart);
+      opts.anomalies?.push(...sampleAnomalies(stat.messages, sample));
+      const rows = sample.filter((r) => r.sizeBytes !== null);
+      messages = rows.map((r) => ({ n: r.n, sizeBytes: r.sizeBytes!, uidl: r.uidl }));
+      const uidls = messages.every((m) => m.uidl === null) && messages.length > 0 ? null : messages.map((m) => m.uidl);
+      mapped = mapUidls(uidls, hints);
+    }
+    const { uidlFormat, uidlMap } = mapped;
 
     const evidence: Pop3Evidence = {
       greeting,
@@ -189,6 +211,8 @@ export async function probePop3(opts: Pop3ProbeOptions): Promise<Pop3Result> {
       tls: client.tls,
       loginMethod,
       stat,
+      listing: opts.fullListing ? 'full' : 'sample',
+      ...(opts.fullListing ? { fullListingReason: opts.fullListing } : {}),
       messages,
       uidlFormat,
       uidlMap,
@@ -218,6 +242,26 @@ export function listingAnomalies(statMessages: number, list: ListColumns, uidl: 
       } else seen.add(id);
     }
     if (repeats > 0) out.push(anomaly('pop3', 'uidl', 'duplicate', `${repeats} UIDL ${repeats === 1 ? 'line repeats' : 'lines repeat'} a unique-id already given (first: ${first})`));
+  }
+  return out;
+}
+
+/**
+ * What a sampled listing says against STAT: a message number STAT counted that LIST n refuses, or one unique-id
+ * given to two sampled messages. (Duplicates among the messages not sampled show only in a full listing.)
+ */
+function sampleAnomalies(statMessages: number, rows: ReadonlyArray<{ n: number; uidl: string | null; sizeBytes: number | null }>): Anomaly[] {
+  const out: Anomaly[] = [];
+  const missing = rows.filter((r) => r.sizeBytes === null);
+  if (missing.length) out.push(anomaly('pop3', 'list', 'count-mismatch', `LIST refuses message ${missing[0]!.n}${missing.length > 1 ? ` and ${missing.length - 1} more` : ''}, STAT counted ${statMessages}`));
+  const seen = new Set<string>();
+  for (const r of rows) {
+    if (r.uidl === null) continue;
+    if (seen.has(r.uidl)) {
+      out.push(anomaly('pop3', 'uidl', 'duplicate', `UIDL ${r.n} repeats a unique-id already given (${r.uidl})`));
+      break;
+    }
+    seen.add(r.uidl);
   }
   return out;
 }

@@ -49,6 +49,8 @@ describe('parseLine (property)', () => {
           kind: 'event',
           time: ts.ms,
           event: { type: 'pop3-logout', user: u, quit, top: [c[0], c[1]], retr: [c[2], c[3]], del: [c[4], c[5]], sizeBytes: size },
+          // The session id of the service prefix (the last <...>) comes back with the event, for the device timeline.
+          ...(sess ? { session: 'UXflWC1hRol/AAAB' } : {}),
         });
       }),
       RUNS,

@@ -136,6 +136,9 @@ export function incompleteEvidence(snapshot: Snapshot, complete: readonly Comple
       const n = unread.pop3Sessions;
       return `the server log has ${n === 1 ? 'a POP3 session' : `${n} POP3 sessions`} of this account whose logout counters could not be read (what ${n === 1 ? 'it' : 'they'} downloaded and deleted is unknown): nothing found in the rest, but that is no proof`;
     }
+    if (path === 'logs.deliveries' && snapshot.logs?.deliveries.refusalsUnlogged === 'cyrus') {
+      return "the server log is Cyrus's, whose LMTP logs no delivery it refuses for quota, and it holds no MTA line: give the MTA's log too (Postfix or Exim, with another --log) to see refusals";
+    }
     if (path === 'logs.deliveries' && unread?.deliveries) {
       const n = unread.deliveries;
       return `the server log has ${n === 1 ? 'a delivery' : `${n} deliveries`} to this account whose result could not be read (saved or refused is unknown): no refusal found in the rest, but that is no proof`;

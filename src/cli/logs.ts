@@ -200,7 +200,7 @@ export function renderLogText(e: LogEvidence): string {
   const popFloor = u?.pop3Sessions ? 'at least ' : '';
   out.push(
     `POP3: ${plural(p.sessions, 'session')}${u?.pop3Sessions ? ` read and ${count(u.pop3Sessions)} whose logout counters could not be read` : ''}` +
-      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${bytes(p.retrBytes)}), ` +
+      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${p.retrMessages > 0 && p.retrBytes === 0 ? 'bytes not logged' : bytes(p.retrBytes)}), ` +
       `${popFloor}${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
       `${p.pollIntervalSeconds !== null ? `; polls about every ${duration(p.pollIntervalSeconds)}` : ''}${p.lastDelete ? `; last deletion ${p.lastDelete}` : ''}`,
   );
@@ -216,8 +216,11 @@ export function renderLogText(e: LogEvidence): string {
       `${u?.deliveries ? `, ${count(u.deliveries)} whose result could not be read` : ''}` +
       `${d.firstRefused ? `, ${span({ first: d.firstRefused, last: d.lastRefused })}` : ''}`,
   );
+  if (d.refusalsUnlogged === 'cyrus') {
+    out.push("  Refusals unknown: Cyrus's LMTP logs no delivery it refuses for quota, and this log has no MTA line; add the MTA's log (Postfix, Exim) to see them.");
+  }
   if (p.sessions) {
-    const how = { '2.3': 'Dovecot 2.3 (del=deleted/messages)', '2.4': 'Dovecot 2.4 (del=count/bytes)', unknown: 'either version (the numbers did not tell)' }[e.popLogoutFormat];
+    const how = { '2.3': 'Dovecot 2.3 (del=deleted/messages)', '2.4': 'Dovecot 2.4 (del=count/bytes)', cyrus: "Cyrus's counts lines (retr, top, dele; deletions from its Expunged lines)", unknown: 'either version (the numbers did not tell)' }[e.popLogoutFormat];
     out.push(`POP3 logout lines read as ${how}`);
   }
   return `${out.join('\n')}\n`;
@@ -226,7 +229,7 @@ export function renderLogText(e: LogEvidence): string {
 export function registerLogs<T>(cli: Argv<T>) {
   return cli.command(
     'logs <files..>',
-    'Read Dovecot logs (plain or gzip, any size) and summarise one account: devices, POP3 deletions, quota refusals',
+    'Read Dovecot and Cyrus logs (plain or gzip, any size) and summarise one account: devices, POP3 deletions, quota refusals',
     (y) =>
       historyOption(
         withLogMatchOptions(y),

@@ -412,7 +412,8 @@ export const LogEvidenceSchema = z.object({
   ),
   authFailures: z.array(LogPeriodSchema.extend({ protocol: z.enum(['imap', 'pop3', 'other']), ip: z.string(), count: z.number().int().nonnegative() })),
   /** POP3 logout lines: '2.3' del=deleted/messages, '2.4' del=count/bytes; 'unknown' when nothing told them apart. */
-  popLogoutFormat: z.enum(['2.3', '2.4', 'unknown']),
+  /** How the POP3 logout lines were read: Dovecot 2.3 or 2.4 del= (told apart by the numbers), or Cyrus's counts lines. */
+  popLogoutFormat: z.enum(['2.3', '2.4', 'cyrus', 'unknown']),
   pop: LogPeriodSchema.extend({
     sessions: z.number().int().nonnegative(),
     /** Sessions that ended without QUIT (Connection closed, inactivity): their deletions were not applied. */
@@ -445,6 +446,11 @@ export const LogEvidenceSchema = z.object({
     quotaDeferred: z.number().int().nonnegative(),
     firstRefused: isoDate.nullable(),
     lastRefused: isoDate.nullable(),
+    /**
+     * Set when the log holds lines of a server that logs no refused delivery and no MTA line at all: 'cyrus'
+     * (its LMTP answers 452/552 and writes nothing). Refusals are then unknown, not zero.
+     */
+    refusalsUnlogged: z.enum(['cyrus']).optional(),
   }),
   /**
    * Lines about this account that could not be read (absent in older snapshots): POP3 logins with no readable

@@ -19,6 +19,26 @@ export const CYRUS_PREFIX = process.env.MAILDOCTOR_CYRUS_PREFIX ?? '/opt/maildoc
 const BIN = join(CYRUS_PREFIX, 'usr/lib/cyrus/bin');
 const LIBS = join(CYRUS_PREFIX, 'usr/lib/x86_64-linux-gnu');
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/testbed-cyrus.sh', import.meta.url));
+const SYSLOG_SINK = fileURLToPath(new URL('../../scripts/testbed-syslog.py', import.meta.url));
+/**
+ * Cyrus logs only through syslog(3), to /dev/log, which this machine may not have (and which belongs to the
+ * system when it does). master runs in a private mount namespace instead: /dev there is a fresh tmpfs holding
+ * the host's device nodes, /dev/shm and /dev/pts (bind mounts), and /dev/log as a link to our receiver's socket
+ * (scripts/testbed-syslog.py). Nothing outside the namespace changes. Arguments: the socket, then the command.
+ */
+const PRIVATE_DEV_LOG = `set -e
+sock=$1; shift
+hd=$(mktemp -d /tmp/mdc-hostdev.XXXXXX)
+mount --rbind /dev "$hd"
+mount -t tmpfs -o mode=0755,size=1m maildoctor-dev /dev
+for n in null zero full random urandom tty; do : > "/dev/$n"; mount --bind "$hd/$n" "/dev/$n"; done
+mkdir /dev/shm /dev/pts
+mount --rbind "$hd/shm" /dev/shm
+mount --rbind "$hd/pts" /dev/pts
+ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
+ln -s "$sock" /dev/log
+umount -l "$hd"; rmdir "$hd"
+exec "$@"`;
 /** The services' user when we are root (Cyrus refuses to run as root); the script creates it. */
 const ROOT_MODE_USER = process.env.MAILDOCTOR_CYRUS_USER ?? 'maildoctor-cyrus';
 /** servername, and the SASL realm of every sasldb entry (Cyrus asks SASL with servername as its realm). */
@@ -37,6 +57,11 @@ export interface CyrusInfo extends TestbedEndpoints {
   admin: TestAccount;
   /** What the IMAP greeting says, e.g. "Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5". */
   software: string;
+  /**
+   * The file Cyrus's syslog lines go to, in rsyslog's file format ("Dec  6 13:05:01 testbed
+   * maildoctor-testbed/pop3[812]: login: ..."); null when they cannot be caught (not root: no mount namespace).
+   */
+  syslogFile: string | null;
 }
 
 export interface CyrusTestbed extends CyrusInfo {
@@ -51,8 +76,40 @@ export interface StartCyrusOptions {
   root?: string;
   /** Readiness deadline in ms (default 20 000). */
   readyTimeoutMs?: number;
-  /** Extra imapd.conf lines (popminpoll, uidl_format, popexpiretime, ... for tests of those settings). */
+  /** Extra imapd.conf lines (popminpoll, uidl_format, popexpiretime, auditlog, ... for tests of those settings). */
   extraConfig?: string;
+}
+
+/** Whether Cyrus's syslog can be caught here: root (for the mount namespace), unshare and python3. */
+function canCatchSyslog(): boolean {
+  return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') && existsSync('/usr/bin/python3');
+}
+
+/** Start the syslog receiver on `sock`, appending to `file`; resolves once it listens. */
+async function startSyslogSink(sock: string, file: string): Promise<() => Promise<void>> {
+  const sink = spawn('/usr/bin/python3', [SYSLOG_SINK, sock, file, 'testbed'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const release = guardChild(sink);
+  let output = '';
+  const exited = new Promise<void>((resolve) => sink.once('exit', () => resolve()));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the syslog receiver did not start: ${output}`)), 10_000);
+    sink.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+    sink.stdout.setEncoding('utf8').on('data', (d: string) => {
+      if (d.includes('ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    sink.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the syslog receiver exited with ${code}: ${output}`));
+    });
+  });
+  return async () => {
+    sink.kill('SIGTERM');
+    await exited;
+    release();
+  };
 }
 
 /** Whether the private prefix holds a working Cyrus (the install script's own check). */
@@ -152,6 +209,7 @@ export async function startCyrus(opts: StartCyrusOptions = {}): Promise<CyrusTes
   const configFile = join(root, 'imapd.conf');
   const masterConf = join(root, 'cyrus.conf');
   const logFile = join(root, 'master.log');
+  const syslogFile = canCatchSyslog() ? join(root, 'syslog') : null;
   const owned = [dirs.config, dirs.spool, dirs.sieve];
   for (const d of owned) mkdirSync(d, { mode: 0o750 });
   writeFileSync(configFile, imapdConf({ root, dirs, cert, user: services.name, admin: admin.user, extra: opts.extraConfig ?? '' }));
@@ -162,12 +220,15 @@ export async function startCyrus(opts: StartCyrusOptions = {}): Promise<CyrusTes
   chmodSync(cert.keyFile, 0o600);
   const caPem = readFileSync(cert.certFile, 'utf8');
 
+  const stopSink = syslogFile ? await startSyslogSink(join(root, 'syslog.sock'), syslogFile) : async () => {};
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const [imap, imaps, pop3, pop3s, lmtp] = await pickLoopbackPorts(5);
     const ports: TestbedPorts = { imap: imap!, imaps: imaps!, pop3: pop3!, pop3s: pop3s!, lmtp: lmtp! };
     writeFileSync(masterConf, cyrusConf(configFile, ports));
-    const child = spawn(join(BIN, 'master'), ['-C', configFile, '-M', masterConf, '-p', join(root, 'master.pid'), '-L', logFile], {
+    const master = [join(BIN, 'master'), '-C', configFile, '-M', masterConf, '-p', join(root, 'master.pid'), '-L', logFile];
+    const [cmd, ...args] = syslogFile ? ['/usr/bin/unshare', '-m', '--propagation', 'private', 'sh', '-c', PRIVATE_DEV_LOG, 'sh', join(root, 'syslog.sock'), ...master] : master;
+    const child = spawn(cmd!, args, {
       env: { ...process.env, LD_LIBRARY_PATH: LIBS },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: on SIGTERM master signals its whole group, which would otherwise be ours
@@ -186,7 +247,8 @@ export async function startCyrus(opts: StartCyrusOptions = {}): Promise<CyrusTes
       }),
     );
     const release = guardChild(child);
-    const stop = async (o: { keep?: boolean } = {}) => {
+    /** last: false while another attempt follows (the syslog receiver stays). */
+    const stop = async (o: { keep?: boolean; last?: boolean } = {}) => {
       if (exited === undefined) {
         child.kill('SIGTERM');
         const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -194,6 +256,7 @@ export async function startCyrus(opts: StartCyrusOptions = {}): Promise<CyrusTes
         clearTimeout(killer);
       }
       release();
+      if (o.last !== false) await stopSink();
       if (!o.keep) rmSync(root, { recursive: true, force: true });
     };
     const silent = await awaitGreetings(
@@ -209,7 +272,7 @@ export async function startCyrus(opts: StartCyrusOptions = {}): Promise<CyrusTes
       () => exited === undefined,
     );
     if (silent.length === 0) {
-      const info: CyrusInfo = { server: 'cyrus', host: '127.0.0.1', ports, caPem, caFile: cert.certFile, root, configFile, admin, software: '' };
+      const info: CyrusInfo = { server: 'cyrus', host: '127.0.0.1', ports, caPem, caFile: cert.certFile, root, configFile, admin, software: '', syslogFile };
       try {
         info.software = await greetingSoftware(info);
       } catch (e) {
@@ -218,15 +281,16 @@ export async function startCyrus(opts: StartCyrusOptions = {}): Promise<CyrusTes
       }
       return Object.assign(info, { stop, pid: child.pid! });
     }
-    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
-    await stop({ keep: true });
-    // Cyrus logs a failed bind only to syslog (none here): a silent listener may be a port taken meanwhile.
+    const log = [logFile, syslogFile].map((f) => (f && existsSync(f) ? readFileSync(f, 'utf8') : '')).join('');
+    await stop({ keep: true, last: false });
+    // Cyrus logs a failed bind only to syslog (caught when we are root): a silent listener may be a port taken meanwhile.
     lastError = new Error(
       `Cyrus did not become ready (${exited !== undefined ? `master exited with ${exited}` : `no greeting on ${silent.join(', ')}`}).\n` +
         `config: ${configFile}, ${masterConf}\n--- output ---\n${lastLines(output + log, 20)}`,
     );
     if (exited !== undefined) break;
   }
+  await stopSink();
   throw lastError ?? new Error('Cyrus did not start');
 }
 

@@ -112,6 +112,8 @@ export class LogEvidenceBuilder {
   private pop = { sessions: 0, closedWithoutQuit: 0, retrMessages: 0, retrBytes: 0, deletedMessages: 0, sessionsWithDeletes: 0, lastDelete: null as number | null, expungeEvents: 0 };
   /** del=a/b second numbers, for the 2.3/2.4 decision. */
   private delSecond = { votes23: 0, votes24: 0 };
+  /** POP3 sessions read from Cyrus's counts lines. */
+  private cyrusPopSessions = 0;
   /** Sum of the second del= number over sessions that quit: deleted bytes when the format is 2.4. */
   private delSecondSum = 0;
   /** deleted_bytes= fields (a format that names them): summed over sessions that quit. */
@@ -188,6 +190,7 @@ export class LogEvidenceBuilder {
           p.sessionsWithDeletes++;
           if (time !== null && (p.lastDelete === null || time > p.lastDelete)) p.lastDelete = time;
         }
+        if (event.server === 'cyrus') this.cyrusPopSessions++;
         if (event.deletedBytes !== undefined) {
           // deleted_bytes= named as such: no version to guess.
           this.deletedBytesNamedSeen = true;
@@ -209,8 +212,9 @@ export class LogEvidenceBuilder {
         break;
       case 'mail-log':
         if (event.action === 'expunge') {
-          if (event.service === 'pop3') this.pop.expungeEvents++;
-          else if (event.service === 'imap') this.imap.expungeEvents++;
+          // Cyrus's "Expunged N messages" stands for N (a line of a session whose login is not in the log).
+          if (event.service === 'pop3') this.pop.expungeEvents += event.count ?? 1;
+          else if (event.service === 'imap') this.imap.expungeEvents += event.count ?? 1;
         } else if (event.action === 'copy' && event.service === 'imap') this.imap.copyEvents++;
         break;
       case 'delivered':
@@ -311,6 +315,7 @@ export class LogEvidenceBuilder {
     if (q.lastDelete !== null && (p.lastDelete === null || q.lastDelete > p.lastDelete)) p.lastDelete = q.lastDelete;
     this.delSecond.votes23 += o.delSecond.votes23;
     this.delSecond.votes24 += o.delSecond.votes24;
+    this.cyrusPopSessions += o.cyrusPopSessions;
     this.delSecondSum += o.delSecondSum;
     this.deletedBytesNamed += o.deletedBytesNamed;
     this.deletedBytesNamedSeen ||= o.deletedBytesNamedSeen;
@@ -352,7 +357,8 @@ export class LogEvidenceBuilder {
     const v = this.delSecond;
     const unread = this.unreadEvidence();
     const seen = base.lines.matched + unread.lines;
-    const format: LogEvidence['popLogoutFormat'] = force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : 'unknown');
+    const format: LogEvidence['popLogoutFormat'] =
+      force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : this.cyrusPopSessions > 0 && this.cyrusPopSessions === this.pop.sessions ? 'cyrus' : 'unknown');
     const times = [...(this.popLoginTimes.length >= 2 ? this.popLoginTimes : this.popTimes)].sort((a, b) => a - b);
     // Logins in the same second (a client that reconnects at once, two devices together) are one poll: only
     // gaps of a second or more say how often a device comes back, and a median of zero would say nothing.
@@ -424,12 +430,15 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const main: Target = { builder, lines: { matched: 0, afterUntil: 0, ownLines: 0, ownSessions: 0 } };
   const route = (name: string): Target | null => (isUser(name) ? main : names.candidate(name));
   const fileFacts: LogEvidence['files'] = [];
+  // Cyrus sessions by process, across files: a session may start in one file and end in the next.
+  const cyrus: LineContext['cyrus'] = new Map();
+  const seen: NonNullable<LineContext['seen']> = {};
   for (const path of files) {
     const log = await openLog(path);
     // Year-less stamps take the reference's year, or the one before when that would lie in the future.
     const reference = opts.now ?? log.mtime;
     let about: UnreadLine | null = null;
-    const ctx: LineContext = { year: reference.getFullYear(), latest: reference.getTime(), unread: (a) => (about = a) };
+    const ctx: LineContext = { year: reference.getFullYear(), latest: reference.getTime(), unread: (a) => (about = a), cyrus, seen };
     let n = 0;
     let bad = 0;
     await log.forEachLine((line) => {
@@ -482,7 +491,10 @@ export async function parseLogs(files: string[], opts: ParseLogsOptions): Promis
   const identity = names.settle(builder, opts.autoAddress === true);
   for (const t of [main, ...identity.taken]) count(lines, t.lines, own.length > 0);
   for (const t of identity.left) lines.otherUsers += t.lines.matched + t.lines.afterUntil + t.lines.ownLines;
-  return builder.build({ user: opts.user, files: fileFacts, lines, identity: identity.evidence }, opts.dovecotVersion);
+  const evidence = builder.build({ user: opts.user, files: fileFacts, lines, identity: identity.evidence }, opts.dovecotVersion);
+  // Cyrus's LMTP answers a delivery over quota with 452/552 and logs nothing: only its MTA's log has the refusal.
+  if (seen.cyrus && !seen.mta) evidence.deliveries.refusalsUnlogged = 'cyrus';
+  return evidence;
 }
 
 /** Where the lines of one name go: a builder and its line counts. */

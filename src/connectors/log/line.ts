@@ -5,7 +5,7 @@
 //   timestamp     any log_timestamp, syslog or journalctl form (time.ts): "Nov 26 13:57:01", "2025-11-26 13:57:01",
 //                 "2025-11-26T13:57:01.123+01:00", "Nov 26 13:57:01.123456", ...
 //   syslog part   "host dovecot[123]: " or "host postfix/lmtp[99]: " (other programs are counted, not parsed,
-//                 except Postfix and Exim quota refusals), or a bare "dovecot: "; Exim's own main log (its
+//                 except Postfix and Exim quota refusals and Cyrus's services: cyrus.ts), or a bare "dovecot: "; Exim's own main log (its
 //                 timestamp, then a message id) is read for quota refusals too
 //   timestamp     a second one after "dovecot: " (log_timestamp inside syslog, seen on old setups)
 //   level         "Info: " / "Warning: " / "Error: " / "Fatal: " / "Panic: " / "Debug: "
@@ -14,68 +14,14 @@
 // and then the level again (Dovecot's own log_path puts it after the service).
 
 import { counter } from './counter.js';
+import { cyrusLine, cyrusService } from './cyrus.js';
 import { imapCounters, isLogout, pop3Counters } from './logout.js';
-import { timestamp, type TimeContext } from './time.js';
+import { timestamp } from './time.js';
 
-export type LogProtocol = 'imap' | 'pop3';
+export type { LineContext, LineResult, LogEvent, UnreadKind, UnreadLine } from './types.js';
+import type { LineContext, LineResult, LogEvent, LogProtocol, UnreadKind } from './types.js';
 
-/** A count and, when the format logs it, its bytes (top=%t/%p, retr=%r/%b; retr_count= alone has no bytes). */
-export type CountBytes = [number, number | null];
-
-export type LogEvent =
-  /**
-   * pop3 logout. top/retr: count and bytes. del: a `del=a/b` field, whose second number is messages at login on
-   * 2.3's default and deleted bytes on 2.4's. deleted/deletedBytes/messages: fields that name one counter alone
-   * (deleted_count=, del=3, deleted_bytes=, message_count=), present only when the line has them.
-   */
-  | {
-      type: 'pop3-logout';
-      user: string;
-      quit: boolean;
-      top: CountBytes | null;
-      retr: CountBytes | null;
-      del: [number, number] | null;
-      sizeBytes: number | null;
-      deleted?: number;
-      deletedBytes?: number;
-      messages?: number;
-    }
-  /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts (null when the format has none). */
-  | { type: 'imap-logout'; user: string; quit: boolean; deleted: number | null; expunged: number | null; trashed: number | null }
-  | { type: 'login'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
-  | { type: 'auth-failed'; user: string; protocol: LogProtocol | 'other'; method: string | null; ip: string | null }
-  /** mail_log plugin: expunge, delete, undelete, copy, save, flag_change, mailbox_delete, mailbox_rename. */
-  | { type: 'mail-log'; user: string; service: string; action: string; box: string | null; from: string | null; sizeBytes: number | null }
-  | { type: 'delivered'; user: string; box: string }
-  /** A delivery refused for quota; temporary = 452 4.2.2 (the sender retries), else 552 5.2.2 / save failed. */
-  | { type: 'quota-refused'; user: string; temporary: boolean };
-
-/** What an unreadable line of a known account was about: its counters or its result are unknown. */
-export type UnreadKind = 'pop3-logout' | 'imap-logout' | 'delivery' | 'mail-log';
-
-export type LineResult =
-  /** session: Dovecot's session id (the login line's session=<...>, the last <...> of a service prefix), when the line has one. */
-  | { kind: 'event'; time: number | null; event: LogEvent; session?: string }
-  /** A log line we understood that carries nothing we count (connects, other services, ...). */
-  | { kind: 'other'; time: number | null }
-  /** A syslog line of another program. */
-  | { kind: 'other-program'; time: number | null }
-  /** A line we cannot read (LineContext.unread hears which account it named, when it did). */
-  | { kind: 'unparseable' };
-
-/** An unreadable line that names an account: whose it is, what kind of line, when. */
-export interface UnreadLine {
-  user: string;
-  what: UnreadKind;
-  time: number | null;
-}
-
-export interface LineContext extends TimeContext {
-  /** Called for a line that names an account but whose counters or result cannot be read (then 'unparseable'). */
-  unread?: (about: UnreadLine) => void;
-}
-
-const SYSLOG_PROG = /^([^\s:(<[]+) ([A-Za-z][\w./-]*)(?:\[\d+\])?: /;
+const SYSLOG_PROG = /^([^\s:(<[]+) ([A-Za-z][\w./-]*)(?:\[(\d+)\])?: /;
 const BARE_DOVECOT = /^dovecot(?:\[\d+\])?: /;
 const LEVEL = /^(?:Info|Warning|Error|Fatal|Panic|Debug): /;
 const SERVICE = /^([a-z][a-z0-9_-]*)(?:\(([^)]*)\))?((?:<[^>]*>)*): /i;
@@ -249,9 +195,16 @@ function journalLine(line: string, ctx: LineContext): LineResult {
   const time = us === null ? null : Math.floor(Number(us) / 1000);
   const prog = journalText(r.SYSLOG_IDENTIFIER) ?? journalText(r._COMM);
   if (message === null || prog === null) return time === null ? { kind: 'unparseable' } : { kind: 'other-program', time };
+  if (prog.startsWith('postfix') || prog.startsWith('exim')) (ctx.seen ??= {}).mta = true;
   if (prog.startsWith('postfix')) return postfixLine(message, time);
   if (prog.startsWith('exim')) return eximLine(message, time) ?? { kind: 'other-program', time };
-  if (prog !== 'dovecot') return { kind: 'other-program', time };
+  if (prog !== 'dovecot') {
+    const cyrus = cyrusService(prog);
+    if (!cyrus) return { kind: 'other-program', time };
+    (ctx.seen ??= {}).cyrus = true;
+    const pid = journalText(r._PID) ?? journalText(r.SYSLOG_PID);
+    return cyrusLine(message, time, cyrus, pid ? `${prog}[${pid}]` : null, ctx);
+  }
   return dovecotRest(message, time, ctx);
 }
 
@@ -269,12 +222,21 @@ export function parseLine(line: string, ctx: LineContext): LineResult {
   if (sys && time !== null) {
     const prog = sys[2]!;
     rest = rest.slice(sys[0].length);
+    if (prog.startsWith('postfix') || prog.startsWith('exim')) (ctx.seen ??= {}).mta = true;
     if (prog.startsWith('postfix')) return postfixLine(rest, time);
     if (prog.startsWith('exim')) return eximLine(rest, time) ?? { kind: 'other-program', time };
-    if (prog !== 'dovecot') return { kind: 'other-program', time };
+    if (prog !== 'dovecot') {
+      const cyrus = cyrusService(prog);
+      if (!cyrus) return { kind: 'other-program', time };
+      (ctx.seen ??= {}).cyrus = true;
+      return cyrusLine(rest, time, cyrus, sys[3] ? `${sys[1]} ${prog}[${sys[3]}]` : null, ctx);
+    }
   } else {
     const exim = time !== null ? eximLine(rest, time) : null;
-    if (exim) return exim;
+    if (exim) {
+      (ctx.seen ??= {}).mta = true;
+      return exim;
+    }
     const bare = BARE_DOVECOT.exec(rest);
     if (bare) rest = rest.slice(bare[0].length);
   }

@@ -220,18 +220,19 @@ export class TimelineBuilder {
         const protocol = event.service;
         const { key, open } = this.sessionOf(protocol, session, false);
         const k: PendingKey = protocol === 'pop3' ? 'popDeleted' : trash ? 'trashed' : 'expunged';
+        const n = event.count ?? 1; // Cyrus's "Expunged N messages" line
         if (!open) {
-          this.count(this.client(key), time, k);
+          this.count(this.client(key), time, k, n);
           return;
         }
         if (time === null) {
-          open.untimed[k]++;
+          open.untimed[k] += n;
           return;
         }
         const start = bucketStart(time, HOUR_MS);
         let p = open.pending.get(start);
         if (!p) open.pending.set(start, (p = { ...zeroPending(), first: time, last: time }));
-        p[k]++;
+        p[k] += n;
         if (time < p.first) p.first = time;
         if (time > p.last) p.last = time;
         return;

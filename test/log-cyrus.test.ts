@@ -26,7 +26,7 @@ describe('Cyrus lines', () => {
     expect(e.parseRate).toBe(1);
     expect(e.popLogoutFormat).toBe('cyrus');
     expect(e.pop).toMatchObject({ sessions: 1, retrMessages: 2, deletedMessages: 2, sessionsWithDeletes: 1, closedWithoutQuit: 0 });
-    expect(e.imap).toMatchObject({ sessions: 2, expunged: 2 });
+    expect(e.imap).toMatchObject({ sessions: 2, expunged: 2, notLogged: ['deleted', 'trashed'] }); // Cyrus logs expunges only
     expect(e.deliveries).toMatchObject({ saved: 5, quotaRefused: 0, refusalsUnlogged: 'cyrus' });
     expect(e.authFailures.map((f) => `${f.protocol} ${f.ip} ${f.count}`).sort()).toEqual(['imap 127.0.0.1 1', 'pop3 127.0.0.1 1']);
     // The administrator's logins are another account's, and lines of Cyrus's own housekeeping no account's.

@@ -206,9 +206,11 @@ export function renderLogText(e: LogEvidence): string {
   );
   const i = e.imap;
   const imapFloor = u?.imapSessions ? 'at least ' : '';
+  // A counter no logout line carried is unknown, not zero.
+  const imapCount = (n: number, what: string, key: 'deleted' | 'expunged' | 'trashed') => (i.notLogged?.includes(key) ? `${what}: not logged` : `${imapFloor}${count(n)} ${what}`);
   out.push(
     `IMAP: ${plural(i.sessions, 'session')}${u?.imapSessions ? ` read and ${count(u.imapSessions)} whose logout counters could not be read` : ''}; ` +
-      `${imapFloor}${count(i.deleted)} marked deleted, ${imapFloor}${count(i.expunged)} expunged, ${imapFloor}${count(i.trashed)} moved to Trash`,
+      `${imapCount(i.deleted, 'marked deleted', 'deleted')}, ${imapCount(i.expunged, 'expunged', 'expunged')}, ${imapCount(i.trashed, 'moved to Trash', 'trashed')}`,
   );
   const d = e.deliveries;
   out.push(

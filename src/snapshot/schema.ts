@@ -438,6 +438,11 @@ export const LogEvidenceSchema = z.object({
     /** mail_log events from imap sessions. */
     expungeEvents: z.number().int().nonnegative(),
     copyEvents: z.number().int().nonnegative(),
+    /**
+     * Counters no IMAP logout line of the account carried (an imap_logout_format without them, or Cyrus, which
+     * logs expunges only): their sums above are 0 for want of a line, not a count. Absent when every one was logged.
+     */
+    notLogged: z.array(z.enum(['deleted', 'expunged', 'trashed'])).optional(),
   }),
   deliveries: z.object({
     saved: z.number().int().nonnegative(),

@@ -119,6 +119,8 @@ export class LogEvidenceBuilder {
   /** deleted_bytes= fields (a format that names them): summed over sessions that quit. */
   private deletedBytesNamed = 0;
   private deletedBytesNamedSeen = false;
+  /** Which IMAP logout counters some line of the account carried. */
+  private imapLogged = { deleted: false, expunged: false, trashed: false };
   private imap = { sessions: 0, deleted: 0, expunged: 0, trashed: 0, expungeEvents: 0, copyEvents: 0 };
   private deliveries = { saved: 0, quotaRefused: 0, quotaDeferred: 0, refused: { first: null, last: null } as Period };
   /** Lines of the account whose counters or result could not be read, by kind, and the first of them (masked). */
@@ -204,6 +206,9 @@ export class LogEvidenceBuilder {
         break;
       }
       case 'imap-logout':
+        if (event.deleted !== null) this.imapLogged.deleted = true;
+        if (event.expunged !== null) this.imapLogged.expunged = true;
+        if (event.trashed !== null) this.imapLogged.trashed = true;
         this.imap.sessions++;
         this.imap.deleted += event.deleted ?? 0;
         this.imap.expunged += event.expunged ?? 0;
@@ -320,12 +325,19 @@ export class LogEvidenceBuilder {
     this.deletedBytesNamed += o.deletedBytesNamed;
     this.deletedBytesNamedSeen ||= o.deletedBytesNamedSeen;
     for (const k of Object.keys(this.imap) as (keyof typeof o.imap)[]) this.imap[k] += o.imap[k];
+    for (const k of Object.keys(this.imapLogged) as (keyof typeof o.imapLogged)[]) this.imapLogged[k] ||= o.imapLogged[k];
     this.deliveries.saved += o.deliveries.saved;
     this.deliveries.quotaRefused += o.deliveries.quotaRefused;
     this.deliveries.quotaDeferred += o.deliveries.quotaDeferred;
     for (const k of Object.keys(this.unread) as UnreadKind[]) this.unread[k] += o.unread[k];
     this.unreadExample ??= o.unreadExample;
     return true;
+  }
+
+  private imapNotLogged(): { notLogged?: ('deleted' | 'expunged' | 'trashed')[] } {
+    if (this.imap.sessions === 0) return {};
+    const missing = (['deleted', 'expunged', 'trashed'] as const).filter((k) => !this.imapLogged[k]);
+    return missing.length ? { notLogged: missing } : {};
   }
 
   hasData(): boolean {
@@ -398,7 +410,7 @@ export class LogEvidenceBuilder {
         first: iso(this.popPeriod.first),
         last: iso(this.popPeriod.last),
       },
-      imap: { ...this.imap, first: iso(this.imapPeriod.first), last: iso(this.imapPeriod.last) },
+      imap: { ...this.imap, first: iso(this.imapPeriod.first), last: iso(this.imapPeriod.last), ...this.imapNotLogged() },
       deliveries: {
         saved: this.deliveries.saved,
         quotaRefused: this.deliveries.quotaRefused,

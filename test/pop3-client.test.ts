@@ -546,13 +546,31 @@ describe('the sampled listing (UIDL n, LIST n)', () => {
     expect(sent).toEqual(['UIDL 1', 'LIST 1', 'UIDL 2', 'LIST 2', 'UIDL 3', 'LIST 3', 'UIDL 4', 'LIST 4']);
   });
 
-  it('a server that refuses UIDL n is asked twice, then LIST n alone: uidlFormat none', async () => {
-    const srv = await fake(realistic({ UIDL: '-ERR Unknown command: UIDL\r\n', LIST: one('LIST') }));
+  const noPipelining = [multiline(CAPA_PRE.filter((c) => c !== 'PIPELINING'), '+OK Capability list follows'), multiline(CAPA_POST.filter((c) => c !== 'PIPELINING'))];
+
+  it('without PIPELINING: a server that refuses UIDL n is asked twice, then LIST n alone, one command at a time: uidlFormat none', async () => {
+    const srv = await fake(realistic({ CAPA: noPipelining, UIDL: '-ERR Unknown command: UIDL\r\n', LIST: one('LIST') }));
     const e = evidenceOf(await probePop3(options(srv)));
     expect(e.uidlFormat).toBe('none');
     expect(e.uidlMap).toBeNull();
     expect(e.messages.map((m) => m.uidl)).toEqual([null, null, null, null]);
     expect(srv.received.filter((r) => r.verb === 'UIDL')).toHaveLength(2);
+  });
+
+  it('with PIPELINING: every UIDL n and LIST n in one flight, the refusals read in order: the same evidence', async () => {
+    const srv = await fake(realistic({ UIDL: '-ERR Unknown command: UIDL\r\n', LIST: one('LIST') }));
+    const e = evidenceOf(await probePop3(options(srv)));
+    expect(e.uidlFormat).toBe('none');
+    expect(e.messages.map((m) => [m.n, m.uidl, m.sizeBytes])).toEqual(MESSAGES.map((m) => [m.n, null, m.sizeBytes]));
+    expect(srv.received.map((r) => r.line).filter((l) => /^(UIDL|LIST)/.test(l))).toEqual(['UIDL 1', 'LIST 1', 'UIDL 2', 'LIST 2', 'UIDL 3', 'LIST 3', 'UIDL 4', 'LIST 4']);
+  });
+
+  it('the pipelined sample gives what the one-at-a-time sample gives', async () => {
+    const a = await fake(realistic({ UIDL: one('UIDL'), LIST: one('LIST') }));
+    const b = await fake(realistic({ CAPA: noPipelining, UIDL: one('UIDL'), LIST: one('LIST') }));
+    const [ea, eb] = [evidenceOf(await probePop3(options(a))), evidenceOf(await probePop3(options(b)))];
+    expect(ea.messages).toEqual(eb.messages);
+    expect(ea.uidlMap).toEqual(eb.uidlMap);
   });
 
   it('a LIST n refused for a number STAT counted is a count-mismatch anomaly, and the message is left out', async () => {

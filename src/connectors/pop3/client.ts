@@ -316,9 +316,12 @@ export class Pop3Client {
   /**
    * `UIDL n` and `LIST n` (RFC 1939 §5, §7) for each message number given: the sampled listing. uidl is null for a
    * message whose UIDL n the server refused (all null: the server has no UIDL), sizeBytes null where LIST n was
-   * refused (a message number beyond STAT). One command at a time, each under its own deadline.
+   * refused (a message number beyond STAT). With PIPELINING (RFC 2449 §6.6) every command goes in one write and
+   * the replies are read in order, under one deadline: one round trip. Without it, one command at a time, each
+   * under its own deadline.
    */
   async scanListings(numbers: readonly number[]): Promise<Array<{ n: number; uidl: string | null; sizeBytes: number | null }>> {
+    if (this.#pipelining && numbers.length > 0) return this.#scanPipelined(numbers);
     const out: Array<{ n: number; uidl: string | null; sizeBytes: number | null }> = [];
     let uidlRefused = 0;
     for (const n of numbers) {
@@ -326,25 +329,54 @@ export class Pop3Client {
       // After two refusals of UIDL n for the first messages, the server has no UIDL: stop asking.
       if (uidlRefused < 2 || out.some((o) => o.uidl !== null)) {
         const u = await this.#command('uidl', `UIDL ${n}`);
-        if (u.status === 'ok') {
-          const m = /^(\d+)\s+(\S+)/.exec(u.text);
-          if (!m || Number(m[1]) !== n) throw this.#fatal(this.#protocolError('uidl', `the UIDL ${n} reply is not "+OK ${n} unique-id"`, u.line));
-          uidl = m[2]!;
-        } else {
-          if (codeKind(u.code)) throw this.#replyError(u, 'uidl', 'protocol', `UIDL ${n} failed`);
-          uidlRefused++;
-        }
+        uidl = this.#sampledUidl(u, n);
+        if (uidl === null) uidlRefused++;
       }
-      const l = await this.#command('list', `LIST ${n}`);
-      let sizeBytes: number | null = null;
-      if (l.status === 'ok') {
-        const m = /^(\d+)\s+(\d+)(?:\s|$)/.exec(l.text);
-        if (!m || Number(m[1]) !== n) throw this.#fatal(this.#protocolError('list', `the LIST ${n} reply is not "+OK ${n} size"`, l.line));
-        sizeBytes = Number(m[2]);
-      } else if (codeKind(l.code)) throw this.#replyError(l, 'list', 'protocol', `LIST ${n} failed`);
-      out.push({ n, uidl, sizeBytes });
+      out.push({ n, uidl, sizeBytes: this.#sampledSize(await this.#command('list', `LIST ${n}`), n) });
     }
     return out;
+  }
+
+  /** scanListings in one flight: UIDL n and LIST n for every number sent at once, the replies read in order. */
+  async #scanPipelined(numbers: readonly number[]): Promise<Array<{ n: number; uidl: string | null; sizeBytes: number | null }>> {
+    if (this.#quitting) throw new Pop3Error('internal', 'UIDL after QUIT', { step: 'uidl' });
+    if (this.#listAhead) await this.#listAhead.catch(() => undefined);
+    const lines = numbers.flatMap((n) => [`UIDL ${n}`, `LIST ${n}`]);
+    const replies = await this.#run('uidl', async () => {
+      this.commandLog.push(...lines);
+      this.#conn!.write(lines.map((l) => `${l}\r\n`).join(''));
+      const got: Reply[] = [];
+      for (let i = 0; i < lines.length; i++) got.push(await this.#reader.read(false, null));
+      return got;
+    });
+    return numbers.map((n, i) => {
+      const [u, l] = [replies[2 * i]!, replies[2 * i + 1]!];
+      this.#refuseContinuation('uidl', 'UIDL', u);
+      this.#refuseContinuation('list', 'LIST', l);
+      return { n, uidl: this.#sampledUidl(u, n), sizeBytes: this.#sampledSize(l, n) };
+    });
+  }
+
+  /** The unique-id of a `UIDL n` reply; null when refused. A reply for another message is a protocol error. */
+  #sampledUidl(u: Reply, n: number): string | null {
+    if (u.status !== 'ok') {
+      if (codeKind(u.code)) throw this.#replyError(u, 'uidl', 'protocol', `UIDL ${n} failed`);
+      return null;
+    }
+    const m = /^(\d+)\s+(\S+)/.exec(u.text);
+    if (!m || Number(m[1]) !== n) throw this.#fatal(this.#protocolError('uidl', `the UIDL ${n} reply is not "+OK ${n} unique-id"`, u.line));
+    return m[2]!;
+  }
+
+  /** The size of a `LIST n` reply; null when refused (beyond STAT). */
+  #sampledSize(l: Reply, n: number): number | null {
+    if (l.status !== 'ok') {
+      if (codeKind(l.code)) throw this.#replyError(l, 'list', 'protocol', `LIST ${n} failed`);
+      return null;
+    }
+    const m = /^(\d+)\s+(\d+)(?:\s|$)/.exec(l.text);
+    if (!m || Number(m[1]) !== n) throw this.#fatal(this.#protocolError('list', `the LIST ${n} reply is not "+OK ${n} size"`, l.line));
+    return Number(m[2]);
   }
 
   /** QUIT, then close. Returns the server's reply. */

@@ -1,5 +1,5 @@
 // One short, read-only POP3 session → Pop3Evidence, or a classified probe error. Never throws.
-// The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, then UIDL n and LIST n for a sample of
+// The session: connect, greeting, CAPA, [STLS, CAPA], login, CAPA, STAT, then UIDL n and LIST n (one flight with PIPELINING) for a sample of
 // the messages (UIDL and LIST of all of them when asked: fullListing), QUIT. While it is open the
 // customer's own POP client may be locked out ([IN-USE]), so nothing else is done in it.
 import type { Anomaly, Pop3Evidence, Pop3LoginEvidence, Pop3LoginResult, Pop3Result, ProbeError, Transport } from '../../snapshot/schema.js';

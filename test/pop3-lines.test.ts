@@ -59,6 +59,9 @@ describe('parseStatusLine', () => {
     ['-ERR', { status: 'err', text: '', code: null }],
     ['+ ', { status: 'continue', text: '', code: null }],
     ['+', { status: 'continue', text: '', code: null }],
+    // Unicode line and paragraph separators are text like any other (a property test found "+OK \u2028" refused).
+    ['+OK \u2028', { status: 'ok', text: '\u2028', code: null }],
+    ['-ERR [IN-USE] locked\u2029 by x', { status: 'err', text: 'locked\u2029 by x', code: 'IN-USE' }],
   ] as const)('%s', (line, want) => {
     expect(parseStatusLine(line)).toEqual({ line, ...want });
   });

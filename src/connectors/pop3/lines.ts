@@ -91,14 +91,15 @@ export interface Reply {
 
 /** Parse a status line; null when it is neither +OK, -ERR nor a SASL continuation. */
 export function parseStatusLine(line: string): Omit<Reply, 'body'> | null {
-  const m = /^(\+OK|-ERR|\+)(?:[ \t]+(.*)|)$/i.exec(line);
+  // s: the text may hold U+2028/U+2029 (or any character but the CRLF already cut off), which "." alone skips.
+  const m = /^(\+OK|-ERR|\+)(?:[ \t]+(.*)|)$/is.exec(line);
   if (!m) return null;
   const indicator = m[1]!.toUpperCase();
   const status: ReplyStatus = indicator === '+OK' ? 'ok' : indicator === '-ERR' ? 'err' : 'continue';
   let text = m[2] ?? '';
   let code: string | null = null;
   if (status !== 'continue') {
-    const c = /^\[([^\]\s]*)\][ \t]*(.*)$/.exec(text);
+    const c = /^\[([^\]\s]*)\][ \t]*(.*)$/s.exec(text);
     if (c) {
       code = c[1]!.toUpperCase();
       text = c[2]!;

@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { LogEvidence, Snapshot } from '../snapshot/schema.js';
-import { bytes, count, duration, list, percent, plural } from '../report/format.js';
+import { bytes, count, downloadedBytes, duration, list, percent, plural } from '../report/format.js';
 import { renderTimelineText } from '../report/render-timeline.js';
 import { DEFAULT_TOP, type TimelineOptions } from '../connectors/log/timeline.js';
 import { UsageError } from './errors.js';
@@ -200,7 +200,7 @@ export function renderLogText(e: LogEvidence): string {
   const popFloor = u?.pop3Sessions ? 'at least ' : '';
   out.push(
     `POP3: ${plural(p.sessions, 'session')}${u?.pop3Sessions ? ` read and ${count(u.pop3Sessions)} whose logout counters could not be read` : ''}` +
-      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${p.retrMessages > 0 && p.retrBytes === 0 ? 'bytes not logged' : bytes(p.retrBytes)}), ` +
+      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${downloadedBytes(p.retrMessages, p.retrBytes)}), ` +
       `${popFloor}${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
       `${p.pollIntervalSeconds !== null ? `; polls about every ${duration(p.pollIntervalSeconds)}` : ''}${p.lastDelete ? `; last deletion ${p.lastDelete}` : ''}`,
   );

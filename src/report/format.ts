@@ -19,6 +19,14 @@ const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;
  * Bytes in binary multiples with the labels mail providers and webmail show ("1 GB" plan = 1024³ bytes;
  * Dovecot counts storage in KiB). One decimal below 100 units, none above.
  */
+/**
+ * The bytes of `messages` downloaded: a format that logs no bytes (Cyrus's counts, retr_count= alone) sums to 0
+ * for messages that cannot be empty, so that is "bytes not logged", never "0 bytes".
+ */
+export function downloadedBytes(messages: number, n: number): string {
+  return messages > 0 && n === 0 ? 'bytes not logged' : bytes(n);
+}
+
 export function bytes(n: number): string {
   if (n < 1024) return plural(n, 'byte');
   let value = n;

@@ -2,7 +2,7 @@
 // then one table per device, a row per hour or day, "!" on the rows where it deleted mail. Built once as tables
 // (timelineTables), then laid out as text, markdown or html. Pure. Times are UTC, as the buckets are.
 import type { LogTimeline, TimelineCounts, TimelineDevice } from '../snapshot/timeline-schema.js';
-import { bytes, count, plural } from './format.js';
+import { count, downloadedBytes, plural } from './format.js';
 
 type Key = keyof TimelineCounts;
 
@@ -68,7 +68,7 @@ function summary(d: TimelineDevice): string {
     d.kind === 'delivery'
       ? [`${count(t.delivered)} delivered`, `${count(t.quotaRefused)} refused for quota`]
       : d.kind === 'pop3'
-        ? [plural(t.logins, 'login'), plural(t.popSessions, 'session'), `${count(t.retrMessages)} downloaded (${t.retrMessages > 0 && t.retrBytes === 0 ? 'bytes not logged' : bytes(t.retrBytes)})`, `${count(t.popDeleted)} deleted`]
+        ? [plural(t.logins, 'login'), plural(t.popSessions, 'session'), `${count(t.retrMessages)} downloaded (${downloadedBytes(t.retrMessages, t.retrBytes)})`, `${count(t.popDeleted)} deleted`]
         : [plural(t.logins, 'login'), plural(t.imapSessions, 'session'), `${count(t.expunged)} expunged`, `${count(t.trashed)} moved to Trash`];
   if (t.failedLogins) parts.push(plural(t.failedLogins, 'failed login'));
   return `${parts.join(', ')}; ${window(d.first, d.last)}`;

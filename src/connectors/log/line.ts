@@ -180,6 +180,22 @@ function journalText(v: unknown): string | null {
   return null;
 }
 
+/**
+ * A line of a program other than Dovecot, by its syslog program: Postfix and Exim for quota refusals, Cyrus's
+ * services (`proc`: the process key of its session, or null), anything else counted only; null for Dovecot's.
+ */
+function programLine(prog: string, msg: string, time: number | null, proc: string | null, ctx: LineContext): LineResult | null {
+  if (prog === 'dovecot') return null;
+  if (prog.startsWith('postfix') || prog.startsWith('exim')) {
+    (ctx.seen ??= {}).mta = true;
+    return prog.startsWith('postfix') ? postfixLine(msg, time) : (eximLine(msg, time) ?? { kind: 'other-program', time });
+  }
+  const cyrus = cyrusService(prog);
+  if (!cyrus) return { kind: 'other-program', time };
+  (ctx.seen ??= {}).cyrus = true;
+  return cyrusLine(msg, time, cyrus, proc, ctx);
+}
+
 /** One record of `journalctl -o json`: MESSAGE, __REALTIME_TIMESTAMP (microseconds), SYSLOG_IDENTIFIER. */
 function journalLine(line: string, ctx: LineContext): LineResult {
   let record: unknown;
@@ -195,17 +211,8 @@ function journalLine(line: string, ctx: LineContext): LineResult {
   const time = us === null ? null : Math.floor(Number(us) / 1000);
   const prog = journalText(r.SYSLOG_IDENTIFIER) ?? journalText(r._COMM);
   if (message === null || prog === null) return time === null ? { kind: 'unparseable' } : { kind: 'other-program', time };
-  if (prog.startsWith('postfix') || prog.startsWith('exim')) (ctx.seen ??= {}).mta = true;
-  if (prog.startsWith('postfix')) return postfixLine(message, time);
-  if (prog.startsWith('exim')) return eximLine(message, time) ?? { kind: 'other-program', time };
-  if (prog !== 'dovecot') {
-    const cyrus = cyrusService(prog);
-    if (!cyrus) return { kind: 'other-program', time };
-    (ctx.seen ??= {}).cyrus = true;
-    const pid = journalText(r._PID) ?? journalText(r.SYSLOG_PID);
-    return cyrusLine(message, time, cyrus, pid ? `${prog}[${pid}]` : null, ctx);
-  }
-  return dovecotRest(message, time, ctx);
+  const pid = journalText(r._PID) ?? journalText(r.SYSLOG_PID);
+  return programLine(prog, message, time, pid ? `${prog}[${pid}]` : null, ctx) ?? dovecotRest(message, time, ctx);
 }
 
 // journalctl's own lines: "-- Boot 1a2b... --", "-- No entries --", "-- Logs begin at ... --".
@@ -222,15 +229,8 @@ export function parseLine(line: string, ctx: LineContext): LineResult {
   if (sys && time !== null) {
     const prog = sys[2]!;
     rest = rest.slice(sys[0].length);
-    if (prog.startsWith('postfix') || prog.startsWith('exim')) (ctx.seen ??= {}).mta = true;
-    if (prog.startsWith('postfix')) return postfixLine(rest, time);
-    if (prog.startsWith('exim')) return eximLine(rest, time) ?? { kind: 'other-program', time };
-    if (prog !== 'dovecot') {
-      const cyrus = cyrusService(prog);
-      if (!cyrus) return { kind: 'other-program', time };
-      (ctx.seen ??= {}).cyrus = true;
-      return cyrusLine(rest, time, cyrus, sys[3] ? `${sys[1]} ${prog}[${sys[3]}]` : null, ctx);
-    }
+    const other = programLine(prog, rest, time, sys[3] ? `${sys[1]} ${prog}[${sys[3]}]` : null, ctx);
+    if (other) return other;
   } else {
     const exim = time !== null ? eximLine(rest, time) : null;
     if (exim) {

@@ -339,9 +339,10 @@ export class Pop3Client {
 
   /** scanListings in one flight: UIDL n and LIST n for every number sent at once, the replies read in order. */
   async #scanPipelined(numbers: readonly number[]): Promise<Array<{ n: number; uidl: string | null; sizeBytes: number | null }>> {
+    const lines = numbers.flatMap((n) => [`UIDL ${n}`, `LIST ${n}`]);
+    this.#mustBeReadOnly('uidl', lines);
     if (this.#quitting) throw new Pop3Error('internal', 'UIDL after QUIT', { step: 'uidl' });
     if (this.#listAhead) await this.#listAhead.catch(() => undefined);
-    const lines = numbers.flatMap((n) => [`UIDL ${n}`, `LIST ${n}`]);
     const replies = await this.#run('uidl', async () => {
       this.commandLog.push(...lines);
       this.#conn!.write(lines.map((l) => `${l}\r\n`).join(''));
@@ -500,9 +501,7 @@ export class Pop3Client {
     } = {},
   ): Promise<Reply> {
     const verb = line.split(' ', 1)[0]!.toUpperCase();
-    for (const v of o.pipelined === undefined ? [verb] : [verb, o.pipelined.split(' ', 1)[0]!.toUpperCase()]) {
-      if (!o.raw && !ALLOWED.has(v)) throw new Pop3Error('internal', `refusing to send ${v}: not a read-only command`, { step });
-    }
+    if (!o.raw) this.#mustBeReadOnly(step, o.pipelined === undefined ? [line] : [line, o.pipelined]);
     if (this.#quitting && !o.evenIfQuitting) throw new Pop3Error('internal', `${verb} after QUIT`, { step });
     // A pipelined LIST reply still on its way comes before the reply to this command.
     if (this.#listAhead) await this.#listAhead.catch(() => undefined);
@@ -518,6 +517,14 @@ export class Pop3Client {
     });
     if (!o.allowContinue) this.#refuseContinuation(step, verb, r);
     return r;
+  }
+
+  /** Read-only by construction: a command line whose verb is not in ALLOWED is never sent. */
+  #mustBeReadOnly(step: string, lines: readonly string[]): void {
+    for (const l of lines) {
+      const v = l.split(' ', 1)[0]!.toUpperCase();
+      if (!ALLOWED.has(v)) throw new Pop3Error('internal', `refusing to send ${v}: not a read-only command`, { step });
+    }
   }
 
   /** A SASL continuation ("+ ") is only a valid answer during AUTH. */

@@ -44,67 +44,14 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 
-export DEBIAN_FRONTEND=noninteractive
-# Another apt may be running (parallel test setups, unattended upgrades): wait for its lock.
-APT=(apt-get -q -o DPkg::Lock::Timeout=600)
-work="$(mktemp -d)"
-policy_added=""
-cleanup() {
-  rm -rf "$work"
-  if [ -n "$policy_added" ]; then rm -f /usr/sbin/policy-rc.d; fi
-}
-trap cleanup EXIT
-
-# No service is started by any package we install (sasl2-bin has saslauthd).
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-  chmod 755 /usr/sbin/policy-rc.d
-  policy_added=1
-fi
-
-# apt-get download needs package lists; a fresh machine has none.
-if ! apt-cache show "${PKGS[0]}" >/dev/null 2>&1; then "${APT[@]}" update -qq; fi
-chmod 777 "$work" # apt downloads as the _apt user
-(cd "$work" && "${APT[@]}" download "${PKGS[@]}" >/dev/null) || {
-  "${APT[@]}" update -qq
-  (cd "$work" && "${APT[@]}" download "${PKGS[@]}" >/dev/null)
-}
-
-# What the unpacked binaries need at run time: the library packages of their Depends (not cyrus-common's MTA,
-# perl, adduser, ... which serve its maintainer scripts and cron jobs).
-deps=()
-for deb in "$work"/*.deb; do
-  while IFS= read -r dep; do
-    name="${dep%% *}"
-    name="${name%%:*}"
-    case "$name" in lib* | zlib1g) deps+=("$name") ;; esac
-  done < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/^ *//')
-done
-# Only what is missing: naming an installed package to apt-get install would upgrade it too.
-want=()
-for p in $(printf '%s\n' "${deps[@]}" "${EXTRA[@]}" | sort -u); do
-  [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" = "ii " ] || want+=("$p")
-done
-if [ ${#want[@]} -gt 0 ]; then
-  echo "testbed-cyrus: apt-get install ${want[*]}"
-  "${APT[@]}" install -y -qq --no-remove --no-install-recommends "${want[@]}" >/dev/null
-fi
-
-# Unpack beside the final place, then swap in: an interrupted run leaves no half-filled prefix.
-mkdir -p "$(dirname "$PREFIX")"
-stage="$PREFIX.new.$$"
-rm -rf "$stage"
-mkdir -p "$stage"
-for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$stage"; done
-dpkg-deb -f "$work"/cyrus-imapd_*.deb Version >"$stage/.version"
-rm -rf "$PREFIX.old"
-if [ -e "$PREFIX" ]; then mv "$PREFIX" "$PREFIX.old"; fi
-mv "$stage" "$PREFIX"
-rm -rf "$PREFIX.old"
-
-if ! id -u "$CYRUS_USER" >/dev/null 2>&1; then
-  useradd --system --gid mail --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$CYRUS_USER"
-fi
+# shellcheck source=scripts/testbed-debs.sh
+. "$(dirname "$0")/testbed-debs.sh"
+debs_begin
+debs_download "${PKGS[@]}"
+# Besides the libraries of their Depends: PLAIN/LOGIN mechanisms, the sasldb auxprop plugin, saslpasswd2.
+debs_install_libs "${EXTRA[@]}"
+debs_unpack "$PREFIX" cyrus-imapd
+debs_system_user "$CYRUS_USER"
 
 touch "$PREFIX/.installed"
 if ! installed; then

@@ -34,6 +34,27 @@ export function unknownInboxUids(s: Snapshot | null, which: 'this' | 'the earlie
   return `INBOX ${missing.join(' and ')} unknown in ${which} probe${which === 'the earlier' ? ` (${s.takenAt})` : ''}: the server sent no number for ${missing.length > 1 ? 'them' : 'it'} (neither on EXAMINE nor in STATUS), so what INBOX took in cannot be counted`;
 }
 
+/**
+ * Why two probes' INBOX UIDs cannot be compared although both have numbers: each probe's UIDVALIDITY is the
+ * time of that probe's own session (Unix seconds, or Courier's form, Unix seconds minus 10^9), and they
+ * differ. Courier IMAP mints a fresh UIDVALIDITY for every read-only session of a folder no client has ever
+ * selected (it keeps no UID list until one does), so a change says nothing about the mailbox. Null otherwise.
+ */
+export function sessionMintedUidValidity(previous: Snapshot | null, snapshot: Snapshot): string | null {
+  if (!previous?.imap?.ok || !snapshot.imap?.ok) return null;
+  const before = previous.imap.evidence.inbox.uidValidity;
+  const now = snapshot.imap.evidence.inbox.uidValidity;
+  if (before === null || now === null || before === now) return null;
+  const minted = (uv: string, takenAt: string) => {
+    const t = Date.parse(takenAt) / 1000;
+    const v = Number(uv);
+    return Number.isFinite(t) && [v, v + 1e9].some((x) => Math.abs(x - t) <= MINTED_WINDOW_SECONDS);
+  };
+  if (!minted(before, previous.takenAt) || !minted(now, snapshot.takenAt)) return null;
+  return `INBOX's UIDVALIDITY was made for each probe's own session (${before} at ${previous.takenAt}, ${now} now, each the time of its probe): the server keeps no UIDs between sessions (Courier does so until an IMAP client has selected INBOX once), so the two probes' UIDs cannot be compared`;
+}
+const MINTED_WINDOW_SECONDS = 10;
+
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
 
 /** Why evidence a rule needs is missing: the words and their kind. */
@@ -91,7 +112,7 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
         reason = unknownInboxUids(snapshot, 'this');
         break;
       case 'previous.inboxUids':
-        reason = unknownInboxUids(previous, 'the earlier');
+        reason = unknownInboxUids(previous, 'the earlier') ?? sessionMintedUidValidity(previous, snapshot);
         break;
       case 'logs':
         if (!snapshot.logs) {

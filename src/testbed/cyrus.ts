@@ -10,6 +10,7 @@ import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ImapSession, Literal, internalDate, quoted } from './imap-session.js';
+import { imapMailboxState, type ImapFolderState } from './imap-state.js';
 import { buildMessage } from './seed.js';
 import { awaitGreetings, guardChild, lastLines, pickLoopbackPorts, shortTempParent, writeTestCertificate } from './server-process.js';
 import type { AddUserOptions, SeedMessage, TestAccount, TestbedEndpoints, TestbedPorts } from './types.js';
@@ -427,50 +428,13 @@ export async function appendCyrusMessages(info: CyrusInfo, account: TestAccount 
   return out;
 }
 
-export interface CyrusFolderState {
-  /** STATUS MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ UNSEEN, as the server answered. */
-  status: string;
-  /** One line a message: `UID FLAGS (...) INTERNALDATE "..." RFC822.SIZE n`, flags sorted, \Recent left out. */
-  messages: string[];
-}
+export type CyrusFolderState = ImapFolderState;
 
 /**
- * A read-only fingerprint of an account, read over IMAP as the user (administrator with authzid): every
- * folder's STATUS and its messages' UIDs, flags, dates and sizes, read under EXAMINE. \Recent is left out:
- * it belongs to sessions, not to the mailbox. Two calls in a row are equal unless something changed the mail.
+ * A read-only fingerprint of an account, read over IMAP as the user (administrator with authzid): see
+ * imapMailboxState. Two calls in a row are equal unless something changed the mail.
  */
 export async function cyrusMailboxState(info: CyrusInfo, account: TestAccount | string): Promise<Record<string, CyrusFolderState>> {
   const name = typeof account === 'string' ? account : account.user;
-  return withSession(info, name, async (s) => {
-    const folders = (await s.ok('LIST "" "*"')).untagged.map(listedName).filter((f): f is string => f !== null).sort();
-    const out: Record<string, CyrusFolderState> = {};
-    for (const folder of folders) {
-      const st = await s.ok(`STATUS ${quoted(folder)} (MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ UNSEEN)`);
-      const status = st.untagged.find((u) => /^STATUS /i.test(u))?.replace(/^STATUS .*?\(/i, '(') ?? '';
-      await s.ok(`EXAMINE ${quoted(folder)}`);
-      const fetched = (await s.ok('UID FETCH 1:* (UID FLAGS INTERNALDATE RFC822.SIZE)')).untagged.filter((u) => /^\d+ FETCH /i.test(u));
-      out[folder] = { status, messages: fetched.map(normalizeFetch).sort(byUid) };
-    }
-    return out;
-  });
-}
-
-/** The mailbox name of a LIST response (quoted or atom; literals arrive inlined), null for \Noselect. */
-function listedName(untagged: string): string | null {
-  const m = /^LIST \(([^)]*)\) (?:NIL|"(?:[^"\\]|\\.)*") (.*)$/i.exec(untagged);
-  if (!m || /\\Noselect/i.test(m[1]!)) return null;
-  const raw = m[2]!;
-  return raw.startsWith('"') ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw.replace(/^\{\d+\}/, '');
-}
-
-function normalizeFetch(line: string): string {
-  const uid = /\bUID (\d+)/i.exec(line)?.[1] ?? '?';
-  const flags = (/\bFLAGS \(([^)]*)\)/i.exec(line)?.[1] ?? '').split(/\s+/).filter((f) => f && f.toLowerCase() !== '\\recent').sort();
-  const date = /\bINTERNALDATE ("[^"]*")/i.exec(line)?.[1] ?? '?';
-  const size = /\bRFC822\.SIZE (\d+)/i.exec(line)?.[1] ?? '?';
-  return `${uid} FLAGS (${flags.join(' ')}) INTERNALDATE ${date} RFC822.SIZE ${size}`;
-}
-
-function byUid(a: string, b: string): number {
-  return Number(a.split(' ')[0]) - Number(b.split(' ')[0]);
+  return withSession(info, name, (s) => imapMailboxState(s, 'MESSAGES UIDNEXT UIDVALIDITY HIGHESTMODSEQ UNSEEN'));
 }

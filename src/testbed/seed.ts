@@ -175,7 +175,12 @@ export interface SeedResult {
  */
 export function seedMaildir(info: TestbedInfo, user: TestUser | string, folder: string, messages: SeedMessage[]): SeedResult {
   const maildir = typeof user === 'string' ? join(info.homesDir, user, 'Maildir') : user.maildir;
-  const { uid, gid } = mailOwner();
+  return seedMaildirAs(maildir, folder, messages, mailOwner());
+}
+
+/** seedMaildir for any server's Maildir++ (Dovecot, Courier): files owned by `owner`. */
+export function seedMaildirAs(maildir: string, folder: string, messages: SeedMessage[], owner: { uid: number; gid: number }): SeedResult {
+  const { uid, gid } = owner;
   const dir = ensureFolder(maildir, folder, uid, gid);
   const allKeywords = new Set<string>();
   for (const m of messages) for (const k of m.keywords ?? []) allKeywords.add(k);

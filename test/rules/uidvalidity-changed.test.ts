@@ -10,6 +10,8 @@ function snap(name: 'healthy-imap-only' | 'healthy-pop-only', takenAt: string, u
   if (s.imap?.ok && uidValidity) s.imap.evidence.inbox.uidValidity = uidValidity;
   return s;
 }
+/** A UIDVALIDITY as Courier mints it for a session at `iso`: Unix seconds minus 10^9. */
+const courierMinted = (iso: string, offsetSeconds = 0) => String(Math.floor(Date.parse(iso) / 1000) - 1e9 + offsetSeconds);
 const uv = (name: 'healthy-imap-only' | 'healthy-pop-only') => {
   const s = scenario(name);
   return (s.imap?.ok ? s.imap.evidence.inbox.uidValidity : null) ?? '';
@@ -20,6 +22,25 @@ ruleTester('uidvalidity-changed', {
     { name: 'same UIDVALIDITY', snapshot: snap('healthy-imap-only', TAKEN_AT), previous: snap('healthy-imap-only', EARLIER) },
   ],
   invalid: [
+    {
+      name: 'only the new UIDVALIDITY is the time of its probe: a rebuilt index, reported',
+      snapshot: snap('healthy-pop-only', TAKEN_AT, courierMinted(TAKEN_AT)),
+      previous: snap('healthy-pop-only', EARLIER, '1234567'),
+      findings: [
+        {
+          severity: 'warning',
+          evidence: {
+            folder: 'INBOX',
+            previousUidValidity: '1234567',
+            uidValidity: courierMinted(TAKEN_AT),
+            previousTakenAt: EARLIER,
+            previousMessages: 800,
+            messages: 800,
+            popUseSeen: true,
+          },
+        },
+      ],
+    },
     {
       name: 'INBOX UIDVALIDITY changed, a POP client reads the account',
       snapshot: snap('healthy-pop-only', TAKEN_AT, '1750000000'),
@@ -41,5 +62,19 @@ ruleTester('uidvalidity-changed', {
       ],
     },
   ],
-  skipped: [{ name: 'no earlier probe', snapshot: snap('healthy-imap-only', TAKEN_AT, '42'), reason: NO_EARLIER_PROBE }],
+  skipped: [
+    { name: 'no earlier probe', snapshot: snap('healthy-imap-only', TAKEN_AT, '42'), reason: NO_EARLIER_PROBE },
+    {
+      name: 'each UIDVALIDITY is the time of its own probe (Courier, INBOX never selected): not a change of the mailbox',
+      snapshot: snap('healthy-pop-only', TAKEN_AT, courierMinted(TAKEN_AT, 1)),
+      previous: snap('healthy-pop-only', EARLIER, courierMinted(EARLIER)),
+      reason: /made for each probe's own session/,
+    },
+    {
+      name: 'the same in plain Unix seconds',
+      snapshot: snap('healthy-pop-only', TAKEN_AT, String(Date.parse(TAKEN_AT) / 1000)),
+      previous: snap('healthy-pop-only', EARLIER, String(Date.parse(EARLIER) / 1000 + 2)),
+      reason: /made for each probe's own session/,
+    },
+  ],
 });

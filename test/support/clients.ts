@@ -276,7 +276,18 @@ class ImapMailClient implements MailClient {
     this.address = `${user.user}@example.com`;
   }
 
-  async ensureFolder(path: string): Promise<void> {
+  /**
+   * A folder's full name as a mail app makes it: under the server's personal namespace prefix (Courier's
+   * `INBOX.`; none on Dovecot and the testbed's Cyrus), as Thunderbird does.
+   */
+  path(folder: string): string {
+    const prefix = this.imap.namespace?.prefix ?? '';
+    if (folder.toUpperCase() === 'INBOX' || !prefix || folder.startsWith(prefix)) return folder;
+    return `${prefix}${folder}`;
+  }
+
+  async ensureFolder(folder: string): Promise<void> {
+    const path = this.path(folder);
     if (this.known.has(path)) return;
     const list = await this.imap.list();
     if (!list.some((f) => f.path === path)) await this.imap.mailboxCreate(path);
@@ -337,13 +348,13 @@ class ImapMailClient implements MailClient {
 
   async appendSent(msg: OutgoingMessage = {}): Promise<void> {
     await this.ensureFolder('Sent');
-    const r = await this.imap.append('Sent', composeMessage(this.address, msg), ['\\Seen'], msg.date ?? new Date());
+    const r = await this.imap.append(this.path('Sent'), composeMessage(this.address, msg), ['\\Seen'], msg.date ?? new Date());
     if (!r) throw new Error('APPEND to Sent failed');
   }
 
   async saveDraft(msg: OutgoingMessage = {}): Promise<void> {
     await this.ensureFolder('Drafts');
-    const r = await this.imap.append('Drafts', composeMessage(this.address, { subject: 'Draft', ...msg }), ['\\Draft', '\\Seen'], msg.date ?? new Date());
+    const r = await this.imap.append(this.path('Drafts'), composeMessage(this.address, { subject: 'Draft', ...msg }), ['\\Draft', '\\Seen'], msg.date ?? new Date());
     if (!r) throw new Error('APPEND to Drafts failed');
   }
 
@@ -351,7 +362,7 @@ class ImapMailClient implements MailClient {
     if (uids.length === 0) return;
     await this.ensureFolder(folder);
     await this.inInbox(async () => {
-      const r = await this.imap.messageMove(uids, folder, { uid: true });
+      const r = await this.imap.messageMove(uids, this.path(folder), { uid: true });
       if (!r) throw new Error(`UID MOVE to ${folder} failed`);
     });
   }

@@ -96,6 +96,10 @@ export interface ImapSpec {
   transport?: Transport;
   tls?: TlsSpec | null;
   capabilitiesPreLogin?: string[];
+  /** What the server calls itself: default Dovecot's greeting, capabilities and ID. */
+  greeting?: string;
+  capabilities?: string[];
+  serverId?: Record<string, string> | null;
   durationMs?: number;
 }
 
@@ -112,6 +116,9 @@ export interface PopSpec {
   transport?: Transport;
   tls?: TlsSpec | null;
   capaBeforeStls?: string[] | null;
+  /** Default Dovecot's greeting (without "+OK") and no IMPLEMENTATION line. */
+  greeting?: string;
+  implementation?: string | null;
   durationMs?: number;
 }
 
@@ -129,6 +136,8 @@ export interface SnapshotSpec {
   takenAt?: string;
   user?: string;
   host?: string;
+  /** The POP3 host when it is not `host`. */
+  popHost?: string;
   imap?: ImapSpec | FailSpec | null;
   pop?: PopSpec | FailSpec | null;
 }
@@ -213,10 +222,10 @@ function imapEvidence(spec: ImapSpec, host: string, takenAt: string): ImapEviden
       ]
     : [];
   return {
-    greeting: '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot ready.',
+    greeting: spec.greeting ?? '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot ready.',
     capabilitiesPreLogin: spec.capabilitiesPreLogin ?? ['IMAP4REV1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'LITERAL+', 'AUTH=PLAIN'],
-    capabilities: ['IMAP4REV1', 'LIST-STATUS', 'STATUS=SIZE', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'SPECIAL-USE', 'MOVE', 'UIDPLUS', 'QUOTA', 'ID'],
-    serverId: { name: 'Dovecot' },
+    capabilities: spec.capabilities ?? ['IMAP4REV1', 'LIST-STATUS', 'STATUS=SIZE', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'SPECIAL-USE', 'MOVE', 'UIDPLUS', 'QUOTA', 'ID'],
+    serverId: spec.serverId === undefined ? { name: 'Dovecot' } : spec.serverId,
     transport,
     tls: transport === 'none' ? null : tlsFacts(spec.tls, transport === 'implicit' ? 'implicit' : 'starttls', host, takenAt),
     loginMethod: 'AUTHENTICATE PLAIN',
@@ -253,11 +262,11 @@ function popEvidence(spec: PopSpec, imap: ImapEvidence | null, host: string, tak
   const each = spec.messages ? Math.floor(size / spec.messages) : 0;
   const transport = spec.transport ?? 'implicit';
   return {
-    greeting: '+OK Dovecot ready.',
+    greeting: spec.greeting ?? '+OK Dovecot ready.',
     capaPreLogin: ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE', 'USER', 'SASL PLAIN LOGIN'],
     capaBeforeStls: spec.capaBeforeStls ?? null,
     capaPostLogin: ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE'],
-    implementation: null,
+    implementation: spec.implementation ?? null,
     expire: spec.expire ?? null,
     loginDelaySeconds: spec.loginDelaySeconds ?? null,
     transport,
@@ -301,7 +310,7 @@ export function buildSnapshot(spec: SnapshotSpec): Snapshot {
     account: {
       user: spec.user ?? 'alice@example.com',
       imap: imapSpec === null ? null : { host, port: port(imapTransport, 993, 143), tls: imapTransport },
-      pop: popSpec === null ? null : { host, port: port(popTransport, 995, 110), tls: popTransport },
+      pop: popSpec === null ? null : { host: spec.popHost ?? host, port: port(popTransport, 995, 110), tls: popTransport },
     },
     imap: imapResult,
     pop: popResult,

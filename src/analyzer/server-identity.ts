@@ -3,12 +3,13 @@
 // the probe connected to. Derived from the snapshot (a saved snapshot names its server the same way on replay),
 // never guessed: what no evidence names stays null.
 import type { ImapEvidence, ImapLoginEvidence, Pop3LoginEvidence, Snapshot } from '../snapshot/schema.js';
-import { loginOf } from './facts.js';
+import { isInbox, last7Days, loginOf, role } from './facts.js';
+import type { HostedProvider, StepParamsMap } from './types.js';
+
+export type { HostedProvider } from './types.js';
 
 /** Server software told apart by what it shows. */
 export type ServerSoftware = 'dovecot' | 'cyrus' | 'courier' | 'gmail' | 'microsoft' | 'zimbra' | 'uw-imap';
-/** Hosted mail services with behaviour of their own (protocol-facts.md, "Hosted providers"). */
-export type HostedProvider = 'gmail' | 'microsoft' | 'icloud' | 'yahoo';
 /** The evidence that named the software or the provider. */
 export type IdentitySource =
   | 'imap-id' // RFC 2971 ID response (name, version)
@@ -163,4 +164,20 @@ export function serverIdentities(snapshot: Snapshot): AccountServers {
   const imap = imapResult ? imapIdentity(imapResult.ok ? imapResult.evidence : null, imapHost) : null;
   const pop = popResult ? popIdentity(popResult.ok ? popResult.evidence : null, popHost) : null;
   return { imap, pop, provider: imap?.provider ?? pop?.provider ?? null };
+}
+
+/**
+ * What Gmail's POP setting leaves behind, in numbers: INBOX, [Gmail]/All Mail (archived mail stays there; null
+ * when the account does not show it over IMAP) and [Gmail]/Trash (where "delete Gmail's copy" puts it).
+ */
+export function gmailCopies(imap: ImapEvidence): StepParamsMap['gmail-pop-setting'] {
+  const gmail = imap.folders.filter((f) => isGmailFolder(f.path) && f.selectable && f.status);
+  const allMail = gmail.find((f) => role(f) === 'all' || /\/All Mail$/.test(f.path));
+  const trash = gmail.find((f) => role(f) === 'trash' || /\/(?:Trash|Bin)$/.test(f.path));
+  return {
+    inboxMessages: imap.folders.find((f) => isInbox(f.path))?.status?.messages ?? imap.inbox.messages,
+    allMailMessages: allMail?.status?.messages ?? null,
+    trashMessages: trash?.status?.messages ?? null,
+    trashLast7Days: trash ? last7Days(trash) : null,
+  };
 }

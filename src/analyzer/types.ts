@@ -177,6 +177,8 @@ export interface FindingEvidenceMap {
     folders: { folder: string; specialUse: string | null; last7Days: number; last1Day: number }[];
     popUseSeen: boolean;
     popSigns: PopSignKind[];
+    /** gmail: only Spam counts (Gmail's POP serves All Mail, labels included, but not Spam or Trash). */
+    provider?: HostedProvider;
   };
   'pop-imap-disagree': {
     popMessages: number;

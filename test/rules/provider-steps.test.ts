@@ -67,6 +67,19 @@ describe('Gmail', () => {
     expect(renderedOf(gmailPopAndImapSpec(), 'pop-deletes-mail').finding.steps[0]).toContain('When messages are accessed with POP');
   });
 
+  it('mail-hidden-from-pop counts only Spam on Gmail (its POP serves labels through All Mail) and drops the INBOX-only step', () => {
+    const spec = gmailPopAndImapSpec();
+    (spec.imap as ImapSpec).folders!.push({ path: 'Receipts', uidNext: 61, ages: { lt7d: 2, lt30d: 8, older: 50 } });
+    const f = findingOf(spec, 'mail-hidden-from-pop');
+    expect(f.evidence).toMatchObject({ provider: 'gmail', last7Days: 7, folders: [{ folder: '[Gmail]/Spam', last7Days: 7 }] });
+    expect(f.steps.map((s) => s.key)).toEqual(['look-in-junk-and-filters']);
+    expect(renderedOf(spec, 'mail-hidden-from-pop').finding.explanation).toContain('not Spam or Trash');
+    // On a server of one's own the label is a folder POP never sees.
+    const own = findingOf(asOwnServer(spec), 'mail-hidden-from-pop');
+    expect(own.evidence).toMatchObject({ last7Days: 9 });
+    expect(own.steps.map((s) => s.key)).toEqual(['look-in-junk-and-filters', 'pop-sees-inbox-only']);
+  });
+
   it('the same mailbox on a server of one\'s own: no provider, no Gmail steps', () => {
     const own = asOwnServer(gmailPopAndImapSpec());
     for (const id of ['mixed-protocol-use', 'pop-deletes-mail'] as const) {

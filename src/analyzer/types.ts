@@ -5,6 +5,9 @@ import type { VanishedMail } from '../snapshot/compare.js';
 import type { ProbeErrorKind, Snapshot, Transport } from '../snapshot/schema.js';
 import type { DiscoverySource } from '../snapshot/discovery.js';
 
+/** Hosted mail services with behaviour of their own (protocol-facts.md, "Hosted providers"; see server-identity.ts). */
+export type HostedProvider = 'gmail' | 'microsoft' | 'icloud' | 'yahoo';
+
 export type Severity = 'info' | 'warning' | 'critical';
 export type Status = 'ok' | 'warning' | 'critical' | 'unknown';
 export type Confidence = 'low' | 'medium' | 'high';
@@ -160,16 +163,22 @@ export interface FindingEvidenceMap {
     imapClientSeen: boolean;
     /** Present with --log: POP3 logout lines that show the deletions (direct proof). */
     fromLog?: PopLogProof;
+    /** The hosted provider the servers showed (server-identity.ts), when it changes the steps; absent otherwise. */
+    provider?: HostedProvider;
   };
   'mixed-protocol-use': {
     popSigns: Sign<PopSignKind>[];
     imapSigns: Sign<ImapSignKind>[];
+    /** The hosted provider the servers showed (server-identity.ts), when it changes the steps; absent otherwise. */
+    provider?: HostedProvider;
   };
   'mail-hidden-from-pop': {
     last7Days: number;
     folders: { folder: string; specialUse: string | null; last7Days: number; last1Day: number }[];
     popUseSeen: boolean;
     popSigns: PopSignKind[];
+    /** gmail: only Spam counts (Gmail's POP serves All Mail, labels included, but not Spam or Trash). */
+    provider?: HostedProvider;
   };
   'pop-imap-disagree': {
     popMessages: number;
@@ -218,10 +227,14 @@ export interface FindingEvidenceMap {
   'login-failed': {
     failures: ProbeFailure[];
     otherProtocolWorks: boolean;
+    /** The hosted provider the servers showed (server-identity.ts), when it changes the steps; absent otherwise. */
+    provider?: HostedProvider;
   };
   'connect-failed': {
     failures: ProbeFailure[];
     otherProtocolWorks: boolean;
+    /** The hosted provider the servers showed (server-identity.ts), when it changes the steps; absent otherwise. */
+    provider?: HostedProvider;
   };
   'tls-problem': {
     problems: TlsProblem[];
@@ -534,6 +547,17 @@ export interface StepParamsMap {
   'fix-published-port': { settings: PublishedSetting[] };
   'publish-settings': { domain: string };
   'publish-tls-settings': { settings: PublishedSetting[] };
+  /**
+   * Gmail: its POP setting, not the client, decides what happens to Gmail's copy; its effect in numbers (null: the
+   * folder is not shown over IMAP).
+   */
+  'gmail-pop-setting': { inboxMessages: number; allMailMessages: number | null; trashMessages: number | null; trashLast7Days: number | null };
+  /** Gmail: a message goes to one POP client only, and POP serves All Mail; `user` for the recent: login. */
+  'gmail-pop-once': { user: string };
+  /** Microsoft 365 / Outlook.com: passwords are refused over IMAP and POP; OAuth2 only. */
+  'microsoft-oauth2-only': { protocols: Protocol[] };
+  /** iCloud Mail: no POP3 at all. */
+  'icloud-no-pop': Record<string, never>;
 }
 
 export type StepKey = keyof StepParamsMap;

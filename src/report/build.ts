@@ -13,6 +13,8 @@ import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import { verdictOf } from './verdict.js';
 import { buildDetails } from './details.js';
 import { renderFinding } from './findings/index.js';
+import { serverIdentities, type ServerIdentity } from '../analyzer/server-identity.js';
+import { SOFTWARE_NAME } from './subject.js';
 
 export interface BuildReportOptions {
   /** The account to show (no secrets: user, endpoints, the admin who logged in); default the snapshot's. */
@@ -33,26 +35,18 @@ export interface BuildReportOptions {
   testLog?: readonly TestLogEntry[];
 }
 
-/** Names of server software that greetings carry, for when the server says no more ("* OK Dovecot ready."). */
-const KNOWN_SOFTWARE: [RegExp, string][] = [
-  [/\bdovecot\b/i, 'Dovecot'],
-  [/\bcyrus\b/i, 'Cyrus'],
-  [/\bcourier\b/i, 'Courier'],
-  [/\bgimap\b|\bgpop\b|\bgmail\b/i, 'Gmail'],
-  [/\bexchange\b|\boutlook\b|\bmicrosoft\b/i, 'Microsoft Exchange'],
-  [/\bzimbra\b/i, 'Zimbra'],
-  [/\buw imap\b|\bimap4rev1 \d{4}\./i, 'UW IMAP'],
-];
-
-function softwareOf(result: ImapLoginResult | Pop3LoginResult | null): string | null {
+/**
+ * The software as the server names it: the ID response's name and version, or POP3's IMPLEMENTATION line, as
+ * written; else the name of the software the greeting showed (serverIdentities).
+ */
+function softwareOf(result: ImapLoginResult | Pop3LoginResult | null, identity: ServerIdentity | null): string | null {
   if (!result?.ok) return null;
   const e = result.evidence;
   if ('serverId' in e) {
     const name = e.serverId?.name;
     if (name) return oneLineName(e.serverId?.version ? `${name} ${e.serverId.version}` : name);
   } else if (e.implementation) return oneLineName(e.implementation);
-  const greeting = e.greeting ?? '';
-  return KNOWN_SOFTWARE.find(([re]) => re.test(greeting))?.[1] ?? null;
+  return identity?.software ? SOFTWARE_NAME[identity.software] : null;
 }
 
 /** A name the server chose, kept short and on one line. */
@@ -61,9 +55,9 @@ function oneLineName(text: string): string {
   return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
 }
 
-function probeSummary(result: ImapLoginResult | Pop3LoginResult | null): Report['probes']['imap'] {
+function probeSummary(result: ImapLoginResult | Pop3LoginResult | null, identity: ServerIdentity | null): Report['probes']['imap'] {
   if (!result) return { state: 'not-probed', software: null, durationMs: null, error: null };
-  if (result.ok) return { state: 'ok', software: softwareOf(result), durationMs: result.durationMs, error: null };
+  if (result.ok) return { state: 'ok', software: softwareOf(result, identity), durationMs: result.durationMs, error: null };
   const e = result.error;
   return { state: 'failed', software: null, durationMs: result.durationMs, error: { kind: e.kind, message: e.message, step: e.step ?? null, code: e.code ?? null } };
 }
@@ -135,6 +129,7 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
   const timeZone = opts.timeZone ?? 'UTC';
   const anomalies = snapshot.anomalies ?? [];
   const gaps = gapsOf(snapshot);
+  const server = serverIdentities(snapshot);
   return {
     schema: REPORT_SCHEMA,
     tool: { name: 'maildoctor', version: opts.toolVersion ?? snapshot.tool.version },
@@ -147,7 +142,8 @@ export function buildReport(snapshot: Snapshot, analysis: Analysis, opts: BuildR
     verdict: verdictOf(analysis.status, analysis.findings, unknownReasons, coverage),
     coverage,
     comparedWith: analysis.comparedWith,
-    probes: { imap: probeSummary(imap), pop: probeSummary(pop) },
+    probes: { imap: probeSummary(imap, server.imap), pop: probeSummary(pop, server.pop) },
+    server,
     findings: analysis.findings.map((f) => renderFinding(f, timeZone)),
     ...(anomalies.length ? { anomalies: anomalies.map((a) => ({ ...a })) } : {}),
     ...(gaps.length ? { gaps } : {}),

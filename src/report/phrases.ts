@@ -6,6 +6,9 @@ import type { FolderFact, PopSignKind, ProbeFailure, Protocol, Sign, SignKind } 
 
 export const PROTOCOL_NAME: Record<Protocol, string> = { imap: 'IMAP', pop3: 'POP3' };
 
+/** The evidence line of findings about POP on Gmail. */
+export const GMAIL_LINE = "Provider: Gmail (its POP setting, not the POP client, decides what becomes of Gmail's copy)";
+
 function folders(names: string[], max = 3): string {
   if (names.length <= max) return list(names);
   return `${names.slice(0, max).join(', ')} and ${plural(names.length - max, 'more folder')}`;

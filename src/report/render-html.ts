@@ -7,7 +7,7 @@ import { bytes, count, millis, percent, plural, zonedTime } from './format.js';
 import { comparedLine, evidenceProblemLines, scopeNote, SYMBOL } from './render-text.js';
 import { renderTimelineHtml } from './render-timeline.js';
 import { TRACE_PROTOCOL_NAME } from './test-log.js';
-import { checkedLine, loginLine, subjectLine } from './subject.js';
+import { checkedLine, loginLine, serverLine, subjectLine } from './subject.js';
 import { esc } from './svg/escape.js';
 import { devicesPicture, inboxPicture, quotaPicture, type Picture } from './svg/report-charts.js';
 import type { ReportDetails } from './details.js';
@@ -159,6 +159,12 @@ function figure(p: Picture): string {
 }
 
 /** Whose credentials logged in, when an admin did on behalf of the user. */
+/** The server software and provider, as the servers named them (none when nothing answered). */
+function serverParagraph(report: Report): string[] {
+  const line = serverLine(report);
+  return line ? [`<p class="server">${esc(line)}</p>`] : [];
+}
+
 export function loginParagraph(report: Report): string[] {
   const line = loginLine(report);
   return line ? [`<p class="login">${esc(line)}</p>`] : [];
@@ -173,6 +179,7 @@ export function renderHtml(report: Report): string {
     `<p class="status">${esc(label(report.status))}${esc(partial)}</p>`,
     `<h1>${esc(subjectLine(report))}</h1>`,
     `<p class="when">${esc(checkedLine(report))} · maildoctor ${esc(report.tool.version)}</p>`,
+    ...serverParagraph(report),
     ...loginParagraph(report),
     `<p class="summary">${esc(report.verdict)}</p>`,
   ];

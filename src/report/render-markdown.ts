@@ -4,7 +4,7 @@ import { evidenceLines } from './findings/index.js';
 import { comparedLine, evidenceProblemLines, numbered, scopeNote, SYMBOL, skippedLines } from './render-text.js';
 import { renderTimelineMarkdown } from './render-timeline.js';
 import { testLogLines } from './test-log.js';
-import { checkedLine, loginLine, subjectLine } from './subject.js';
+import { checkedLine, loginLine, serverLine, subjectLine } from './subject.js';
 import type { Report } from './types.js';
 
 /** Escape the characters that would turn text into markup. */
@@ -16,7 +16,7 @@ export function renderMarkdown(report: Report): string {
   const out: string[] = [
     `## maildoctor: ${SYMBOL[report.status]} ${report.status.toUpperCase()}${scopeNote(report)} for ${md(report.account.user)}`,
     '',
-    [subjectLine(report), checkedLine(report), loginLine(report)].filter((l) => l !== null).map(md).join(' · '),
+    [subjectLine(report), checkedLine(report), serverLine(report), loginLine(report)].filter((l) => l !== null).map(md).join(' · '),
     '',
     `**${md(report.verdict)}**`,
   ];

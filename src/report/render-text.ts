@@ -5,7 +5,7 @@ import { OPTIONAL_INPUT } from '../analyzer/evidence.js';
 import type { Severity, Status } from '../analyzer/types.js';
 import { evidenceLines } from './findings/index.js';
 import { list, millis, plural, zonedTime } from './format.js';
-import { checkedLine, loginLine, subjectLine } from './subject.js';
+import { checkedLine, loginLine, serverLine, subjectLine } from './subject.js';
 import { PROTOCOL_NAME } from './phrases.js';
 import { renderTimelineText } from './render-timeline.js';
 import { testLogLines } from './test-log.js';
@@ -129,7 +129,8 @@ export function renderText(report: Report, opts: RenderOptions = {}): string {
   }
   // A verdict on part of the evidence says so in the first line, not only in the verdict under it.
   const partial = scopeNote(report);
-  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, ...loginLines(report), `  ${report.verdict}`];
+  const server = serverLine(report);
+  const out: string[] = [`${label(report.status, c)}${partial}  ${paint(c, '1', subjectLine(report))}`, `  ${checkedLine(report)}`, ...(server ? [`  ${server}`] : []), ...loginLines(report), `  ${report.verdict}`];
   report.findings.forEach((f) => out.push('', ...findingBlock(f, c, report.timeZone)));
 
 

@@ -38,6 +38,19 @@ export const ProbeSummarySchema = z.object({
 
 const nullableNumber = z.number().nullable();
 
+/**
+ * Which software answered and which hosted provider runs it, as the server showed it (never guessed: null when
+ * nothing named it). source / providerSource: the evidence that said so (imap-id, imap-greeting,
+ * imap-capability, imap-folders, pop-implementation, pop-greeting, host-name).
+ */
+export const ServerIdentitySchema = z.object({
+  software: kebab.nullable(),
+  version: z.string().nullable(),
+  provider: kebab.nullable(),
+  source: kebab.nullable(),
+  providerSource: kebab.nullable(),
+});
+
 export const TestLogEntrySchema = z.object({
   atMs: z.number().nonnegative(),
   protocol: z.enum(['dns', 'imap', 'pop3']),
@@ -133,6 +146,12 @@ export const ReportSchema = z.object({
   /** The time zone the report's words use for times (check --tz); every time field stays UTC ISO. */
   timeZone: z.string().optional(),
   probes: z.object({ imap: ProbeSummarySchema, pop: ProbeSummarySchema }),
+  /**
+   * The server software per protocol (null: not probed) and the account's hosted provider (gmail, microsoft,
+   * icloud, yahoo), from the ID response, greetings, CAPA IMPLEMENTATION, capabilities, folders and host names.
+   * Absent in reports before it was added.
+   */
+  server: z.object({ imap: ServerIdentitySchema.nullable(), pop: ServerIdentitySchema.nullable(), provider: kebab.nullable() }).optional(),
   findings: z.array(ReportFindingSchema),
   /** kind: waits-for-earlier-probe, waits-for-log, missing-evidence, incomplete-evidence, rule-error, login-only (absent before it was added). */
   skipped: z.array(z.object({ rule: kebab, reason: z.string(), kind: kebab.optional() })),

@@ -159,6 +159,28 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     `For the domain's administrator: publish the settings, so every client finds the same ones: an autoconfig document at https://autoconfig.${domain}/mail/config-v1.1.xml (IMAP first) and SRV records _imaps._tcp.${domain} and _submissions._tcp.${domain} (RFC 6186, RFC 8314).`,
   'publish-tls-settings': ({ settings }) =>
     `For the domain's administrator: publish only settings with TLS (implicit TLS on 993/995, or STARTTLS), each with the host name its certificate is issued for (${settings.map((s) => `${s.host}:${s.port}`).join(', ')}).`,
+  'gmail-pop-setting': ({ inboxMessages, allMailMessages, trashMessages, trashLast7Days }) =>
+    'On Gmail, what becomes of a message once a POP client has downloaded it is decided by the account\'s POP setting, not by the client\'s "delete from server" option: ' +
+    'in Gmail, Settings › See all settings › Forwarding and POP/IMAP › "When messages are accessed with POP" (keep Gmail\'s copy in the Inbox, mark it as read, archive it, or delete it). ' +
+    'The setting cannot be read over IMAP or POP, only its effect: ' +
+    `INBOX holds ${plural(inboxMessages, 'message')}` +
+    (allMailMessages !== null
+      ? `, [Gmail]/All Mail ${plural(allMailMessages, 'message')} (mail archived by POP is still there)`
+      : ', and [Gmail]/All Mail is not shown over IMAP (its "Show in IMAP" box is off), so mail archived by POP looks deleted from here') +
+    (trashMessages !== null
+      ? `; [Gmail]/Trash holds ${plural(trashMessages, 'message')}${trashLast7Days ? `, ${count(trashLast7Days)} of them from the last 7 days` : ''} (with "delete Gmail's copy", every downloaded message goes there, and Gmail empties Trash after 30 days)`
+      : '') +
+    '. While other devices read the mailbox too, set it to keep Gmail\'s copy in the Inbox.',
+  'gmail-pop-once': ({ user }) =>
+    'Gmail hands each message to POP once: after one POP client has downloaded it, no other POP client is offered it again, even though nothing was deleted, so a second POP device "misses" that mail. ' +
+    'Gmail\'s POP also downloads from All Mail, not just the Inbox (sent and archived mail too; Spam and Trash not). ' +
+    `Use IMAP on every device; where POP has to stay on more than one, log in there with the user name recent:${user}, which offers the last 30 days to every POP client.`,
+  'microsoft-oauth2-only': ({ protocols }) =>
+    `Microsoft 365 and Outlook.com refuse password logins over ${list(protocols.map((p) => NAME[p]))} (basic authentication is switched off), so checking or resetting the password will not help. ` +
+    'Sign in with OAuth2: in mail programs, the Microsoft or "modern authentication" sign-in (remove and add the account again if it only asks for a password); ' +
+    'for this check, a token with --oauth2-token-file or --oauth2-token-command (for example az account get-access-token --resource https://outlook.office.com --query accessToken -o tsv), or one from maildoctor token --provider microsoft.',
+  'icloud-no-pop': () =>
+    'iCloud Mail has no POP3 at all, so a failed POP3 connection is what to expect, not a fault. Set up every device with IMAP (imap.mail.me.com, port 993, TLS) and run the check again with --only imap.',
 };
 
 export function renderStep(ref: StepRef, zone = 'UTC'): string {

@@ -1,6 +1,7 @@
 // The report: everything a renderer needs, built once from a snapshot and its analysis. Renderers are pure
 // functions of it. Its JSON form is the "maildoctor/report@1" contract (schema.ts).
 import type { FindingEvidenceMap, FindingId, FindingOf, SkippedRule, Status, StepRef } from '../analyzer/types.js';
+import type { AccountServers } from '../analyzer/server-identity.js';
 import type { ReportJson } from './schema.js';
 
 export type ReportFormat = 'text' | 'json' | 'markdown' | 'junit' | 'nagios' | 'openmetrics' | 'html';
@@ -33,7 +34,9 @@ export type RenderedFindingOf<K extends FindingId> = Omit<FindingOf<K>, 'steps'>
 };
 export type RenderedFinding = { [K in FindingId]: RenderedFindingOf<K> }[FindingId];
 
-export interface Report extends Omit<ReportJson, 'findings' | 'skipped' | 'checked' | 'errors' | 'status' | 'timeZone'> {
+export interface Report extends Omit<ReportJson, 'findings' | 'skipped' | 'checked' | 'errors' | 'status' | 'timeZone' | 'server'> {
+  /** Who runs each probed server (see analyzer/server-identity.ts). */
+  server: AccountServers;
   status: Status;
   /** The zone the words give times in (JSON fields stay UTC ISO). */
   timeZone: string;

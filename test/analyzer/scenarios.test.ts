@@ -21,6 +21,10 @@ const EXPECTED: Record<ScenarioName, { status: string; exit: number; ids: string
   'tls-self-signed-insecure': { status: 'critical', exit: 2, ids: ['tls-problem'] },
   'deleted-not-expunged': { status: 'warning', exit: 1, ids: ['deleted-not-expunged', 'quota-near-limit'] },
   'pop-imap-disagree': { status: 'warning', exit: 1, ids: ['pop-imap-disagree'] },
+  'gmail-pop-and-imap': { status: 'critical', exit: 2, ids: ['mixed-protocol-use', 'mail-hidden-from-pop', 'pop-deletes-mail'] },
+  'microsoft-password-refused': { status: 'critical', exit: 2, ids: ['login-failed'] },
+  // iCloud has no POP3: the refused POP3 connection is info, and the account is ok.
+  'icloud-no-pop': { status: 'ok', exit: 0, ids: ['connect-failed', 'quota-unknown'] },
 };
 
 describe('scenarios', () => {

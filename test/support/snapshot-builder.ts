@@ -96,6 +96,10 @@ export interface ImapSpec {
   transport?: Transport;
   tls?: TlsSpec | null;
   capabilitiesPreLogin?: string[];
+  /** What the server calls itself: default Dovecot's greeting, capabilities and ID. */
+  greeting?: string;
+  capabilities?: string[];
+  serverId?: Record<string, string> | null;
   durationMs?: number;
 }
 
@@ -112,6 +116,9 @@ export interface PopSpec {
   transport?: Transport;
   tls?: TlsSpec | null;
   capaBeforeStls?: string[] | null;
+  /** Default Dovecot's greeting (without "+OK") and no IMPLEMENTATION line. */
+  greeting?: string;
+  implementation?: string | null;
   durationMs?: number;
 }
 
@@ -129,6 +136,8 @@ export interface SnapshotSpec {
   takenAt?: string;
   user?: string;
   host?: string;
+  /** The POP3 host when it is not `host`. */
+  popHost?: string;
   imap?: ImapSpec | FailSpec | null;
   pop?: PopSpec | FailSpec | null;
 }
@@ -213,10 +222,10 @@ function imapEvidence(spec: ImapSpec, host: string, takenAt: string): ImapEviden
       ]
     : [];
   return {
-    greeting: '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot ready.',
+    greeting: spec.greeting ?? '* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE LITERAL+ AUTH=PLAIN] Dovecot ready.',
     capabilitiesPreLogin: spec.capabilitiesPreLogin ?? ['IMAP4REV1', 'SASL-IR', 'LOGIN-REFERRALS', 'ID', 'ENABLE', 'IDLE', 'LITERAL+', 'AUTH=PLAIN'],
-    capabilities: ['IMAP4REV1', 'LIST-STATUS', 'STATUS=SIZE', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'SPECIAL-USE', 'MOVE', 'UIDPLUS', 'QUOTA', 'ID'],
-    serverId: { name: 'Dovecot' },
+    capabilities: spec.capabilities ?? ['IMAP4REV1', 'LIST-STATUS', 'STATUS=SIZE', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'SPECIAL-USE', 'MOVE', 'UIDPLUS', 'QUOTA', 'ID'],
+    serverId: spec.serverId === undefined ? { name: 'Dovecot' } : spec.serverId,
     transport,
     tls: transport === 'none' ? null : tlsFacts(spec.tls, transport === 'implicit' ? 'implicit' : 'starttls', host, takenAt),
     loginMethod: 'AUTHENTICATE PLAIN',
@@ -253,11 +262,11 @@ function popEvidence(spec: PopSpec, imap: ImapEvidence | null, host: string, tak
   const each = spec.messages ? Math.floor(size / spec.messages) : 0;
   const transport = spec.transport ?? 'implicit';
   return {
-    greeting: '+OK Dovecot ready.',
+    greeting: spec.greeting ?? '+OK Dovecot ready.',
     capaPreLogin: ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE', 'USER', 'SASL PLAIN LOGIN'],
     capaBeforeStls: spec.capaBeforeStls ?? null,
     capaPostLogin: ['TOP', 'UIDL', 'RESP-CODES', 'PIPELINING', 'AUTH-RESP-CODE'],
-    implementation: null,
+    implementation: spec.implementation ?? null,
     expire: spec.expire ?? null,
     loginDelaySeconds: spec.loginDelaySeconds ?? null,
     transport,
@@ -301,7 +310,7 @@ export function buildSnapshot(spec: SnapshotSpec): Snapshot {
     account: {
       user: spec.user ?? 'alice@example.com',
       imap: imapSpec === null ? null : { host, port: port(imapTransport, 993, 143), tls: imapTransport },
-      pop: popSpec === null ? null : { host, port: port(popTransport, 995, 110), tls: popTransport },
+      pop: popSpec === null ? null : { host: spec.popHost ?? host, port: port(popTransport, 995, 110), tls: popTransport },
     },
     imap: imapResult,
     pop: popResult,
@@ -491,6 +500,61 @@ function popImapDisagreeSpec(): SnapshotSpec {
   return s;
 }
 
+// ---- Hosted providers (their documented behaviour, protocol-facts.md "Hosted providers"; they cannot be run here)
+
+/**
+ * Gmail: a phone on IMAP sends mail, an old PC collects by POP, and the account's POP setting archives Gmail's
+ * copy. [Gmail]/All Mail is hidden from IMAP ("Show in IMAP" off), so the archived mail looks deleted from INBOX.
+ * Gmail shows itself by its greeting, its ID, X-GM-EXT-1 and the [Gmail] folders.
+ */
+export function gmailPopAndImapSpec(): SnapshotSpec {
+  return {
+    host: 'imap.gmail.com',
+    user: 'alice@gmail.com',
+    imap: {
+      greeting: '* OK Gimap ready for requests from 192.0.2.10 a1b2c3d4e5f6mb',
+      serverId: { name: 'GImap', vendor: 'Google, Inc.', 'support-url': 'https://support.google.com/mail' },
+      capabilitiesPreLogin: ['IMAP4REV1', 'UNSELECT', 'IDLE', 'NAMESPACE', 'QUOTA', 'ID', 'XLIST', 'CHILDREN', 'X-GM-EXT-1', 'XYZZY', 'SASL-IR', 'AUTH=XOAUTH2', 'AUTH=PLAIN', 'AUTH=PLAIN-CLIENTTOKEN', 'AUTH=OAUTHBEARER'],
+      capabilities: ['IMAP4REV1', 'UNSELECT', 'IDLE', 'NAMESPACE', 'QUOTA', 'ID', 'XLIST', 'CHILDREN', 'X-GM-EXT-1', 'UIDPLUS', 'COMPRESS=DEFLATE', 'ENABLE', 'MOVE', 'CONDSTORE', 'ESEARCH', 'UTF8=ACCEPT', 'LIST-EXTENDED', 'LIST-STATUS', 'LITERAL-', 'SPECIAL-USE', 'APPENDLIMIT=35651584'],
+      inbox: { uidNext: 2401, ages: { lt1d: 9, lt7d: 3 }, sizeBytes: 240_000, oldestDaysAgo: 5, flags: { seen: 4, answered: 2 } },
+      folders: [
+        { path: '[Gmail]/Sent Mail', specialUse: '\\Sent', uidNext: 181, ages: { lt1d: 1, lt7d: 4, lt30d: 15, older: 160 }, sizeBytes: 9 * MiB },
+        { path: '[Gmail]/Drafts', specialUse: '\\Drafts', uidNext: 31, ages: { lt7d: 1 }, sizeBytes: 4_000 },
+        { path: '[Gmail]/Trash', specialUse: '\\Trash', uidNext: 41, ages: { lt7d: 2, older: 6 }, sizeBytes: 300_000 },
+        { path: '[Gmail]/Spam', specialUse: '\\Junk', uidNext: 91, ages: { lt1d: 2, lt7d: 5, lt30d: 7 }, sizeBytes: 400_000 },
+      ],
+      quota: { storage: [kibAligned(2 * GiB), 15 * GiB] },
+    },
+  };
+}
+
+/** Microsoft 365: a password login, refused over IMAP and POP3 (basic authentication is off there). */
+export function microsoftPasswordRefusedSpec(): SnapshotSpec {
+  return {
+    host: 'outlook.office365.com',
+    user: 'alice@contoso.com',
+    imap: fail('auth', 'outlook.office365.com:993 rejected the login: AUTHENTICATE failed.', { step: 'login', serverText: 'A1 NO AUTHENTICATE failed.' }),
+    pop: fail('auth', 'outlook.office365.com:995 rejected the login: Logon failure: unknown user name or bad password.', {
+      step: 'login',
+      serverText: '-ERR Logon failure: unknown user name or bad password.',
+    }),
+  };
+}
+
+/**
+ * iCloud Mail: IMAP answers, POP3 does not (iCloud has no POP3). Identified by the host name alone: the greeting
+ * here names no software, as no iCloud greeting is documented to.
+ */
+export function icloudNoPopSpec(): SnapshotSpec {
+  const s = healthyImapOnlySpec();
+  return {
+    host: 'imap.mail.me.com',
+    user: 'alice@icloud.com',
+    imap: { ...(s.imap as ImapSpec), greeting: '* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready', serverId: null, quota: null },
+    pop: fail('refused', 'connection to imap.mail.me.com:995 refused (nothing listens on that port)', { step: 'connect', code: 'ECONNREFUSED' }),
+  };
+}
+
 export const SCENARIOS = {
   'healthy-imap-only': healthyImapOnlySpec,
   'healthy-pop-only': healthyPopOnlySpec,
@@ -505,6 +569,9 @@ export const SCENARIOS = {
   'tls-self-signed-insecure': tlsSelfSignedInsecureSpec,
   'deleted-not-expunged': deletedNotExpungedSpec,
   'pop-imap-disagree': popImapDisagreeSpec,
+  'gmail-pop-and-imap': gmailPopAndImapSpec,
+  'microsoft-password-refused': microsoftPasswordRefusedSpec,
+  'icloud-no-pop': icloudNoPopSpec,
 } as const;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -2,6 +2,7 @@ import { defineRule } from '../define-rule.js';
 import { answered, failureOf } from '../facts.js';
 import { errorFinding } from '../probe-errors.js';
 import { step } from '../steps.js';
+import { serverIdentities } from '../server-identity.js';
 
 /**
  * A protocol could not be reached or spoke no sense before login: DNS failure, connection refused, network
@@ -21,10 +22,17 @@ export default defineRule({
     if (failures.length === 0) return;
     const otherProtocolWorks = answered(snapshot, 'imap') || answered(snapshot, 'pop');
     const first = failures[0]!;
+    // iCloud Mail offers no POP3: a POP3 failure there is expected, not a fault (info, when it is the only failure).
+    const icloudPop = serverIdentities(snapshot).pop?.provider === 'icloud' && failures.some((f) => f.protocol === 'pop3');
+    if (icloudPop && failures.length === 1) {
+      report({ severity: 'info', evidence: { failures, otherProtocolWorks, provider: 'icloud' }, steps: [step('icloud-no-pop')] });
+      return;
+    }
     report({
       severity: 'critical',
-      evidence: { failures, otherProtocolWorks },
+      evidence: { failures, otherProtocolWorks, ...(icloudPop ? { provider: 'icloud' as const } : {}) },
       steps: [
+        ...(icloudPop ? [step('icloud-no-pop')] : []),
         step('check-host-and-port', { failures }),
         step('check-network-path'),
         ...(otherProtocolWorks && failures.length === 1

@@ -2,6 +2,7 @@ import { defineRule } from '../define-rule.js';
 import { answered, failureOf } from '../facts.js';
 import { errorFinding } from '../probe-errors.js';
 import { step } from '../steps.js';
+import { serverIdentities } from '../server-identity.js';
 import type { Protocol } from '../types.js';
 
 /**
@@ -31,7 +32,11 @@ export default defineRule({
     // A refused OAuth2 token has its own usual causes (expiry, scope, IMAP/POP off): no password to check.
     const oauth2 = failures.find((f) => f.oauth2)?.oauth2;
     const tokenStep = oauth2 ? step('check-oauth2-token', { protocols, status: oauth2.status ?? null, scope: oauth2.scope ?? null }) : null;
-    const own = tokenStep ?? admin;
+    // Microsoft 365 / Outlook.com refuse every password over IMAP and POP: the step is OAuth2, not the password.
+    const servers = serverIdentities(snapshot);
+    const microsoft = failures.some((f) => servers[f.protocol === 'imap' ? 'imap' : 'pop']?.provider === 'microsoft');
+    const passwordRefused = microsoft && !oauth2 ? step('microsoft-oauth2-only', { protocols }) : null;
+    const own = tokenStep ?? passwordRefused ?? admin;
     const credentialSteps = own
       ? [own]
       : other
@@ -39,7 +44,7 @@ export default defineRule({
         : [step('check-user-and-password', { protocols }), step('try-webmail-login'), step('update-password-everywhere')];
     report({
       severity: 'critical',
-      evidence: { failures, otherProtocolWorks: other !== undefined },
+      evidence: { failures, otherProtocolWorks: other !== undefined, ...(microsoft ? { provider: 'microsoft' as const } : {}) },
       steps: other ? [step('protocol-disabled-for-account', { protocol: failures[0]!.protocol, other }), ...credentialSteps] : credentialSteps,
     });
   },

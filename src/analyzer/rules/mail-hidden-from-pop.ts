@@ -1,6 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, isInbox, last7Days, role } from '../facts.js';
 import { step } from '../steps.js';
+import { serverIdentities } from '../server-identity.js';
 
 /**
  * POP3 only ever serves INBOX. Mail from the last 7 days (INTERNALDATE, so the delivery time, kept on a move)
@@ -9,6 +10,7 @@ import { step } from '../steps.js';
  * Warning when the probe shows POP use (any POP sign); info when it shows neither POP nor a strong IMAP sign
  * (a POP device is possible; recently filed folders alone do not show an IMAP client, a server filter files
  * too); silent when only IMAP clients show (they see every folder).
+ * Gmail's POP serves All Mail, labels included, but not Spam or Trash: there only Spam counts.
  */
 const LEFT_OUT = ['sent', 'drafts', 'trash', 'archive', 'all', 'flagged', 'important'];
 
@@ -23,8 +25,9 @@ export default defineRule({
     if (!imap) return;
     const popUseSeen = signs.pop.length > 0;
     if (!popUseSeen && signs.imap.some((s) => s.strength === 'strong')) return;
+    const gmail = serverIdentities(snapshot).provider === 'gmail';
     const folders = imap.folders
-      .filter((f) => f.selectable && !isInbox(f.path) && !LEFT_OUT.includes(role(f) ?? '') && last7Days(f) > 0)
+      .filter((f) => f.selectable && !isInbox(f.path) && !LEFT_OUT.includes(role(f) ?? '') && last7Days(f) > 0 && (!gmail || role(f) === 'junk'))
       .sort((a, b) => Number(role(b) === 'junk') - Number(role(a) === 'junk') || last7Days(b) - last7Days(a) || a.path.localeCompare(b.path))
       .map((f) => ({ folder: f.path, specialUse: f.specialUse, last7Days: last7Days(f), last1Day: f.activity?.ages.lt1d ?? 0 }));
     if (folders.length === 0) return;
@@ -35,8 +38,9 @@ export default defineRule({
         folders,
         popUseSeen,
         popSigns: signs.pop.map((s) => s.kind),
+        ...(gmail ? { provider: 'gmail' as const } : {}),
       },
-      steps: [step('look-in-junk-and-filters', { folders }), step('pop-sees-inbox-only')],
+      steps: [step('look-in-junk-and-filters', { folders }), ...(gmail ? [] : [step('pop-sees-inbox-only')])],
     });
   },
 });

@@ -1,5 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { step } from '../steps.js';
+import { imapOf } from '../facts.js';
+import { gmailCopies, serverIdentities } from '../server-identity.js';
 import type { Confidence } from '../types.js';
 
 /**
@@ -17,7 +19,7 @@ export default defineRule({
   complete: ['imap.folders', 'imap.inboxUids', 'logs.pop3'],
   defaults: {},
   docs: { summary: 'Signs of a POP client and of IMAP clients on the same mailbox: the classic cause of missing mail.' },
-  check({ signs, report }) {
+  check({ snapshot, signs, report }) {
     const popStrong = signs.pop.some((s) => s.strength === 'strong');
     const imapStrongKinds = new Set(signs.imap.filter((s) => s.strength === 'strong').map((s) => s.kind));
     if (!popStrong || imapStrongKinds.size === 0) return;
@@ -26,11 +28,15 @@ export default defineRule({
     const confidence: Confidence = imapStrongKinds.size >= 2 || bothInLog ? 'high' : 'medium';
     const strongFirst = <T extends { strength: string }>(xs: T[]) =>
       [...xs].sort((a, b) => (a.strength === b.strength ? 0 : a.strength === 'strong' ? -1 : 1));
+    // On Gmail the account's POP setting decides what becomes of Gmail's copy, and POP hands a message out once.
+    const imap = imapOf(snapshot);
+    const gmail = serverIdentities(snapshot).provider === 'gmail' && imap !== null;
     report({
       severity: 'critical',
       confidence,
-      evidence: { popSigns: strongFirst(signs.pop), imapSigns: strongFirst(signs.imap) },
+      evidence: { popSigns: strongFirst(signs.pop), imapSigns: strongFirst(signs.imap), ...(gmail ? { provider: 'gmail' as const } : {}) },
       steps: [
+        ...(gmail ? [step('gmail-pop-setting', gmailCopies(imap)), step('gmail-pop-once', { user: snapshot.account.user })] : []),
         step('check-protocol-on-every-device'),
         step('where-to-see-protocol'),
         step('imap-on-every-device'),

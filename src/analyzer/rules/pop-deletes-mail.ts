@@ -4,6 +4,7 @@ import type { LogEvidence } from '../../snapshot/schema.js';
 import type { PopLogProof } from '../types.js';
 import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, removedAtLeast, type RemovalPattern } from '../signs.js';
 import { step } from '../steps.js';
+import { gmailCopies, serverIdentities } from '../server-identity.js';
 import { DAY_SECONDS } from '../facts.js';
 
 /**
@@ -71,11 +72,14 @@ export default defineRule({
     // by later mail). mail-vanished states the same number.
     const removed = removedAtLeast(imap, now, snapshot.logs, vanished, pattern);
     const oldestAgeDays = pattern.oldestAgeSeconds === null ? null : Math.floor(pattern.oldestAgeSeconds / DAY_SECONDS);
+    // Gmail: the POP setting, not the client, removes mail from INBOX (archive or trash).
+    const gmail = serverIdentities(snapshot).provider === 'gmail';
     report({
       severity: imapSeen ? 'warning' : 'info',
       confidence: proof ? 'high' : 'medium',
-      evidence: { ...pattern, imapClientSeen: imapSeen, ...(proof ? { fromLog: proof } : {}) },
+      evidence: { ...pattern, imapClientSeen: imapSeen, ...(proof ? { fromLog: proof } : {}), ...(gmail ? { provider: 'gmail' as const } : {}) },
       steps: [
+        ...(gmail ? [step('gmail-pop-setting', gmailCopies(imap))] : []),
         ...(proof && proof.popIps.length ? [step('find-pop-device-by-ip', { ips: proof.popIps, pollIntervalSeconds: proof.pollIntervalSeconds })] : []),
         ...(imapSeen
         ? [step('find-pop-collector', { removed, onlyIfUnknown: false }), step('pop-leave-copy', { oldestAgeDays })]

@@ -20,7 +20,9 @@ const words: FindingWords<'login-failed'> = {
   explanation: (e) =>
     e.otherProtocolWorks
       ? `The same login works over the other protocol, so ${protocols(e.failures)} may be switched off for this account. Devices set up with ${protocols(e.failures)} get no mail at all.`
-      : e.failures.some((f) => f.oauth2)
+      : e.provider === 'microsoft' && !e.failures.some((f) => f.oauth2)
+        ? 'Microsoft 365 and Outlook.com no longer accept a password over IMAP or POP3 (basic authentication is switched off): the right password is refused just like a wrong one. Devices, and this check, have to sign in with OAuth2.'
+        : e.failures.some((f) => f.oauth2)
         ? 'The server refused the OAuth2 access token: an expired token, one without the mail scope, or IMAP/POP switched off for the mailbox. Devices that sign in the same way get no new mail.'
         : 'With a wrong user name or password, or a locked or disabled account, no device gets new mail; to the customer that looks like missing mail.',
   headline: () => 'The server refuses the login, so no device gets new mail.',
@@ -28,6 +30,7 @@ const words: FindingWords<'login-failed'> = {
     ...e.failures.map(failureLine),
     ...e.failures.filter((f) => f.oauth2).map(oauth2Line),
     ...(e.otherProtocolWorks ? ['The other protocol logged in with the same credentials'] : []),
+    ...(e.provider === 'microsoft' ? ['Provider: Microsoft 365 / Outlook.com (OAuth2 only over IMAP and POP3)'] : []),
   ],
 };
 

@@ -9,7 +9,9 @@ const words: FindingWords<'mail-hidden-from-pop'> = {
       .map((f) => `${f.folder}: ${count(f.last7Days)}`)
       .join(', ')}${e.folders.length > 3 ? ', …' : ''})`,
   explanation: (e) =>
-    (e.popUseSeen
+    e.provider === 'gmail'
+      ? `${e.popUseSeen ? 'This account shows signs of a POP client. ' : ''}Gmail's POP downloads All Mail, labels included, but not Spam or Trash: mail Gmail's spam filter puts into Spam never reaches a POP device.`
+      : (e.popUseSeen
       ? 'This account shows signs of a POP client, and POP downloads INBOX only: '
       : 'Nothing shows how this mailbox is read; if any device uses POP, it downloads INBOX only: ') +
     'mail the spam filter or a filter rule puts into another folder never reaches that device.',

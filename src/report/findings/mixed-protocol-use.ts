@@ -1,4 +1,4 @@
-import { SIGN_TEXT } from '../phrases.js';
+import { GMAIL_LINE, SIGN_TEXT } from '../phrases.js';
 import type { FindingWords } from '../types.js';
 import type { Sign } from '../../analyzer/types.js';
 
@@ -18,7 +18,11 @@ const words: FindingWords<'mixed-protocol-use'> = {
       : 'A POP device keeps its own copy of INBOX: what is deleted, read or filed on one side does not show on the other. ') +
     'Mail that IMAP clients or filters put into folders never reaches the POP device. Using both protocols on one mailbox is the usual cause of "missing" mail.',
   headline: () => 'Mail goes missing because POP and IMAP are both used on this mailbox.',
-  evidence: (e) => [...e.popSigns.map((s) => signLine('POP', s)), ...e.imapSigns.map((s) => signLine('IMAP', s))],
+  evidence: (e) => [
+    ...e.popSigns.map((s) => signLine('POP', s)),
+    ...e.imapSigns.map((s) => signLine('IMAP', s)),
+    ...(e.provider === 'gmail' ? [GMAIL_LINE] : []),
+  ],
 };
 
 export default words;

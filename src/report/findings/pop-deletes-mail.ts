@@ -1,5 +1,5 @@
 import { bytes, count, duration, percent, plural } from '../format.js';
-import { yesNo } from '../phrases.js';
+import { GMAIL_LINE, yesNo } from '../phrases.js';
 import type { FindingWords } from '../types.js';
 
 const words: FindingWords<'pop-deletes-mail'> = {
@@ -28,6 +28,7 @@ const words: FindingWords<'pop-deletes-mail'> = {
           ...(e.fromLog.pollIntervalSeconds !== null ? [`Polls about every ${duration(e.fromLog.pollIntervalSeconds)}; last deletion ${e.fromLog.lastDelete ?? '?'}`] : []),
         ]
       : []),
+    ...(e.provider === 'gmail' ? [GMAIL_LINE] : []),
   ],
 };
 

@@ -332,7 +332,11 @@ describe.concurrent('maildoctor check against Cyrus (IMAPS + POP3S, real clients
       inboxMessages: 4,
       removedWithoutTrace: 53,
       imapClientSeen: true,
+      // Told from the greeting: Cyrus keeps expunged mail (expunge_mode: delayed), so the admin may restore it.
+      server: 'cyrus',
     });
+    const deletes = first.report.findings.find((f) => f.id === 'pop-deletes-mail')!;
+    expect(deletes.steps.at(-1), first.digest).toContain(`unexpunge -l user/${u.user}`);
     const mixed = first.evidence('mixed-protocol-use') as { imapSigns: { kind: string }[] };
     expect(mixed.imapSigns.map((s) => s.kind), first.digest).toEqual(expect.arrayContaining(['sent-recent', 'drafts-recent']));
   });

@@ -9,7 +9,7 @@ import { analyze } from '../src/analyzer/index.js';
 import { parseSnapshot } from '../src/snapshot/io.js';
 import { parseLogs } from '../src/connectors/log/index.js';
 import type { Snapshot } from '../src/snapshot/schema.js';
-import { scenario, TAKEN_AT } from './support/snapshot-builder.js';
+import { POP_SINGLE_DEVICE_LEDGER, scenario, TAKEN_AT } from './support/snapshot-builder.js';
 
 const FIX = (name: string) => new URL(`../fixtures/logs/${name}`, import.meta.url).pathname;
 const now = new Date(TAKEN_AT);
@@ -91,15 +91,7 @@ ruleTester('pop-deletes-mail', {
           severity: 'info', // IMAP logins only from the POP client's own address: a weak sign
           confidence: 'high',
           evidence: {
-            inboxUidValidity: '1717000000',
-            inboxReceived: 2400,
-            inboxMessages: 3,
-            leftInbox: 2397,
-            otherFoldersReceived: 39,
-            removedWithoutTrace: 2358,
-            removedRatio: 2358 / 2400,
-            oldestAgeSeconds: DAY / 2,
-            imapClientSeen: false,
+            ...POP_SINGLE_DEVICE_LEDGER,
             fromLog: {
               popSessions: 4,
               sessionsWithDeletes: 2,

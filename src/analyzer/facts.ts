@@ -1,7 +1,7 @@
 // Small pure readers over a snapshot that several rules share: the evidence of a protocol that answered,
 // folder roles, recent activity, folder sizes and the INBOX ledger (what came in versus what is still there).
 import type { Folder, ImapEvidence, ImapLoginResult, Pop3Evidence, Pop3LoginResult, ProbeError, Quota, Snapshot } from '../snapshot/schema.js';
-import type { FolderFact, ProbeFailure, Protocol } from './types.js';
+import type { FolderFact, PopHiddenMail, ProbeFailure, Protocol } from './types.js';
 
 /** Seconds in a day: ages and certificate lifetimes are measured in seconds and judged in days. */
 export const DAY_SECONDS = 86400;
@@ -174,4 +174,20 @@ export function quotaPressure(imap: ImapEvidence): number | null {
 export function isLoopback(host: string | null | undefined): boolean {
   if (!host) return false;
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * Keyword names Dovecot's pop3_deleted_flag is set to ($POP3Deleted in its documentation, $POPDeleted, with or
+ * without the $): with it, a POP3 DELE only hides the message from POP and sets the keyword, and IMAP still
+ * shows the message. No other server or client sets such a keyword.
+ */
+const POP_DELETED_KEYWORD = /^\$?pop3?[-_]?deleted$/i;
+
+/** The pop3_deleted_flag keyword INBOX's messages carry (the one most carry), or null when none does. */
+export function popHiddenMail(imap: ImapEvidence): PopHiddenMail | null {
+  let best: PopHiddenMail | null = null;
+  for (const [keyword, messages] of Object.entries(imap.inbox.keywords)) {
+    if (messages > 0 && POP_DELETED_KEYWORD.test(keyword) && (!best || messages > best.messages)) best = { keyword, messages };
+  }
+  return best;
 }

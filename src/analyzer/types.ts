@@ -72,6 +72,31 @@ export interface Sign<K extends SignKind = SignKind> {
   ips?: string[];
 }
 
+/** INBOX messages a POP client "deleted" that the server only hides from POP (Dovecot's pop3_deleted_flag). */
+export interface PopHiddenMail {
+  /** The keyword as the server spells it. */
+  keyword: string;
+  messages: number;
+}
+
+/**
+ * Vanished messages that were about the same age when they went: a POP client set to "remove from server after
+ * N days". Ages are INTERNALDATE against the window in which the message went (between the two probes).
+ */
+export interface VanishAgeCluster {
+  /** The age, in whole days, most of them went at (±toleranceDays). */
+  days: number;
+  toleranceDays: number;
+  /** Vanished messages whose age at vanishing lies in days ± toleranceDays, of `ofVanished`. */
+  messages: number;
+  ofVanished: number;
+  /** The youngest and oldest age at vanishing among them, in days (one decimal). */
+  minAgeDays: number;
+  maxAgeDays: number;
+  /** INBOX messages younger than the cluster (days − toleranceDays) still there: the client keeps young mail. */
+  youngerKept: number;
+}
+
 /** What the server log proves about a POP client deleting mail (check --log). */
 export interface PopLogProof {
   popSessions: number;
@@ -116,7 +141,7 @@ export interface TlsProblem {
   insecure: boolean;
 }
 
-export type DisagreeReason = 'pop-listing-inconsistent' | 'different-mailbox' | 'pop-hides-deleted' | 'changed-between-probes' | 'size-accounting';
+export type DisagreeReason = 'pop-listing-inconsistent' | 'different-mailbox' | 'pop-hides-deleted' | 'pop-deleted-flag' | 'changed-between-probes' | 'size-accounting';
 
 /** The evidence each finding carries. Units are in the key names; ratios are 0..1; nothing is pre-formatted. */
 export interface FindingEvidenceMap {
@@ -165,6 +190,10 @@ export interface FindingEvidenceMap {
     fromLog?: PopLogProof;
     /** The hosted provider the servers showed (server-identity.ts), when it changes the steps; absent otherwise. */
     provider?: HostedProvider;
+    /** Present when INBOX messages carry a pop3_deleted_flag keyword: what POP "deleted" there is only hidden. */
+    popHidden?: PopHiddenMail;
+    /** Present when the server is Cyrus IMAP (its greeting or POP3 IMPLEMENTATION): deleted mail may be recoverable. */
+    server?: 'cyrus';
   };
   'mixed-protocol-use': {
     popSigns: Sign<PopSignKind>[];
@@ -197,6 +226,8 @@ export interface FindingEvidenceMap {
     /** The POP3 session's listings against themselves (STAT vs UIDL/LIST counts, repeated UIDLs): snapshot anomalies. */
     popListingProblems: string[];
     likelyReasons: DisagreeReason[];
+    /** Present when INBOX messages carry a pop3_deleted_flag keyword (IMAP shows them, POP3 hides them). */
+    popHidden?: PopHiddenMail;
   };
   'pop-mailbox-locked': {
     code: string | null;
@@ -264,6 +295,12 @@ export interface FindingEvidenceMap {
     oldestInternalDate: string | null;
     newestInternalDate: string | null;
     imapUseSeen: boolean;
+    /** Present when INBOX messages carry a pop3_deleted_flag keyword: what POP "deletes" there stays in INBOX. */
+    popHidden?: PopHiddenMail;
+    /** Present when the server is Cyrus IMAP (its greeting or POP3 IMPLEMENTATION): deleted mail may be recoverable. */
+    server?: 'cyrus';
+    /** Present when most vanished messages were about the same age when they went (see vanishAgeCluster). */
+    ageCluster?: VanishAgeCluster;
   };
   'uidvalidity-changed': {
     folder: string;
@@ -528,6 +565,12 @@ export interface StepParamsMap {
   'find-pop-session-holder': Record<string, never>;
   'stuck-pop-lock': Record<string, never>;
   'expunge-deleted': { deleted: number };
+  /** INBOX messages a POP client "deleted" that Dovecot's pop3_deleted_flag only hides from POP. */
+  'pop-deleted-still-in-inbox': { keyword: string; messages: number; user: string };
+  /** Cyrus keeps expunged mail by default (expunge_mode: delayed) until cyr_expire purges it. */
+  'cyrus-unexpunge': { user: string };
+  /** A POP client that removes mail from the server when it is about `days` old. */
+  'pop-remove-after-days': { days: number; messages: number; ofVanished: number };
   'deleted-come-back-over-pop': Record<string, never>;
   'server-expire-policy': { days: number };
   'login-delay-policy': { seconds: number };

@@ -1,8 +1,8 @@
 // Words several findings share: protocol names, probe error kinds, signs of POP and IMAP use, and evidence
 // lines of the same shape. A finding's own words are in findings/<id>.ts.
-import { bytes, list, plural } from './format.js';
+import { bytes, count, list, plural } from './format.js';
 import type { ProbeErrorKind } from '../snapshot/schema.js';
-import type { FolderFact, PopSignKind, ProbeFailure, Protocol, Sign, SignKind } from '../analyzer/types.js';
+import type { FolderFact, PopHiddenMail, PopSignKind, ProbeFailure, Protocol, Sign, SignKind } from '../analyzer/types.js';
 
 export const PROTOCOL_NAME: Record<Protocol, string> = { imap: 'IMAP', pop3: 'POP3' };
 
@@ -80,3 +80,13 @@ export function failureLine(f: ProbeFailure): string {
 }
 
 export const yesNo = (b: boolean) => (b ? 'yes' : 'no');
+
+/** pop-deletes-mail and mail-vanished: mail deleted over POP that the server only hid (pop3_deleted_flag), and Cyrus's delayed expunge. */
+export function serverBehaviourLines(e: { popHidden?: PopHiddenMail; server?: 'cyrus' }): string[] {
+  return [
+    ...(e.popHidden ? [`Still in INBOX with the keyword ${e.popHidden.keyword} (deleted over POP, hidden from POP): ${count(e.popHidden.messages)}`] : []),
+    ...(e.server === 'cyrus' ? ['Server: Cyrus IMAP (expunged mail is kept until cyr_expire runs, by default)'] : []),
+  ];
+}
+
+export const CYRUS_KEEPS_DELETED = ' The server is Cyrus IMAP, which by default keeps deleted mail for a while: the administrator may still be able to restore it.';

@@ -119,6 +119,13 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     'If the lock lasts more than a few minutes with every mail program closed, ask the provider to end the stuck session.',
   'expunge-deleted': ({ deleted }) =>
     `Remove the ${plural(deleted, 'message')} marked as deleted: in the IMAP client, purge or compact INBOX (Thunderbird: "Compact", or "Clean up (Expunge) Inbox on exit" in Server Settings; Outlook: Folder › Purge › Purge Deleted Items), or set it to move deleted mail to Trash instead of only marking it.`,
+  'pop-deleted-still-in-inbox': ({ keyword, messages, user }) =>
+    `${plural(messages, 'message')} in INBOX ${messages === 1 ? 'carries' : 'carry'} the keyword ${keyword}: a POP client deleted ${messages === 1 ? 'it' : 'them'}, and this server only hides such mail from POP (Dovecot's pop3_deleted_flag). ${messages === 1 ? 'It is' : 'They are'} not lost: still in INBOX, to be read over IMAP or in webmail. ` +
+    `To let POP devices download ${messages === 1 ? 'it' : 'them'} again, the administrator removes the keyword (doveadm flags remove -u ${user} '${keyword}' mailbox INBOX keyword '${keyword}'); to free the space instead, the administrator expunges ${messages === 1 ? 'it' : 'them'}.`,
+  'cyrus-unexpunge': ({ user }) =>
+    `The server is Cyrus IMAP, which by default (expunge_mode: delayed) keeps deleted mail for a while before it is purged for good: ask the administrator to list what can still be recovered with unexpunge -l user/${user} (user.${user} on servers without unixhierarchysep) and to restore it with unexpunge -a, before cyr_expire removes it.`,
+  'pop-remove-after-days': ({ days, messages, ofVanished }) =>
+    `${count(messages)} of the ${plural(ofVanished, 'message')} that disappeared were about ${plural(days, 'day')} old when they went, while younger mail stayed: that is a POP device set to "remove from server after ${days} days" (Thunderbird's default is 14). Turn that option off on the device, or better, set the device up with IMAP.`,
   'deleted-come-back-over-pop': () =>
     'Until they are removed, a POP device downloads them as if they were new mail, so "deleted" mail reappears there.',
   'server-expire-policy': ({ days }) =>

@@ -201,6 +201,14 @@ describe.each(SERVER_KINDS)('the scenario table on %s', (kind) => {
     expect(r.report.status).toBe('critical');
     expect(r.code).toBe(2);
     expect(r.evidence('pop-deletes-mail'), r.digest).toMatchObject({ inboxMessages: 4, imapClientSeen: true });
+    if (kind === 'cyrus') {
+      // Told from the greeting: Cyrus keeps expunged mail (expunge_mode: delayed), so the admin may restore it.
+      expect(r.evidence('pop-deletes-mail'), r.digest).toMatchObject({ server: 'cyrus' });
+      const deletes = r.report.findings.find((f) => f.id === 'pop-deletes-mail')!;
+      expect(deletes.steps.at(-1), r.digest).toContain(`unexpunge -l user/${u.user}`);
+    } else {
+      expect(r.evidence('pop-deletes-mail').server, r.digest).toBeUndefined();
+    }
   });
 
   it('d. POP leave-on-server filling the quota: quota-near-limit warning, exit 1', async () => {

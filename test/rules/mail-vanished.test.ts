@@ -36,6 +36,9 @@ function archiveGrew(n: number, hashes: string[] | null): Edit {
 }
 
 const ten = Array.from({ length: 10 }, (_, i) => msg(i + 1));
+// Four that turned 14 days old in the hour between the probes (EARLIER 11:00 to TAKEN_AT 12:00), six a day old.
+const fourteenDaysOld = [10, 20, 30, 40].map((min, i) => msg(i + 1, { sizeBytes: 2500, internalDate: `2025-05-19T11:${min}:00.000Z` }));
+const young = Array.from({ length: 6 }, (_, i) => msg(i + 5, { internalDate: `2025-06-01T1${i}:00:00.000Z` }));
 const prevImap = snap('healthy-imap-only', EARLIER, ten);
 const prevPop = snap('healthy-pop-only', EARLIER, ten.map((m) => ({ ...m, seen: m.uid === 2 })));
 
@@ -116,6 +119,58 @@ ruleTester('mail-vanished', {
           severity: 'critical',
           confidence: 'medium',
           evidence: { ...base, vanishedMessages: 1, vanishedBytes: 1000, atLeast: true, method: 'uidnext-bound', seenBefore: 0, imapUseSeen: true, newestInternalDate: '2025-06-01T01:00:00.000Z' },
+        },
+      ],
+    },
+    {
+      name: 'four went at 14 days old while six younger stayed: a POP client that removes mail after 14 days',
+      snapshot: snap('healthy-pop-only', TAKEN_AT, young),
+      previous: snap('healthy-pop-only', EARLIER, [...fourteenDaysOld, ...young]),
+      findings: [
+        {
+          severity: 'warning',
+          confidence: 'high',
+          titleIncludes: ['4 messages'],
+          steps: ['vanished-window', 'pop-remove-after-days', 'find-pop-collector', 'check-protocol-on-every-device', 'pop-leave-copy'],
+          evidence: {
+            ...base,
+            goneFromInbox: 4,
+            vanishedMessages: 4,
+            vanishedBytes: 10000,
+            atLeast: false,
+            method: 'message-id',
+            seenBefore: 0,
+            imapUseSeen: false,
+            oldestInternalDate: '2025-05-19T11:10:00.000Z',
+            newestInternalDate: '2025-05-19T11:40:00.000Z',
+            ageCluster: { days: 14, toleranceDays: 1, messages: 4, ofVanished: 4, minAgeDays: 13.9, maxAgeDays: 14.1, youngerKept: 6 },
+          },
+        },
+      ],
+    },
+    {
+      name: 'three gone on Cyrus with $POP3Deleted mail in INBOX: says where POP-deleted mail is, and how the admin restores',
+      snapshot: snap('healthy-imap-only', TAKEN_AT, ten.slice(3), (s) => {
+        s.imap.evidence.greeting = '* OK [CAPABILITY IMAP4rev1] mail.example.com Cyrus IMAP 3.6.1 server ready';
+        s.imap.evidence.inbox.keywords = { $POP3Deleted: 2 };
+      }),
+      previous: prevImap,
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'high',
+          steps: ['vanished-window', 'pop-deleted-still-in-inbox', 'find-pop-collector', 'check-protocol-on-every-device', 'imap-on-every-device', 'move-pop-device-to-imap', 'cyrus-unexpunge'],
+          evidence: {
+            ...base,
+            vanishedMessages: 3,
+            vanishedBytes: 6000,
+            atLeast: false,
+            method: 'message-id',
+            seenBefore: 0,
+            imapUseSeen: true,
+            popHidden: { keyword: '$POP3Deleted', messages: 2 },
+            server: 'cyrus',
+          },
         },
       ],
     },

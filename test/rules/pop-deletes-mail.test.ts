@@ -1,5 +1,6 @@
 import { ruleTester } from './rule-tester.js';
-import { buildSnapshot, mixedSpec, popSingleDeviceDeletesSpec, scenario, type ImapSpec } from '../support/snapshot-builder.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
+import { buildSnapshot, mixedSpec, POP_SINGLE_DEVICE_LEDGER, popSingleDeviceDeletesSpec, scenario, type ImapSpec } from '../support/snapshot-builder.js';
 
 const DAY = 86_400;
 
@@ -8,6 +9,17 @@ function mixedWith(mutate: (i: ImapSpec) => void) {
   mutate(spec.imap as ImapSpec);
   return buildSnapshot(spec);
 }
+
+/** The one-POP-device scenario, edited: INBOX keywords, the servers' greetings. */
+function popDevice(edit: (s: Snapshot & { imap: { ok: true } }) => void): Snapshot {
+  const s = structuredClone(scenario('pop-single-device-deletes'));
+  if (!s.imap?.ok) throw new Error('fixture without IMAP');
+  edit(s as Snapshot & { imap: { ok: true } });
+  return s;
+}
+
+const singleDevice = POP_SINGLE_DEVICE_LEDGER;
+const SINGLE_DEVICE_STEPS = ['pop-single-device-is-fine', 'pop-leave-copy', 'find-pop-collector'] as const;
 
 ruleTester('pop-deletes-mail', {
   valid: [
@@ -25,17 +37,7 @@ ruleTester('pop-deletes-mail', {
           severity: 'info',
           confidence: 'medium',
           titleIncludes: ['about 2,400 messages', 'holds 3'],
-          evidence: {
-            inboxUidValidity: '1717000000',
-            inboxReceived: 2400,
-            inboxMessages: 3,
-            leftInbox: 2397,
-            otherFoldersReceived: 39,
-            removedWithoutTrace: 2358,
-            removedRatio: 2358 / 2400,
-            oldestAgeSeconds: DAY / 2,
-            imapClientSeen: false,
-          },
+          evidence: singleDevice,
         },
       ],
     },
@@ -59,6 +61,37 @@ ruleTester('pop-deletes-mail', {
           },
         },
       ],
+    },
+    {
+      name: 'INBOX messages carry $POPDeleted (pop3_deleted_flag): where that mail is comes first, and the title says it is only hidden',
+      snapshot: popDevice((s) => (s.imap.evidence.inbox.keywords = { $POPDeleted: 2 })),
+      findings: [
+        {
+          severity: 'info',
+          confidence: 'medium',
+          titleIncludes: ['2 deleted over POP are still in INBOX, only hidden from POP'],
+          steps: ['pop-deleted-still-in-inbox', ...SINGLE_DEVICE_STEPS],
+          evidence: { ...singleDevice, popHidden: { keyword: '$POPDeleted', messages: 2 } },
+        },
+      ],
+    },
+    {
+      name: 'a keyword that is not a POP-deleted one ($Deleted by some client) is not read as hidden mail',
+      snapshot: popDevice((s) => (s.imap.evidence.inbox.keywords = { $Deleted: 2, DeletedByUser: 1 })),
+      findings: [{ severity: 'info', confidence: 'medium', steps: [...SINGLE_DEVICE_STEPS], evidence: singleDevice }],
+    },
+    {
+      name: 'Cyrus IMAP by its IMAP greeting: the unexpunge step comes last',
+      snapshot: popDevice((s) => (s.imap.evidence.greeting = '* OK [CAPABILITY IMAP4rev1] mail.example.com Cyrus IMAP 3.6.1-Debian-3.6.1-4 server ready')),
+      findings: [{ severity: 'info', confidence: 'medium', steps: [...SINGLE_DEVICE_STEPS, 'cyrus-unexpunge'], evidence: { ...singleDevice, server: 'cyrus' } }],
+    },
+    {
+      name: 'Cyrus by the POP3 CAPA IMPLEMENTATION alone (the IMAP greeting says nothing)',
+      snapshot: popDevice((s) => {
+        s.imap.evidence.greeting = '* OK ready';
+        if (s.pop?.ok) s.pop.evidence.implementation = 'Cyrus POP3 3.6.1-Debian-3.6.1-4';
+      }),
+      findings: [{ severity: 'info', confidence: 'medium', steps: [...SINGLE_DEVICE_STEPS, 'cyrus-unexpunge'], evidence: { ...singleDevice, server: 'cyrus' } }],
     },
     {
       name: 'an empty INBOX counts as young',

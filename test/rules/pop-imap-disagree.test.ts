@@ -1,10 +1,27 @@
 import { ruleTester } from './rule-tester.js';
-import { buildSnapshot, deletedNotExpungedSpec, healthyImapOnlySpec, MiB, scenario, type PopSpec } from '../support/snapshot-builder.js';
+import { buildSnapshot, deletedNotExpungedSpec, healthyImapOnlySpec, MiB, scenario, type ImapSpec, type PopSpec } from '../support/snapshot-builder.js';
 
 function healthyWithPop(pop: PopSpec, base = healthyImapOnlySpec()) {
   base.pop = pop;
   return buildSnapshot(base);
 }
+
+/** POP3 lists 5 fewer (and 5,000 bytes less) than IMAP's INBOX, whose messages carry these keywords. */
+function fiveFewerOverPop(keywords: Record<string, number>) {
+  const spec = healthyImapOnlySpec();
+  (spec.imap as ImapSpec).inbox.keywords = keywords;
+  spec.pop = { messages: 1195, sizeBytes: 180 * MiB - 5000, uids: Array.from({ length: 1195 }, (_, i) => 306 + i) };
+  return buildSnapshot(spec);
+}
+const fiveFewer = {
+  popMessages: 1195,
+  messageDiff: -5,
+  popSizeBytes: 180 * MiB - 5000,
+  imapSizeBytes: 180 * MiB,
+  sizeDiffBytes: -5000,
+  popUidValidity: '1717000000',
+  popUidsBeyondImapUidNext: 0,
+};
 
 const base = {
   imapMessages: 1200,
@@ -84,6 +101,39 @@ ruleTester('pop-imap-disagree', {
             popUidValidity: '1717000000',
             popUidsBeyondImapUidNext: 0,
             likelyReasons: ['pop-hides-deleted'],
+          },
+        },
+      ],
+    },
+    {
+      name: 'POP3 shows 5 fewer, exactly the messages with $POP3Deleted (Dovecot pop3_deleted_flag) → hidden, not lost, info',
+      snapshot: fiveFewerOverPop({ $Forwarded: 20, $POP3Deleted: 5 }),
+      findings: [
+        {
+          severity: 'info',
+          titleIncludes: ['5 deleted over POP are only hidden from POP, not lost'],
+          steps: ['pop-deleted-still-in-inbox', 'check-protocol-on-every-device'],
+          evidence: {
+            ...base,
+            ...fiveFewer,
+            likelyReasons: ['pop-deleted-flag'],
+            popHidden: { keyword: '$POP3Deleted', messages: 5 },
+          },
+        },
+      ],
+    },
+    {
+      name: 'POP3 shows 5 fewer but only 2 carry $POPDeleted → not explained by it: changed-between-probes, the keyword still reported',
+      snapshot: fiveFewerOverPop({ $POPDeleted: 2 }),
+      findings: [
+        {
+          severity: 'info',
+          steps: ['rerun-check'],
+          evidence: {
+            ...base,
+            ...fiveFewer,
+            likelyReasons: ['changed-between-probes'],
+            popHidden: { keyword: '$POPDeleted', messages: 2 },
           },
         },
       ],

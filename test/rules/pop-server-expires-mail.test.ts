@@ -1,3 +1,5 @@
+import { describe, expect, it } from 'vitest';
+import { parseCapa } from '../../src/connectors/pop3/capa.js';
 import { ruleTester } from './rule-tester.js';
 import { buildSnapshot, fail, healthyImapOnlySpec, healthyPopOnlySpec, type PopSpec } from '../support/snapshot-builder.js';
 
@@ -13,8 +15,29 @@ function popUserWithPop(extra: Partial<PopSpec>) {
   return buildSnapshot(spec);
 }
 
+/** The POP3 evidence's EXPIRE and LOGIN-DELAY as our CAPA reader takes them from these lines (post-login). */
+function fromCapa(lines: string[]): Partial<PopSpec> {
+  const c = parseCapa(lines);
+  return { expire: c.expire, loginDelaySeconds: c.loginDelaySeconds };
+}
+// Cyrus 3.6's CAPA after login, as the testbed's shows it (popexpiretime and popminpoll unset).
+const CYRUS_CAPA = ['SASL PLAIN LOGIN', 'EXPIRE NEVER', 'LOGIN-DELAY 0', 'TOP', 'UIDL', 'PIPELINING', 'RESP-CODES', 'AUTH-RESP-CODE', 'USER', 'IMPLEMENTATION Cyrus POP3 3.6.1-Debian-3.6.1-4'];
+
+describe('CAPA EXPIRE and LOGIN-DELAY as read from the wire', () => {
+  it('Cyrus: EXPIRE NEVER is kept as NEVER (not a number of days), LOGIN-DELAY 0 as 0', () => {
+    expect(fromCapa(CYRUS_CAPA)).toEqual({ expire: 'NEVER', loginDelaySeconds: 0 });
+    expect(fromCapa(['expire never'])).toEqual({ expire: 'NEVER', loginDelaySeconds: null });
+  });
+  it('EXPIRE 0 (Gmail), popexpiretime 5 and the per-user forms keep their number', () => {
+    expect(fromCapa(['EXPIRE 0', 'LOGIN-DELAY 300'])).toEqual({ expire: '0', loginDelaySeconds: 300 });
+    expect(fromCapa(['EXPIRE 5', 'LOGIN-DELAY 900'])).toEqual({ expire: '5', loginDelaySeconds: 900 });
+    expect(parseCapa(['EXPIRE 30 USER', 'LOGIN-DELAY 600 USER'])).toMatchObject({ expire: '30', expirePerUser: true, loginDelaySeconds: 600 });
+  });
+});
+
 ruleTester('pop-server-expires-mail', {
   valid: [
+    { name: "Cyrus's own CAPA lines (EXPIRE NEVER, LOGIN-DELAY 0): neither expiring mail nor a delay", snapshot: imapUserWithPop(fromCapa(CYRUS_CAPA)) },
     { name: 'Cyrus style: EXPIRE NEVER, LOGIN-DELAY 0', snapshot: imapUserWithPop({ expire: 'NEVER', loginDelaySeconds: 0 }) },
     { name: 'unparseable EXPIRE value is ignored', snapshot: imapUserWithPop({ expire: 'USER' }) },
   ],
@@ -27,6 +50,18 @@ ruleTester('pop-server-expires-mail', {
           severity: 'warning',
           titleIncludes: ['as soon as a POP3 client downloads it'],
           evidence: { expireDays: 0, loginDelaySeconds: 300, loginDelayRefused: false, imapClientSeen: true },
+        },
+      ],
+    },
+    {
+      name: 'Cyrus with popexpiretime 0 and popminpoll 15 (CAPA EXPIRE 0, LOGIN-DELAY 900) and IMAP clients → warning, deleted at once',
+      snapshot: imapUserWithPop(fromCapa(['EXPIRE 0', 'LOGIN-DELAY 900', 'TOP', 'UIDL', 'IMPLEMENTATION Cyrus POP3 3.6.1'])),
+      findings: [
+        {
+          severity: 'warning',
+          titleIncludes: ['as soon as a POP3 client downloads it'],
+          steps: ['server-expire-policy', 'login-delay-policy'],
+          evidence: { expireDays: 0, loginDelaySeconds: 900, loginDelayRefused: false, imapClientSeen: true },
         },
       ],
     },

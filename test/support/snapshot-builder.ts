@@ -579,3 +579,16 @@ export type ScenarioName = keyof typeof SCENARIOS;
 export function scenario(name: ScenarioName): Snapshot {
   return buildSnapshot(SCENARIOS[name]());
 }
+
+/** What pop-deletes-mail reads from INBOX's ledger in the pop-single-device-deletes scenario (its evidence without extras). */
+export const POP_SINGLE_DEVICE_LEDGER = {
+  inboxUidValidity: '1717000000',
+  inboxReceived: 2400,
+  inboxMessages: 3,
+  leftInbox: 2397,
+  otherFoldersReceived: 39,
+  removedWithoutTrace: 2358,
+  removedRatio: 2358 / 2400,
+  oldestAgeSeconds: 86_400 / 2,
+  imapClientSeen: false,
+};

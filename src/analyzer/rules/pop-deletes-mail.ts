@@ -1,5 +1,6 @@
 import { defineRule } from '../define-rule.js';
-import { imapOf, inboxLedger } from '../facts.js';
+import { imapOf, inboxLedger, popHiddenMail } from '../facts.js';
+import { isCyrus } from '../server-cyrus.js';
 import type { LogEvidence } from '../../snapshot/schema.js';
 import type { PopLogProof } from '../types.js';
 import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, removedAtLeast, type RemovalPattern } from '../signs.js';
@@ -19,6 +20,9 @@ import { DAY_SECONDS } from '../facts.js';
  * (mixed-protocol-use then says the critical part).
  * With --log, POP3 logout lines with del>0 are direct proof: the rule then fires whatever the ledger shows
  * (its numbers still reported, without thresholds) with confidence high, and names the device's address.
+ * INBOX messages with a pop3_deleted_flag keyword (popHiddenMail) are what POP "deleted" on a Dovecot that only
+ * hides it: the finding then says where that mail is. On Cyrus (delayed expunge by default) the administrator may
+ * still recover what was deleted: a step says how.
  */
 function logProof(logs: LogEvidence | null | undefined): PopLogProof | null {
   if (!logs || logs.pop.deletedMessages === 0) return null;
@@ -74,12 +78,22 @@ export default defineRule({
     const oldestAgeDays = pattern.oldestAgeSeconds === null ? null : Math.floor(pattern.oldestAgeSeconds / DAY_SECONDS);
     // Gmail: the POP setting, not the client, removes mail from INBOX (archive or trash).
     const gmail = serverIdentities(snapshot).provider === 'gmail';
+    const hidden = popHiddenMail(imap);
+    const cyrus = isCyrus(snapshot);
     report({
       severity: imapSeen ? 'warning' : 'info',
       confidence: proof ? 'high' : 'medium',
-      evidence: { ...pattern, imapClientSeen: imapSeen, ...(proof ? { fromLog: proof } : {}), ...(gmail ? { provider: 'gmail' as const } : {}) },
+      evidence: {
+        ...pattern,
+        imapClientSeen: imapSeen,
+        ...(proof ? { fromLog: proof } : {}),
+        ...(gmail ? { provider: 'gmail' as const } : {}),
+        ...(hidden ? { popHidden: hidden } : {}),
+        ...(cyrus ? { server: 'cyrus' as const } : {}),
+      },
       steps: [
         ...(gmail ? [step('gmail-pop-setting', gmailCopies(imap))] : []),
+        ...(hidden ? [step('pop-deleted-still-in-inbox', { ...hidden, user: snapshot.account.user })] : []),
         ...(proof && proof.popIps.length ? [step('find-pop-device-by-ip', { ips: proof.popIps, pollIntervalSeconds: proof.pollIntervalSeconds })] : []),
         ...(imapSeen
         ? [step('find-pop-collector', { removed, onlyIfUnknown: false }), step('pop-leave-copy', { oldestAgeDays })]
@@ -88,6 +102,7 @@ export default defineRule({
             step('pop-leave-copy', { oldestAgeDays }),
             step('find-pop-collector', { removed, onlyIfUnknown: true }),
           ]),
+        ...(cyrus ? [step('cyrus-unexpunge', { user: snapshot.account.user })] : []),
       ],
     });
   },

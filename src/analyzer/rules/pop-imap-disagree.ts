@@ -1,5 +1,5 @@
 import { defineRule } from '../define-rule.js';
-import { imapOf, isInbox, popOf } from '../facts.js';
+import { imapOf, isInbox, popHiddenMail, popOf } from '../facts.js';
 import { step } from '../steps.js';
 import type { DisagreeReason } from '../types.js';
 
@@ -14,9 +14,11 @@ import type { DisagreeReason } from '../types.js';
  *                           those IDs, so it may skip messages or fetch them twice;
  *   different-mailbox       UIDVALIDITY differs, or more POP UIDs beyond IMAP's UIDNEXT than POP has extra messages;
  *   pop-hides-deleted       POP shows fewer, exactly as many fewer as IMAP has \Deleted (Dovecot serves them; some servers hide them);
+ *   pop-deleted-flag        POP shows fewer, exactly as many fewer as INBOX has messages with a pop3_deleted_flag keyword
+ *                           ($POP3Deleted): a POP client deleted them and Dovecot only hid them from POP; nothing is lost;
  *   changed-between-probes  any other count difference;
  *   size-accounting         same count, different total size.
- * Warning for the first two, info for the last two.
+ * Warning for the first three, info for the others.
  */
 export default defineRule({
   id: 'pop-imap-disagree',
@@ -37,6 +39,7 @@ export default defineRule({
     // INBOX's UIDNEXT unknown: no UIDL is said to lie beyond it.
     const beyond = pop.uidlMap && uidNext !== null ? pop.uidlMap.uids.filter((u) => u !== null && u >= uidNext).length : null;
     const deleted = imap.inbox.flags.deleted;
+    const hidden = popHiddenMail(imap);
 
     const popListingProblems = (snapshot.anomalies ?? []).filter((a) => a.protocol === 'pop3').map((a) => a.detail);
     const reasons: DisagreeReason[] = [];
@@ -46,6 +49,8 @@ export default defineRule({
       reasons.push('different-mailbox');
     } else if (messageDiff < 0 && deleted > 0 && -messageDiff === deleted) {
       reasons.push('pop-hides-deleted');
+    } else if (messageDiff < 0 && hidden && -messageDiff === hidden.messages) {
+      reasons.push('pop-deleted-flag');
     } else if (messageDiff !== 0) {
       reasons.push('changed-between-probes');
     } else if (sizeDiffBytes !== null && sizeDiffBytes !== 0) {
@@ -69,6 +74,7 @@ export default defineRule({
         imapDeletedMessages: deleted,
         popListingProblems,
         likelyReasons: reasons,
+        ...(hidden ? { popHidden: hidden } : {}),
       },
       steps:
         reason === 'pop-listing-inconsistent'
@@ -77,9 +83,11 @@ export default defineRule({
           ? [step('same-server-for-both')]
           : reason === 'pop-hides-deleted'
             ? [step('expunge-deleted', { deleted }), step('check-protocol-on-every-device')]
-            : reason === 'changed-between-probes'
-              ? [step('rerun-check')]
-              : [],
+            : reason === 'pop-deleted-flag' && hidden
+              ? [step('pop-deleted-still-in-inbox', { ...hidden, user: snapshot.account.user }), step('check-protocol-on-every-device')]
+              : reason === 'changed-between-probes'
+                ? [step('rerun-check')]
+                : [],
     });
   },
 });

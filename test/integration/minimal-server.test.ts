@@ -58,15 +58,18 @@ async function probeOn(tb: TestbedInfo, u: TestUser, now: number): Promise<ImapE
   return r.evidence;
 }
 
-/** A folder's leaf name: "INBOX.Sent" and "Sent" are one folder. */
-const leaf = (f: Folder) => (f.delimiter && f.path.toUpperCase() !== 'INBOX' && f.path.toUpperCase().startsWith(`INBOX${f.delimiter}`) ? f.path.slice(6) : f.path);
+/** A folder's name under the server's personal prefix: "INBOX.Sent" (Courier's "INBOX.") and "Sent" (Dovecot's "") are one folder. */
+const leaf = (e: ImapEvidence, f: Folder) => {
+  const prefix = e.namespace?.personal[0]?.prefix ?? '';
+  return prefix && f.path.startsWith(prefix) ? f.path.slice(prefix.length) : f.path;
+};
 
 /** The facts that must not depend on the path that read them. */
 function facts(e: ImapEvidence) {
   const { messages, uidNext, ages, oldestInternalDate, newestInternalDate, flags, keywords } = e.inbox;
   const folders = Object.fromEntries(
     e.folders
-      .map((f) => [leaf(f), { specialUse: f.specialUse, messages: f.status?.messages, uidNext: f.status?.uidNext, unseen: f.status?.unseen, ages: f.activity?.ages }] as const)
+      .map((f) => [leaf(e, f), { specialUse: f.specialUse, messages: f.status?.messages, uidNext: f.status?.uidNext, unseen: f.status?.unseen, ages: f.activity?.ages }] as const)
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   return { inbox: { messages, uidNext, ages, oldestInternalDate, newestInternalDate, flags, keywords }, folders };
@@ -107,6 +110,11 @@ describe('a Dovecot that advertises only what Courier has', () => {
     for (const c of ['ESEARCH', 'ESORT', 'WITHIN', 'LIST-STATUS', 'SPECIAL-USE', 'CONDSTORE']) expect(caps.has(c), c).toBe(false);
     expect(bare.folders.map((f) => f.path)).toContain('INBOX.Sent');
     expect(bare.folders.find((f) => f.path === 'INBOX.Sent')?.delimiter).toBe('.');
+  });
+
+  it('records each server\'s NAMESPACE: INBOX. with "." on the minimal one, "" with "/" on the full one', () => {
+    expect(bare.namespace).toEqual({ personal: [{ prefix: 'INBOX.', delimiter: '.' }], other: [], shared: [] });
+    expect(full.namespace).toEqual({ personal: [{ prefix: '', delimiter: '/' }], other: [], shared: [] });
   });
 
   it('records which path ran on each server', () => {

@@ -18,7 +18,8 @@ import type { Ctx } from './mailbox/context.js';
 import { flagCounts, keywordCounts } from './mailbox/counts.js';
 import { messageList } from './mailbox/identities.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
-import { bulkFetch } from './bulk.js';
+import { bulkFetch, SearchSession } from './bulk.js';
+import { STREAM_SEARCH_MIN_MESSAGES } from './mailbox/search.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
 import { MessageList } from '../../snapshot/message-list.js';
 import { pathWords } from '../../snapshot/paths.js';
@@ -59,6 +60,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   sampleMinMessages?: number;
   /** History lists of this many messages or more are read on a second session of our own (default BULK_MIN_MESSAGES; Infinity: never). */
   bulkMinMessages?: number;
+  /** On servers without ESEARCH, mailboxes this big or bigger are searched on a streaming session of our own (default STREAM_SEARCH_MIN_MESSAGES; Infinity: never). */
+  streamSearchMinMessages?: number;
   /** Where server data that made no sense is recorded (snapshot.anomalies). */
   anomalies?: Anomaly[];
   /** Fetch UID and RFC822.SIZE of INBOX's popSampleNumbers (inbox.popSample): what a sampled POP3 listing is checked against. */
@@ -518,6 +521,17 @@ function traceSession(client: ImapSession, state: RunState, insecure: boolean) {
 }
 
 async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState): Promise<ImapEvidence> {
+  // Without ESEARCH a plain SEARCH answers with every matching UID: big mailboxes' searches stream on a session of ours.
+  // It connects at its first search only.
+  const searches = new SearchSession({ ...opts, preLoginCapabilities: session.pre.capabilities, preauth: session.pre.preauth });
+  try {
+    return await examineAll(opts, session, state, searches);
+  } finally {
+    await searches.close();
+  }
+}
+
+async function examineAll(opts: ImapProbeOptions, session: Session, state: RunState, searches: SearchSession): Promise<ImapEvidence> {
   const endpoint = `${opts.host}:${opts.port}`;
   const ms = opts.timeoutMs;
   const { client, pre, loginMethod, serverId, mode, step, progress } = session;
@@ -526,6 +540,15 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
   for (const c of ignore) client.capabilities.delete(c);
   const caps = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
   const ctx: Ctx = { client, caps, ms, now: opts.now, step };
+  /** Offer the streaming search for the mailbox now examined, when it is big enough and its UIDVALIDITY known. */
+  const streamIn = (path: string, uidValidity: string | null, exists: number) => {
+    const big = exists >= (opts.streamSearchMinMessages ?? STREAM_SEARCH_MIN_MESSAGES);
+    ctx.streamSearch =
+      !caps.has('ESEARCH') && big && uidValidity !== null
+        ? (criteria) =>
+            state.tr.timed(`UID SEARCH ${oneLine(path, 80)}`, () => searches.search(path, uidValidity, criteria), (r) => `on a session of our own, counted as it streamed in: ${r.count} UIDs`)
+        : undefined;
+  };
 
   // Order matters on Dovecot: INBOX first while it is cheap to open, then LIST-STATUS (a STATUS of the
   // selected INBOX makes the next command on it resync, ~140 ms at 100k messages), the other folders, and
@@ -553,6 +576,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
     ctx.bulk = (uidSet, items, onMessage) =>
       bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: inboxUidValidity, uidSet, items, onMessage });
   }
+  streamIn('INBOX', inboxUidValidity, total);
   const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
   const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
   const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
@@ -631,6 +655,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
         opts.anomalies?.push(odd);
         continue;
       }
+      streamIn(f.path, uidValidityOf(b.uidValidity), b.exists);
       f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
       if (opts.history && opts.known && f.status && f.status.uidNext !== null) {
         const before = opts.known.folders[f.path];

@@ -257,6 +257,18 @@ export const ProbePathsSchema = z.object({
 });
 export type ProbePaths = z.infer<typeof ProbePathsSchema>;
 
+/** One namespace of a NAMESPACE response (RFC 2342): its prefix as the server sent it, and its hierarchy separator (null: NIL, flat). */
+export const NamespaceSchema = z.object({ prefix: z.string(), delimiter: z.string().nullable() });
+export type Namespace = z.infer<typeof NamespaceSchema>;
+
+/**
+ * The server's NAMESPACE response (RFC 2342): the personal, other users' and shared namespaces, each a list
+ * (empty where the server sent NIL). Courier: personal `INBOX.` with `.`; Cyrus `INBOX.` with `.` (or `` with
+ * `/` under altnamespace); Dovecot as configured (`` with `/` or `.`, or `INBOX.` with `.`).
+ */
+export const NamespacesSchema = z.object({ personal: z.array(NamespaceSchema), other: z.array(NamespaceSchema), shared: z.array(NamespaceSchema) });
+export type Namespaces = z.infer<typeof NamespacesSchema>;
+
 export const ImapEvidenceSchema = z.object({
   greeting: z.string().nullable(),
   /** Capabilities right before login (after STARTTLS when it was used): what a client chooses AUTH= from. */
@@ -278,6 +290,12 @@ export const ImapEvidenceSchema = z.object({
    */
   stepErrors: z.array(ProbeErrorSchema).optional(),
   paths: ProbePathsSchema.optional(),
+  /**
+   * The server's NAMESPACE response, read on the login's own NAMESPACE command: folder roles are guessed from
+   * names directly under the personal prefix. null: the server has no NAMESPACE capability (or refused the
+   * command); absent in older snapshots.
+   */
+  namespace: NamespacesSchema.nullable().optional(),
 });
 export type ImapEvidence = z.infer<typeof ImapEvidenceSchema>;
 

@@ -5,6 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../src/analyzer/index.js';
 import { probeImap } from '../../src/connectors/imap/index.js';
+import type { ImapProbeOptions } from '../../src/connectors/imap/probe.js';
+import type { TraceEvent } from '../../src/snapshot/trace.js';
 import { passwordCredentials } from '../../src/connectors/credentials.js';
 import { addUser, COURIER_CAPABILITIES, startTestbed, type Testbed } from '../../src/testbed/dovecot.js';
 import { seedMaildir } from '../../src/testbed/seed.js';
@@ -43,8 +45,9 @@ async function seeded(tb: TestbedInfo, now: number): Promise<TestUser> {
   return u;
 }
 
-async function probeOn(tb: TestbedInfo, u: TestUser, now: number): Promise<ImapEvidence> {
+async function probeOn(tb: TestbedInfo, u: TestUser, now: number, extra: Partial<ImapProbeOptions> = {}): Promise<ImapEvidence> {
   const r = await probeImap({
+    ...extra,
     host: tb.host,
     port: tb.ports.imaps,
     tls: 'implicit',
@@ -58,15 +61,18 @@ async function probeOn(tb: TestbedInfo, u: TestUser, now: number): Promise<ImapE
   return r.evidence;
 }
 
-/** A folder's leaf name: "INBOX.Sent" and "Sent" are one folder. */
-const leaf = (f: Folder) => (f.delimiter && f.path.toUpperCase() !== 'INBOX' && f.path.toUpperCase().startsWith(`INBOX${f.delimiter}`) ? f.path.slice(6) : f.path);
+/** A folder's name under the server's personal prefix: "INBOX.Sent" (Courier's "INBOX.") and "Sent" (Dovecot's "") are one folder. */
+const leaf = (e: ImapEvidence, f: Folder) => {
+  const prefix = e.namespace?.personal[0]?.prefix ?? '';
+  return prefix && f.path.startsWith(prefix) ? f.path.slice(prefix.length) : f.path;
+};
 
 /** The facts that must not depend on the path that read them. */
 function facts(e: ImapEvidence) {
   const { messages, uidNext, ages, oldestInternalDate, newestInternalDate, flags, keywords } = e.inbox;
   const folders = Object.fromEntries(
     e.folders
-      .map((f) => [leaf(f), { specialUse: f.specialUse, messages: f.status?.messages, uidNext: f.status?.uidNext, unseen: f.status?.unseen, ages: f.activity?.ages }] as const)
+      .map((f) => [leaf(e, f), { specialUse: f.specialUse, messages: f.status?.messages, uidNext: f.status?.uidNext, unseen: f.status?.unseen, ages: f.activity?.ages }] as const)
       .sort(([a], [b]) => a.localeCompare(b)),
   );
   return { inbox: { messages, uidNext, ages, oldestInternalDate, newestInternalDate, flags, keywords }, folders };
@@ -90,12 +96,16 @@ describe('a Dovecot that advertises only what Courier has', () => {
   let now: number;
   let full: ImapEvidence;
   let bare: ImapEvidence;
+  /** The minimal server again, every mailbox's plain SEARCHes streamed on a session of our own. */
+  let streamed: ImapEvidence;
+  const streamedTrace: TraceEvent[] = [];
 
   beforeAll(async () => {
     minimal = await startTestbed({ minimal: true });
     now = Date.now() + 1000;
     const [a, b] = await Promise.all([seeded(testbed(), now), seeded(minimal, now)]);
     [full, bare] = await Promise.all([probeOn(testbed(), a, now), probeOn(minimal, b, now)]);
+    streamed = await probeOn(minimal, b, now, { streamSearchMinMessages: 0, trace: (e) => streamedTrace.push(e) });
   }, 120_000);
   afterAll(async () => {
     await minimal?.stop();
@@ -107,6 +117,11 @@ describe('a Dovecot that advertises only what Courier has', () => {
     for (const c of ['ESEARCH', 'ESORT', 'WITHIN', 'LIST-STATUS', 'SPECIAL-USE', 'CONDSTORE']) expect(caps.has(c), c).toBe(false);
     expect(bare.folders.map((f) => f.path)).toContain('INBOX.Sent');
     expect(bare.folders.find((f) => f.path === 'INBOX.Sent')?.delimiter).toBe('.');
+  });
+
+  it('records each server\'s NAMESPACE: INBOX. with "." on the minimal one, "" with "/" on the full one', () => {
+    expect(bare.namespace).toEqual({ personal: [{ prefix: 'INBOX.', delimiter: '.' }], other: [], shared: [] });
+    expect(full.namespace).toEqual({ personal: [{ prefix: '', delimiter: '/' }], other: [], shared: [] });
   });
 
   it('records which path ran on each server', () => {
@@ -131,6 +146,17 @@ describe('a Dovecot that advertises only what Courier has', () => {
     expect(b.folders['Projects']?.specialUse).toBeNull();
     expect(bare.folders.find((x) => x.path === 'INBOX.Sent')?.specialUseSource).toBe('name');
     expect(full.folders.find((x) => x.path === 'Sent')?.specialUseSource).toBe('server');
+  });
+
+  it('gives the same facts when the plain SEARCHes stream on a session of our own, and the main session sends none of them', () => {
+    expect(facts(streamed)).toEqual(facts(full));
+    expect(streamed.paths).toEqual(bare.paths);
+    // The test log: every UID SEARCH went to our own session, none to imapflow's.
+    const steps = streamedTrace.map((e) => e.step);
+    expect(steps.some((x) => /^EXAMINE/i.test(x))).toBe(true);
+    const searches = streamedTrace.filter((e) => /SEARCH/i.test(e.step));
+    expect(searches.length).toBeGreaterThan(0);
+    for (const e of searches) expect(e.detail).toMatch(/^on a session of our own/);
   });
 
   it('gives the same findings', () => {

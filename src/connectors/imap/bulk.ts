@@ -52,14 +52,69 @@ export class ResponseSplitter {
   #rest: Buffer = Buffer.alloc(0);
   /** Where scanning resumes in #rest (past literals already known to be complete or pending). */
   #scanFrom = 0;
+  /** Inside an untagged SEARCH line read as a stream: the digits of the number under way (-1: none). */
+  #search: { n: number } | null = null;
+  /** The most bytes held at once between two pushes (what a long response costs in memory). */
+  peakHeldBytes = 0;
 
-  constructor(private readonly onResponse: (response: Buffer) => void) {}
+  /**
+   * With `onSearchNumber`, an untagged "* SEARCH n n n ..." line is never held whole: each number is handed over
+   * as its digits arrive, and only the digits of a number cut by a packet boundary are kept (a 100k-UID answer
+   * is ~700 KB on one line). Such a line reaches onResponse as "* SEARCH" alone.
+   */
+  constructor(
+    private readonly onResponse: (response: Buffer) => void,
+    private readonly onSearchNumber?: (n: number) => void,
+  ) {}
+
+  /** Reads a streamed SEARCH line from buf[i]: returns where its line ended (past the LF), or -1 when it goes on. */
+  #searchPart(buf: Buffer, i: number): number {
+    const st = this.#search!;
+    for (; i < buf.length; i++) {
+      const c = buf[i]!;
+      if (c >= 0x30 && c <= 0x39) {
+        st.n = (st.n < 0 ? 0 : st.n * 10) + (c - 0x30);
+        if (st.n > 0xffffffff) throw new BulkError('SEARCH number over 32 bits');
+        continue;
+      }
+      if (st.n >= 0) this.onSearchNumber!(st.n);
+      st.n = -1;
+      if (c === SP || c === CR) continue;
+      if (c === LF) {
+        this.#search = null;
+        this.onResponse(Buffer.from('* SEARCH\r\n'));
+        return i + 1;
+      }
+      throw new BulkError(`unexpected byte ${c} in a SEARCH response`);
+    }
+    return -1;
+  }
 
   push(chunk: Buffer): void {
-    const buf = this.#rest.length > 0 ? Buffer.concat([this.#rest, chunk]) : chunk;
+    let buf = this.#rest.length > 0 ? Buffer.concat([this.#rest, chunk]) : chunk;
     let start = 0;
     let pos = this.#scanFrom;
+    if (this.#search) {
+      const end = this.#searchPart(buf, 0);
+      if (end < 0) {
+        this.#rest = Buffer.alloc(0);
+        this.#scanFrom = 0;
+        return;
+      }
+      buf = buf.subarray(end);
+      pos = 0;
+    }
     while (pos <= buf.length) {
+      if (this.onSearchNumber && pos === start && buf.length - start >= 9 && isSearchStart(buf, start)) {
+        this.#search = { n: -1 };
+        const end = this.#searchPart(buf, start + 9);
+        if (end < 0) {
+          start = pos = buf.length;
+          break;
+        }
+        start = pos = end;
+        continue;
+      }
       const lf = buf.indexOf(LF, pos);
       if (lf === -1) {
         pos = buf.length;
@@ -75,9 +130,16 @@ export class ResponseSplitter {
       pos = start;
     }
     this.#rest = buf.subarray(start);
-    this.#scanFrom = pos - start;
+    // A response cut within its first 9 bytes is scanned again from its start: it may be a SEARCH to stream.
+    this.#scanFrom = this.onSearchNumber && buf.length - start < 9 ? 0 : pos - start;
+    this.peakHeldBytes = Math.max(this.peakHeldBytes, this.#rest.length);
     if (this.#rest.length > MAX_RESPONSE_BYTES) throw new BulkError(`server sent a response over ${MAX_RESPONSE_BYTES} bytes`);
   }
+}
+
+/** buf[start..] begins "* SEARCH" and a space or CR (the plain SEARCH response, not ESEARCH). */
+function isSearchStart(buf: Buffer, start: number): boolean {
+  return keyIs(buf, start, 8, '* SEARCH') && (buf[start + 8] === SP || buf[start + 8] === CR);
 }
 
 /** n when the line ending at `lf` ends with a literal marker {n} (or {n+}), else -1. */
@@ -246,11 +308,15 @@ export function parseFetch(b: Buffer): BulkMessage | null {
 
 const bulkTimeout = (step: string, ms: number) => new StepTimeout(`bulk ${step}`, ms);
 
-export interface BulkFetchOptions extends ConnectOptions {
+/** What a session of our own takes: the connection, and what the main session's login showed. */
+export interface BulkSessionOptions extends ConnectOptions {
   /** Capabilities the server announced before login (upper case): which login to use. */
   preLoginCapabilities: readonly string[];
   /** No login: the server greeted with PREAUTH. */
   preauth: boolean;
+}
+
+export interface BulkFetchOptions extends BulkSessionOptions {
   mailbox: string;
   /** UIDVALIDITY the main session saw: a different one means the UIDs would not compare. */
   uidValidity: string;
@@ -260,14 +326,23 @@ export interface BulkFetchOptions extends ConnectOptions {
   onMessage(m: BulkMessage): void;
 }
 
-/**
- * Run one UID FETCH on a session of our own. The deadline (timeoutMs) restarts whenever the server sends
- * data, so a long transfer may take longer as a whole but never stalls for that long.
- */
-export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
+/** A logged-in session of our own: one command at a time, each under a deadline that restarts on data. */
+interface BulkSession {
+  command(text: string, step: string, onUntagged?: (r: Buffer) => void): Promise<string>;
+  /** EXAMINE (read-only) `mailbox` and check it has the main session's UIDVALIDITY. */
+  examine(mailbox: string, uidValidity: string): Promise<void>;
+  /** Numbers of plain SEARCH responses go here while set (streamed, see ResponseSplitter). */
+  onSearchNumber: ((n: number) => void) | null;
+  /** The most bytes the reader held at once. */
+  peakHeldBytes(): number;
+  /** LOGOUT, waited for briefly, then the socket closed. */
+  close(): Promise<void>;
+}
+
+/** Connect, STARTTLS when asked, log in: a session of our own beside the main one. Throws BulkError or StepTimeout. */
+async function openBulkSession(opts: BulkSessionOptions): Promise<BulkSession> {
   const ms = opts.timeoutMs;
   let conn: Connection | undefined;
-  let fetched = 0;
   // The responses of the command in flight go here; null between commands.
   let waiting: { tag: string; onUntagged: (r: Buffer) => void; resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
   let greeting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
@@ -282,40 +357,64 @@ export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
     g?.reject(failure);
     conn?.destroy();
   };
-  const splitter = new ResponseSplitter((r) => {
-    if (greeting) {
-      const g = greeting;
-      greeting = null;
-      g.resolve(r.toString('latin1').trimEnd());
-      return;
-    }
-    const w = waiting;
-    if (!w) return;
-    if (r[0] === 0x2a) return w.onUntagged(r);
-    if (r[0] === 0x2b) return failWith(new BulkError('unexpected continuation request'));
-    const line = r.toString('latin1').trimEnd();
-    if (!line.startsWith(`${w.tag} `)) return;
-    waiting = null;
-    const status = line.slice(w.tag.length + 1).split(' ')[0]!.toUpperCase();
-    if (status === 'OK') w.resolve(line);
-    else w.reject(new BulkError(`${status} to ${w.tag}`));
-  });
+  const session: BulkSession = {
+    onSearchNumber: null,
+    command: (text, step, onUntagged = () => undefined) =>
+      conn!.deadline(
+        step,
+        ms,
+        () =>
+          new Promise<string>((resolve, reject) => {
+            if (failure) return reject(failure);
+            const tag = `mdb${++n}`;
+            waiting = { tag, onUntagged, resolve, reject };
+            conn!.write(`${tag} ${text}\r\n`);
+          }),
+        { idle: true },
+      ),
+    async examine(mailbox, expected) {
+      let uidValidity: string | null = null;
+      const box = quoted(mailbox);
+      if (box === null) throw new BulkError('mailbox name needs a literal');
+      await session.command(`EXAMINE ${box}`, 'examine', (r) => {
+        const m = /\[UIDVALIDITY (\d+)\]/i.exec(r.toString('latin1'));
+        if (m) uidValidity = m[1]!;
+      });
+      if (uidValidity !== expected) throw new BulkError(`UIDVALIDITY ${uidValidity} differs from the main session's ${expected}`);
+    },
+    peakHeldBytes: () => splitter.peakHeldBytes,
+    async close() {
+      // A polite goodbye, not waited for long: everything is read.
+      if (!failure) await Promise.race([session.command('LOGOUT', 'logout').catch(() => undefined), new Promise((r) => setTimeout(r, 200).unref())]);
+      failure ??= new BulkError('done');
+      conn?.destroy();
+    },
+  };
+  const splitter = new ResponseSplitter(
+    (r) => {
+      if (greeting) {
+        const g = greeting;
+        greeting = null;
+        g.resolve(r.toString('latin1').trimEnd());
+        return;
+      }
+      const w = waiting;
+      if (!w) return;
+      if (r[0] === 0x2a) return w.onUntagged(r);
+      if (r[0] === 0x2b) return failWith(new BulkError('unexpected continuation request'));
+      const line = r.toString('latin1').trimEnd();
+      if (!line.startsWith(`${w.tag} `)) return;
+      waiting = null;
+      const status = line.slice(w.tag.length + 1).split(' ')[0]!.toUpperCase();
+      if (status === 'OK') w.resolve(line);
+      else w.reject(new BulkError(`${status} to ${w.tag}`));
+    },
+    (num) => {
+      if (!session.onSearchNumber) throw new BulkError('a SEARCH response nobody asked for');
+      session.onSearchNumber(num);
+    },
+  );
   let n = 0;
-  // Each command's deadline restarts whenever the server sends data.
-  const command = (text: string, step: string, onUntagged: (r: Buffer) => void = () => undefined): Promise<string> =>
-    conn!.deadline(
-      step,
-      ms,
-      () =>
-        new Promise<string>((resolve, reject) => {
-          if (failure) return reject(failure);
-          const tag = `mdb${++n}`;
-          waiting = { tag, onUntagged, resolve, reject };
-          conn!.write(`${tag} ${text}\r\n`);
-        }),
-      { idle: true },
-    );
-
   try {
     // Checked before connecting: an unknown mode never becomes a plain connection with a password on it.
     const mode = transportMode(opts.tls);
@@ -345,37 +444,106 @@ export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
     const first = await conn.deadline('connect', Math.max(1, ms - (performance.now() - started)), () => greeted, { idle: true });
     if (!/^\* (OK|PREAUTH)\b/i.test(first)) throw new BulkError('unexpected greeting');
     if (mode === 'starttls') {
-      await command('STARTTLS', 'starttls');
+      await session.command('STARTTLS', 'starttls');
       await conn.upgrade('starttls', ms);
     }
     if (!opts.preauth) {
       const caps = new Set(opts.preLoginCapabilities.map((c) => c.toUpperCase()));
       const login = imapLoginCommand(opts.credentials, caps);
       if (login === null) throw new BulkError('no simple login for this account');
-      await command(login, 'login');
+      await session.command(login, 'login');
     }
-    let uidValidity: string | null = null;
-    const box = quoted(opts.mailbox);
-    if (box === null) throw new BulkError('mailbox name needs a literal');
-    await command(`EXAMINE ${box}`, 'examine', (r) => {
-      const m = /\[UIDVALIDITY (\d+)\]/i.exec(r.toString('latin1'));
-      if (m) uidValidity = m[1]!;
-    });
-    if (uidValidity !== opts.uidValidity) throw new BulkError(`UIDVALIDITY ${uidValidity} differs from the main session's ${opts.uidValidity}`);
-    await command(`UID FETCH ${opts.uidSet} ${opts.items}`, 'fetch', (r) => {
+    return session;
+  } catch (e) {
+    failure ??= new BulkError('done');
+    conn?.destroy();
+    throw asBulkError(e);
+  }
+}
+
+/** Our own errors as they are; anything else (a socket error) as a BulkError: the caller falls back on it. */
+function asBulkError(e: unknown): Error {
+  if (e instanceof StepTimeout || e instanceof BulkError) return e;
+  return new BulkError((e as Error).message ?? String(e));
+}
+
+/**
+ * Run one UID FETCH on a session of our own. The deadline (timeoutMs) restarts whenever the server sends
+ * data, so a long transfer may take longer as a whole but never stalls for that long.
+ */
+export async function bulkFetch(opts: BulkFetchOptions): Promise<number> {
+  const session = await openBulkSession(opts);
+  let fetched = 0;
+  try {
+    await session.examine(opts.mailbox, opts.uidValidity);
+    await session.command(`UID FETCH ${opts.uidSet} ${opts.items}`, 'fetch', (r) => {
       const m = parseFetch(r);
       if (!m) return;
       fetched++;
       opts.onMessage(m);
     });
-    // A polite goodbye, not waited for long: everything is read.
-    await Promise.race([command('LOGOUT', 'logout').catch(() => undefined), new Promise((r) => setTimeout(r, 200).unref())]);
     return fetched;
   } catch (e) {
-    if (e instanceof StepTimeout || e instanceof BulkError) throw e;
-    throw new BulkError((e as Error).message ?? String(e));
+    throw asBulkError(e);
   } finally {
-    failure ??= new BulkError('done');
-    conn?.destroy();
+    await session.close();
+  }
+}
+
+/** What a streamed plain SEARCH found: how many UIDs, the lowest, and the most bytes the reader held meanwhile. */
+export interface StreamedSearch {
+  count: number;
+  min: number | null;
+  peakHeldBytes: number;
+}
+
+/**
+ * Plain UID SEARCHes (servers without ESEARCH) on a session of our own whose reader never holds the answer's
+ * UID list: "* SEARCH 1 2 3 ..." for 100k messages is counted as it arrives. The session stays open from one
+ * search to the next and EXAMINEs a mailbox only when the mailbox changes. Anything unexpected throws; the
+ * caller then asks the main session instead.
+ */
+export class SearchSession {
+  #session: Promise<BulkSession> | null = null;
+  #examined: string | null = null;
+
+  constructor(private readonly opts: BulkSessionOptions) {}
+
+  /** UID SEARCH `criteria` (already IMAP text) in `mailbox`, which must have `uidValidity`. */
+  async search(mailbox: string, uidValidity: string, criteria: string): Promise<StreamedSearch> {
+    this.#session ??= openBulkSession(this.opts);
+    const session = await this.#session;
+    try {
+      const key = `${uidValidity} ${mailbox}`;
+      if (this.#examined !== key) {
+        this.#examined = null;
+        await session.examine(mailbox, uidValidity);
+        this.#examined = key;
+      }
+      let count = 0;
+      let min: number | null = null;
+      session.onSearchNumber = (n) => {
+        count++;
+        if (min === null || n < min) min = n;
+      };
+      try {
+        await session.command(`UID SEARCH ${criteria}`, 'search');
+      } finally {
+        session.onSearchNumber = null;
+      }
+      return { count, min, peakHeldBytes: session.peakHeldBytes() };
+    } catch (e) {
+      // A session that failed once is not trusted again: the next search opens a new one.
+      this.#session = null;
+      this.#examined = null;
+      await session.close();
+      throw asBulkError(e);
+    }
+  }
+
+  async close(): Promise<void> {
+    const s = this.#session;
+    this.#session = null;
+    if (s) await s.then((x) => x.close(), () => undefined);
   }
 }

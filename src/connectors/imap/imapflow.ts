@@ -9,6 +9,7 @@ import { VERSION } from '../../version.js';
 import { secureContextFor, transportMode, type ConnectOptions } from '../common.js';
 import { chooseOAuth2Mechanism, needsAuthzid, noOAuth2Mechanism, oauth2ErrorFields, plainIdentities, type Credentials, type OAuth2Credentials } from '../credentials.js';
 import { fail, markOAuth2Refusal, ProbeFailure } from './errors.js';
+import type { Namespace, Namespaces } from '../../snapshot/schema.js';
 
 export type ImapSession = ImapFlow;
 export type ImapListEntry = ListResponse;
@@ -183,6 +184,50 @@ export function onEachCommand(
     if (settled) answer.then(() => settled(null), settled);
     return answer;
   };
+}
+
+/**
+ * The server's own NAMESPACE response, read on the NAMESPACE command imapflow sends after login (no round trip of
+ * ours). imapflow keeps only an edited copy (a delimiter appended to each prefix, a made-up personal namespace when
+ * the server sent NIL or none), so the response's attributes are read here as they came. The getter returns null
+ * until a NAMESPACE response was read: no NAMESPACE capability, or the command refused.
+ */
+export function watchNamespaces(client: ImapSession): () => Namespaces | null {
+  let seen: Namespaces | null = null;
+  const runner = client as unknown as { exec: (command: string, attributes?: unknown, options?: { untagged?: Record<string, (u: Untagged) => unknown> }) => Promise<unknown> };
+  const exec = runner.exec.bind(client);
+  runner.exec = (command, attributes, options) => {
+    const own = options?.untagged?.NAMESPACE;
+    if (command.toUpperCase() !== 'NAMESPACE' || !own) return exec(command, attributes, options);
+    const NAMESPACE = (u: Untagged) => {
+      const a = u.attributes ?? [];
+      seen = { personal: namespaceList(a[0]), other: namespaceList(a[1]), shared: namespaceList(a[2]) };
+      return own(u);
+    };
+    return exec(command, attributes, { ...options, untagged: { ...options.untagged, NAMESPACE } });
+  };
+  return () => seen;
+}
+
+/** One section of a NAMESPACE response: NIL (none) or a list of (prefix delimiter [extensions]). */
+function namespaceList(section: Attr | null | undefined): Namespace[] {
+  if (!Array.isArray(section)) return [];
+  const out: Namespace[] = [];
+  for (const entry of section) {
+    if (!Array.isArray(entry) || entry.length < 2) continue;
+    const prefix = attrText(entry[0]);
+    const delimiter = entry[1] === null ? null : attrText(entry[1]);
+    if (prefix === null || (entry[1] !== null && delimiter === null)) continue;
+    out.push({ prefix, delimiter });
+  }
+  return out;
+}
+
+/** The text of a parsed atom, string or literal; null for NIL, a list, or nothing. */
+export function attrText(n: Attr | null | undefined): string | null {
+  if (!n || Array.isArray(n)) return null;
+  const v = n.value;
+  return typeof v === 'string' ? v : Buffer.isBuffer(v) ? v.toString('utf8') : null;
 }
 
 /** Commands whose first argument is a mailbox name (a quota root for GETQUOTA). */

@@ -2,11 +2,11 @@
 // ImapEvidence, or a login-only session (check --just-login). Never throws: every failure becomes
 // { ok: false, error } with a probe error kind. With a trace sink each step goes to the test log.
 import type net from 'node:net';
-import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, onEachCommand, sessionGreeting, sessionSocket, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
+import { beforeEachCommand, capabilityList, closeQuietly, loginMethodOf, newImapSession, onEachCommand, sessionGreeting, sessionSocket, watchNamespaces, type ImapListEntry as ListResponse, type ImapSession } from './imapflow.js';
 import { carriesSecret, secretNoun, secretsOf } from '../credentials.js';
 import type { ConnectOptions } from '../common.js';
 import { oneLine, otherProtocol, tlsFacts, transportMode } from '../common.js';
-import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, ProbeError, ProbePaths, Quota, Transport } from '../../snapshot/schema.js';
+import type { Anomaly, Folder, FolderStatus, ImapEvidence, ImapLoginEvidence, ImapLoginResult, ImapResult, InboxFacts, Namespace, Namespaces, ProbeError, ProbePaths, Quota, Transport } from '../../snapshot/schema.js';
 import { failureWords, peerWords, resultWords, tlsOutcome, tlsWords, tracer, type Tracer, type TraceSink } from '../trace.js';
 import { classifyImapError, fail, ProbeFailure, withDeadline } from './errors.js';
 import { isTimeout, loginFailure, watchConnection, type ConnectionWatch } from './watch.js';
@@ -18,7 +18,8 @@ import type { Ctx } from './mailbox/context.js';
 import { flagCounts, keywordCounts } from './mailbox/counts.js';
 import { messageList } from './mailbox/identities.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
-import { bulkFetch } from './bulk.js';
+import { bulkFetch, SearchSession } from './bulk.js';
+import { STREAM_SEARCH_MIN_MESSAGES } from './mailbox/search.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
 import { MessageList } from '../../snapshot/message-list.js';
 import { pathWords } from '../../snapshot/paths.js';
@@ -59,6 +60,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   sampleMinMessages?: number;
   /** History lists of this many messages or more are read on a second session of our own (default BULK_MIN_MESSAGES; Infinity: never). */
   bulkMinMessages?: number;
+  /** On servers without ESEARCH, mailboxes this big or bigger are searched on a streaming session of our own (default STREAM_SEARCH_MIN_MESSAGES; Infinity: never). */
+  streamSearchMinMessages?: number;
   /** Where server data that made no sense is recorded (snapshot.anomalies). */
   anomalies?: Anomaly[];
   /** Fetch UID and RFC822.SIZE of INBOX's popSampleNumbers (inbox.popSample): what a sampled POP3 listing is checked against. */
@@ -123,27 +126,48 @@ const NAME_SPECIAL_USE: Record<string, string> = {
   archives: '\\Archive',
   archiv: '\\Archive',
 };
-/** Parents under which a well-known leaf name keeps its meaning: Courier's and Cyrus's INBOX, Gmail's own folder. */
-const ROLE_PARENTS = new Set(['INBOX', '[GMAIL]', '[GOOGLE MAIL]']);
+/** Parents under which a well-known leaf name keeps its meaning on any server: Gmail's own folder. */
+const PROVIDER_PARENTS = new Set(['[GMAIL]', '[GOOGLE MAIL]']);
 const RFC6154 = new Set(['\\All', '\\Archive', '\\Drafts', '\\Flagged', '\\Junk', '\\Sent', '\\Trash']);
 
 /**
- * A folder's role from its name alone: a top-level name, or a leaf directly under INBOX ("INBOX.Sent") or
- * Gmail's "[Gmail]" ("[Gmail]/Sent Mail"), in the server's hierarchy separator. "Projects/Sent" is no Sent.
+ * A folder's name inside the server's personal namespace: "INBOX.Sent" under Courier's "INBOX." is "Sent", "Sent"
+ * under Dovecot's "" stays "Sent". `personal` is the NAMESPACE response's personal section; null (the server has
+ * no NAMESPACE) takes INBOX with the folder's own separator as the prefix, as Courier and Cyrus have it. A prefix
+ * is matched as sent, but for INBOX, whose name is case-insensitive (RFC 3501).
  */
-export function guessSpecialUse(path: string, delimiter: string | null): string | null {
-  const parts = delimiter ? path.split(delimiter) : [path];
-  const top = parts.length === 1 || (parts.length === 2 && ROLE_PARENTS.has(parts[0]!.toUpperCase())) ? parts[parts.length - 1]! : null;
+export function personalName(path: string, delimiter: string | null, personal: readonly Namespace[] | null): string {
+  const spaces = personal ?? (delimiter ? [{ prefix: 'INBOX', delimiter }] : []);
+  for (const ns of spaces) {
+    const prefix = ns.delimiter && ns.prefix && !ns.prefix.endsWith(ns.delimiter) ? `${ns.prefix}${ns.delimiter}` : ns.prefix;
+    if (!prefix || path.length <= prefix.length) continue;
+    const head = path.slice(0, prefix.length);
+    const inbox = /^INBOX/i.test(prefix);
+    if (inbox ? head.toUpperCase() === prefix.toUpperCase() : head === prefix) return path.slice(prefix.length);
+  }
+  return path;
+}
+
+/**
+ * A folder's role from its name alone: a leaf directly in the personal namespace ("Sent" on Dovecot, "INBOX.Sent"
+ * under Courier's "INBOX." prefix) or directly under Gmail's "[Gmail]" ("[Gmail]/Sent Mail"), in the server's
+ * hierarchy separator. "Projects/Sent" is no Sent, and neither is "INBOX/Sent" where the personal prefix is "".
+ */
+export function guessSpecialUse(path: string, delimiter: string | null, personal: readonly Namespace[] | null): string | null {
+  const name = personalName(path, delimiter, personal);
+  const parts = delimiter ? name.split(delimiter) : [name];
+  const top = parts.length === 1 || (parts.length === 2 && PROVIDER_PARENTS.has(parts[0]!.toUpperCase())) ? parts[parts.length - 1]! : null;
   return top === null ? null : (NAME_SPECIAL_USE[top.trim().toLowerCase()] ?? null);
 }
 
 /** A folder's role: from the server (SPECIAL-USE flags) unless `serverRoles` is false (the capability ignored), else from its name. */
-function specialUseOf(entry: ListResponse, serverRoles: boolean): { specialUse: string | null; source: 'server' | 'name' | null } {
+function specialUseOf(entry: ListResponse, serverRoles: boolean, personal: readonly Namespace[] | null): { specialUse: string | null; source: 'server' | 'name' | null } {
   if (serverRoles) for (const f of entry.flags ?? []) if (RFC6154.has(f)) return { specialUse: f, source: 'server' };
+  // imapflow's own guesses from names (any depth, any parent) are not taken: names are read under the namespace here.
   const su = entry.specialUse;
   const src = (entry as { specialUseSource?: string }).specialUseSource;
-  if (serverRoles && su && su !== '\\Inbox' && RFC6154.has(su)) return { specialUse: su, source: src === 'extension' ? 'server' : 'name' };
-  const guess = guessSpecialUse(entry.path, entry.delimiter ?? null);
+  if (serverRoles && su && su !== '\\Inbox' && RFC6154.has(su) && src === 'extension') return { specialUse: su, source: 'server' };
+  const guess = guessSpecialUse(entry.path, entry.delimiter ?? null, personal);
   return guess ? { specialUse: guess, source: 'name' } : { specialUse: null, source: null };
 }
 
@@ -310,6 +334,8 @@ interface Session {
   loginMethod: string;
   serverId: Record<string, string> | null;
   mode: Transport;
+  /** The server's NAMESPACE response as read during the login (null: none came). */
+  namespaces: () => Namespaces | null;
   /** Run one network step with the deadline (its name is what a failure is recorded under). */
   step: <T>(name: string, fn: () => Promise<T>) => Promise<T>;
   progress: (message: string) => void;
@@ -361,6 +387,7 @@ async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (se
   client.on('error', (e: unknown) => {
     asyncError ??= e instanceof Error ? e : new Error(String(e));
   });
+  const namespaces = watchNamespaces(client);
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
     state.step = name;
     state.current = name;
@@ -423,7 +450,7 @@ async function withSession<E>(opts: ImapLoginOptions, state: RunState, body: (se
     const loginMethod = loginMethodOf(client, pre.preauth);
     const serverId = serverIdOf(client);
     stages?.loggedIn(pre, capabilityList(client), loginMethod);
-    return await body({ client, pre, loginMethod, serverId, mode, step, progress });
+    return await body({ client, pre, loginMethod, serverId, mode, namespaces, step, progress });
   } catch (e) {
     // An error event that came first explains better than the "connection closed" that followed it.
     if (asyncError && (e as { code?: string })?.code === 'NoConnection') throw asyncError as Error;
@@ -494,6 +521,17 @@ function traceSession(client: ImapSession, state: RunState, insecure: boolean) {
 }
 
 async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState): Promise<ImapEvidence> {
+  // Without ESEARCH a plain SEARCH answers with every matching UID: big mailboxes' searches stream on a session of ours.
+  // It connects at its first search only.
+  const searches = new SearchSession({ ...opts, preLoginCapabilities: session.pre.capabilities, preauth: session.pre.preauth });
+  try {
+    return await examineAll(opts, session, state, searches);
+  } finally {
+    await searches.close();
+  }
+}
+
+async function examineAll(opts: ImapProbeOptions, session: Session, state: RunState, searches: SearchSession): Promise<ImapEvidence> {
   const endpoint = `${opts.host}:${opts.port}`;
   const ms = opts.timeoutMs;
   const { client, pre, loginMethod, serverId, mode, step, progress } = session;
@@ -502,6 +540,15 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
   for (const c of ignore) client.capabilities.delete(c);
   const caps = new Set([...client.capabilities.keys()].map((c) => c.toUpperCase()));
   const ctx: Ctx = { client, caps, ms, now: opts.now, step };
+  /** Offer the streaming search for the mailbox now examined, when it is big enough and its UIDVALIDITY known. */
+  const streamIn = (path: string, uidValidity: string | null, exists: number) => {
+    const big = exists >= (opts.streamSearchMinMessages ?? STREAM_SEARCH_MIN_MESSAGES);
+    ctx.streamSearch =
+      !caps.has('ESEARCH') && big && uidValidity !== null
+        ? (criteria) =>
+            state.tr.timed(`UID SEARCH ${oneLine(path, 80)}`, () => searches.search(path, uidValidity, criteria), (r) => `on a session of our own, counted as it streamed in: ${r.count} UIDs`)
+        : undefined;
+  };
 
   // Order matters on Dovecot: INBOX first while it is cheap to open, then LIST-STATUS (a STATUS of the
   // selected INBOX makes the next command on it resync, ~140 ms at 100k messages), the other folders, and
@@ -529,6 +576,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
     ctx.bulk = (uidSet, items, onMessage) =>
       bulkFetch({ ...opts, preLoginCapabilities: p.capabilities, preauth: p.preauth, mailbox: 'INBOX', uidValidity: inboxUidValidity, uidSet, items, onMessage });
   }
+  streamIn('INBOX', inboxUidValidity, total);
   const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
   const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
   const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
@@ -565,8 +613,10 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
   );
   // SPECIAL-USE asked to be ignored: the roles come from names, as on a server without it (flags stay recorded).
   const serverRoles = !ignore.has('SPECIAL-USE');
+  // The server's word on where the user's folders live; without NAMESPACE, INBOX is taken as the parent.
+  const namespace = caps.has('NAMESPACE') ? session.namespaces() : null;
   const folders: Folder[] = entries.map((e) => {
-    const su = specialUseOf(e, serverRoles);
+    const su = specialUseOf(e, serverRoles, namespace?.personal ?? null);
     const flags = [...(e.flags ?? [])].sort();
     const selectable = !flags.includes('\\Noselect') && !flags.includes('\\NonExistent');
     return {
@@ -605,6 +655,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
         opts.anomalies?.push(odd);
         continue;
       }
+      streamIn(f.path, uidValidityOf(b.uidValidity), b.exists);
       f.activity = await activity(ctx, b.exists, f.path, opts.sampleMinMessages);
       if (opts.history && opts.known && f.status && f.status.uidNext !== null) {
         const before = opts.known.folders[f.path];
@@ -655,6 +706,7 @@ async function mailbox(opts: ImapProbeOptions, session: Session, state: RunState
     inbox,
     ...(lost ? { stepErrors: [lost] } : {}),
     paths,
+    namespace,
   };
 }
 

@@ -1,6 +1,6 @@
 // Raw commands through imapflow's internal exec(): what imapflow has no method for (ESORT, GETQUOTAROOT
 // with every root, SEARCH RETURN with exactly the criteria we write). One command in flight, like imapflow.
-import { execCommand, type Attr, type ImapSession, type Untagged } from './imapflow.js';
+import { attrText, execCommand, type ImapSession, type Untagged } from './imapflow.js';
 
 export type { Attr, Untagged } from './imapflow.js';
 
@@ -13,13 +13,7 @@ export function execRaw(client: ImapSession, command: string, attributes: unknow
   return execCommand(client, command, attributes, untagged);
 }
 
-export function text(n: Attr | undefined): string | null {
-  if (!n || Array.isArray(n)) return null;
-  const v = n.value;
-  if (typeof v === 'string') return v;
-  if (Buffer.isBuffer(v)) return v.toString('utf8');
-  return null;
-}
+export const text = attrText;
 
 /** key/value pairs of an ESEARCH response after the (TAG "x") correlator and the UID atom. */
 export function parseEsearch(u: Untagged): Map<string, string> {

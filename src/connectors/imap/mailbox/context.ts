@@ -1,6 +1,6 @@
 // What every mailbox step is handed: the session, the capabilities we act on, the deadline and the clock.
 import type { ImapSession } from '../imapflow.js';
-import type { BulkMessage } from '../bulk.js';
+import type { BulkMessage, StreamedSearch } from '../bulk.js';
 
 export interface Ctx {
   client: ImapSession;
@@ -15,6 +15,12 @@ export interface Ctx {
    * wanted. Throws on anything unexpected, and the caller falls back to imapflow.
    */
   bulk?: (uidSet: string, items: string, onMessage: (m: BulkMessage) => void) => Promise<number>;
+  /**
+   * A plain UID SEARCH (criteria as IMAP text) of the examined mailbox on a session of our own that counts the
+   * answer as it streams in (see SearchSession); set only while a big mailbox is examined on a server without
+   * ESEARCH. Throws on anything unexpected, and the caller asks the main session instead.
+   */
+  streamSearch?: (criteria: string) => Promise<StreamedSearch>;
   /** Identity lists of at least this many messages go through `bulk`. */
   bulkMinMessages?: number;
 }

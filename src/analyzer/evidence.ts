@@ -36,9 +36,11 @@ export function unknownInboxUids(s: Snapshot | null, which: 'this' | 'the earlie
 
 /**
  * Why two probes' INBOX UIDs cannot be compared although both have numbers: each probe's UIDVALIDITY is the
- * time of that probe's own session (Unix seconds, or Courier's form, Unix seconds minus 10^9), and they
- * differ. Courier IMAP mints a fresh UIDVALIDITY for every read-only session of a folder no client has ever
- * selected (it keeps no UID list until one does), so a change says nothing about the mailbox. Null otherwise.
+ * time of that probe's own session in Courier's form (Unix seconds minus 10^9), and they differ. Courier IMAP
+ * mints a fresh UIDVALIDITY for every read-only session of a folder no client has ever selected (it keeps no
+ * UID list until one does), so a change says nothing about the mailbox. Plain Unix seconds are not taken as
+ * such: Dovecot's UIDVALIDITY is the time a mailbox was made, and one rebuilt just before a probe is a real
+ * change. Null otherwise.
  */
 export function sessionMintedUidValidity(previous: Snapshot | null, snapshot: Snapshot): string | null {
   if (!previous?.imap?.ok || !snapshot.imap?.ok) return null;
@@ -48,12 +50,14 @@ export function sessionMintedUidValidity(previous: Snapshot | null, snapshot: Sn
   const minted = (uv: string, takenAt: string) => {
     const t = Date.parse(takenAt) / 1000;
     const v = Number(uv);
-    return Number.isFinite(t) && [v, v + 1e9].some((x) => Math.abs(x - t) <= MINTED_WINDOW_SECONDS);
+    return Number.isFinite(t) && Math.abs(v + COURIER_UIDVALIDITY_OFFSET - t) <= MINTED_WINDOW_SECONDS;
   };
   if (!minted(before, previous.takenAt) || !minted(now, snapshot.takenAt)) return null;
-  return `INBOX's UIDVALIDITY was made for each probe's own session (${before} at ${previous.takenAt}, ${now} now, each the time of its probe): the server keeps no UIDs between sessions (Courier does so until an IMAP client has selected INBOX once), so the two probes' UIDs cannot be compared`;
+  return `INBOX's UIDVALIDITY was made for each probe's own session (${before} at ${previous.takenAt}, ${now} now, each the time of its probe in Courier's form): the server keeps no UIDs between sessions (Courier does so until an IMAP client has selected INBOX once), so the two probes' UIDs cannot be compared`;
 }
 const MINTED_WINDOW_SECONDS = 10;
+/** Courier IMAP's UIDVALIDITY is the Unix time of its making minus 10^9. */
+const COURIER_UIDVALIDITY_OFFSET = 1e9;
 
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
 

@@ -51,7 +51,8 @@ const VERSION = String.raw`v?(\d[\w.+~:-]*)`;
 /** Names (and versions) in greetings, ID names and IMPLEMENTATION lines; the first that matches wins. */
 const NAMES: { re: RegExp; software: ServerSoftware }[] = [
   // "Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5 server ready", "Cyrus IMAP v2.4.17 …", "Cyrus POP3 3.6.1 …", ID "Cyrus IMAPD".
-  { re: new RegExp(String.raw`\bCyrus(?: IMAPD?| POP3| IMAP4)?(?: Murder)?(?: ${VERSION})?`, 'i'), software: 'cyrus' },
+  // The protocol word is required: a host called "cyrus" in another server's greeting names nothing.
+  { re: new RegExp(String.raw`\bCyrus (?:IMAPD?|POP3|IMAP4)\b(?: Murder)?(?: ${VERSION})?`, 'i'), software: 'cyrus' },
   { re: new RegExp(String.raw`\bDovecot\b(?: ${VERSION})?`, 'i'), software: 'dovecot' },
   // "Courier-IMAP ready.", IMPLEMENTATION "Courier Mail Server": no version in either.
   { re: /\bCourier(?:-IMAP|-POP3| Mail Server)?\b/i, software: 'courier' },
@@ -180,4 +181,10 @@ export function gmailCopies(imap: ImapEvidence): StepParamsMap['gmail-pop-settin
     trashMessages: trash?.status?.messages ?? null,
     trashLast7Days: trash ? last7Days(trash) : null,
   };
+}
+
+/** Whether either protocol's server named itself as `software` (the rules' server-specific advice: Cyrus's unexpunge). */
+export function runs(snapshot: Snapshot, software: ServerSoftware): boolean {
+  const { imap, pop } = serverIdentities(snapshot);
+  return imap?.software === software || pop?.software === software;
 }

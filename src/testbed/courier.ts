@@ -280,9 +280,10 @@ export function seedCourier(info: CourierInfo, account: TestAccount | string, fo
   const maildir = courierMaildir(info, account);
   const res = seedMaildirAs(maildir, folder.replace(/^INBOX\./i, ''), messages, mailOwner());
   if (folder.toUpperCase() !== 'INBOX') subscribe(maildir, `INBOX.${folder.replace(/^INBOX\./i, '')}`);
-  // Courier counts the file sizes (S= of the name) in maildirsize, one "bytes count" line per change.
+  // Courier counts the file sizes (S= of the name) in maildirsize, one "bytes count" line per change; mail in
+  // Trash (IMAP_TRASHFOLDERNAME) is outside its quota, as its own recount of the Maildir leaves it out.
   const bytes = res.files.reduce((sum, f) => sum + Number(/,S=(\d+)/.exec(f)?.[1] ?? 0), 0);
-  addUsage(maildir, bytes, res.files.length);
+  if (!/^(INBOX\.)?Trash$/i.test(folder)) addUsage(maildir, bytes, res.files.length);
   return res;
 }
 

@@ -20,6 +20,8 @@ describe('software and version from greetings, ID and IMPLEMENTATION', () => {
   it.each([
     ['* OK [CAPABILITY IMAP4rev1 ID] Dovecot (Debian) ready.', 'dovecot', null],
     ['* OK Dovecot v2.3.19 ready.', 'dovecot', '2.3.19'],
+    // A host named cyrus running Dovecot: the name alone is no Cyrus.
+    ['* OK cyrus.example.com Dovecot ready.', 'dovecot', null],
     ['* OK [CAPABILITY IMAP4rev1] mail.example.com Cyrus IMAP 3.6.1-Debian-3.6.1-4+deb12u5 server ready', 'cyrus', '3.6.1-Debian-3.6.1-4+deb12u5'],
     ['* OK mail.example.com Cyrus IMAP v2.4.17-Invoca-RPM-2.4.17-15.el7 server ready', 'cyrus', '2.4.17-Invoca-RPM-2.4.17-15.el7'],
     ['* OK [CAPABILITY IMAP4rev1 UIDPLUS] Courier-IMAP ready. Copyright 1998-2018 Double Precision, Inc.  See COPYING for distribution information.', 'courier', null],

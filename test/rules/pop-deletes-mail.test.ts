@@ -82,7 +82,10 @@ ruleTester('pop-deletes-mail', {
     },
     {
       name: 'Cyrus IMAP by its IMAP greeting: the unexpunge step comes last',
-      snapshot: popDevice((s) => (s.imap.evidence.greeting = '* OK [CAPABILITY IMAP4rev1] mail.example.com Cyrus IMAP 3.6.1-Debian-3.6.1-4 server ready')),
+      snapshot: popDevice((s) => {
+        s.imap.evidence.greeting = '* OK [CAPABILITY IMAP4rev1] mail.example.com Cyrus IMAP 3.6.1-Debian-3.6.1-4 server ready';
+        s.imap.evidence.serverId = null; // the builder's default ID names Dovecot, which ID would say first
+      }),
       findings: [{ severity: 'info', confidence: 'medium', steps: [...SINGLE_DEVICE_STEPS, 'cyrus-unexpunge'], evidence: { ...singleDevice, server: 'cyrus' } }],
     },
     {

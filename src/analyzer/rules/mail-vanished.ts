@@ -1,6 +1,6 @@
 import { defineRule } from '../define-rule.js';
+import { runs } from '../server-identity.js';
 import { imapOf, popHiddenMail } from '../facts.js';
-import { isCyrus } from '../server-cyrus.js';
 import { removedAtLeast } from '../signs.js';
 import { step } from '../steps.js';
 import { AGE_CLUSTER_DEFAULTS, vanishAgeCluster } from '../vanish-ages.js';
@@ -34,7 +34,7 @@ export default defineRule({
     const to = snapshot.takenAt;
     const ageCluster = vanishAgeCluster(v.vanished, from, to, imap.inbox.messageList, options);
     const hidden = popHiddenMail(imap);
-    const cyrus = isCyrus(snapshot);
+    const cyrus = runs(snapshot, 'cyrus');
     report({
       severity: imapUseSeen ? 'critical' : 'warning',
       confidence: v.method === 'message-id' ? 'high' : 'medium',

@@ -1,11 +1,10 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, inboxLedger, popHiddenMail } from '../facts.js';
-import { isCyrus } from '../server-cyrus.js';
 import type { LogEvidence } from '../../snapshot/schema.js';
 import type { PopLogProof } from '../types.js';
 import { imapClientSeen, REMOVAL_DEFAULTS, removalPattern, removedAtLeast, type RemovalPattern } from '../signs.js';
 import { step } from '../steps.js';
-import { gmailCopies, serverIdentities } from '../server-identity.js';
+import { gmailCopies, serverIdentities, runs } from '../server-identity.js';
 import { DAY_SECONDS } from '../facts.js';
 
 /**
@@ -79,7 +78,7 @@ export default defineRule({
     // Gmail: the POP setting, not the client, removes mail from INBOX (archive or trash).
     const gmail = serverIdentities(snapshot).provider === 'gmail';
     const hidden = popHiddenMail(imap);
-    const cyrus = isCyrus(snapshot);
+    const cyrus = runs(snapshot, 'cyrus');
     report({
       severity: imapSeen ? 'warning' : 'info',
       confidence: proof ? 'high' : 'medium',

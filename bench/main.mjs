@@ -1,10 +1,11 @@
-// npm run bench [-- --quick] [-- --runs N] [-- --out FILE] [-- --no-logs]
+// npm run bench [-- --quick] [-- --runs N] [-- --out FILE] [-- --no-logs] [-- --no-servers]
 // Starts its own Dovecot (src/testbed), seeds big accounts by writing Maildir files, and measures side by side,
 // each case in a child process of its own (wall time from here, CPU and peak RSS from the child's
 // process.resourceUsage() via bench/hook.mjs, bytes and round trips from one extra run through a counting TCP
 // relay): maildoctor check (Dovecot cold, then warm --no-history), check with history (first recording run,
 // then repeats), POP3 UIDL+LIST with our client, and the baselines (imapflow full fetch, node-pop3). Then a
-// fleet scan of many small accounts. Writes the table and the machine description to BENCHMARKS.md.
+// fleet scan of many small accounts, and check on Cyrus and Courier with the same account shape (as root).
+// Writes the tables and the machine description to BENCHMARKS.md.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -12,6 +13,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startTestbed, addUser } from '../dist/testbed/dovecot.js';
 import { seedMaildir } from '../dist/testbed/seed.js';
+import { startServer } from '../dist/testbed/servers.js';
 import { startProxy } from './proxy.mjs';
 import { benchLogs, renderLogs } from './logs.mjs';
 
@@ -28,6 +30,8 @@ const value = (name, dflt) => {
 const QUICK = flag('--quick');
 /** Only the fleet scan, printed on stderr (BENCHMARKS.md is not written). */
 const FLEET_ONLY = flag('--fleet-only');
+/** Leave out the Cyrus and Courier rows (they need root: both run in the testbed's private prefixes). */
+const NO_SERVERS = flag('--no-servers') || process.getuid?.() !== 0;
 const RUNS = Number(value('--runs', QUICK ? 3 : 5));
 const SIZES = QUICK ? [2_000, 10_000] : [10_000, 100_000];
 const FOLDERS = 20;
@@ -94,6 +98,53 @@ function seedAccount(tb, user, inboxSize, folderSize) {
   }
 }
 
+/**
+ * `check --no-history` on Cyrus 3.6 and Courier 5.0 (the testbed's other servers, src/testbed/servers.ts) with the
+ * same account shape: cold (first access after seeding), warm (median), and one run through the counting relays.
+ * Cyrus is seeded by IMAP APPEND (it keeps its own index), Courier by Maildir files.
+ */
+async function otherServerRows(kind, sizes) {
+  const server = await startServer(kind);
+  const out = [];
+  try {
+    const ep = server.endpoints;
+    for (const size of sizes) {
+      const password = 'bench-Password-1';
+      const user = await server.addUser({ password, quotaStorageBytes: 10 * 2 ** 30 });
+      const now = Date.now();
+      let t = Date.now();
+      await server.seed(user, 'INBOX', Array.from({ length: size }, (_, i) => ({ date: new Date(now - (size - i) * ((400 * DAY) / size)), flags: i % 10 === 0 ? [] : ['\\Seen'], bodyBytes: 300 })));
+      for (let f = 1; f <= FOLDERS; f++) {
+        await server.seed(user, `Folder${String(f).padStart(2, '0')}`, Array.from({ length: FOLDER_SIZE }, (_, i) => ({ date: new Date(now - (FOLDER_SIZE - i) * ((200 * DAY) / FOLDER_SIZE)), flags: ['\\Seen'], bodyBytes: 300 })));
+      }
+      log(`${kind}: seeded ${size} + ${FOLDERS}×${FOLDER_SIZE} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+      const args = (imapPort, popPort) => [CLI, 'check', '--host', ep.host, '--imap-port', String(imapPort), '--pop-port', String(popPort), '--user', user.user, '--ca', ep.caFile, '--timeout', '120', '--format', 'json', '--quiet', '--no-history'];
+      const env = { MAILDOCTOR_PASSWORD: password };
+      const run = async (ip, pp) => {
+        const r = await runChild(args(ip, pp), env);
+        const rep = JSON.parse(r.stdout);
+        if (rep.status === 'unknown') throw new Error(`${kind} check failed: ${rep.verdict}`);
+        return { ...r, status: rep.status };
+      };
+      const cold = await run(ep.ports.imaps, ep.ports.pop3s);
+      const samples = [];
+      for (let i = 0; i < RUNS; i++) samples.push(await run(ep.ports.imaps, ep.ports.pop3s));
+      const pi = await startProxy(ep.ports.imaps);
+      const pp = await startProxy(ep.ports.pop3s);
+      await run(pi.port, pp.port);
+      const wire = { rx: pi.stats.rxBytes + pp.stats.rxBytes, flights: pi.stats.flights + pp.stats.flights };
+      await pi.close();
+      await pp.close();
+      const row = { kind, account: size, coldMs: cold.wallMs, wallMs: median(samples.map((x) => x.wallMs)), cpuMs: median(samples.map((x) => x.cpuMs)), rssMb: Math.max(cold.rssMb, ...samples.map((x) => x.rssMb)), rxBytes: wire.rx, roundTrips: wire.flights, runs: RUNS, status: samples[0].status };
+      log(`${kind} ${size} check --no-history: cold ${row.coldMs.toFixed(0)} ms, warm ${row.wallMs.toFixed(0)} ms wall, ${row.cpuMs.toFixed(0)} ms CPU, ${row.rssMb.toFixed(0)} MB, ${row.rxBytes} B, ${row.roundTrips} RT`);
+      out.push(row);
+    }
+  } finally {
+    await server.stop();
+  }
+  return out;
+}
+
 function machine() {
   const cpus = os.cpus();
   let dovecot = 'unknown';
@@ -130,6 +181,7 @@ async function main() {
   const tb = await startTestbed();
   const work = mkdtempSync(join(os.tmpdir(), 'mdbench-work-'));
   const rows = [];
+  const serverRows = [];
   let fleet;
   try {
     const password = 'bench-Password-1';
@@ -259,6 +311,7 @@ async function main() {
     fleet = { accounts: FLEET, lines: lines.length, unique: keys.size, exit: r.code, wallMs: r.wallMs, cpuMs: r.cpuMs, rssMb: r.rssMb, byStatus };
     fleet.firstWallMs = firstScan.wallMs;
     log(`scan: ${fleet.lines}/${FLEET} lines (${fleet.unique} unique) in ${(r.wallMs / 1000).toFixed(1)} s, ${r.rssMb.toFixed(0)} MB, statuses ${JSON.stringify(byStatus)}`);
+    if (!FLEET_ONLY && !NO_SERVERS) for (const kind of ['cyrus', 'courier']) serverRows.push(...(await otherServerRows(kind, SIZES)));
   } finally {
     await tb.stop();
     rmSync(work, { recursive: true, force: true });
@@ -266,7 +319,7 @@ async function main() {
   if (FLEET_ONLY) return;
   // The log parser needs no server: generated logs of growing size (skip with --no-logs).
   const logRows = flag('--no-logs') ? [] : await benchLogs({ quick: QUICK, log });
-  const md = render({ rows, fleet, logRows, machine: machine(), history, seconds: (Date.now() - started) / 1000 });
+  const md = render({ rows, serverRows, fleet, logRows, machine: machine(), history, seconds: (Date.now() - started) / 1000 });
   writeFileSync(OUT, md);
   process.stdout.write(md);
   log(`wrote ${OUT} (${((Date.now() - started) / 1000).toFixed(0)} s in all)`);
@@ -279,7 +332,7 @@ function fmtBytes(b) {
   return `${b} B`;
 }
 
-function render({ rows, fleet, logRows, machine: m, history, seconds }) {
+function render({ rows, serverRows, fleet, logRows, machine: m, history, seconds }) {
   const L = [];
   const acct = (n) => (n ? n.toLocaleString('en') : '—');
   L.push('# maildoctor benchmarks', '');
@@ -324,6 +377,17 @@ function render({ rows, fleet, logRows, machine: m, history, seconds }) {
     '- Round trips count client flights on all connections of the case, TLS handshakes included.',
     '- "Dovecot cold" is one sample: Dovecot builds its index on the first access after the Maildir files were written.',
   );
+  L.push('', '## Other servers', '');
+  if (serverRows.length) {
+    L.push('The same account shape on the testbed\'s Cyrus IMAP 3.6 (ESEARCH, LIST-STATUS, SPECIAL-USE) and Courier IMAP 5.0 (none of them: plain SEARCH counted as it streams in, STATUS per folder, UIDNEXT from STATUS, SINCE instead of WITHIN, folder roles from names), `check --no-history`, median of the warm runs; cold is the first access after seeding.', '');
+    L.push('| server | INBOX | cold | wall (median) | client CPU | peak RSS | bytes received | round trips | status | runs |');
+    L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |');
+    for (const r of serverRows) {
+      L.push(`| ${r.kind} | ${acct(r.account)} | ${(r.coldMs / 1000).toFixed(3)} s | ${(r.wallMs / 1000).toFixed(3)} s | ${(r.cpuMs / 1000).toFixed(3)} s | ${r.rssMb.toFixed(0)} MB | ${fmtBytes(r.rxBytes)} | ${r.roundTrips} | ${r.status} | ${r.runs} |`);
+    }
+  } else {
+    L.push('n/a in this run (`--no-servers`, or not root: Cyrus and Courier run from private prefixes in mount namespaces).');
+  }
   L.push('', '## Fleet scan', '');
   if (fleet) {
     L.push('| accounts | concurrency | wall | client CPU | peak RSS | lines written | unique accounts | statuses | exit |');

@@ -92,11 +92,15 @@ export function ensureCourierInstalled(): void {
   if (r.status !== 0) throw new Error(`${INSTALL_SCRIPT} failed: ${lastLines(`${r.stdout}${r.stderr}`, 8)}`);
 }
 
+let owner: { uid: number; gid: number } | null = null;
+/** The mail user's uid and gid, looked up once (seeding and delivery ask for them on every call). */
 function mailOwner(): { uid: number; gid: number } {
+  if (owner) return owner;
   const uid = Number(spawnSync('id', ['-u', MAIL_USER], { encoding: 'utf8' }).stdout.trim());
   const gid = Number(spawnSync('id', ['-g', MAIL_USER], { encoding: 'utf8' }).stdout.trim());
   if (!Number.isInteger(uid) || uid <= 0) throw new Error(`no user ${MAIL_USER}: run ${INSTALL_SCRIPT}`);
-  return { uid, gid };
+  owner = { uid, gid };
+  return owner;
 }
 
 /** The environment of Courier's daemons (what /etc/courier/imapd, imapd-ssl, pop3d, pop3d-ssl set). */

@@ -34,30 +34,55 @@ export function unknownInboxUids(s: Snapshot | null, which: 'this' | 'the earlie
   return `INBOX ${missing.join(' and ')} unknown in ${which} probe${which === 'the earlier' ? ` (${s.takenAt})` : ''}: the server sent no number for ${missing.length > 1 ? 'them' : 'it'} (neither on EXAMINE nor in STATUS), so what INBOX took in cannot be counted`;
 }
 
+/** Courier IMAP's UIDVALIDITY is the Unix time of its making minus 10^9. */
+const COURIER_UIDVALIDITY_OFFSET = 1e9;
+/** Seconds of slack either side of the probe's own session. */
+const MINTED_WINDOW_SECONDS = 10;
+
 /**
- * Why two probes' INBOX UIDs cannot be compared although both have numbers: each probe's UIDVALIDITY is the
- * time of that probe's own session in Courier's form (Unix seconds minus 10^9), and they differ. Courier IMAP
- * mints a fresh UIDVALIDITY for every read-only session of a folder no client has ever selected (it keeps no
- * UID list until one does), so a change says nothing about the mailbox. Plain Unix seconds are not taken as
- * such: Dovecot's UIDVALIDITY is the time a mailbox was made, and one rebuilt just before a probe is a real
- * change. Null otherwise.
+ * Whether INBOX's UIDVALIDITY in this probe is the time of the probe's own IMAP session in Courier's form (Unix
+ * seconds minus 10^9, from takenAt to the end of the IMAP probe, 10 s of slack either side). Courier IMAP keeps no
+ * UID list for a folder that no client has ever selected, and numbers it afresh for every read-only session: its
+ * UIDNEXT is then the message count plus one, whatever the folder took in. Plain Unix seconds are not taken as
+ * such: Dovecot's UIDVALIDITY is the time a mailbox was made, and one rebuilt just before a probe keeps its UIDs
+ * from then on.
+ */
+export function inboxUidsMintedForSession(s: Snapshot | null): boolean {
+  if (!s?.imap?.ok) return false;
+  const uv = s.imap.evidence.inbox.uidValidity;
+  const start = Date.parse(s.takenAt) / 1000;
+  if (uv === null || !/^\d+$/.test(uv) || !Number.isFinite(start)) return false;
+  const at = Number(uv) + COURIER_UIDVALIDITY_OFFSET;
+  return at >= start - MINTED_WINDOW_SECONDS && at <= start + s.imap.durationMs / 1000 + MINTED_WINDOW_SECONDS;
+}
+
+/**
+ * Why this probe cannot count what INBOX took in although the server sent numbers: its UIDs were made for this
+ * session only (inboxUidsMintedForSession). Null otherwise.
+ */
+export function sessionMintedInbox(s: Snapshot): string | null {
+  if (!inboxUidsMintedForSession(s) || !s.imap?.ok) return null;
+  return `INBOX's UIDVALIDITY ${s.imap.evidence.inbox.uidValidity} is the time of this probe's own session in Courier's form: the server keeps no UIDs for INBOX (Courier does so only once an IMAP client has selected it) and numbered it afresh from 1, so what INBOX took in cannot be counted, and mail a POP device downloaded and deleted leaves no trace an IMAP probe can see`;
+}
+
+/**
+ * Why two probes' INBOX UIDs cannot be compared although both have numbers: the earlier probe's UIDVALIDITY was
+ * made for that probe's own session (inboxUidsMintedForSession), and it differs from this one's. Then the
+ * earlier UIDs were numbers of one session, and a change says nothing about the mailbox, whether this probe's
+ * numbers are minted for it too (INBOX still never selected) or kept (an IMAP client has selected INBOX since).
+ * Only this probe's UIDVALIDITY being minted is a real renumbering (the server lost its UID list), and is left to
+ * uidvalidity-changed. Null otherwise.
  */
 export function sessionMintedUidValidity(previous: Snapshot | null, snapshot: Snapshot): string | null {
   if (!previous?.imap?.ok || !snapshot.imap?.ok) return null;
   const before = previous.imap.evidence.inbox.uidValidity;
   const now = snapshot.imap.evidence.inbox.uidValidity;
-  if (before === null || now === null || before === now) return null;
-  const minted = (uv: string, takenAt: string) => {
-    const t = Date.parse(takenAt) / 1000;
-    const v = Number(uv);
-    return Number.isFinite(t) && Math.abs(v + COURIER_UIDVALIDITY_OFFSET - t) <= MINTED_WINDOW_SECONDS;
-  };
-  if (!minted(before, previous.takenAt) || !minted(now, snapshot.takenAt)) return null;
-  return `INBOX's UIDVALIDITY was made for each probe's own session (${before} at ${previous.takenAt}, ${now} now, each the time of its probe in Courier's form): the server keeps no UIDs between sessions (Courier does so until an IMAP client has selected INBOX once), so the two probes' UIDs cannot be compared`;
+  if (before === null || now === null || before === now || !inboxUidsMintedForSession(previous)) return null;
+  const nowMinted = inboxUidsMintedForSession(snapshot);
+  return nowMinted
+    ? `INBOX's UIDVALIDITY was made for each probe's own session (${before} at ${previous.takenAt}, ${now} now, each the time of its probe in Courier's form): the server keeps no UIDs between sessions (Courier does so until an IMAP client has selected INBOX once), so the two probes' UIDs cannot be compared`
+    : `INBOX's UIDVALIDITY of the earlier probe (${before} at ${previous.takenAt}) was made for that probe's own session in Courier's form, and INBOX has kept UIDs (${now}) since an IMAP client selected it: the earlier probe's UIDs were one session's numbers, so the two probes' UIDs cannot be compared`;
 }
-const MINTED_WINDOW_SECONDS = 10;
-/** Courier IMAP's UIDVALIDITY is the Unix time of its making minus 10^9. */
-const COURIER_UIDVALIDITY_OFFSET = 1e9;
 
 export const OPTIONAL_INPUT: ReadonlySet<SkipKind> = new Set<SkipKind>(['waits-for-earlier-probe', 'waits-for-log']);
 
@@ -169,7 +194,7 @@ export function incompleteEvidence(snapshot: Snapshot, complete: readonly Comple
       return `the server log has ${n === 1 ? 'a delivery' : `${n} deliveries`} to this account whose result could not be read (saved or refused is unknown): no refusal found in the rest, but that is no proof`;
     }
     if (path === 'imap.inboxUids') {
-      const unknown = unknownInboxUids(snapshot, 'this');
+      const unknown = unknownInboxUids(snapshot, 'this') ?? sessionMintedInbox(snapshot);
       if (unknown) return `${unknown}: nothing found in the rest, but that is no proof`;
     }
     if (path === 'imap.folders' && snapshot.imap?.ok) {

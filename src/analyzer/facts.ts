@@ -86,9 +86,11 @@ const CLEANUP_ROLES = ['trash', 'junk', 'sent'];
 /**
  * The folders worth looking at to free space: non-empty Trash, Junk and Sent first (the usual cleanup),
  * then the others, each group largest first (by size when the server reports it, else by message count).
+ * `trashOutsideQuota`: the server leaves Trash out of the quota (Courier's maildir quota does), so emptying it
+ * frees nothing that counts and Trash is not named.
  */
-export function largestFolders(imap: ImapEvidence, max = 6): FolderFact[] {
-  const facts = imap.folders.filter((f) => f.selectable && f.status && f.status.messages > 0);
+export function largestFolders(imap: ImapEvidence, max = 6, opts: { trashOutsideQuota?: boolean } = {}): FolderFact[] {
+  const facts = imap.folders.filter((f) => f.selectable && f.status && f.status.messages > 0 && !(opts.trashOutsideQuota && role(f) === 'trash'));
   const bySize = (a: Folder, b: Folder) =>
     (b.status?.sizeBytes ?? -1) - (a.status?.sizeBytes ?? -1) ||
     (b.status?.messages ?? 0) - (a.status?.messages ?? 0) ||

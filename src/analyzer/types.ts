@@ -163,6 +163,8 @@ export interface FindingEvidenceMap {
     largestFolders: FolderFact[];
     /** A POP client was seen, so "leave a copy on the server" may be what fills it. */
     popUseSeen: boolean;
+    /** The server leaves Trash out of its quota (Courier): Trash is then not among largestFolders. */
+    trashOutsideQuota?: true;
   };
   'quota-unknown': {
     quotaSupported: boolean;
@@ -538,7 +540,8 @@ export interface StepParamsMap {
   'pop-leave-copy': { oldestAgeDays: number | null };
   'find-pop-collector': { removed: number; onlyIfUnknown: boolean };
   'quota-refuses-mail': { ratio: number; usedBytes: number | null; limitBytes: number | null; usedMessages: number | null; limitMessages: number | null };
-  'quota-clean': { folders: FolderFact[] };
+  /** trashOutsideQuota: emptying Trash frees nothing that counts (Courier leaves Trash out of the quota). */
+  'quota-clean': { folders: FolderFact[]; trashOutsideQuota?: boolean };
   'quota-raise': Record<string, never>;
   'quota-pop-copies': Record<string, never>;
   'quota-ask-provider': { totalSizeBytes: number | null; totalMessages: number };

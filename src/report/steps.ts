@@ -57,11 +57,13 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
       ? `The mailbox is full (${amount}): the server is refusing new mail right now and the senders get a bounce. Free space first, then ask the senders of anything important to send it again.`
       : `Once the mailbox reaches 100%, the server refuses new mail and the senders get a bounce. It is at ${percent(ratio)} now (${amount}): free space or raise the limit before it gets there.`;
   },
-  'quota-clean': ({ folders }) =>
+  'quota-clean': ({ folders, trashOutsideQuota }) =>
     (folders.length
       ? `Free space where it counts most: ${folderList(folders)}. `
       : 'Free space in the largest folders first. ') +
-    'Empty Trash and Junk, then delete or archive old messages with large attachments (most mail programs can sort a folder by size).',
+    (trashOutsideQuota
+      ? 'This server (Courier) leaves Trash out of the quota, so emptying Trash frees nothing that counts: empty Junk, then delete or archive old messages with large attachments (most mail programs can sort a folder by size).'
+      : 'Empty Trash and Junk, then delete or archive old messages with large attachments (most mail programs can sort a folder by size).'),
   'quota-raise': () => 'If the mail has to stay on the server, ask the provider for a larger mailbox.',
   'quota-pop-copies': () =>
     'A POP device that leaves a copy of every message on the server fills the mailbox over time: set it to remove messages from the server after some days (14 is common), or, if several devices read the mailbox, move them all to IMAP and keep the folders tidy.',

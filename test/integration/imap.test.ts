@@ -303,6 +303,18 @@ describe('probeImap against Dovecot', () => {
     expect(now - seedNow).toBeLessThan(10 * 60_000);
     const sampled = ok(await probe(u, { now: new Date(now), sampleMinMessages: 1000 }));
     const searched = ok(await probe(u, { now: new Date(now) }));
+    // Without WITHIN (Courier): the boundary sampled the same way, then the tail's dates fetched, no SINCE.
+    const noWithin = { now: new Date(now), ignoreCapabilities: ['ESEARCH', 'WITHIN', 'ESORT', 'LIST-STATUS'] };
+    const sampledSince = ok(await probe(u, { ...noWithin, sampleMinMessages: 1000 }));
+    const searchedSince = ok(await probe(u, noWithin));
+    for (const ev of [sampledSince, searchedSince]) {
+      expect(ev.inbox.ages).toEqual(exp.ages);
+      expect(ev.inbox.flags.seen).toBe(4500);
+    }
+    expect(sampledSince.inbox.oldestInternalDate).toBe(exp.oldest!.toISOString());
+    expect(sampledSince.inbox.newestInternalDate).toBe(exp.newest!.toISOString());
+    expect(sampledSince.inbox.agesMethod).toMatch(/^FETCH INTERNALDATE; 30-day boundary sampled in arrival order \(\d+ dates in \d+ FETCHes\); oldest\/newest from the sampled first\/last message$/);
+    expect(searchedSince.inbox.agesMethod).toBe('SINCE+FETCH INTERNALDATE; oldest/newest from first/last message (approximate)');
     for (const ev of [sampled, searched]) {
       expect(ev.inbox.ages).toEqual(exp.ages);
       expect(ev.inbox.oldestInternalDate).toBe(exp.oldest!.toISOString());

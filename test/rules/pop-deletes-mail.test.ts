@@ -123,5 +123,16 @@ ruleTester('pop-deletes-mail', {
     { name: 'IMAP refused', snapshot: scenario('imap-port-closed'), reason: /^IMAP probe failed: refused/ },
     // A folder without STATUS leaves the bound open: nothing found is not a pass (issue 9, item 10).
     { name: 'a folder without STATUS', snapshot: mixedWith((i) => i.folders!.push({ path: 'Old', status: false })), reason: /^folder Old could not be examined/ },
+    // Courier, INBOX never selected by an IMAP client: UIDs numbered afresh for the probe's own session, so
+    // UIDNEXT is the message count plus one and the ledger counts nothing; nothing found is not a pass.
+    {
+      name: "INBOX's UIDVALIDITY minted for this probe's session (Courier form)",
+      snapshot: popDevice((s) => {
+        const inbox = s.imap.evidence.inbox;
+        inbox.uidNext = inbox.messages + 1;
+        inbox.uidValidity = String(Math.floor(Date.parse(s.takenAt) / 1000) - 1e9 + 1);
+      }),
+      reason: /is the time of this probe's own session in Courier's form.*cannot be counted.*no proof$/,
+    },
   ],
 });

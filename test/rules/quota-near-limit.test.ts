@@ -1,4 +1,5 @@
 import { ruleTester } from './rule-tester.js';
+import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
   buildSnapshot,
   fail,
@@ -16,6 +17,15 @@ function imapWith(mutate: (imap: ImapSpec) => void, spec: SnapshotSpec = healthy
   return buildSnapshot(spec);
 }
 
+/** The snapshot as Courier IMAP shows itself (its greeting, no ID). */
+function courier(snapshot: Snapshot): Snapshot {
+  const s = structuredClone(snapshot);
+  if (!s.imap?.ok) return s;
+  s.imap.evidence.serverId = null; // Courier answers no ID
+  s.imap.evidence.greeting = '* OK [CAPABILITY IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT QUOTA IDLE ACL] Courier-IMAP ready. Copyright 1998-2022 Double Precision, Inc.  See COPYING for distribution information.';
+  return s;
+}
+
 const healthyFolders = [
   { folder: 'Sent', specialUse: '\\Sent', messages: 780, sizeBytes: 60 * MiB },
   { folder: 'Trash', specialUse: '\\Trash', messages: 40, sizeBytes: 3 * MiB },
@@ -24,6 +34,31 @@ const healthyFolders = [
   { folder: 'Archive', specialUse: '\\Archive', messages: 400, sizeBytes: 80 * MiB },
   { folder: 'Drafts', specialUse: '\\Drafts', messages: 2, sizeBytes: 40_000 },
 ];
+
+/** The evidence of scenario quota-over-95 (97% of 1 GiB), Trash, Sent and Junk first. */
+const OVER_95 = {
+  source: 'IMAP GETQUOTAROOT INBOX',
+  quotaRoot: 'User quota',
+  resource: 'STORAGE',
+  ratio: kibAligned(0.97 * GiB) / GiB,
+  usedBytes: kibAligned(0.97 * GiB),
+  limitBytes: GiB,
+  storageRatio: kibAligned(0.97 * GiB) / GiB,
+  usedMessages: null,
+  limitMessages: null,
+  messagesRatio: null,
+  warnRatio: 0.8,
+  critRatio: 0.95,
+  largestFolders: [
+    { folder: 'Trash', specialUse: '\\Trash', messages: 3040, sizeBytes: 420 * MiB },
+    { folder: 'Sent', specialUse: '\\Sent', messages: 2800, sizeBytes: 310 * MiB },
+    { folder: 'Junk', specialUse: '\\Junk', messages: 548, sizeBytes: 45 * MiB },
+    { folder: 'INBOX', specialUse: null, messages: 1200, sizeBytes: 180 * MiB },
+    { folder: 'Archive', specialUse: '\\Archive', messages: 400, sizeBytes: 41 * MiB },
+    { folder: 'Drafts', specialUse: '\\Drafts', messages: 2, sizeBytes: 40_000 },
+  ],
+  popUseSeen: false,
+};
 
 ruleTester('quota-near-limit', {
   valid: [
@@ -69,27 +104,23 @@ ruleTester('quota-near-limit', {
           severity: 'critical',
           titleIncludes: ['97%'],
           evidence: {
-            source: 'IMAP GETQUOTAROOT INBOX',
-            quotaRoot: 'User quota',
-            resource: 'STORAGE',
-            ratio: kibAligned(0.97 * GiB) / GiB,
-            usedBytes: kibAligned(0.97 * GiB),
-            limitBytes: GiB,
-            storageRatio: kibAligned(0.97 * GiB) / GiB,
-            usedMessages: null,
-            limitMessages: null,
-            messagesRatio: null,
-            warnRatio: 0.8,
-            critRatio: 0.95,
-            largestFolders: [
-              { folder: 'Trash', specialUse: '\\Trash', messages: 3040, sizeBytes: 420 * MiB },
-              { folder: 'Sent', specialUse: '\\Sent', messages: 2800, sizeBytes: 310 * MiB },
-              { folder: 'Junk', specialUse: '\\Junk', messages: 548, sizeBytes: 45 * MiB },
-              { folder: 'INBOX', specialUse: null, messages: 1200, sizeBytes: 180 * MiB },
-              { folder: 'Archive', specialUse: '\\Archive', messages: 400, sizeBytes: 41 * MiB },
-              { folder: 'Drafts', specialUse: '\\Drafts', messages: 2, sizeBytes: 40_000 },
-            ],
-            popUseSeen: false,
+            ...OVER_95,
+          },
+        },
+      ],
+    },
+    {
+      name: 'Courier (its greeting) at 97%: Trash left out of the folders to empty, as Courier leaves it out of the quota',
+      snapshot: courier(scenario('quota-over-95')),
+      findings: [
+        {
+          severity: 'critical',
+          titleIncludes: ['97%'],
+          steps: ['quota-refuses-mail', 'quota-clean', 'quota-raise'],
+          evidence: {
+            ...OVER_95,
+            largestFolders: OVER_95.largestFolders.filter((f) => f.folder !== 'Trash'),
+            trashOutsideQuota: true,
           },
         },
       ],
@@ -156,29 +187,7 @@ ruleTester('quota-near-limit', {
       findings: [
         {
           severity: 'critical',
-          evidence: {
-            source: 'IMAP GETQUOTAROOT INBOX',
-            quotaRoot: 'User quota',
-            resource: 'STORAGE',
-            ratio: kibAligned(0.97 * GiB) / GiB,
-            usedBytes: kibAligned(0.97 * GiB),
-            limitBytes: GiB,
-            storageRatio: kibAligned(0.97 * GiB) / GiB,
-            usedMessages: null,
-            limitMessages: null,
-            messagesRatio: null,
-            warnRatio: 0.8,
-            critRatio: 0.95,
-            largestFolders: [
-              { folder: 'Trash', specialUse: '\\Trash', messages: 3040, sizeBytes: 420 * MiB },
-              { folder: 'Sent', specialUse: '\\Sent', messages: 2800, sizeBytes: 310 * MiB },
-              { folder: 'Junk', specialUse: '\\Junk', messages: 548, sizeBytes: 45 * MiB },
-              { folder: 'INBOX', specialUse: null, messages: 1200, sizeBytes: 180 * MiB },
-              { folder: 'Archive', specialUse: '\\Archive', messages: 400, sizeBytes: 41 * MiB },
-              { folder: 'Drafts', specialUse: '\\Drafts', messages: 2, sizeBytes: 40_000 },
-            ],
-            popUseSeen: false,
-          },
+          evidence: OVER_95,
         },
       ],
     },

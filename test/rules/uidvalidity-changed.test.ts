@@ -89,5 +89,11 @@ ruleTester('uidvalidity-changed', {
       previous: snap('healthy-pop-only', EARLIER, courierMinted(EARLIER)),
       reason: /made for each probe's own session/,
     },
+    {
+      name: "only the earlier UIDVALIDITY was its probe's session (INBOX selected by an IMAP client since): not compared",
+      snapshot: snap('healthy-pop-only', TAKEN_AT, '1234567'),
+      previous: snap('healthy-pop-only', EARLIER, courierMinted(EARLIER, 2)),
+      reason: /earlier probe .* was made for that probe's own session .* cannot be compared/,
+    },
   ],
 });

@@ -1,10 +1,11 @@
 // Real mail clients playing a customer's devices against the testbed: Debian's fetchmail as a POP3 device
-// (deleting after download, or leaving mail on the server), and imapflow acting like a desktop mail client
-// over IMAP (reads, replies with a copy in Sent, forwards, files into folders, drafts, "mark as deleted").
+// (deleting after download, or leaving mail on the server), mbsync as a laptop keeping an offline IMAP copy,
+// and imapflow acting like a desktop mail client over IMAP (reads, replies with a copy in Sent, forwards, files
+// into folders, drafts, "mark as deleted").
 // New mail arrives through deliverLmtp (real delivery); old history comes from seedMaildir.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -208,6 +209,122 @@ export async function holdPopSession(tb: TestbedEndpoints, user: TestAccount, op
       }
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// IMAP device: mbsync (isync) keeping a laptop's local Maildir in step with the server
+// ---------------------------------------------------------------------------------------------------------
+
+export interface MbsyncOptions {
+  /**
+   * The laptop's local store (a Maildir tree), kept across syncs; default a fresh one removed afterwards.
+   */
+  dir?: string;
+  /** mbsync's Sync: 'pull' copies the server's mail and flags down only; 'all' also sends local changes up. */
+  sync?: 'pull' | 'all';
+  /** Deadline for the whole run (default 30 s); mbsync is killed after it. */
+  timeoutMs?: number;
+}
+
+export interface MbsyncResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** Messages in the local copy after the sync, per folder as mbsync names it (INBOX, Sent, INBOX.Junk …). */
+  local: Record<string, number>;
+}
+
+/** mbsync's string syntax: double quotes, backslash escapes. */
+const mbString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+function mbsyncRc(tb: TestbedEndpoints, user: TestAccount, store: string, sync: 'pull' | 'all'): string {
+  return [
+    'IMAPAccount laptop',
+    // isync matches the certificate's DNS names only; the testbed certificate names localhost (loopback).
+    'Host localhost',
+    `Port ${tb.ports.imaps}`,
+    `User ${mbString(user.user)}`,
+    `Pass ${mbString(user.password)}`,
+    'SSLType IMAPS',
+    `CertificateFile ${mbString(tb.caFile)}`,
+    'AuthMechs PLAIN LOGIN',
+    'Timeout 15',
+    '',
+    'IMAPStore server',
+    'Account laptop',
+    '',
+    'MaildirStore laptop',
+    `Path ${mbString(`${store}/`)}`,
+    `Inbox ${mbString(join(store, 'INBOX'))}`,
+    'SubFolders Verbatim',
+    '',
+    'Channel laptop',
+    'Far :server:',
+    'Near :laptop:',
+    'Patterns *',
+    'Create Near',
+    'Expunge None',
+    `Sync ${sync === 'pull' ? 'Pull' : 'All'}`,
+    'SyncState *',
+    '',
+  ].join('\n');
+}
+
+/** Messages in each Maildir folder under `store` (cur + new), by folder name relative to it. */
+function localCounts(store: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const walk = (dir: string, name: string) => {
+    if (existsSync(join(dir, 'cur'))) {
+      out[name] = ['cur', 'new'].reduce((n, sub) => n + (existsSync(join(dir, sub)) ? readdirSync(join(dir, sub)).length : 0), 0);
+    }
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory() && !['cur', 'new', 'tmp'].includes(e.name)) walk(join(dir, e.name), name ? `${name}/${e.name}` : e.name);
+    }
+  };
+  if (existsSync(store)) walk(store, '');
+  return out;
+}
+
+/**
+ * One sync of a laptop's mail with mbsync, the way a customer's IMAP device keeps an offline copy: every folder,
+ * selected (not examined) on the server, mail and flags copied down. Throws unless mbsync exits 0.
+ */
+export async function runMbsync(tb: TestbedEndpoints, user: TestAccount, opts: MbsyncOptions = {}): Promise<MbsyncResult> {
+  const home = mkdtempSync(join(tmpdir(), 'md-mbsync-'));
+  const store = opts.dir ?? join(home, 'mail');
+  mkdirSync(store, { recursive: true });
+  const rc = join(home, 'mbsyncrc');
+  // The password lives only in this 0600 file.
+  writeFileSync(rc, mbsyncRc(tb, user, store, opts.sync ?? 'pull'), { mode: 0o600 });
+  const ms = opts.timeoutMs ?? 30_000;
+  try {
+    const child = spawn('mbsync', ['-c', rc, '-a'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`mbsync for ${user.user} did not finish within ${ms} ms\n${stdout}${stderr}`));
+      }, ms);
+      child.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      child.on('close', (c) => {
+        clearTimeout(timer);
+        resolve(c ?? -1);
+      });
+    });
+    if (code !== 0) throw new Error(`mbsync for ${user.user} failed with exit ${code}:\n${stdout}${stderr}`.trimEnd());
+    return { code, stdout, stderr, local: localCounts(store) };
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

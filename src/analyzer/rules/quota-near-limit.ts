@@ -1,6 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, largestFolders, worstResource } from '../facts.js';
 import { step } from '../steps.js';
+import { runs } from '../server-identity.js';
 import type { FolderFact } from '../types.js';
 
 function worthCleaning(folders: FolderFact[], usedBytes: number | null): FolderFact[] {
@@ -11,7 +12,9 @@ function worthCleaning(folders: FolderFact[], usedBytes: number | null): FolderF
 /**
  * Reads every quota root and resource from GETQUOTAROOT INBOX (STORAGE already converted from KiB to bytes,
  * MESSAGE a count). The resource with the highest ratio sets the severity: warning from warnRatio, critical
- * from critRatio. Evidence lists the folders that free the most space: Trash, Junk and Sent first.
+ * from critRatio. Evidence lists the folders that free the most space: Trash, Junk and Sent first; on Courier,
+ * whose maildir quota leaves Trash out (deliverquota recounts every folder but Trash), without Trash, and the
+ * cleaning step says emptying it frees nothing that counts.
  */
 export default defineRule({
   id: 'quota-near-limit',
@@ -25,7 +28,8 @@ export default defineRule({
     const storage = worstResource(imap.quota, 'STORAGE');
     const messages = worstResource(imap.quota, 'MESSAGE');
     if (!worst || worst.ratio < options.warnRatio) return;
-    const folders = largestFolders(imap);
+    const trashOutsideQuota = runs(snapshot, 'courier');
+    const folders = largestFolders(imap, 6, { trashOutsideQuota });
     const popUseSeen = signs.pop.length > 0;
     const evidence = {
       source: imap.quota.source,
@@ -42,6 +46,7 @@ export default defineRule({
       critRatio: options.critRatio,
       largestFolders: folders,
       popUseSeen,
+      ...(trashOutsideQuota ? { trashOutsideQuota: true as const } : {}),
     };
     const useStorage = worst.name === 'STORAGE';
     report({
@@ -56,7 +61,7 @@ export default defineRule({
           limitMessages: useStorage ? null : evidence.limitMessages,
         }),
         // The step names only folders worth emptying: 5% or more of what is used (all of them when sizes are unknown).
-        step('quota-clean', { folders: worthCleaning(folders, storage?.usage ?? null) }),
+        step('quota-clean', { folders: worthCleaning(folders, storage?.usage ?? null), ...(trashOutsideQuota ? { trashOutsideQuota } : {}) }),
         ...(popUseSeen ? [step('quota-pop-copies')] : []),
         step('quota-raise'),
       ],

@@ -1,6 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { ageSeconds, imapOf, largestFolders, worstResource } from '../facts.js';
 import { step } from '../steps.js';
+import { runs } from '../server-identity.js';
 
 /**
  * Reads the server log (check --log): deliveries Dovecot refused because the mailbox was over quota, from LMTP
@@ -34,7 +35,9 @@ export default defineRule({
       },
       steps: [
         step('ask-senders-to-resend', { refused: d.quotaRefused, firstRefused: d.firstRefused, lastRefused: d.lastRefused }),
-        ...(imap ? [step('quota-clean', { folders: largestFolders(imap).slice(0, 4) })] : []),
+        ...(imap
+          ? [step('quota-clean', { folders: largestFolders(imap, 4, { trashOutsideQuota: runs(snapshot, 'courier') }), ...(runs(snapshot, 'courier') ? { trashOutsideQuota: true } : {}) })]
+          : []),
         step('quota-raise'),
       ],
     });

@@ -35,9 +35,9 @@ const FETCH_RECENT_MAX = 16;
 
 /**
  * Ages and oldest/newest INTERNALDATE of the examined mailbox holding `total` messages. With WITHIN the
- * counts are exact YOUNGER searches; in mailboxes of `sampleMin` messages or more they only cover the
- * messages from the sampled 30-day boundary on (see arrivalBoundary), which turns three scans of the whole
- * mailbox into a few small FETCHes and searches of the recent tail.
+ * counts are exact YOUNGER searches; without it, the dates of the last 30 days fetched and bucketed. In
+ * mailboxes of `sampleMin` messages or more either only covers the messages from the sampled 30-day boundary
+ * on (see arrivalBoundary), which turns scans of the whole mailbox into a few small FETCHes of the recent tail.
  */
 export async function activity(ctx: Ctx, total: number, label: string, sampleMin = SAMPLE_MIN_MESSAGES): Promise<Activity> {
   if (total === 0) {
@@ -55,24 +55,10 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
   if (ctx.caps.has('WITHIN') && ctx.caps.has('ESEARCH')) {
     // YOUNGER is relative to the server's clock at search time; widen it by the time since `now`.
     const windowSecs = (days: number) => Math.max(1, Math.round(days * DAY_S + (Date.now() - now.getTime()) / 1000));
-    let fromUid: number | null = null;
-    let sampled = '';
-    if (total >= sampleMin) {
-      const b = await arrivalBoundary(ctx, total, new Date(now.getTime() - 30 * DAY_S * 1000), label);
-      if (b) {
-        oldest = b.oldest.date;
-        newest = b.newest.date;
-        ends = true;
-        // No message from the boundary on: nothing younger than 30 days (the boundary sits an hour early).
-        fromUid = b.firstYoung ? b.firstYoung.uid : null;
-        sampled = `; 30-day boundary sampled in arrival order (${b.fetched} dates in ${b.rounds} FETCHes)`;
-        if (!b.firstYoung) {
-          ages.older = total;
-          return done(`WITHIN${sampled}`);
-        }
-      } else {
-        sampled = '; arrival order does not follow dates: searched the whole mailbox';
-      }
+    const { found, fromUid, sampled } = await sampledBoundary();
+    if (found && fromUid === null) {
+      ages.older = total;
+      return done(`WITHIN${sampled}`);
     }
     // The 30-day window as a UID set: small windows are bucketed from their dates (one FETCH), big ones by
     // two more YOUNGER searches that start from the window's lowest UID.
@@ -109,13 +95,21 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
       agesMethod = `WITHIN${sampled}`;
     }
   } else {
-    // SINCE compares dates without time or zone: ask from one day before the 30-day boundary, then
-    // bucket the INTERNALDATEs of everything from the first match on (UIDs below it are all older).
-    const boundary = new Date(now.getTime() - 30 * DAY_S * 1000 - DAY_S * 1000);
-    const since = await searchCount(ctx, [atom('SINCE'), atom(imapDate(boundary))], `${label} since`, true);
+    // Without WITHIN: the INTERNALDATEs of everything from the first message of the last 30 days on are fetched
+    // and bucketed here (UIDs below it are all older). In a big mailbox that first message is found by sampling
+    // in arrival order (no search reads every message: on Courier a SINCE over 100k messages takes ~1.3 s);
+    // otherwise, or when arrival order does not follow dates, by SINCE, which compares dates without time or
+    // zone: asked from one day before the 30-day boundary.
+    const { found, fromUid, sampled } = await sampledBoundary();
+    const searched = !found;
+    let from = fromUid;
+    if (searched) {
+      const boundary = new Date(now.getTime() - 30 * DAY_S * 1000 - DAY_S * 1000);
+      from = (await searchCount(ctx, [atom('SINCE'), atom(imapDate(boundary))], `${label} since`, true)).min;
+    }
     let recent = 0;
-    if (since.min !== null) {
-      const dates = await internalDates(ctx, `${since.min}:*`, `${label} dates`);
+    if (from !== null) {
+      const dates = await internalDates(ctx, `${from}:*`, `${label} dates`);
       for (const d of dates.values()) {
         const b = bucketOf(d, now);
         if (b === 'older') continue;
@@ -125,9 +119,24 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
       }
     }
     ages.older = Math.max(0, total - recent);
-    agesMethod = 'SINCE+FETCH INTERNALDATE';
+    agesMethod = `${searched ? 'SINCE+' : ''}FETCH INTERNALDATE${sampled}`;
   }
   return done(agesMethod);
+
+  /**
+   * In a mailbox of sampleMin messages or more, the first message younger than 30 days found by sampling in
+   * arrival order (fromUid null: none, nothing is younger; the boundary sits an hour early); oldest and newest
+   * come with it. found false: too small to sample, or arrival order does not follow dates (then searched).
+   */
+  async function sampledBoundary(): Promise<{ found: boolean; fromUid: number | null; sampled: string }> {
+    if (total < sampleMin) return { found: false, fromUid: null, sampled: '' };
+    const b = await arrivalBoundary(ctx, total, new Date(now.getTime() - 30 * DAY_S * 1000), label);
+    if (!b) return { found: false, fromUid: null, sampled: '; arrival order does not follow dates: searched the whole mailbox' };
+    oldest = b.oldest.date;
+    newest = b.newest.date;
+    ends = true;
+    return { found: true, fromUid: b.firstYoung ? b.firstYoung.uid : null, sampled: `; 30-day boundary sampled in arrival order (${b.fetched} dates in ${b.rounds} FETCHes)` };
+  }
 
   async function done(method: string): Promise<Activity> {
     // Oldest/newest: from the samples, else by ESORT ARRIVAL, else from the first and last message.

@@ -1,4 +1,5 @@
 import { ruleTester } from './rule-tester.js';
+import type { FindingEvidenceMap } from '../../src/analyzer/types.js';
 import type { Snapshot } from '../../src/snapshot/schema.js';
 import {
   buildSnapshot,
@@ -36,7 +37,7 @@ const healthyFolders = [
 ];
 
 /** The evidence of scenario quota-over-95 (97% of 1 GiB), Trash, Sent and Junk first. */
-const OVER_95 = {
+const OVER_95: FindingEvidenceMap['quota-near-limit'] = {
   source: 'IMAP GETQUOTAROOT INBOX',
   quotaRoot: 'User quota',
   resource: 'STORAGE',

@@ -58,10 +58,14 @@ export function inboxUidsMintedForSession(s: Snapshot | null): boolean {
 
 /**
  * Why this probe cannot count what INBOX took in although the server sent numbers: its UIDs were made for this
- * session only (inboxUidsMintedForSession). Null otherwise.
+ * session only (inboxUidsMintedForSession) and run from 1 to the message count. Null otherwise.
  */
 export function sessionMintedInbox(s: Snapshot): string | null {
   if (!inboxUidsMintedForSession(s) || !s.imap?.ok) return null;
+  // Numbered afresh, UIDs run from 1 to the message count: a higher UIDNEXT is a UID list kept since before
+  // (one an IMAP client made moments ago, and mail has gone since), and it counts what left.
+  const inbox = s.imap.evidence.inbox;
+  if (inbox.uidNext !== inbox.messages + 1) return null;
   return `INBOX's UIDVALIDITY ${s.imap.evidence.inbox.uidValidity} is the time of this probe's own session in Courier's form: the server keeps no UIDs for INBOX (Courier does so only once an IMAP client has selected it) and numbered it afresh from 1, so what INBOX took in cannot be counted, and mail a POP device downloaded and deleted leaves no trace an IMAP probe can see`;
 }
 
@@ -182,6 +186,10 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
 export function incompleteEvidence(snapshot: Snapshot, complete: readonly CompletePath[] = []): string | null {
   for (const path of complete) {
     const unread = snapshot.logs?.unread;
+    const unlogged = snapshot.logs?.pop.deletesUnlogged;
+    if (path === 'logs.pop3' && unlogged) {
+      return `the server log is Courier's, whose POP3 logout lines count no deletions: ${unlogged === 1 ? 'a POP3 session' : `${unlogged} POP3 sessions`} of this account ended with QUIT, and what ${unlogged === 1 ? 'it' : 'they'} deleted is unknown: nothing found in the rest, but that is no proof`;
+    }
     if (path === 'logs.pop3' && unread?.pop3Sessions) {
       const n = unread.pop3Sessions;
       return `the server log has ${n === 1 ? 'a POP3 session' : `${n} POP3 sessions`} of this account whose logout counters could not be read (what ${n === 1 ? 'it' : 'they'} downloaded and deleted is unknown): nothing found in the rest, but that is no proof`;

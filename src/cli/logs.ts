@@ -53,7 +53,7 @@ export function withLogOptions<T>(y: Argv<T>) {
   return withLogMatchOptions(y).option('log', {
     type: 'string',
     array: true,
-    describe: 'Dovecot log files (plain or gzip) to read for this account: POP3 deletions, devices, quota refusals',
+    describe: 'Server log files (Dovecot, Cyrus, Courier; plain or gzip) to read for this account: POP3 deletions, devices, quota refusals',
     group: GROUP,
   });
 }
@@ -198,10 +198,15 @@ export function renderLogText(e: LogEvidence): string {
   const u = e.unread;
   // With sessions whose counters are unknown, the sums are a floor, never a confident total.
   const popFloor = u?.pop3Sessions ? 'at least ' : '';
+  const courier = e.popLogoutFormat === 'courier';
   out.push(
     `POP3: ${plural(p.sessions, 'session')}${u?.pop3Sessions ? ` read and ${count(u.pop3Sessions)} whose logout counters could not be read` : ''}` +
-      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ${popFloor}${count(p.retrMessages)} messages downloaded (${downloadedBytes(p.retrMessages, p.retrBytes)}), ` +
-      `${popFloor}${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}` +
+      `${p.closedWithoutQuit ? ` (${count(p.closedWithoutQuit)} ended without QUIT)` : ''}, ` +
+      // Courier's logout lines count neither downloaded messages nor deletions: say so, never "0 deleted".
+      (courier
+        ? `downloads and deletions not logged (Courier; ${plural(p.deletesUnlogged ?? 0, 'session')} ended with QUIT and may have deleted mail)`
+        : `${popFloor}${count(p.retrMessages)} messages downloaded (${downloadedBytes(p.retrMessages, p.retrBytes)}), ` +
+          `${popFloor}${count(p.deletedMessages)} deleted${p.deletedBytes !== null ? ` (${bytes(p.deletedBytes)})` : ''} in ${plural(p.sessionsWithDeletes, 'session')}`) +
       `${p.pollIntervalSeconds !== null ? `; polls about every ${duration(p.pollIntervalSeconds)}` : ''}${p.lastDelete ? `; last deletion ${p.lastDelete}` : ''}`,
   );
   const i = e.imap;
@@ -222,7 +227,7 @@ export function renderLogText(e: LogEvidence): string {
     out.push("  Refusals unknown: Cyrus's LMTP logs no delivery it refuses for quota, and this log has no MTA line; add the MTA's log (Postfix, Exim) to see them.");
   }
   if (p.sessions) {
-    const how = { '2.3': 'Dovecot 2.3 (del=deleted/messages)', '2.4': 'Dovecot 2.4 (del=count/bytes)', cyrus: "Cyrus's counts lines (retr, top, dele; deletions from its Expunged lines)", unknown: 'either version (the numbers did not tell)' }[e.popLogoutFormat];
+    const how = { '2.3': 'Dovecot 2.3 (del=deleted/messages)', '2.4': 'Dovecot 2.4 (del=count/bytes)', cyrus: "Cyrus's counts lines (retr, top, dele; deletions from its Expunged lines)", courier: "Courier's LOGOUT lines (downloads in bytes, no deletion count)", unknown: 'either version (the numbers did not tell)' }[e.popLogoutFormat];
     out.push(`POP3 logout lines read as ${how}`);
   }
   return `${out.join('\n')}\n`;
@@ -231,7 +236,7 @@ export function renderLogText(e: LogEvidence): string {
 export function registerLogs<T>(cli: Argv<T>) {
   return cli.command(
     'logs <files..>',
-    'Read Dovecot and Cyrus logs (plain or gzip, any size) and summarise one account: devices, POP3 deletions, quota refusals',
+    'Read Dovecot, Cyrus and Courier logs (plain or gzip, any size) and summarise one account: devices, POP3 deletions, quota refusals',
     (y) =>
       historyOption(
         withLogMatchOptions(y),

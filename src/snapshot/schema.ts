@@ -429,9 +429,11 @@ export const LogEvidenceSchema = z.object({
     LogPeriodSchema.extend({ protocol: z.enum(['imap', 'pop3']), ip: z.string(), methods: z.array(z.string()), count: z.number().int().nonnegative() }),
   ),
   authFailures: z.array(LogPeriodSchema.extend({ protocol: z.enum(['imap', 'pop3', 'other']), ip: z.string(), count: z.number().int().nonnegative() })),
-  /** POP3 logout lines: '2.3' del=deleted/messages, '2.4' del=count/bytes; 'unknown' when nothing told them apart. */
-  /** How the POP3 logout lines were read: Dovecot 2.3 or 2.4 del= (told apart by the numbers), or Cyrus's counts lines. */
-  popLogoutFormat: z.enum(['2.3', '2.4', 'cyrus', 'unknown']),
+  /**
+   * How the POP3 logout lines were read: Dovecot 2.3 or 2.4 del= (told apart by the numbers), Cyrus's counts lines,
+   * or Courier's LOGOUT lines (no deletion count); 'unknown' when nothing told the Dovecot versions apart.
+   */
+  popLogoutFormat: z.enum(['2.3', '2.4', 'cyrus', 'courier', 'unknown']),
   pop: LogPeriodSchema.extend({
     sessions: z.number().int().nonnegative(),
     /** Sessions that ended without QUIT (Connection closed, inactivity): their deletions were not applied. */
@@ -447,6 +449,11 @@ export const LogEvidenceSchema = z.object({
     expungeEvents: z.number().int().nonnegative(),
     /** Median gap between POP3 sessions: how often the device polls (null with fewer than 2 sessions). */
     pollIntervalSeconds: z.number().nonnegative().nullable(),
+    /**
+     * Sessions that ended with QUIT on a server whose logout line counts no deletions (Courier): each may have
+     * deleted any number of messages, so deletedMessages is no count of theirs. Absent when there is none.
+     */
+    deletesUnlogged: z.number().int().positive().optional(),
   }),
   imap: LogPeriodSchema.extend({
     sessions: z.number().int().nonnegative(),

@@ -16,6 +16,7 @@ import { ImapSession } from './imap-session.js';
 import { imapMailboxState, type ImapFolderState } from './imap-state.js';
 import { buildMessage, seedMaildirAs, type SeedResult } from './seed.js';
 import { awaitGreetings, guardChild, lastLines, pickLoopbackPorts, shortTempParent, writeTestCertificate } from './server-process.js';
+import { PRIVATE_DEV_LOG, startSyslogSink } from './syslog.js';
 import type { AddUserOptions, SeedMessage, TestAccount, TestbedEndpoints, TestbedPorts } from './types.js';
 
 /** Where scripts/testbed-courier.sh unpacks Courier (same variable as the script). */
@@ -28,7 +29,9 @@ const DEFAULT_QUOTA_BYTES = 100 * 1024 * 1024;
 const IMAP_CAPABILITY = 'IMAP4rev1 UIDPLUS CHILDREN NAMESPACE THREAD=ORDEREDSUBJECT THREAD=REFERENCES SORT QUOTA IDLE';
 
 /**
- * The private mount namespace, then the services. Arguments: prefix, instance root. The listeners' settings
+ * The private mount namespace (inside the private /dev of syslog.ts, whose /dev/log is our receiver), then the
+ * services. Each listener's stderr goes through courierlogger, as Courier's own rc scripts run it, so its log
+ * lines reach syslog under the daemon's name (imapd, imapd-ssl, pop3d, pop3d-ssl). Arguments: prefix, instance root. The listeners' settings
  * come in the environment (Courier's daemons are configured by environment variables, as its rc scripts do).
  */
 const NAMESPACE_SCRIPT = `set -e
@@ -42,14 +45,14 @@ export LD_LIBRARY_PATH=/usr/lib
 makeuserdb
 /usr/lib/courier/courier-authlib/authdaemond &
 i=0; while [ ! -S /run/courier/authdaemon/socket ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done
-tcpd="/usr/sbin/couriertcpd -address=127.0.0.1 -nodnslookup -noidentlookup -maxprocs=64 -maxperip=64"
+tcpd="/usr/sbin/couriertcpd -address=127.0.0.1 -nodnslookup -noidentlookup -maxprocs=64 -maxperip=64 -stderrlogger=/usr/sbin/courierlogger"
 tls="/usr/bin/couriertls -server -tcpd"
 imap="/usr/lib/courier/courier/imaplogin /usr/bin/imapd Maildir"
 pop="/usr/lib/courier/courier/courierpop3login /usr/lib/courier/courier/courierpop3d Maildir"
-IMAP_STARTTLS=YES $tcpd "$PORT_IMAP" $imap &
-IMAP_STARTTLS=NO IMAP_TLS=1 $tcpd "$PORT_IMAPS" $tls $imap &
-POP3_STARTTLS=YES $tcpd "$PORT_POP3" $pop &
-POP3_STARTTLS=NO POP3_TLS=1 $tcpd "$PORT_POP3S" $tls $pop &
+IMAP_STARTTLS=YES $tcpd -stderrloggername=imapd "$PORT_IMAP" $imap &
+IMAP_STARTTLS=NO IMAP_TLS=1 $tcpd -stderrloggername=imapd-ssl "$PORT_IMAPS" $tls $imap &
+POP3_STARTTLS=YES $tcpd -stderrloggername=pop3d "$PORT_POP3" $pop &
+POP3_STARTTLS=NO POP3_TLS=1 $tcpd -stderrloggername=pop3d-ssl "$PORT_POP3S" $tls $pop &
 trap 'kill 0' TERM INT
 wait`;
 
@@ -57,8 +60,13 @@ export interface CourierInfo extends TestbedEndpoints {
   server: 'courier';
   /** Root directory of this instance (its /etc/courier, homes, certificate, log). */
   root: string;
-  /** The daemons' stderr: Courier's own log lines ("LOGIN, user=…", "LOGOUT, … headers=0, body=0 …"). */
+  /** What the namespace itself prints (authdaemond's start, errors before the listeners run). */
   logFile: string;
+  /**
+   * Courier's own log lines as syslog writes them, through courierlogger ("Dec  6 13:05:01 testbed
+   * pop3d-ssl[812]: LOGOUT, user=alice, ip=[::ffff:127.0.0.1], port=[47498], top=0, retr=2425, …").
+   */
+  syslogFile: string;
   /** Each user's home is `${homesDir}/${user}`, the Maildir `${home}/Maildir`. */
   homesDir: string;
   /** What the IMAP greeting says, e.g. "Courier-IMAP ready. Copyright 1998-2019 Double Precision, Inc." */
@@ -156,13 +164,16 @@ export async function startCourier(opts: StartCourierOptions = {}): Promise<Cour
   writeFileSync(join(conf, 'server.pem'), readFileSync(cert.keyFile, 'utf8') + readFileSync(cert.certFile, 'utf8'), { mode: 0o600 });
   const caPem = readFileSync(cert.certFile, 'utf8');
   const logFile = join(root, 'courier.log');
+  const syslogFile = join(root, 'syslog');
+  const stopSink = await startSyslogSink(join(root, 'syslog.sock'), syslogFile);
 
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     const [imap, imaps, pop3, pop3s] = await pickLoopbackPorts(4);
     const ports: TestbedPorts = { imap: imap!, imaps: imaps!, pop3: pop3!, pop3s: pop3s!, lmtp: 0 };
     const log = openSync(logFile, 'a');
-    const child = spawn('/usr/bin/unshare', ['-m', '--propagation', 'private', 'sh', '-c', NAMESPACE_SCRIPT, 'sh', COURIER_PREFIX, root], {
+    const namespace = ['sh', '-c', NAMESPACE_SCRIPT, 'sh', COURIER_PREFIX, root];
+    const child = spawn('/usr/bin/unshare', ['-m', '--propagation', 'private', 'sh', '-c', PRIVATE_DEV_LOG, 'sh', join(root, 'syslog.sock'), ...namespace], {
       env: daemonEnv(root, ports),
       stdio: ['ignore', log, log],
       detached: true,
@@ -176,7 +187,8 @@ export async function startCourier(opts: StartCourierOptions = {}): Promise<Cour
     );
     child.once('error', (e) => appendFileSync(logFile, `${String(e)}\n`));
     const release = guardChild(child);
-    const stop = async (o: { keep?: boolean } = {}) => {
+    /** last: false while another attempt follows (the syslog receiver stays). */
+    const stop = async (o: { keep?: boolean; last?: boolean } = {}) => {
       if (exited === undefined) {
         try {
           process.kill(-child.pid!, 'SIGTERM');
@@ -194,6 +206,7 @@ export async function startCourier(opts: StartCourierOptions = {}): Promise<Cour
         clearTimeout(killer);
       }
       release();
+      if (o.last !== false) await stopSink();
       if (!o.keep) rmSync(root, { recursive: true, force: true });
     };
     const silent = await awaitGreetings(
@@ -208,19 +221,20 @@ export async function startCourier(opts: StartCourierOptions = {}): Promise<Cour
       () => exited === undefined,
     );
     if (silent.length === 0) {
-      const info: CourierInfo = { server: 'courier', host: '127.0.0.1', ports, caPem, caFile: cert.certFile, root, logFile, homesDir, software: '' };
+      const info: CourierInfo = { server: 'courier', host: '127.0.0.1', ports, caPem, caFile: cert.certFile, root, logFile, syslogFile, homesDir, software: '' };
       const s = await ImapSession.open({ host: info.host, port: ports.imaps, ca: caPem });
       info.software = /(Courier-IMAP[^.]*\.(?: Copyright [^.]*\.)?)/.exec(s.greeting)?.[1]?.trim() ?? s.greeting;
       await s.logout();
       return Object.assign(info, { stop, pid: child.pid! });
     }
-    await stop({ keep: true });
+    await stop({ keep: true, last: false });
     lastError = new Error(
       `Courier did not become ready (${exited !== undefined ? `the namespace exited with ${exited}` : `no greeting on ${silent.join(', ')}`}).\n` +
-        `--- ${logFile} ---\n${lastLines(existsSync(logFile) ? readFileSync(logFile, 'utf8') : '', 20)}`,
+        [logFile, syslogFile].map((f) => `--- ${f} ---\n${lastLines(existsSync(f) ? readFileSync(f, 'utf8') : '', 20)}`).join('\n'),
     );
     if (exited !== undefined) break;
   }
+  await stopSink();
   throw lastError ?? new Error('Courier did not start');
 }
 

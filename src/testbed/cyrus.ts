@@ -13,6 +13,7 @@ import { ImapSession, Literal, internalDate, quoted } from './imap-session.js';
 import { imapMailboxState, type ImapFolderState } from './imap-state.js';
 import { buildMessage } from './seed.js';
 import { awaitGreetings, guardChild, lastLines, pickLoopbackPorts, shortTempParent, writeTestCertificate } from './server-process.js';
+import { canCatchSyslog, PRIVATE_DEV_LOG, startSyslogSink } from './syslog.js';
 import type { AddUserOptions, SeedMessage, TestAccount, TestbedEndpoints, TestbedPorts } from './types.js';
 
 /** Where scripts/testbed-cyrus.sh unpacks Cyrus (same variable as the script). */
@@ -20,26 +21,6 @@ export const CYRUS_PREFIX = process.env.MAILDOCTOR_CYRUS_PREFIX ?? '/opt/maildoc
 const BIN = join(CYRUS_PREFIX, 'usr/lib/cyrus/bin');
 const LIBS = join(CYRUS_PREFIX, 'usr/lib/x86_64-linux-gnu');
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../scripts/testbed-cyrus.sh', import.meta.url));
-const SYSLOG_SINK = fileURLToPath(new URL('../../scripts/testbed-syslog.py', import.meta.url));
-/**
- * Cyrus logs only through syslog(3), to /dev/log, which this machine may not have (and which belongs to the
- * system when it does). master runs in a private mount namespace instead: /dev there is a fresh tmpfs holding
- * the host's device nodes, /dev/shm and /dev/pts (bind mounts), and /dev/log as a link to our receiver's socket
- * (scripts/testbed-syslog.py). Nothing outside the namespace changes. Arguments: the socket, then the command.
- */
-const PRIVATE_DEV_LOG = `set -e
-sock=$1; shift
-hd=$(mktemp -d /tmp/mdc-hostdev.XXXXXX)
-mount --rbind /dev "$hd"
-mount -t tmpfs -o mode=0755,size=1m maildoctor-dev /dev
-for n in null zero full random urandom tty; do : > "/dev/$n"; mount --bind "$hd/$n" "/dev/$n"; done
-mkdir /dev/shm /dev/pts
-mount --rbind "$hd/shm" /dev/shm
-mount --rbind "$hd/pts" /dev/pts
-ln -s /proc/self/fd /dev/fd; ln -s /proc/self/fd/0 /dev/stdin; ln -s /proc/self/fd/1 /dev/stdout; ln -s /proc/self/fd/2 /dev/stderr
-ln -s "$sock" /dev/log
-umount -l "$hd"; rmdir "$hd"
-exec "$@"`;
 /** The services' user when we are root (Cyrus refuses to run as root); the script creates it. */
 const ROOT_MODE_USER = process.env.MAILDOCTOR_CYRUS_USER ?? 'maildoctor-cyrus';
 /** servername, and the SASL realm of every sasldb entry (Cyrus asks SASL with servername as its realm). */
@@ -81,37 +62,6 @@ export interface StartCyrusOptions {
   extraConfig?: string;
 }
 
-/** Whether Cyrus's syslog can be caught here: root (for the mount namespace), unshare and python3. */
-function canCatchSyslog(): boolean {
-  return process.getuid?.() === 0 && existsSync('/usr/bin/unshare') && existsSync('/usr/bin/python3');
-}
-
-/** Start the syslog receiver on `sock`, appending to `file`; resolves once it listens. */
-async function startSyslogSink(sock: string, file: string): Promise<() => Promise<void>> {
-  const sink = spawn('/usr/bin/python3', [SYSLOG_SINK, sock, file, 'testbed'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const release = guardChild(sink);
-  let output = '';
-  const exited = new Promise<void>((resolve) => sink.once('exit', () => resolve()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the syslog receiver did not start: ${output}`)), 10_000);
-    sink.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-    sink.stdout.setEncoding('utf8').on('data', (d: string) => {
-      if (d.includes('ready')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    sink.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the syslog receiver exited with ${code}: ${output}`));
-    });
-  });
-  return async () => {
-    sink.kill('SIGTERM');
-    await exited;
-    release();
-  };
-}
 
 /** Whether the private prefix holds a working Cyrus (the install script's own check). */
 export function cyrusInstalled(): boolean {

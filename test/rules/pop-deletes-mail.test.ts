@@ -118,6 +118,13 @@ ruleTester('pop-deletes-mail', {
       ],
       options: { 'pop-deletes-mail': { minRemovedRatio: 0.3 } },
     },
+    {
+      name: "a UIDVALIDITY of the probe's time in Courier's form but UIDNEXT above the count: a kept UID list, counted",
+      snapshot: popDevice((s) => {
+        s.imap.evidence.inbox.uidValidity = String(Math.floor(Date.parse(s.takenAt) / 1000) - 1e9 + 1);
+      }),
+      findings: [{ severity: 'info', confidence: 'medium', steps: [...SINGLE_DEVICE_STEPS], evidence: { ...singleDevice, inboxUidValidity: String(Math.floor(Date.parse(scenario('pop-single-device-deletes').takenAt) / 1000) - 1e9 + 1) } }],
+    },
   ],
   skipped: [
     { name: 'IMAP refused', snapshot: scenario('imap-port-closed'), reason: /^IMAP probe failed: refused/ },

@@ -114,6 +114,8 @@ export class LogEvidenceBuilder {
   private delSecond = { votes23: 0, votes24: 0 };
   /** POP3 sessions read from Cyrus's counts lines. */
   private cyrusPopSessions = 0;
+  /** POP3 sessions read from Courier's logout lines, and those of them that quit (deletions not logged). */
+  private courierPop = { sessions: 0, quit: 0 };
   /** Sum of the second del= number over sessions that quit: deleted bytes when the format is 2.4. */
   private delSecondSum = 0;
   /** deleted_bytes= fields (a format that names them): summed over sessions that quit. */
@@ -193,6 +195,10 @@ export class LogEvidenceBuilder {
           if (time !== null && (p.lastDelete === null || time > p.lastDelete)) p.lastDelete = time;
         }
         if (event.server === 'cyrus') this.cyrusPopSessions++;
+        if (event.server === 'courier') {
+          this.courierPop.sessions++;
+          if (event.quit) this.courierPop.quit++;
+        }
         if (event.deletedBytes !== undefined) {
           // deleted_bytes= named as such: no version to guess.
           this.deletedBytesNamedSeen = true;
@@ -321,6 +327,8 @@ export class LogEvidenceBuilder {
     this.delSecond.votes23 += o.delSecond.votes23;
     this.delSecond.votes24 += o.delSecond.votes24;
     this.cyrusPopSessions += o.cyrusPopSessions;
+    this.courierPop.sessions += o.courierPop.sessions;
+    this.courierPop.quit += o.courierPop.quit;
     this.delSecondSum += o.delSecondSum;
     this.deletedBytesNamed += o.deletedBytesNamed;
     this.deletedBytesNamedSeen ||= o.deletedBytesNamedSeen;
@@ -370,7 +378,16 @@ export class LogEvidenceBuilder {
     const unread = this.unreadEvidence();
     const seen = base.lines.matched + unread.lines;
     const format: LogEvidence['popLogoutFormat'] =
-      force ?? (v.votes24 > v.votes23 ? '2.4' : v.votes23 > 0 ? '2.3' : this.cyrusPopSessions > 0 && this.cyrusPopSessions === this.pop.sessions ? 'cyrus' : 'unknown');
+      force ??
+      (v.votes24 > v.votes23
+        ? '2.4'
+        : v.votes23 > 0
+          ? '2.3'
+          : this.cyrusPopSessions > 0 && this.cyrusPopSessions === this.pop.sessions
+            ? 'cyrus'
+            : this.courierPop.sessions > 0 && this.courierPop.sessions === this.pop.sessions
+              ? 'courier'
+              : 'unknown');
     const times = [...(this.popLoginTimes.length >= 2 ? this.popLoginTimes : this.popTimes)].sort((a, b) => a - b);
     // Logins in the same second (a client that reconnects at once, two devices together) are one poll: only
     // gaps of a second or more say how often a device comes back, and a median of zero would say nothing.
@@ -407,6 +424,7 @@ export class LogEvidenceBuilder {
         lastDelete: iso(this.pop.lastDelete),
         expungeEvents: this.pop.expungeEvents,
         pollIntervalSeconds: median(gaps),
+        ...(this.courierPop.quit > 0 ? { deletesUnlogged: this.courierPop.quit } : {}),
         first: iso(this.popPeriod.first),
         last: iso(this.popPeriod.last),
       },

@@ -5,7 +5,8 @@
 //   timestamp     any log_timestamp, syslog or journalctl form (time.ts): "Nov 26 13:57:01", "2025-11-26 13:57:01",
 //                 "2025-11-26T13:57:01.123+01:00", "Nov 26 13:57:01.123456", ...
 //   syslog part   "host dovecot[123]: " or "host postfix/lmtp[99]: " (other programs are counted, not parsed,
-//                 except Postfix and Exim quota refusals and Cyrus's services: cyrus.ts), or a bare "dovecot: "; Exim's own main log (its
+//                 except Postfix and Exim quota refusals, Courier's daemons (courier.ts) and Cyrus's services
+//                 (cyrus.ts)), or a bare "dovecot: "; Exim's own main log (its
 //                 timestamp, then a message id) is read for quota refusals too
 //   timestamp     a second one after "dovecot: " (log_timestamp inside syslog, seen on old setups)
 //   level         "Info: " / "Warning: " / "Error: " / "Fatal: " / "Panic: " / "Debug: "
@@ -14,6 +15,7 @@
 // and then the level again (Dovecot's own log_path puts it after the service).
 
 import { counter } from './counter.js';
+import { courierLine, courierService, isCourierLine } from './courier.js';
 import { cyrusLine, cyrusService } from './cyrus.js';
 import { imapCounters, isLogout, pop3Counters } from './logout.js';
 import { timestamp } from './time.js';
@@ -181,14 +183,20 @@ function journalText(v: unknown): string | null {
 }
 
 /**
- * A line of a program other than Dovecot, by its syslog program: Postfix and Exim for quota refusals, Cyrus's
- * services (`proc`: the process key of its session, or null), anything else counted only; null for Dovecot's.
+ * A line of a program other than Dovecot, by its syslog program: Postfix and Exim for quota refusals, Courier's
+ * daemons (courier.ts), Cyrus's services (`proc`: the process key of its session, or null), anything else counted only; null for Dovecot's.
  */
 function programLine(prog: string, msg: string, time: number | null, proc: string | null, ctx: LineContext): LineResult | null {
   if (prog === 'dovecot') return null;
   if (prog.startsWith('postfix') || prog.startsWith('exim')) {
     (ctx.seen ??= {}).mta = true;
     return prog.startsWith('postfix') ? postfixLine(msg, time) : (eximLine(msg, time) ?? { kind: 'other-program', time });
+  }
+  // Courier's daemons go by names Cyrus's services use too (imapd, pop3d): told apart by what the line says.
+  const courier = courierService(prog);
+  if (courier && isCourierLine(msg)) {
+    (ctx.seen ??= {}).courier = true;
+    return courierLine(msg, time, courier);
   }
   const cyrus = cyrusService(prog);
   if (!cyrus) return { kind: 'other-program', time };

@@ -32,8 +32,11 @@ export type LogEvent =
       deleted?: number;
       deletedBytes?: number;
       messages?: number;
-      /** Cyrus's "counts:" line (no bytes; deleted from its "Expunged" line). */
-      server?: 'cyrus';
+      /**
+       * cyrus: Cyrus's "counts:" line (no bytes; deleted from its "Expunged" line). courier: Courier's LOGOUT line,
+       * which counts no deletions (deleted unknown when quit, none without QUIT) and downloads in bytes only.
+       */
+      server?: 'cyrus' | 'courier';
     }
   /** imap logout: in/out bytes and, since 2.2, deleted/expunged/trashed counts (null when the format has none). */
   | { type: 'imap-logout'; user: string; quit: boolean; deleted: number | null; expunged: number | null; trashed: number | null }
@@ -70,7 +73,7 @@ export interface LineContext extends TimeContext {
   unread?: (about: UnreadLine) => void;
   /** Cyrus sessions open so far, by process (cyrus.ts); created on the first Cyrus line. Keep one across files. */
   cyrus?: Map<string, CyrusSession>;
-  /** Set when a line of Cyrus, or of an MTA (Postfix, Exim), was seen: Cyrus logs no refused delivery, its MTA does. */
-  seen?: { cyrus?: boolean; mta?: boolean };
+  /** Set when a line of Cyrus, Courier or an MTA (Postfix, Exim) was seen: Cyrus logs no refused delivery, its MTA does. */
+  seen?: { cyrus?: boolean; courier?: boolean; mta?: boolean };
 }
 

@@ -3,6 +3,7 @@ import { unexaminedFolders } from '../snapshot/compare.js';
 import type { Snapshot } from '../snapshot/schema.js';
 import type { CompletePath, EvidencePath, SkipKind } from './types.js';
 import { limitedResources } from './facts.js';
+import { serverIdentities } from './server-identity.js';
 
 function protocolMissing(snapshot: Snapshot, which: 'imap' | 'pop', needOk: boolean): string | null {
   const name = which === 'imap' ? 'IMAP' : 'POP3';
@@ -143,6 +144,13 @@ export function missingEvidence(snapshot: Snapshot, needs: readonly EvidencePath
       }
       case 'imap.inboxUids':
         reason = unknownInboxUids(snapshot, 'this');
+        break;
+      case 'pop.inbox':
+        // Gmail's POP3 serves the messages of All Mail (labels included, not Spam or Trash) that POP has not
+        // downloaded yet, per its POP setting: a view of its own, not INBOX's.
+        if (serverIdentities(snapshot).provider === 'gmail') {
+          reason = "the server is Gmail, whose POP3 serves the messages of All Mail that no POP client has downloaded yet, not INBOX: the two views are not the same mailbox, so they are not compared";
+        }
         break;
       case 'previous.inboxUids':
         reason = unknownInboxUids(previous, 'the earlier') ?? sessionMintedUidValidity(previous, snapshot);

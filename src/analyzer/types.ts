@@ -434,8 +434,9 @@ export type Finding = { [K in FindingId]: FindingOf<K> }[FindingId];
  * 'previous.imap': an earlier probe of the account (from history) with IMAP evidence, for rules that compare two.
  * 'logs': the server's logs were read (check --log). 'discovery': the servers were found from the address.
  * 'imap.inboxUids' / 'previous.inboxUids': INBOX's UIDNEXT and UIDVALIDITY are known (in this / the earlier probe).
+ * 'pop.inbox': POP3 serves the INBOX that IMAP shows (not so on Gmail, whose POP serves All Mail).
  */
-export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'imap.inboxUids' | 'pop' | 'pop.probed' | 'previous.imap' | 'previous.inboxList' | 'previous.inboxUids' | 'logs' | 'discovery';
+export type EvidencePath = 'imap' | 'imap.quota' | 'imap.quotaRead' | 'imap.probed' | 'imap.inboxUids' | 'pop' | 'pop.probed' | 'pop.inbox' | 'previous.imap' | 'previous.inboxList' | 'previous.inboxUids' | 'logs' | 'discovery';
 
 export type RuleOptionValue = number | boolean | string;
 export type RuleOptions = Record<string, RuleOptionValue>;

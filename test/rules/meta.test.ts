@@ -35,7 +35,7 @@ describe('rule registry', () => {
   it('gives every rule a summary and evidence needs from the known paths', () => {
     for (const rule of RULES) {
       expect(rule.docs.summary.length, rule.id).toBeGreaterThan(10);
-      for (const n of rule.needs) expect(['imap', 'imap.quota', 'imap.quotaRead', 'imap.probed', 'pop', 'pop.probed', 'previous.imap', 'previous.inboxList', 'imap.inboxUids', 'previous.inboxUids', 'logs', 'discovery']).toContain(n);
+      for (const n of rule.needs) expect(['imap', 'imap.quota', 'imap.quotaRead', 'imap.probed', 'pop', 'pop.probed', 'pop.inbox', 'previous.imap', 'previous.inboxList', 'imap.inboxUids', 'previous.inboxUids', 'logs', 'discovery']).toContain(n);
       for (const n of rule.complete ?? []) expect(['imap.folders', 'imap.inboxUids', 'pop.listing', 'logs.pop3', 'logs.deliveries']).toContain(n);
     }
   });

@@ -18,11 +18,12 @@ import type { DisagreeReason } from '../types.js';
  *                           ($POP3Deleted): a POP client deleted them and Dovecot only hid them from POP; nothing is lost;
  *   changed-between-probes  any other count difference;
  *   size-accounting         same count, different total size.
- * Warning for the first three, info for the others.
+ * Warning for the first three, info for the others. Not compared on Gmail, whose POP serves All Mail's messages
+ * not yet downloaded by POP, not INBOX (see 'pop.inbox' in evidence.ts).
  */
 export default defineRule({
   id: 'pop-imap-disagree',
-  needs: ['imap', 'pop'],
+  needs: ['imap', 'pop', 'pop.inbox'],
   defaults: {},
   docs: { summary: 'POP3 and IMAP show different INBOX contents (counts, sizes, UIDL versus UID), with the likely reason.' },
   check({ snapshot, report }) {

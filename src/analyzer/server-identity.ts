@@ -183,6 +183,17 @@ export function gmailCopies(imap: ImapEvidence): StepParamsMap['gmail-pop-settin
   };
 }
 
+/**
+ * Outlook.com and Microsoft 365 can be set not to let POP clients delete mail: Outlook then moves what a POP
+ * client deletes to a folder of its own, "POP", at the top of the mailbox. That folder on a Microsoft account, with
+ * its numbers; null elsewhere or when it holds nothing.
+ */
+export function microsoftPopFolder(snapshot: Snapshot): StepParamsMap['microsoft-pop-folder'] | null {
+  if (serverIdentities(snapshot).provider !== 'microsoft' || !snapshot.imap?.ok) return null;
+  const f = snapshot.imap.evidence.folders.find((x) => x.selectable && /^POP$/i.test(x.path) && (x.status?.messages ?? 0) > 0);
+  return f ? { folder: f.path, messages: f.status!.messages, last7Days: last7Days(f) } : null;
+}
+
 /** Whether either protocol's server named itself as `software` (the rules' server-specific advice: Cyrus's unexpunge). */
 export function runs(snapshot: Snapshot, software: ServerSoftware): boolean {
   const { imap, pop } = serverIdentities(snapshot);

@@ -18,6 +18,7 @@
 import type { ImapEvidence, LogEvidence, Snapshot } from '../snapshot/schema.js';
 import { ageSeconds, imapOf, inboxLedger, isInbox, last7Days, popError, role } from './facts.js';
 import type { FindingEvidenceMap, ImapSignKind, PopSignKind, Sign, UsageSigns } from './types.js';
+import { microsoftPopFolder } from './server-identity.js';
 import { DAY_SECONDS } from './facts.js';
 import type { VanishedMail } from '../snapshot/compare.js';
 
@@ -86,7 +87,8 @@ function sign<K extends ImapSignKind | PopSignKind>(kind: K, strength: 'strong' 
   return { kind, strength, count, folders, keyword };
 }
 
-export function imapClientSigns(imap: ImapEvidence): Sign<ImapSignKind>[] {
+/** `notFiled`: a folder that is not a client's or a filter's filing (Outlook's POP folder). */
+export function imapClientSigns(imap: ImapEvidence, notFiled: string | null = null): Sign<ImapSignKind>[] {
   const signs: Sign<ImapSignKind>[] = [];
   const recentIn = (r: string) => imap.folders.filter((f) => f.selectable && !isInbox(f.path) && role(f) === r && last7Days(f) > 0);
   const folderSign = (kind: ImapSignKind, r: string) => {
@@ -99,7 +101,7 @@ export function imapClientSigns(imap: ImapEvidence): Sign<ImapSignKind>[] {
   folderSign('trash-recent', 'trash');
   folderSign('archive-recent', 'archive');
   const filed = imap.folders
-    .filter((f) => f.selectable && !isInbox(f.path) && role(f) === null && last7Days(f) > 0)
+    .filter((f) => f.selectable && !isInbox(f.path) && role(f) === null && f.path !== notFiled && last7Days(f) > 0)
     .sort((a, b) => last7Days(b) - last7Days(a) || a.path.localeCompare(b.path));
   if (filed.length) signs.push(sign('folders-filed-recent', 'weak', filed.reduce((a, f) => a + last7Days(f), 0), filed.map((f) => f.path)));
   const { answered, flagged, deleted } = imap.inbox.flags;
@@ -116,6 +118,9 @@ export function imapClientSigns(imap: ImapEvidence): Sign<ImapSignKind>[] {
 export function popUseSigns(snapshot: Snapshot, removal: RemovalPattern | null, imapSigns: Sign<ImapSignKind>[]): Sign<PopSignKind>[] {
   const signs: Sign<PopSignKind>[] = [];
   if (removal) signs.push(sign('removed-without-trace', 'strong', removal.removedWithoutTrace, ['INBOX']));
+  // Outlook moved what a POP client "deleted" in the last 7 days to its POP folder: a POP client at work.
+  const popFolder = microsoftPopFolder(snapshot);
+  if (popFolder && popFolder.last7Days > 0) signs.push(sign('pop-folder-recent', 'strong', popFolder.last7Days, [popFolder.folder]));
   const err = popError(snapshot);
   if (err?.kind === 'in-use') signs.push(sign('pop-session-active', 'strong', null));
   if (err?.kind === 'login-delay') signs.push(sign('pop-login-delay', 'weak', null));
@@ -136,7 +141,7 @@ export function imapClientSeen(signs: { imap: Sign<ImapSignKind>[] }): boolean {
 export function usageSigns(snapshot: Snapshot, now: Date, removalOpts: RemovalOptions): UsageSigns & { removal: RemovalPattern | null } {
   const imap = imapOf(snapshot);
   const removal = imap ? removalPattern(imap, now, removalOpts) : null;
-  const imapSigns = imap ? imapClientSigns(imap) : [];
+  const imapSigns = imap ? imapClientSigns(imap, microsoftPopFolder(snapshot)?.folder ?? null) : [];
   const logs = snapshot.logs ?? null;
   if (logs) imapSigns.push(...logImapSigns(logs));
   const pop = popUseSigns(snapshot, removal, imapSigns);

@@ -46,7 +46,8 @@ export type PopSignKind =
   | 'pop-login-delay'
   | 'read-without-imap-traces'
   | 'vanished-between-probes'
-  | 'log-pop-deletes';
+  | 'log-pop-deletes'
+  | 'pop-folder-recent';
 export type ImapSignKind =
   | 'sent-recent'
   | 'drafts-recent'
@@ -541,6 +542,8 @@ export interface StepParamsMap {
   'pop-leave-copy': { oldestAgeDays: number | null };
   'find-pop-collector': { removed: number; onlyIfUnknown: boolean };
   'quota-refuses-mail': { ratio: number; usedBytes: number | null; limitBytes: number | null; usedMessages: number | null; limitMessages: number | null };
+  /** Outlook's folder of what POP clients deleted (microsoftPopFolder): where that mail is. */
+  'microsoft-pop-folder': { folder: string; messages: number; last7Days: number };
   /** trashOutsideQuota: emptying Trash frees nothing that counts (Courier leaves Trash out of the quota). */
   'quota-clean': { folders: FolderFact[]; trashOutsideQuota?: boolean };
   'quota-raise': Record<string, never>;

@@ -41,6 +41,7 @@ export const POP_SIGN_LABEL: Record<PopSignKind, string> = {
   'read-without-imap-traces': 'INBOX mail read with no IMAP client traces',
   'vanished-between-probes': 'mail gone from INBOX between two checks, into no folder',
   'log-pop-deletes': 'POP3 sessions deleting mail, in the server log',
+  'pop-folder-recent': "mail of the last 7 days in Outlook's POP folder (what POP clients deleted)",
 };
 
 /** One phrase per sign, with its number: used in titles and evidence. */
@@ -50,6 +51,7 @@ export const SIGN_TEXT: Record<SignKind, (s: Sign) => string> = {
   'pop-login-delay': () => 'the POP3 login was refused as too soon after a previous one ([LOGIN-DELAY])',
   'read-without-imap-traces': (s) => `${plural(s.count ?? 0, 'INBOX message')} marked read while no IMAP client left any trace`,
   'vanished-between-probes': (s) => `${plural(s.count ?? 0, 'message')} gone from INBOX since the previous check and in no folder`,
+  'pop-folder-recent': (s) => `${plural(s.count ?? 0, 'message')} of the last 7 days in ${folders(s.folders)}, where Outlook puts what a POP client deletes`,
   'sent-recent': (s) => `${plural(s.count ?? 0, 'message')} saved to ${folders(s.folders)} in the last 7 days`,
   'drafts-recent': (s) => `${plural(s.count ?? 0, 'draft')} saved to ${folders(s.folders)} in the last 7 days`,
   'trash-recent': (s) => `${plural(s.count ?? 0, 'message')} from the last 7 days moved to ${folders(s.folders)}`,

@@ -184,6 +184,9 @@ const TEXT: { [K in StepKey]: (p: StepParamsMap[K], at: (iso: string) => string)
     'Gmail hands each message to POP once: after one POP client has downloaded it, no other POP client is offered it again, even though nothing was deleted, so a second POP device "misses" that mail. ' +
     'Gmail\'s POP also downloads from All Mail, not just the Inbox (sent and archived mail too; Spam and Trash not). ' +
     `Use IMAP on every device; where POP has to stay on more than one, log in there with the user name recent:${user}, which offers the last 30 days to every POP client.`,
+  'microsoft-pop-folder': ({ folder, messages, last7Days }) =>
+    `Outlook does not let this account's POP clients delete mail: it moves what they delete to the folder ${folder}, which holds ${plural(messages, 'message')} (${count(last7Days)} of the last 7 days). ` +
+    `That mail is not lost: it left INBOX for ${folder}, so IMAP devices and webmail no longer show it in INBOX. Look there first, and move the POP device to IMAP (Outlook settings: Mail › Forwarding and IMAP, POP options).`,
   'microsoft-oauth2-only': ({ protocols }) =>
     `Microsoft 365 and Outlook.com refuse password logins over ${list(protocols.map((p) => NAME[p]))} (basic authentication is switched off), so checking or resetting the password will not help. ` +
     'Sign in with OAuth2: in mail programs, the Microsoft or "modern authentication" sign-in (remove and add the account again if it only asks for a password); ' +

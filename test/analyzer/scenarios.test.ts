@@ -23,6 +23,9 @@ const EXPECTED: Record<ScenarioName, { status: string; exit: number; ids: string
   'pop-imap-disagree': { status: 'warning', exit: 1, ids: ['pop-imap-disagree'] },
   'gmail-pop-and-imap': { status: 'critical', exit: 2, ids: ['mixed-protocol-use', 'mail-hidden-from-pop', 'pop-deletes-mail'] },
   'microsoft-password-refused': { status: 'critical', exit: 2, ids: ['login-failed'] },
+  // Outlook's POP folder: the POP client's deletions went there (a POP sign); the folder itself is not mail
+  // hidden from POP (only Junk is listed).
+  'outlook-pop-folder': { status: 'critical', exit: 2, ids: ['mixed-protocol-use', 'mail-hidden-from-pop'] },
   // iCloud has no POP3: the refused POP3 connection is info, and the account is ok.
   'icloud-no-pop': { status: 'ok', exit: 0, ids: ['connect-failed', 'quota-unknown'] },
 };

@@ -24,6 +24,16 @@ ruleTester('mail-hidden-from-pop', {
   ],
   invalid: [
     {
+      name: "Outlook: its POP folder (what the POP client already took) is not listed, only Junk",
+      snapshot: scenario('outlook-pop-folder'),
+      findings: [
+        {
+          severity: 'warning',
+          evidence: { last7Days: 8, folders: [{ folder: 'Junk', specialUse: '\\Junk', last7Days: 8, last1Day: 1 }], popUseSeen: true, popSigns: ['pop-folder-recent'] },
+        },
+      ],
+    },
+    {
       name: 'POP user (leave on server) with recent Junk and a filter folder → warning, Junk first',
       snapshot: scenario('junk-with-pop-user'),
       findings: [

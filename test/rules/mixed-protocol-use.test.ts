@@ -1,4 +1,5 @@
 import { ruleTester } from './rule-tester.js';
+import { imapClientSigns } from '../../src/analyzer/signs.js';
 import { buildSnapshot, fail, healthyImapOnlySpec, mixedSpec, popSingleDeviceDeletesSpec, scenario, type ImapSpec } from '../support/snapshot-builder.js';
 
 const popDeletesWithFiledFolder = (() => {
@@ -25,6 +26,14 @@ const popDeletesOneImapSign = (() => {
   return buildSnapshot(spec);
 })();
 
+const outlookPopFolder = scenario('outlook-pop-folder');
+
+/** The POP sign is the point; the IMAP signs are the healthy account's own (asserted in signs tests). */
+const EVIDENCE_OUTLOOK = {
+  popSigns: [{ kind: 'pop-folder-recent' as const, strength: 'strong' as const, count: 12, folders: ['POP'], keyword: null }],
+  imapSigns: outlookPopFolder.imap?.ok ? imapClientSigns(outlookPopFolder.imap.evidence, 'POP') : [],
+};
+
 ruleTester('mixed-protocol-use', {
   valid: [
     { name: 'POP deleting on one device, nothing else', snapshot: scenario('pop-single-device-deletes') },
@@ -33,6 +42,18 @@ ruleTester('mixed-protocol-use', {
     { name: 'POP leave-on-server with Junk mail (no IMAP client)', snapshot: scenario('junk-with-pop-user') },
   ],
   invalid: [
+    {
+      name: "Outlook: recent mail in its POP folder (what a POP client deleted) while IMAP clients answer → critical, the folder named first",
+      snapshot: outlookPopFolder,
+      findings: [
+        {
+          severity: 'critical',
+          confidence: 'high',
+          steps: ['microsoft-pop-folder', 'check-protocol-on-every-device', 'where-to-see-protocol', 'imap-on-every-device', 'move-pop-device-to-imap', 'pop-only-on-one-device'],
+          evidence: EVIDENCE_OUTLOOK,
+        },
+      ],
+    },
     {
       name: 'POP deletes while a phone sends, drafts, trashes, answers and forwards over IMAP → critical, high',
       snapshot: scenario('mixed'),

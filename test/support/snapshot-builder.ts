@@ -542,6 +542,26 @@ export function microsoftPasswordRefusedSpec(): SnapshotSpec {
 }
 
 /**
+ * Outlook.com set not to let POP clients delete mail: what the POP device "deleted" went to the POP folder (so
+ * the INBOX ledger sees a move, not a deletion), while the phone answers, sends and files over IMAP.
+ */
+export function outlookPopFolderSpec(): SnapshotSpec {
+  const s = healthyImapOnlySpec();
+  const imap = s.imap as ImapSpec;
+  return {
+    ...s,
+    host: 'outlook.office365.com',
+    user: 'alice@contoso.com',
+    imap: {
+      ...imap,
+      greeting: '* OK The Microsoft Exchange IMAP4 service is ready.',
+      serverId: null,
+      folders: [...(imap.folders ?? []), { path: 'POP', uidNext: 41, ages: { lt1d: 3, lt7d: 9, lt30d: 28 } }],
+    },
+  };
+}
+
+/**
  * iCloud Mail: IMAP answers, POP3 does not (iCloud has no POP3). Identified by the host name alone: the greeting
  * here names no software, as no iCloud greeting is documented to.
  */
@@ -571,6 +591,7 @@ export const SCENARIOS = {
   'pop-imap-disagree': popImapDisagreeSpec,
   'gmail-pop-and-imap': gmailPopAndImapSpec,
   'microsoft-password-refused': microsoftPasswordRefusedSpec,
+  'outlook-pop-folder': outlookPopFolderSpec,
   'icloud-no-pop': icloudNoPopSpec,
 } as const;
 

@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { imapOf, isInbox, last7Days, role } from '../facts.js';
 import { step } from '../steps.js';
-import { serverIdentities } from '../server-identity.js';
+import { microsoftPopFolder, serverIdentities } from '../server-identity.js';
 
 /**
  * POP3 only ever serves INBOX. Mail from the last 7 days (INTERNALDATE, so the delivery time, kept on a move)
@@ -26,8 +26,10 @@ export default defineRule({
     const popUseSeen = signs.pop.length > 0;
     if (!popUseSeen && signs.imap.some((s) => s.strength === 'strong')) return;
     const gmail = serverIdentities(snapshot).provider === 'gmail';
+    // Outlook's POP folder holds what the POP client already downloaded and deleted: not hidden from it.
+    const popFolder = microsoftPopFolder(snapshot)?.folder ?? null;
     const folders = imap.folders
-      .filter((f) => f.selectable && !isInbox(f.path) && !LEFT_OUT.includes(role(f) ?? '') && last7Days(f) > 0 && (!gmail || role(f) === 'junk'))
+      .filter((f) => f.selectable && !isInbox(f.path) && f.path !== popFolder && !LEFT_OUT.includes(role(f) ?? '') && last7Days(f) > 0 && (!gmail || role(f) === 'junk'))
       .sort((a, b) => Number(role(b) === 'junk') - Number(role(a) === 'junk') || last7Days(b) - last7Days(a) || a.path.localeCompare(b.path))
       .map((f) => ({ folder: f.path, specialUse: f.specialUse, last7Days: last7Days(f), last1Day: f.activity?.ages.lt1d ?? 0 }));
     if (folders.length === 0) return;

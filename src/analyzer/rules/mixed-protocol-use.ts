@@ -1,7 +1,7 @@
 import { defineRule } from '../define-rule.js';
 import { step } from '../steps.js';
 import { imapOf } from '../facts.js';
-import { gmailCopies, serverIdentities } from '../server-identity.js';
+import { gmailCopies, microsoftPopFolder, serverIdentities } from '../server-identity.js';
 import type { Confidence } from '../types.js';
 
 /**
@@ -31,12 +31,15 @@ export default defineRule({
     // On Gmail the account's POP setting decides what becomes of Gmail's copy, and POP hands a message out once.
     const imap = imapOf(snapshot);
     const gmail = serverIdentities(snapshot).provider === 'gmail' && imap !== null;
+    // On Outlook a POP client's deletions may go to its POP folder: that is where the customer's mail is.
+    const popFolder = signs.pop.some((s) => s.kind === 'pop-folder-recent') ? microsoftPopFolder(snapshot) : null;
     report({
       severity: 'critical',
       confidence,
       evidence: { popSigns: strongFirst(signs.pop), imapSigns: strongFirst(signs.imap), ...(gmail ? { provider: 'gmail' as const } : {}) },
       steps: [
         ...(gmail ? [step('gmail-pop-setting', gmailCopies(imap)), step('gmail-pop-once', { user: snapshot.account.user })] : []),
+        ...(popFolder ? [step('microsoft-pop-folder', popFolder)] : []),
         step('check-protocol-on-every-device'),
         step('where-to-see-protocol'),
         step('imap-on-every-device'),

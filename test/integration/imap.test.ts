@@ -244,9 +244,10 @@ describe('probeImap against Dovecot', () => {
     const { readFileSync } = await import('node:fs');
     const logins = () => readFileSync(testbed().logFile, 'utf8').split('\n').filter((l) => l.includes('imap-login: Info: Login: user=<' + big.user + '>')).length;
     const before = logins();
-    const viaBulk = ok(await probe(big, { history: true }));
+    // Without the folder sweep, whose session is a login of its own too (tested below).
+    const viaBulk = ok(await probe(big, { history: true, sweep: false }));
     const afterBulk = logins();
-    const viaImapflow = ok(await probe(big, { history: true, bulkMinMessages: Infinity }));
+    const viaImapflow = ok(await probe(big, { history: true, bulkMinMessages: Infinity, sweep: false }));
     // One more IMAP login for the bulk session; none for the imapflow path.
     expect(afterBulk - before).toBe(2);
     expect(logins() - afterBulk).toBe(1);
@@ -275,6 +276,21 @@ describe('probeImap against Dovecot', () => {
     expect(byPath.get('Archive')!.activity!.newestInternalDate).toBe(expected['Archive']!.newest!.toISOString());
   });
 
+
+  it('the folder sweep (two pipelined flights on a session of its own) records what one command at a time does', async () => {
+    const now = new Date();
+    for (const ignore of [[], ['ESEARCH', 'WITHIN', 'ESORT', 'LIST-STATUS'], ['ESORT']]) {
+      const { readFileSync } = await import('node:fs');
+      const logins = () => readFileSync(testbed().logFile, 'utf8').split('\n').filter((l) => l.includes('imap-login: Info: Login: user=<' + big.user + '>')).length;
+      const before = logins();
+      const swept = ok(await probe(big, { now, ignoreCapabilities: ignore }));
+      // Without ESEARCH the INBOX searches share the sweep's session: one login more either way.
+      expect(logins() - before, ignore.join(',')).toBe(2);
+      const oneByOne = ok(await probe(big, { now, ignoreCapabilities: ignore, sweep: false }));
+      expect(swept.folders.length, ignore.join(',')).toBeGreaterThanOrEqual(3);
+      expect(swept.folders, ignore.join(',')).toEqual(oneByOne.folders);
+    }
+  });
 
   it('a mailbox whose arrival order breaks date order is searched in full, not sampled', async () => {
     const now = Date.now();

@@ -326,9 +326,28 @@ export interface BulkFetchOptions extends BulkSessionOptions {
   onMessage(m: BulkMessage): void;
 }
 
-/** A logged-in session of our own: one command at a time, each under a deadline that restarts on data. */
+/** One command of a pipelined batch: its text, and where its untagged responses (and streamed SEARCH numbers) go. */
+export interface PipelinedCommand {
+  text: string;
+  onUntagged?: (r: Buffer) => void;
+  /** The numbers of a plain "* SEARCH" answer to this command, as they stream in. */
+  onSearchNumber?: (n: number) => void;
+}
+
+/** How a pipelined command ended: OK, or NO/BAD (then the caller decides; the batch goes on). */
+export interface PipelinedResult {
+  ok: boolean;
+  line: string;
+}
+
+/**
+ * A logged-in session of our own, each command under a deadline that restarts on data. `command` sends one and
+ * waits for it; `pipeline` sends a batch in one write and the server answers them in order (RFC 9051 5.5): the
+ * untagged responses belong to the oldest command not yet completed.
+ */
 interface BulkSession {
   command(text: string, step: string, onUntagged?: (r: Buffer) => void): Promise<string>;
+  pipeline(commands: readonly PipelinedCommand[], step: string): Promise<PipelinedResult[]>;
   /** EXAMINE (read-only) `mailbox` and check it has the main session's UIDVALIDITY. */
   examine(mailbox: string, uidValidity: string): Promise<void>;
   /** Numbers of plain SEARCH responses go here while set (streamed, see ResponseSplitter). */
@@ -339,19 +358,28 @@ interface BulkSession {
   close(): Promise<void>;
 }
 
+const ESEARCH_TAG = /^\* ESEARCH \(TAG "([^"]+)"\)/i;
+
 /** Connect, STARTTLS when asked, log in: a session of our own beside the main one. Throws BulkError or StepTimeout. */
 async function openBulkSession(opts: BulkSessionOptions): Promise<BulkSession> {
   const ms = opts.timeoutMs;
   let conn: Connection | undefined;
-  // The responses of the command in flight go here; null between commands.
-  let waiting: { tag: string; onUntagged: (r: Buffer) => void; resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  // The commands in flight, oldest first: untagged responses go to the first, whose tagged line ends it.
+  interface InFlight {
+    tag: string;
+    onUntagged: (r: Buffer) => void;
+    onSearchNumber?: (n: number) => void;
+    /** Resolves with the tagged line, NO and BAD included (pipelined), or rejects on NO/BAD (`strict`). */
+    strict: boolean;
+    resolve: (line: string) => void;
+    reject: (e: Error) => void;
+  }
+  const inFlight: InFlight[] = [];
   let greeting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
   let failure: Error | null = null;
   const failWith = (e: Error) => {
     failure ??= e;
-    const w = waiting;
-    waiting = null;
-    w?.reject(failure);
+    for (const w of inFlight.splice(0)) w.reject(failure);
     const g = greeting;
     greeting = null;
     g?.reject(failure);
@@ -367,9 +395,30 @@ async function openBulkSession(opts: BulkSessionOptions): Promise<BulkSession> {
           new Promise<string>((resolve, reject) => {
             if (failure) return reject(failure);
             const tag = `mdb${++n}`;
-            waiting = { tag, onUntagged, resolve, reject };
+            inFlight.push({ tag, onUntagged, strict: true, resolve, reject });
             conn!.write(`${tag} ${text}\r\n`);
           }),
+        { idle: true },
+      ),
+    pipeline: (commands, step) =>
+      conn!.deadline(
+        step,
+        ms,
+        () => {
+          if (failure) return Promise.reject(failure);
+          const tags = commands.map(() => `mdb${++n}`);
+          const results = commands.map(
+            (c, i) =>
+              new Promise<PipelinedResult>((resolve, reject) => {
+                const tag = tags[i]!;
+                const status = (line: string) => line.slice(tag.length + 1).split(' ')[0]!.toUpperCase();
+                inFlight.push({ tag, onUntagged: c.onUntagged ?? (() => undefined), onSearchNumber: c.onSearchNumber, strict: false, resolve: (line) => resolve({ ok: status(line) === 'OK', line }), reject });
+              }),
+          );
+          // One write for the whole batch: the server answers in order, one flight instead of one per command.
+          conn!.write(commands.map((c, i) => `${tags[i]} ${c.text}\r\n`).join(''));
+          return Promise.all(results);
+        },
         { idle: true },
       ),
     async examine(mailbox, expected) {
@@ -398,20 +447,32 @@ async function openBulkSession(opts: BulkSessionOptions): Promise<BulkSession> {
         g.resolve(r.toString('latin1').trimEnd());
         return;
       }
-      const w = waiting;
+      const w = inFlight[0];
       if (!w) return;
-      if (r[0] === 0x2a) return w.onUntagged(r);
+      if (r[0] === 0x2a) {
+        // A server may run pipelined searches side by side (Dovecot does) and answer a later one first: an
+        // ESEARCH response names its command (RFC 4731 TAG), everything else belongs to the oldest in flight.
+        const tagged = ESEARCH_TAG.exec(r.toString('latin1', 0, Math.min(r.length, 64)));
+        const to = tagged ? inFlight.find((x) => x.tag === tagged[1]) : w;
+        if (!to) return failWith(new BulkError(`an ESEARCH for ${tagged![1]}, which is not in flight`));
+        return to.onUntagged(r);
+      }
       if (r[0] === 0x2b) return failWith(new BulkError('unexpected continuation request'));
       const line = r.toString('latin1').trimEnd();
-      if (!line.startsWith(`${w.tag} `)) return;
-      waiting = null;
+      if (!line.startsWith(`${w.tag} `)) {
+        // A tagged answer to a later command before this one's: out of order, nothing can be trusted.
+        if (inFlight.some((x) => line.startsWith(`${x.tag} `))) failWith(new BulkError('answers out of order'));
+        return;
+      }
+      inFlight.shift();
       const status = line.slice(w.tag.length + 1).split(' ')[0]!.toUpperCase();
-      if (status === 'OK') w.resolve(line);
+      if (status === 'OK' || !w.strict) w.resolve(line);
       else w.reject(new BulkError(`${status} to ${w.tag}`));
     },
     (num) => {
-      if (!session.onSearchNumber) throw new BulkError('a SEARCH response nobody asked for');
-      session.onSearchNumber(num);
+      const to = inFlight[0]?.onSearchNumber ?? session.onSearchNumber;
+      if (!to) throw new BulkError('a SEARCH response nobody asked for');
+      to(num);
     },
   );
   let n = 0;
@@ -498,8 +559,8 @@ export interface StreamedSearch {
 }
 
 /**
- * Plain UID SEARCHes (servers without ESEARCH) on a session of our own whose reader never holds the answer's
- * UID list: "* SEARCH 1 2 3 ..." for 100k messages is counted as it arrives. The session stays open from one
+ * Plain UID SEARCHes (servers without ESEARCH), and pipelined batches (the folder sweep, mailbox/sweep.ts), on a
+ * session of our own whose reader never holds a SEARCH answer's UID list: "* SEARCH 1 2 3 ..." for 100k messages is counted as it arrives. The session stays open from one
  * search to the next and EXAMINEs a mailbox only when the mailbox changes. Anything unexpected throws; the
  * caller then asks the main session instead.
  */
@@ -536,6 +597,23 @@ export class SearchSession {
       // A session that failed once is not trusted again: the next search opens a new one.
       this.#session = null;
       this.#examined = null;
+      await session.close();
+      throw asBulkError(e);
+    }
+  }
+
+  /**
+   * Sends a batch in one write on the same session (see BulkSession.pipeline); the batch selects mailboxes of its
+   * own, so the next search EXAMINEs again. Throws on a broken session (then not trusted again).
+   */
+  async pipeline(commands: readonly PipelinedCommand[], step: string): Promise<PipelinedResult[]> {
+    this.#session ??= openBulkSession(this.opts);
+    const session = await this.#session;
+    this.#examined = null;
+    try {
+      return await session.pipeline(commands, step);
+    } catch (e) {
+      this.#session = null;
       await session.close();
       throw asBulkError(e);
     }

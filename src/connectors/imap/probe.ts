@@ -14,6 +14,8 @@ import { anomaly, countAnomaly, MAX_UINT32, shown } from '../anomalies.js';
 import { preflight, type Preflight } from './preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity } from './mailbox/activity.js';
+import { SAMPLE_MIN_MESSAGES } from './mailbox/sampling.js';
+import { sweepFolders, SWEEP_MIN_FOLDERS, type Swept } from './mailbox/sweep.js';
 import type { Ctx } from './mailbox/context.js';
 import { flagCounts, keywordCounts } from './mailbox/counts.js';
 import { messageList } from './mailbox/identities.js';
@@ -58,6 +60,11 @@ export interface ImapProbeOptions extends ConnectOptions {
   known?: KnownMailboxes;
   /** Mailboxes this big or bigger find their 30-day boundary by sampling dates (default SAMPLE_MIN_MESSAGES). */
   sampleMinMessages?: number;
+  /**
+   * false: examine every folder one command at a time on imapflow's session, never by the pipelined sweep of
+   * mailbox/sweep.ts (default: the sweep, for SWEEP_MIN_FOLDERS small folders or more, without history's arrivals).
+   */
+  sweep?: boolean;
   /** History lists of this many messages or more are read on a second session of our own (default BULK_MIN_MESSAGES; Infinity: never). */
   bulkMinMessages?: number;
   /** On servers without ESEARCH, mailboxes this big or bigger are searched on a streaming session of our own (default STREAM_SEARCH_MIN_MESSAGES; Infinity: never). */
@@ -633,6 +640,25 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
   });
   progress(`${folders.length} folder${folders.length === 1 ? '' : 's'}`);
 
+  // The small folders' date questions in two pipelined flights on the session of our own (mailbox/sweep.ts)
+  // instead of five or six round trips each; a folder it could not read, or every folder if the session fails,
+  // is examined below one command at a time, as without it. Not with history's arrivals (per-folder searches).
+  const sampleMin = opts.sampleMinMessages ?? SAMPLE_MIN_MESSAGES;
+  const sweepable = folders.filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && f.status && f.status.messages > 0 && f.status.messages < sampleMin);
+  let swept = new Map<string, Swept>();
+  if (opts.sweep !== false && !(opts.history && opts.known) && sweepable.length >= SWEEP_MIN_FOLDERS) {
+    progress(`examining ${sweepable.length} folders`);
+    try {
+      swept = await state.tr.timed(
+        'sweep',
+        () => sweepFolders(searches, sweepable.map((f) => ({ path: f.path })), caps, opts.now),
+        (m) => `${m.size} of ${sweepable.length} folders in two pipelined flights on a session of our own`,
+      );
+    } catch {
+      swept = new Map(); // every folder the usual way
+    }
+  }
+
   // A folder step that fails for good (a stall, a lost connection) ends the session but not the probe: what was
   // gathered stays, the folders after it keep activity null, and the failure is recorded for the rules.
   let lost: ProbeError | null = null;
@@ -645,6 +671,11 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
     }
     if (f.status && f.status.messages === 0) {
       f.activity = { ages: { lt1d: 0, lt7d: 0, lt30d: 0, older: 0 }, oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty' };
+      continue;
+    }
+    const s = swept.get(f.path);
+    if (s) {
+      f.activity = { ages: s.ages, oldestInternalDate: s.oldestInternalDate, newestInternalDate: s.newestInternalDate, agesMethod: s.agesMethod };
       continue;
     }
     progress(`examining ${f.path}`);

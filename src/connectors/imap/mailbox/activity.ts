@@ -15,7 +15,7 @@ export function emptyAges(): AgeBuckets {
 }
 
 /** Bucket one INTERNALDATE relative to now. */
-function bucketOf(date: Date, now: Date): keyof AgeBuckets {
+export function bucketOf(date: Date, now: Date): keyof AgeBuckets {
   const age = (now.getTime() - date.getTime()) / 1000;
   if (age < DAY_S) return 'lt1d';
   if (age < 7 * DAY_S) return 'lt7d';
@@ -31,7 +31,7 @@ export interface Activity extends FolderActivity {
  * Up to this many messages of the last 30 days get their INTERNALDATE fetched and bucketed here instead of two
  * more searches: imapflow spends ~0.2 ms on each FETCH response, a small search costs ~3 ms.
  */
-const FETCH_RECENT_MAX = 16;
+export const FETCH_RECENT_MAX = 16;
 
 /**
  * Ages and oldest/newest INTERNALDATE of the examined mailbox holding `total` messages. With WITHIN the

@@ -1,0 +1,233 @@
+// The folder sweep: the date questions of every small folder (what activity.ts asks one command at a time on
+// imapflow's session, five or six round trips a folder) sent as two pipelined flights on a session of our own
+// (bulk.ts): first EXAMINE and the searches of every folder, then EXAMINE and the INTERNALDATE fetches that the
+// first answers call for. Only EXAMINE, SEARCH, SORT and FETCH of UID and INTERNALDATE: read-only. The answers
+// are read exactly as activity() reads them, so a swept folder records the same facts and the same agesMethod.
+// A folder whose commands fail, or whose name needs a literal, is left out of the result; the caller examines it
+// the usual way. A broken session throws.
+import type { AgeBuckets } from '../../../snapshot/schema.js';
+import { parseFetch, type PipelinedCommand, type SearchSession } from '../bulk.js';
+import { parseSequenceSet } from '../raw.js';
+import { quoted } from '../syntax.js';
+import { bucketOf, emptyAges, FETCH_RECENT_MAX, type Activity } from './activity.js';
+import { imapDate, parseInternalDate } from './date-codec.js';
+
+const DAY_S = 86_400;
+/** Fewer small folders than this are examined one by one: the sweep's session costs a connection and a login. */
+export const SWEEP_MIN_FOLDERS = 3;
+
+export interface SweepFolder {
+  path: string;
+}
+
+export interface Swept extends Activity {
+  /** EXISTS of the sweep's EXAMINE: the message count the activity is about. */
+  exists: number;
+}
+
+/** "* ESEARCH (TAG "x") UID COUNT 3 MIN 4 ALL 4:6" → COUNT, MIN, MAX, ALL. */
+function esearch(r: Buffer): Map<string, string> | null {
+  const line = r.toString('latin1').trimEnd();
+  const m = /^\* ESEARCH(?: \(TAG "[^"]*"\))?(?: UID)?((?: \S+ \S+)*)$/i.exec(line);
+  if (!m) return null;
+  const out = new Map<string, string>();
+  const parts = m[1]!.trim().split(' ').filter(Boolean);
+  for (let i = 0; i + 1 < parts.length; i += 2) out.set(parts[i]!.toUpperCase(), parts[i + 1]!);
+  return out;
+}
+
+/** Per folder: what EXAMINE showed and what each search answered. */
+interface FirstAnswers {
+  ok: boolean;
+  exists: number | null;
+  c30: number;
+  min30: number | null;
+  all: string;
+  y7: number;
+  y1: number;
+  /** SINCE path: the lowest UID from the boundary day on. */
+  sinceMin: number | null;
+  lo: string | null;
+  hi: string | null;
+}
+
+/**
+ * The activity of each of `folders`, by path. `caps`: the capabilities acted on (upper case); `now`: the probe's
+ * clock, as activity() has it. Throws on a broken session; folders it could not read are missing from the map.
+ */
+export async function sweepFolders(session: SearchSession, folders: readonly SweepFolder[], caps: Set<string>, now: Date): Promise<Map<string, Swept>> {
+  const within = caps.has('WITHIN') && caps.has('ESEARCH');
+  const esearchOk = caps.has('ESEARCH');
+  const sorts = caps.has('ESORT') && caps.has('SORT');
+  const windowSecs = (days: number) => Math.max(1, Math.round(days * DAY_S + (Date.now() - now.getTime()) / 1000));
+  const named = folders.map((f) => ({ ...f, box: quoted(f.path) })).filter((f): f is SweepFolder & { box: string } => f.box !== null);
+
+  // Flight 1: EXAMINE and the searches of every folder.
+  const first = new Map<string, FirstAnswers>();
+  const batch1: PipelinedCommand[] = [];
+  /** Each folder's commands in the batch, by index: all must end OK. */
+  const sent1 = new Map<string, number[]>();
+  for (const f of named) {
+    const a: FirstAnswers = { ok: true, exists: null, c30: 0, min30: null, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null };
+    first.set(f.path, a);
+    const results: number[] = [];
+    const cmd = (text: string, onUntagged?: (r: Buffer) => void, onSearchNumber?: (n: number) => void) => {
+      results.push(batch1.length);
+      batch1.push({ text, ...(onUntagged ? { onUntagged } : {}), ...(onSearchNumber ? { onSearchNumber } : {}) });
+    };
+    cmd(`EXAMINE ${f.box}`, (r) => {
+      const s = r.toString('latin1');
+      const exists = /^\* (\d+) EXISTS/i.exec(s);
+      if (exists) a.exists = Number(exists[1]);
+    });
+    if (within) {
+      cmd(`UID SEARCH RETURN (COUNT MIN ALL) YOUNGER ${windowSecs(30)}`, (r) => {
+        const e = esearch(r);
+        if (!e) return;
+        a.c30 = Number(e.get('COUNT') ?? 0);
+        a.min30 = e.has('MIN') ? Number(e.get('MIN')) : null;
+        a.all = e.get('ALL') ?? '';
+      });
+      cmd(`UID SEARCH RETURN (COUNT) YOUNGER ${windowSecs(7)}`, (r) => {
+        const e = esearch(r);
+        if (e) a.y7 = Number(e.get('COUNT') ?? 0);
+      });
+      cmd(`UID SEARCH RETURN (COUNT) YOUNGER ${windowSecs(1)}`, (r) => {
+        const e = esearch(r);
+        if (e) a.y1 = Number(e.get('COUNT') ?? 0);
+      });
+    } else {
+      // SINCE compares dates without time or zone: from one day before the 30-day boundary, as activity() asks.
+      const since = imapDate(new Date(now.getTime() - 30 * DAY_S * 1000 - DAY_S * 1000));
+      const seen = (n: number) => {
+        if (a.sinceMin === null || n < a.sinceMin) a.sinceMin = n;
+      };
+      if (esearchOk) {
+        cmd(`UID SEARCH RETURN (MIN) SINCE ${since}`, (r) => {
+          const e = esearch(r);
+          if (e?.has('MIN')) seen(Number(e.get('MIN')));
+        });
+      } else cmd(`UID SEARCH SINCE ${since}`, undefined, seen);
+    }
+    if (sorts) {
+      cmd('UID SORT RETURN (MIN MAX) (ARRIVAL) US-ASCII ALL', (r) => {
+        const e = esearch(r);
+        a.lo = e?.get('MIN') ?? null;
+        a.hi = e?.get('MAX') ?? null;
+      });
+    }
+    sent1.set(f.path, results);
+  }
+  const r1 = await session.pipeline(batch1, 'sweep');
+  for (const f of named) {
+    const a = first.get(f.path)!;
+    // Its UIDVALIDITY is not compared with the main session's: the answers are counts and dates of this session's
+    // own EXAMINE (as the one-by-one path reads its own), and Courier mints a UIDVALIDITY per session anyway.
+    a.ok = sent1.get(f.path)!.every((i) => r1[i]!.ok) && a.exists !== null && a.exists <= 0xffffffff;
+    for (const n of [a.c30, a.y7, a.y1]) if (!Number.isSafeInteger(n) || n < 0) a.ok = false;
+  }
+
+  // Flight 2: the dates the answers call for.
+  const batch2: PipelinedCommand[] = [];
+  const dates = new Map<string, { byUid: Map<number, Date>; bySeq: Map<number, Date>; idx: number[] }>();
+  for (const f of named) {
+    const a = first.get(f.path)!;
+    if (!a.ok || a.exists === 0) continue;
+    const d = { byUid: new Map<number, Date>(), bySeq: new Map<number, Date>(), idx: [] as number[] };
+    dates.set(f.path, d);
+    // Both FETCHes of a folder may be answered side by side: each answer names its message by sequence number
+    // and UID, and both are true of it, so every answer goes into both maps whichever command it belongs to.
+    const onFetch = () => (r: Buffer) => {
+      const m = parseFetch(r);
+      const at = m?.internalDate ? parseInternalDate(m.internalDate) : null;
+      if (!m || !at) return;
+      if (m.uid !== null) d.byUid.set(m.uid, at);
+      d.bySeq.set(m.seq, at);
+    };
+    const uidSet = within
+      ? [...(a.c30 > 0 && a.c30 <= FETCH_RECENT_MAX && a.all ? [a.all] : []), ...(a.lo && a.hi ? [a.lo, a.hi] : [])].join(',')
+      : [...(a.sinceMin !== null ? [`${a.sinceMin}:*`] : []), ...(a.lo && a.hi ? [a.lo, a.hi] : [])].join(',');
+    const wantSeq = !sorts;
+    if (!uidSet && !wantSeq) continue;
+    d.idx.push(batch2.length);
+    batch2.push({ text: `EXAMINE ${f.box}` });
+    if (uidSet) {
+      d.idx.push(batch2.length);
+      batch2.push({ text: `UID FETCH ${uidSet} (UID INTERNALDATE)`, onUntagged: onFetch() });
+    }
+    if (wantSeq) {
+      d.idx.push(batch2.length);
+      batch2.push({ text: `FETCH ${a.exists === 1 ? '1' : `1,${a.exists}`} (UID INTERNALDATE)`, onUntagged: onFetch() });
+    }
+  }
+  const r2 = batch2.length ? await session.pipeline(batch2, 'sweep dates') : [];
+
+  const out = new Map<string, Swept>();
+  for (const f of named) {
+    const a = first.get(f.path)!;
+    if (!a.ok) continue;
+    const total = a.exists!;
+    if (total === 0) {
+      out.set(f.path, { exists: 0, ages: emptyAges(), oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty' });
+      continue;
+    }
+    const d = dates.get(f.path);
+    if (d && !d.idx.every((i) => r2[i]!.ok)) continue;
+    const byUid = d?.byUid ?? new Map<number, Date>();
+    const ages: AgeBuckets = emptyAges();
+    let newestKnown: Date | null = null;
+    let method: string;
+    if (within) {
+      if (a.c30 > 0 && a.c30 <= FETCH_RECENT_MAX && a.all) {
+        for (const uid of parseSequenceSet(a.all)) {
+          const at = byUid.get(uid);
+          if (!at) continue;
+          const b = bucketOf(at, now);
+          // The search window was widened by the seconds since `now`: its edge belongs to the 30-day bucket.
+          ages[b === 'older' ? 'lt30d' : b]++;
+          if (!newestKnown || at > newestKnown) newestKnown = at;
+        }
+        method = 'WITHIN + INTERNALDATE of the last 30 days';
+      } else {
+        ages.lt1d = a.y1;
+        ages.lt7d = Math.max(0, a.y7 - a.y1);
+        ages.lt30d = Math.max(0, a.c30 - a.y7);
+        method = 'WITHIN';
+      }
+      ages.older = Math.max(0, total - a.c30);
+    } else {
+      let recent = 0;
+      if (a.sinceMin !== null) {
+        for (const [uid, at] of byUid) {
+          if (uid < a.sinceMin) continue; // an ESORT end fetched with them
+          const b = bucketOf(at, now);
+          if (b === 'older') continue;
+          ages[b]++;
+          recent++;
+          if (!newestKnown || at > newestKnown) newestKnown = at;
+        }
+      }
+      ages.older = Math.max(0, total - recent);
+      method = 'SINCE+FETCH INTERNALDATE';
+    }
+    let oldest: Date | null = null;
+    let newest: Date | null = null;
+    if (sorts) {
+      if (a.lo && a.hi) {
+        oldest = byUid.get(Number(a.lo)) ?? null;
+        newest = byUid.get(Number(a.hi)) ?? null;
+      }
+      method += '; oldest/newest by ESORT ARRIVAL';
+    } else {
+      // The first and last message in arrival (sequence) order, as activity() reads them.
+      const ends = [d?.bySeq.get(1), d?.bySeq.get(total)].filter((x): x is Date => x !== undefined);
+      for (const at of [...ends, ...(newestKnown ? [newestKnown] : [])]) {
+        if (!oldest || at < oldest) oldest = at;
+        if (!newest || at > newest) newest = at;
+      }
+      method += '; oldest/newest from first/last message (approximate)';
+    }
+    out.set(f.path, { exists: total, ages, oldestInternalDate: oldest ? oldest.toISOString() : null, newestInternalDate: newest ? newest.toISOString() : null, agesMethod: method });
+  }
+  return out;
+}

@@ -602,6 +602,11 @@ export class SearchSession {
     }
   }
 
+  /** Whether a session is open (or opening) already: then a batch costs no new login. */
+  get isOpen(): boolean {
+    return this.#session !== null;
+  }
+
   /**
    * Sends a batch in one write on the same session (see BulkSession.pipeline); the batch selects mailboxes of its
    * own, so the next search EXAMINEs again. Throws on a broken session (then not trusted again).

@@ -15,7 +15,7 @@ import { preflight, type Preflight } from './preflight.js';
 import type { TLSSocket } from 'node:tls';
 import { activity } from './mailbox/activity.js';
 import { SAMPLE_MIN_MESSAGES } from './mailbox/sampling.js';
-import { sweepFolders, SWEEP_MIN_FOLDERS, type Swept } from './mailbox/sweep.js';
+import { sweepFolders, SWEEP_MIN_FOLDERS, SWEEP_MIN_FOLDERS_OPEN, type Swept } from './mailbox/sweep.js';
 import type { Ctx } from './mailbox/context.js';
 import { flagCounts, keywordCounts } from './mailbox/counts.js';
 import { messageList } from './mailbox/identities.js';
@@ -646,7 +646,7 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
   const sampleMin = opts.sampleMinMessages ?? SAMPLE_MIN_MESSAGES;
   const sweepable = folders.filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && f.status && f.status.messages > 0 && f.status.messages < sampleMin);
   let swept = new Map<string, Swept>();
-  if (opts.sweep !== false && !(opts.history && opts.known) && sweepable.length >= SWEEP_MIN_FOLDERS) {
+  if (opts.sweep !== false && !(opts.history && opts.known) && sweepable.length >= (searches.isOpen ? SWEEP_MIN_FOLDERS_OPEN : SWEEP_MIN_FOLDERS)) {
     progress(`examining ${sweepable.length} folders`);
     try {
       swept = await state.tr.timed(

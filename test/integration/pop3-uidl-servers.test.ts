@@ -68,3 +68,29 @@ describe('Cyrus with uidl_format: dovecot (UID then UIDVALIDITY, 8 hex digits ea
     }
   }, 180_000);
 });
+
+// Cyrus's other uidl_format values: "courier" is UIDVALIDITY-UID (mapped as Courier's own version-2 form), and
+// "uidonly" the bare UID, which names no UIDVALIDITY: recorded as unknown, compared by counts and sizes only.
+describe.each([
+  { format: 'courier', re: /^\d+-\d+$/, expected: 'courier' as const },
+  { format: 'uidonly', re: /^\d+$/, expected: 'unknown' as const },
+])('Cyrus with uidl_format: $format', ({ format, re, expected }) => {
+  it(`reads as ${expected}, and POP and IMAP agree`, async () => {
+    const alt = await startCyrus({ extraConfig: `uidl_format: ${format}` });
+    try {
+      const user = await addCyrusUser(alt);
+      await appendCyrusMessages(alt, user, 'INBOX', Array.from({ length: 12 }, (_, i) => ({ date: daysAgo(i), bodyBytes: 150 + i })));
+      const conn = (port: number) => ({ host: alt.host, port, tls: 'implicit' as const, ca: alt.caPem, credentials: passwordCredentials(user.user, user.password), timeoutMs: 10_000 });
+      const imap = await probeImap({ ...conn(alt.ports.imaps), history: false, now: new Date(), popSample: true });
+      const pop = await probePop3(conn(alt.ports.pop3s));
+      if (!imap.ok || !pop.ok) throw new Error('a probe failed');
+      for (const m of pop.evidence.messages) expect(m.uidl).toMatch(re);
+      expect(pop.evidence.uidlFormat).toBe(expected);
+      if (expected === 'unknown') expect(pop.evidence.uidlMap ?? null).toBeNull();
+      else expect(pop.evidence.uidlMap).toEqual({ uidValidity: imap.evidence.inbox.uidValidity, uids: imap.evidence.inbox.popSample!.map((m) => m.uid) });
+      expect(popSampleDisagrees(pop.evidence, imap.evidence)).toBeNull();
+    } finally {
+      await alt.stop({ keep: KEEP });
+    }
+  }, 180_000);
+});

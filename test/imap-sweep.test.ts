@@ -23,8 +23,8 @@ const CAPS = new Set(['IMAP4REV1', 'ESEARCH', 'WITHIN', 'ESORT', 'SORT']);
 
 /**
  * Folders A and B of 10 messages (UIDs 1-10), 3 of the last 30 days (8-10), 2 of the last 7, 1 of the last day.
- * The server holds each folder's ESEARCH answers until the folder's last search has come, then writes them in
- * reverse order, with the tagged completions after. `refuse`: a folder whose EXAMINE fails; `stallOn`: the
+ * The server holds each folder's searches until the last has come, then answers and completes them in reverse
+ * order (a later command's tagged OK before an earlier one's, as a server running them side by side may). `refuse`: a folder whose EXAMINE fails; `stallOn`: the
  * command from which on the server says nothing more.
  */
 function server(opts: { refuse?: string; stallOn?: string } = {}) {
@@ -58,7 +58,7 @@ function server(opts: { refuse?: string; stallOn?: string } = {}) {
         held.push({ tag: tag!, text: `* ESEARCH (TAG "${tag}") UID ${text}\r\n` });
         if (days < 2) {
           // The last search of the folder: every answer now, the later ones first.
-          s.write([...held].reverse().map((h) => h.text).join('') + held.map((h) => `${h.tag} OK done\r\n`).join(''));
+          s.write([...held].reverse().map((h) => h.text + `${h.tag} OK done\r\n`).join(''));
           held = [];
         }
         return;
@@ -74,7 +74,7 @@ function server(opts: { refuse?: string; stallOn?: string } = {}) {
 }
 
 describe('the folder sweep', () => {
-  it('reads pipelined answers by their ESEARCH TAG when the server answers a later search first', async () => {
+  it('reads pipelined answers by their ESEARCH TAG when the server answers and completes a later search first', async () => {
     const srv = await server();
     const session = new SearchSession({ ...base, port: srv.port });
     try {

@@ -295,6 +295,30 @@ describe('probeImap against Dovecot', () => {
     }
   });
 
+  it("with history's repeat check the sweep also reads each folder's arrivals, as one command at a time does", async () => {
+    const now = new Date();
+    const first = ok(await probe(big, { now, history: true, sweep: false }));
+    // What the earlier probe knew: some folders' UIDNEXT a few messages back (mail arrived since), one under
+    // another UIDVALIDITY (read from 1), one not known at all.
+    const folders: Record<string, { uidValidity: string; uidNext: number }> = {};
+    first.folders.forEach((f, i) => {
+      if (!f.status || f.status.uidNext === null || f.status.uidValidity === null || i === 2) return;
+      folders[f.path] = { uidValidity: i === 1 ? '1' : f.status.uidValidity, uidNext: Math.max(1, f.status.uidNext - 3 * i) };
+    });
+    const known = { inbox: null, folders };
+    for (const ignore of [[], ['ESEARCH', 'WITHIN', 'ESORT', 'LIST-STATUS']]) {
+      const progress: string[] = [];
+      const swept = ok(await probe(big, { now, history: true, known, ignoreCapabilities: ignore, onProgress: (m) => progress.push(m) }));
+      // The sweep read them all: no folder was examined on its own afterwards.
+      expect(progress.filter((m) => /^IMAP examining (?!INBOX|\d+ folders)/.test(m)), ignore.join(',')).toEqual([]);
+      expect(progress.some((m) => /^IMAP examining \d+ folders$/.test(m)), ignore.join(',')).toBe(true);
+      const oneByOne = ok(await probe(big, { now, history: true, known, ignoreCapabilities: ignore, sweep: false }));
+      const facts = (fs: typeof swept.folders) => fs.map((f) => ({ path: f.path, activity: f.activity, arrivals: f.arrivals }));
+      expect(facts(swept.folders), ignore.join(',')).toEqual(facts(oneByOne.folders));
+      expect(swept.folders.filter((f) => f.arrivals && f.arrivals.count > 0).length, ignore.join(',')).toBeGreaterThanOrEqual(2);
+    }
+  });
+
   it('a mailbox whose arrival order breaks date order is searched in full, not sampled', async () => {
     const now = Date.now();
     // INBOX's dates jump back and forth with arrival (ageFor): sampling must notice and fall back.

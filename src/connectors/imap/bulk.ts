@@ -459,15 +459,16 @@ async function openBulkSession(opts: BulkSessionOptions): Promise<BulkSession> {
       }
       if (r[0] === 0x2b) return failWith(new BulkError('unexpected continuation request'));
       const line = r.toString('latin1').trimEnd();
-      if (!line.startsWith(`${w.tag} `)) {
-        // A tagged answer to a later command before this one's: out of order, nothing can be trusted.
-        if (inFlight.some((x) => line.startsWith(`${x.tag} `))) failWith(new BulkError('answers out of order'));
-        return;
-      }
-      inFlight.shift();
-      const status = line.slice(w.tag.length + 1).split(' ')[0]!.toUpperCase();
-      if (status === 'OK' || !w.strict) w.resolve(line);
-      else w.reject(new BulkError(`${status} to ${w.tag}`));
+      // A server may also complete a later command first (Dovecot runs a folder's FETCHes side by side): the
+      // tagged line ends the command it names, wherever it is in the queue. Untagged answers other than ESEARCH
+      // go to the oldest in flight, so commands that may run side by side in one mailbox share a handler
+      // (mailbox/sweep.ts), and a mailbox change (EXAMINE) waits for what runs before it.
+      const at = inFlight.findIndex((x) => line.startsWith(`${x.tag} `));
+      if (at < 0) return;
+      const done = inFlight.splice(at, 1)[0]!;
+      const status = line.slice(done.tag.length + 1).split(' ')[0]!.toUpperCase();
+      if (status === 'OK' || !done.strict) done.resolve(line);
+      else done.reject(new BulkError(`${status} to ${done.tag}`));
     },
     (num) => {
       const to = inFlight[0]?.onSearchNumber ?? session.onSearchNumber;

@@ -642,16 +642,31 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
 
   // The small folders' date questions in two pipelined flights on the session of our own (mailbox/sweep.ts)
   // instead of five or six round trips each; a folder it could not read, or every folder if the session fails,
-  // is examined below one command at a time, as without it. Not with history's arrivals (per-folder searches).
+  // is examined below one command at a time, as without it. With history's repeat check the sweep also reads each
+  // folder's arrivals (Message-IDs from the earlier probe's UIDNEXT on), under the UIDVALIDITY STATUS gave.
   const sampleMin = opts.sampleMinMessages ?? SAMPLE_MIN_MESSAGES;
-  const sweepable = folders.filter((f) => f.selectable && f.path.toUpperCase() !== 'INBOX' && f.status && f.status.messages > 0 && f.status.messages < sampleMin);
+  const withArrivals = !!(opts.history && opts.known);
+  const arrivalsOf = (f: Folder) => {
+    const before = opts.known!.folders[f.path];
+    const st = f.status!;
+    return { sinceUidNext: before && before.uidValidity === st.uidValidity ? before.uidNext : 1, uidNext: st.uidNext!, uidValidity: st.uidValidity! };
+  };
+  const sweepable = folders.filter(
+    (f) =>
+      f.selectable &&
+      f.path.toUpperCase() !== 'INBOX' &&
+      f.status &&
+      f.status.messages > 0 &&
+      f.status.messages < sampleMin &&
+      (!withArrivals || (f.status.uidNext !== null && f.status.uidValidity !== null)),
+  );
   let swept = new Map<string, Swept>();
-  if (opts.sweep !== false && !(opts.history && opts.known) && sweepable.length >= (searches.isOpen ? SWEEP_MIN_FOLDERS_OPEN : SWEEP_MIN_FOLDERS)) {
+  if (opts.sweep !== false && sweepable.length >= (searches.isOpen ? SWEEP_MIN_FOLDERS_OPEN : SWEEP_MIN_FOLDERS)) {
     progress(`examining ${sweepable.length} folders`);
     try {
       swept = await state.tr.timed(
         'sweep',
-        () => sweepFolders(searches, sweepable.map((f) => ({ path: f.path })), caps, opts.now),
+        () => sweepFolders(searches, sweepable.map((f) => ({ path: f.path, ...(withArrivals ? { arrivals: arrivalsOf(f) } : {}) })), caps, opts.now),
         (m) => `${m.size} of ${sweepable.length} folders in two pipelined flights on a session of our own`,
       );
     } catch {
@@ -676,6 +691,7 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
     const s = swept.get(f.path);
     if (s) {
       f.activity = { ages: s.ages, oldestInternalDate: s.oldestInternalDate, newestInternalDate: s.newestInternalDate, agesMethod: s.agesMethod };
+      if (s.arrivals !== undefined) f.arrivals = s.arrivals;
       continue;
     }
     progress(`examining ${f.path}`);

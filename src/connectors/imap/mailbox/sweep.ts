@@ -5,7 +5,9 @@
 // are read exactly as activity() reads them, so a swept folder records the same facts and the same agesMethod.
 // A folder whose commands fail, or whose name needs a literal, is left out of the result; the caller examines it
 // the usual way. A broken session throws.
-import type { AgeBuckets } from '../../../snapshot/schema.js';
+import type { AgeBuckets, Folder } from '../../../snapshot/schema.js';
+import { MAX_ARRIVALS } from '../repeat.js';
+import { messageIdHash } from './message-id.js';
 import { parseFetch, type PipelinedCommand, type SearchSession } from '../bulk.js';
 import { parseSequenceSet } from '../raw.js';
 import { quoted } from '../syntax.js';
@@ -25,11 +27,18 @@ export const SWEEP_MIN_FOLDERS_OPEN = 2;
 
 export interface SweepFolder {
   path: string;
+  /**
+   * History's repeat check: the Message-ID hashes of what arrived from this UID on (repeat.ts arrivals), up to
+   * `uidNext` (the folder's STATUS), whose `uidValidity` the sweep's EXAMINE must show too, or the folder is left out.
+   */
+  arrivals?: { sinceUidNext: number; uidNext: number; uidValidity: string };
 }
 
 export interface Swept extends Activity {
   /** EXISTS of the sweep's EXAMINE: the message count the activity is about. */
   exists: number;
+  /** When asked for (SweepFolder.arrivals): as repeat.ts arrivals() gives them. */
+  arrivals?: Folder['arrivals'];
 }
 
 /** "* ESEARCH (TAG "x") UID COUNT 3 MIN 4 ALL 4:6" → COUNT, MIN, MAX, ALL. */
@@ -47,6 +56,7 @@ function esearch(r: Buffer): Map<string, string> | null {
 interface FirstAnswers {
   ok: boolean;
   exists: number | null;
+  uidValidity: string | null;
   c30: number;
   min30: number | null;
   all: string;
@@ -75,7 +85,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
   /** Each folder's commands in the batch, by index: all must end OK. */
   const sent1 = new Map<string, number[]>();
   for (const f of named) {
-    const a: FirstAnswers = { ok: true, exists: null, c30: 0, min30: null, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null };
+    const a: FirstAnswers = { ok: true, exists: null, uidValidity: null, c30: 0, min30: null, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null };
     first.set(f.path, a);
     const results: number[] = [];
     const cmd = (text: string, onUntagged?: (r: Buffer) => void, onSearchNumber?: (n: number) => void) => {
@@ -86,6 +96,8 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
       const s = r.toString('latin1');
       const exists = /^\* (\d+) EXISTS/i.exec(s);
       if (exists) a.exists = Number(exists[1]);
+      const uv = /\[UIDVALIDITY (\d+)\]/i.exec(s);
+      if (uv) a.uidValidity = uv[1]!;
     });
     if (within) {
       cmd(`UID SEARCH RETURN (COUNT MIN ALL) YOUNGER ${windowSecs(30)}`, (r) => {
@@ -131,23 +143,35 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
     // Its UIDVALIDITY is not compared with the main session's: the answers are counts and dates of this session's
     // own EXAMINE (as the one-by-one path reads its own), and Courier mints a UIDVALIDITY per session anyway.
     a.ok = sent1.get(f.path)!.every((i) => r1[i]!.ok) && a.exists !== null && a.exists <= 0xffffffff;
+    // Arrivals compare UIDs with an earlier probe's: only under the UIDVALIDITY the main session saw.
+    if (f.arrivals && a.uidValidity !== f.arrivals.uidValidity) a.ok = false;
     for (const n of [a.c30, a.y7, a.y1]) if (!Number.isSafeInteger(n) || n < 0) a.ok = false;
   }
 
   // Flight 2: the dates the answers call for.
   const batch2: PipelinedCommand[] = [];
-  const dates = new Map<string, { byUid: Map<number, Date>; bySeq: Map<number, Date>; idx: number[] }>();
+  const dates = new Map<string, { byUid: Map<number, Date>; bySeq: Map<number, Date>; idx: number[]; arrived: { count: number; hashes: string[] } | null }>();
   for (const f of named) {
     const a = first.get(f.path)!;
     if (!a.ok || a.exists === 0) continue;
-    const d = { byUid: new Map<number, Date>(), bySeq: new Map<number, Date>(), idx: [] as number[] };
+    const d = { byUid: new Map<number, Date>(), bySeq: new Map<number, Date>(), idx: [] as number[], arrived: null as { count: number; hashes: string[] } | null };
     dates.set(f.path, d);
-    // Both FETCHes of a folder may be answered side by side: each answer names its message by sequence number
-    // and UID, and both are true of it, so every answer goes into both maps whichever command it belongs to.
+    const arr = f.arrivals;
+    const wantArrivals = arr !== undefined && arr.uidNext > arr.sinceUidNext && arr.uidNext - arr.sinceUidNext <= MAX_ARRIVALS;
+    if (wantArrivals) d.arrived = { count: 0, hashes: [] };
+    // A folder's FETCHes may be answered side by side: each answer is read by what it carries. A date names its
+    // message by sequence number and UID, both true of it, so it goes into both maps; a Message-ID header is an
+    // arrival (asked only from sinceUidNext on).
     const onFetch = () => (r: Buffer) => {
       const m = parseFetch(r);
-      const at = m?.internalDate ? parseInternalDate(m.internalDate) : null;
-      if (!m || !at) return;
+      if (!m) return;
+      if (m.header !== null && d.arrived && m.uid !== null && m.uid >= arr!.sinceUidNext) {
+        d.arrived.count++;
+        const h = messageIdHash(m.header);
+        if (h) d.arrived.hashes.push(h);
+      }
+      const at = m.internalDate ? parseInternalDate(m.internalDate) : null;
+      if (!at) return;
       if (m.uid !== null) d.byUid.set(m.uid, at);
       d.bySeq.set(m.seq, at);
     };
@@ -155,9 +179,13 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
       ? [...(a.c30 > 0 && a.c30 <= FETCH_RECENT_MAX && a.all ? [a.all] : []), ...(a.lo && a.hi ? [a.lo, a.hi] : [])].join(',')
       : [...(a.sinceMin !== null ? [`${a.sinceMin}:*`] : []), ...(a.lo && a.hi ? [a.lo, a.hi] : [])].join(',');
     const wantSeq = !sorts;
-    if (!uidSet && !wantSeq) continue;
+    if (!uidSet && !wantSeq && !wantArrivals) continue;
     d.idx.push(batch2.length);
     batch2.push({ text: `EXAMINE ${f.box}` });
+    if (wantArrivals) {
+      d.idx.push(batch2.length);
+      batch2.push({ text: `UID FETCH ${arr.sinceUidNext}:* (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])`, onUntagged: onFetch() });
+    }
     if (uidSet) {
       d.idx.push(batch2.length);
       batch2.push({ text: `UID FETCH ${uidSet} (UID INTERNALDATE)`, onUntagged: onFetch() });
@@ -174,8 +202,16 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
     const a = first.get(f.path)!;
     if (!a.ok) continue;
     const total = a.exists!;
+    const arrivalsOf = (d?: { arrived: { count: number; hashes: string[] } | null }): Pick<Swept, 'arrivals'> => {
+      const arr = f.arrivals;
+      if (!arr) return {};
+      if (arr.uidNext <= arr.sinceUidNext) return { arrivals: { sinceUidNext: arr.sinceUidNext, count: 0, messageIdHashes: [] } };
+      if (arr.uidNext - arr.sinceUidNext > MAX_ARRIVALS) return { arrivals: null };
+      const got = d?.arrived ?? { count: 0, hashes: [] };
+      return { arrivals: { sinceUidNext: arr.sinceUidNext, count: got.count, messageIdHashes: [...got.hashes].sort() } };
+    };
     if (total === 0) {
-      out.set(f.path, { exists: 0, ages: emptyAges(), oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty' });
+      out.set(f.path, { exists: 0, ages: emptyAges(), oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty', ...arrivalsOf() });
       continue;
     }
     const d = dates.get(f.path);
@@ -234,7 +270,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
       }
       method += '; oldest/newest from first/last message (approximate)';
     }
-    out.set(f.path, { exists: total, ages, oldestInternalDate: oldest ? oldest.toISOString() : null, newestInternalDate: newest ? newest.toISOString() : null, agesMethod: method });
+    out.set(f.path, { exists: total, ages, oldestInternalDate: oldest ? oldest.toISOString() : null, newestInternalDate: newest ? newest.toISOString() : null, agesMethod: method, ...arrivalsOf(d) });
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { ImapSession } from './imap-session.js';
 import { imapMailboxState, type ImapFolderState } from './imap-state.js';
 import { buildMessage, seedMaildirAs, type SeedResult } from './seed.js';
-import { awaitGreetings, guardChild, lastLines, pickLoopbackPorts, shortTempParent, writeTestCertificate } from './server-process.js';
+import { awaitGreetings, guardChild, lastLines, mailListeners, pickLoopbackPorts, shortTempParent, writeTestCertificate } from './server-process.js';
 import { PRIVATE_DEV_LOG, startSyslogSink } from './syslog.js';
 import type { AddUserOptions, SeedMessage, TestAccount, TestbedEndpoints, TestbedPorts } from './types.js';
 
@@ -210,12 +210,7 @@ export async function startCourier(opts: StartCourierOptions = {}): Promise<Cour
       if (!o.keep) rmSync(root, { recursive: true, force: true });
     };
     const silent = await awaitGreetings(
-      [
-        { name: 'imap', port: ports.imap, tls: false, greeting: /^\* OK/ },
-        { name: 'imaps', port: ports.imaps, tls: true, greeting: /^\* OK/ },
-        { name: 'pop3', port: ports.pop3, tls: false, greeting: /^\+OK/ },
-        { name: 'pop3s', port: ports.pop3s, tls: true, greeting: /^\+OK/ },
-      ],
+      mailListeners(ports),
       caPem,
       Date.now() + (opts.readyTimeoutMs ?? 20_000),
       () => exited === undefined,

@@ -66,6 +66,16 @@ export interface Listener {
   greeting: RegExp;
 }
 
+/** The four mail listeners every testbed server has (IMAP, IMAPS, POP3, POP3S) and the greeting each must send. */
+export function mailListeners(ports: { imap: number; imaps: number; pop3: number; pop3s: number }): Listener[] {
+  return [
+    { name: 'imap', port: ports.imap, tls: false, greeting: /^\* OK/ },
+    { name: 'imaps', port: ports.imaps, tls: true, greeting: /^\* OK/ },
+    { name: 'pop3', port: ports.pop3, tls: false, greeting: /^\+OK/ },
+    { name: 'pop3s', port: ports.pop3s, tls: true, greeting: /^\+OK/ },
+  ];
+}
+
 /**
  * Poll every listener until it greets as expected, `alive()` turns false, or the deadline passes. An open
  * port is not enough: a server may accept before its service is ready. Returns the names still silent.

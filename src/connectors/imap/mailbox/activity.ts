@@ -23,6 +23,34 @@ export function bucketOf(date: Date, now: Date): keyof AgeBuckets {
   return 'older';
 }
 
+/**
+ * Adds each date younger than 30 days to its bucket in `ages` and returns how many there were and the newest.
+ * `inWindow`: the dates were found by the 30-day search, whose window was widened by the seconds since `now`, so
+ * one that buckets as older sits on its edge and counts as lt30d; otherwise older dates are not counted.
+ */
+export function bucketRecent(dates: Iterable<Date>, now: Date, ages: AgeBuckets, inWindow = false): { recent: number; newest: Date | null } {
+  let recent = 0;
+  let newest: Date | null = null;
+  for (const d of dates) {
+    const b = bucketOf(d, now);
+    if (b === 'older' && !inWindow) continue;
+    ages[b === 'older' ? 'lt30d' : b]++;
+    recent++;
+    if (!newest || d > newest) newest = d;
+  }
+  return { recent, newest };
+}
+
+/** The dates of `uids` that `dates` holds, in their order. */
+export function datesOf(uids: Iterable<number>, dates: Map<number, Date>): Date[] {
+  const out: Date[] = [];
+  for (const u of uids) {
+    const d = dates.get(u);
+    if (d) out.push(d);
+  }
+  return out;
+}
+
 export interface Activity extends FolderActivity {
   agesMethod: string;
 }
@@ -109,14 +137,9 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
     }
     let recent = 0;
     if (from !== null) {
-      const dates = await internalDates(ctx, `${from}:*`, `${label} dates`);
-      for (const d of dates.values()) {
-        const b = bucketOf(d, now);
-        if (b === 'older') continue;
-        ages[b]++;
-        recent++;
-        if (!newestKnown || d > newestKnown) newestKnown = d;
-      }
+      const r = bucketRecent((await internalDates(ctx, `${from}:*`, `${label} dates`)).values(), now, ages);
+      recent = r.recent;
+      newestKnown = r.newest;
     }
     ages.older = Math.max(0, total - recent);
     agesMethod = `${searched ? 'SINCE+' : ''}FETCH INTERNALDATE${sampled}`;
@@ -162,14 +185,8 @@ export async function activity(ctx: Ctx, total: number, label: string, sampleMin
       const set = [...(recentSet ? [recentSet] : []), ...(ends2 ? [ends2.lo, ends2.hi] : [])].join(',');
       const dates = await internalDates(ctx, set, `${label} dates`);
       if (recentSet) {
-        for (const uid of parseSequenceSet(recentSet)) {
-          const d = dates.get(uid);
-          if (!d) continue;
-          const bkt = bucketOf(d, now);
-          // The search window was widened by the seconds since `now`: its edge belongs to the 30-day bucket.
-          ages[bkt === 'older' ? 'lt30d' : bkt]++;
-          if (!newestKnown || d > newestKnown) newestKnown = d;
-        }
+        const r = bucketRecent(datesOf(parseSequenceSet(recentSet), dates), now, ages, true);
+        if (r.newest && (!newestKnown || r.newest > newestKnown)) newestKnown = r.newest;
       }
       if (ends2) {
         oldest = dates.get(Number(ends2.lo)) ?? null;

@@ -11,7 +11,7 @@ import { messageIdHash } from './message-id.js';
 import { parseFetch, type PipelinedCommand, type SearchSession } from '../bulk.js';
 import { parseSequenceSet } from '../raw.js';
 import { quoted } from '../syntax.js';
-import { bucketOf, emptyAges, FETCH_RECENT_MAX, type Activity } from './activity.js';
+import { bucketRecent, datesOf, emptyAges, FETCH_RECENT_MAX, type Activity } from './activity.js';
 import { imapDate, parseInternalDate } from './date-codec.js';
 
 const DAY_S = 86_400;
@@ -58,7 +58,6 @@ interface FirstAnswers {
   exists: number | null;
   uidValidity: string | null;
   c30: number;
-  min30: number | null;
   all: string;
   y7: number;
   y1: number;
@@ -85,7 +84,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
   /** Each folder's commands in the batch, by index: all must end OK. */
   const sent1 = new Map<string, number[]>();
   for (const f of named) {
-    const a: FirstAnswers = { ok: true, exists: null, uidValidity: null, c30: 0, min30: null, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null };
+    const a: FirstAnswers = { ok: true, exists: null, uidValidity: null, c30: 0, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null };
     first.set(f.path, a);
     const results: number[] = [];
     const cmd = (text: string, onUntagged?: (r: Buffer) => void, onSearchNumber?: (n: number) => void) => {
@@ -100,11 +99,10 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
       if (uv) a.uidValidity = uv[1]!;
     });
     if (within) {
-      cmd(`UID SEARCH RETURN (COUNT MIN ALL) YOUNGER ${windowSecs(30)}`, (r) => {
+      cmd(`UID SEARCH RETURN (COUNT ALL) YOUNGER ${windowSecs(30)}`, (r) => {
         const e = esearch(r);
         if (!e) return;
         a.c30 = Number(e.get('COUNT') ?? 0);
-        a.min30 = e.has('MIN') ? Number(e.get('MIN')) : null;
         a.all = e.get('ALL') ?? '';
       });
       cmd(`UID SEARCH RETURN (COUNT) YOUNGER ${windowSecs(7)}`, (r) => {
@@ -162,7 +160,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
     // A folder's FETCHes may be answered side by side: each answer is read by what it carries. A date names its
     // message by sequence number and UID, both true of it, so it goes into both maps; a Message-ID header is an
     // arrival (asked only from sinceUidNext on).
-    const onFetch = () => (r: Buffer) => {
+    const onFetch = (r: Buffer) => {
       const m = parseFetch(r);
       if (!m) return;
       if (m.header !== null && d.arrived && m.uid !== null && m.uid >= arr!.sinceUidNext) {
@@ -184,15 +182,15 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
     batch2.push({ text: `EXAMINE ${f.box}` });
     if (wantArrivals) {
       d.idx.push(batch2.length);
-      batch2.push({ text: `UID FETCH ${arr.sinceUidNext}:* (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])`, onUntagged: onFetch() });
+      batch2.push({ text: `UID FETCH ${arr.sinceUidNext}:* (UID BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)])`, onUntagged: onFetch });
     }
     if (uidSet) {
       d.idx.push(batch2.length);
-      batch2.push({ text: `UID FETCH ${uidSet} (UID INTERNALDATE)`, onUntagged: onFetch() });
+      batch2.push({ text: `UID FETCH ${uidSet} (UID INTERNALDATE)`, onUntagged: onFetch });
     }
     if (wantSeq) {
       d.idx.push(batch2.length);
-      batch2.push({ text: `FETCH ${a.exists === 1 ? '1' : `1,${a.exists}`} (UID INTERNALDATE)`, onUntagged: onFetch() });
+      batch2.push({ text: `FETCH ${a.exists === 1 ? '1' : `1,${a.exists}`} (UID INTERNALDATE)`, onUntagged: onFetch });
     }
   }
   const r2 = batch2.length ? await session.pipeline(batch2, 'sweep dates') : [];
@@ -222,14 +220,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
     let method: string;
     if (within) {
       if (a.c30 > 0 && a.c30 <= FETCH_RECENT_MAX && a.all) {
-        for (const uid of parseSequenceSet(a.all)) {
-          const at = byUid.get(uid);
-          if (!at) continue;
-          const b = bucketOf(at, now);
-          // The search window was widened by the seconds since `now`: its edge belongs to the 30-day bucket.
-          ages[b === 'older' ? 'lt30d' : b]++;
-          if (!newestKnown || at > newestKnown) newestKnown = at;
-        }
+        newestKnown = bucketRecent(datesOf(parseSequenceSet(a.all), byUid), now, ages, true).newest;
         method = 'WITHIN + INTERNALDATE of the last 30 days';
       } else {
         ages.lt1d = a.y1;
@@ -241,14 +232,11 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
     } else {
       let recent = 0;
       if (a.sinceMin !== null) {
-        for (const [uid, at] of byUid) {
-          if (uid < a.sinceMin) continue; // an ESORT end fetched with them
-          const b = bucketOf(at, now);
-          if (b === 'older') continue;
-          ages[b]++;
-          recent++;
-          if (!newestKnown || at > newestKnown) newestKnown = at;
-        }
+        const min = a.sinceMin;
+        // The UIDs from the SINCE match on (an ESORT end below it was fetched with them).
+        const r = bucketRecent([...byUid].filter(([uid]) => uid >= min).map(([, at]) => at), now, ages);
+        recent = r.recent;
+        newestKnown = r.newest;
       }
       ages.older = Math.max(0, total - recent);
       method = 'SINCE+FETCH INTERNALDATE';

@@ -53,7 +53,8 @@ function server(opts: { refuse?: string; stallOn?: string } = {}) {
       }
       if (!box) return void s.write(`${tag} BAD no mailbox selected\r\n`);
       if (c.startsWith('UID SEARCH')) {
-        const days = Number(line.split(' YOUNGER ')[1]) / 86_400;
+        // The sweep widens each window by how far the wall clock is past the probe's clock (NOW): take that off.
+        const days = (Number(line.split(' YOUNGER ')[1]) - (Date.now() - NOW.getTime()) / 1000) / 86_400;
         const text = days > 20 ? 'COUNT 3 MIN 8 ALL 8:10' : days > 2 ? 'COUNT 2' : 'COUNT 1';
         held.push({ tag: tag!, text: `* ESEARCH (TAG "${tag}") UID ${text}\r\n` });
         if (days < 2) {

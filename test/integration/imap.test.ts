@@ -292,6 +292,9 @@ describe('probeImap against Dovecot', () => {
       // a folder was last opened, which the other tests' sessions move).
       const facts = (fs: typeof swept.folders) => fs.map((f) => ({ path: f.path, status: f.status, activity: f.activity }));
       expect(facts(swept.folders), ignore.join(',')).toEqual(facts(oneByOne.folders));
+      // The main session reads the quota while the sweep runs: the same roots and numbers as when it comes last.
+      expect(swept.quota.roots.length, ignore.join(',')).toBeGreaterThan(0);
+      expect(swept.quota, ignore.join(',')).toEqual(oneByOne.quota);
     }
   });
 

@@ -559,7 +559,8 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
 
   // Order matters on Dovecot: INBOX first while it is cheap to open, then LIST-STATUS (a STATUS of the
   // selected INBOX makes the next command on it resync, ~140 ms at 100k messages), the other folders, and
-  // GETQUOTAROOT last (a "count" quota opens every folder; INBOX opened after it pays the resync again).
+  // GETQUOTAROOT after INBOX (a "count" quota opens every folder; INBOX opened after it pays the resync again):
+  // alongside the folder sweep when that covers every folder left, else last.
   progress('examining INBOX');
   const box = await step('examine INBOX', () => client.mailboxOpen('INBOX', { readOnly: true }));
   // Every INBOX fact rests on these two: out of range, INBOX cannot be read (and nothing is asked about it).
@@ -660,23 +661,41 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
       f.status.messages < sampleMin &&
       (!withArrivals || (f.status.uidNext !== null && f.status.uidValidity !== null)),
   );
+  const readQuota = async (): Promise<Quota> => {
+    progress('quota');
+    try {
+      return await quota(ctx, opts.anomalies);
+    } catch (e) {
+      return { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, secretsOf(opts.credentials)) };
+    }
+  };
   let swept = new Map<string, Swept>();
+  let early: Quota | null = null;
   if (opts.sweep !== false && sweepable.length >= (searches.isOpen ? SWEEP_MIN_FOLDERS_OPEN : SWEEP_MIN_FOLDERS)) {
     progress(`examining ${sweepable.length} folders`);
-    try {
-      swept = await state.tr.timed(
-        'sweep',
-        () => sweepFolders(searches, sweepable.map((f) => ({ path: f.path, ...(withArrivals ? { arrivals: arrivalsOf(f) } : {}) })), caps, opts.now),
-        (m) => `${m.size} of ${sweepable.length} folders in two pipelined flights on a session of our own`,
-      );
-    } catch {
-      swept = new Map(); // every folder the usual way
-    }
+    // When the sweep covers every folder left to examine, the main session is idle meanwhile: it asks for the quota
+    // then (Dovecot works on both sessions at once). Otherwise the quota stays last, after the big folders (a "count"
+    // quota opens every folder, and a folder opened after it pays a resync).
+    const swept1 = new Set(sweepable);
+    const alongside = folders.every((f) => !f.selectable || f.path.toUpperCase() === 'INBOX' || f.status?.messages === 0 || swept1.has(f));
+    const [sw, q] = await Promise.all([
+      state.tr
+        .timed(
+          'sweep',
+          () => sweepFolders(searches, sweepable.map((f) => ({ path: f.path, ...(withArrivals ? { arrivals: arrivalsOf(f) } : {}) })), caps, opts.now),
+          (m) => `${m.size} of ${sweepable.length} folders in two pipelined flights on a session of our own`,
+        )
+        .catch(() => new Map<string, Swept>()), // every folder the usual way
+      alongside ? readQuota() : null,
+    ]);
+    swept = sw;
+    early = q;
   }
 
   // A folder step that fails for good (a stall, a lost connection) ends the session but not the probe: what was
   // gathered stays, the folders after it keep activity null, and the failure is recorded for the rules.
-  let lost: ProbeError | null = null;
+  // A quota read that lost the session leaves any folder the sweep could not read unexamined.
+  let lost: ProbeError | null = early?.error && !client.usable ? early.error : null;
   for (const f of folders) {
     if (lost) break;
     if (!f.selectable) continue;
@@ -726,17 +745,11 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
   };
   state.tr.emit('paths', 'info', null, pathWords(paths));
 
-  progress('quota');
   let q: Quota;
-  if (lost) {
+  if (early) q = early;
+  else if (lost) {
     q = { supported: hasQuota(caps), roots: [], source: QUOTA_SOURCE, error: { kind: lost.kind, step: 'quota', message: `not read: the session ended during ${lost.step ?? 'an earlier step'}` } };
-  } else {
-    try {
-      q = await quota(ctx, opts.anomalies);
-    } catch (e) {
-      q = { supported: true, roots: [], source: QUOTA_SOURCE, error: keptFailure(e, 'quota', endpoint, secretsOf(opts.credentials)) };
-    }
-  }
+  } else q = await readQuota();
 
   state.step = 'logout';
   return {

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { compareLists } from '../src/snapshot/compare.js';
 import { cloneSnapshot, parseSnapshot, serializeSnapshot } from '../src/snapshot/io.js';
 import { MessageList } from '../src/snapshot/message-list.js';
-import { packIdentities } from '../src/snapshot/pack.js';
+import { PackedBuilder, packIdentities } from '../src/snapshot/pack.js';
+import { messageIdDigest, messageIdHash } from '../src/connectors/imap/mailbox/message-id.js';
 import type { MessageIdentity, Snapshot } from '../src/snapshot/schema.js';
 import { scenario } from './support/snapshot-builder.js';
 
@@ -172,5 +173,47 @@ describe('snapshots holding a message list', () => {
       expect(c).toEqual(structuredClone(s));
       expect(c).not.toBe(s);
     }
+  });
+});
+
+describe('PackedBuilder (a first recording written straight into the packed bytes)', () => {
+  const add = (b: PackedBuilder, list: readonly MessageIdentity[]) => {
+    for (const m of list) b.add(m.uid, m.sizeBytes, m.internalDate, m.seen, m.deleted, m.messageIdHash === null ? null : Buffer.from(m.messageIdHash, 'hex'));
+  };
+
+  it('gives the bytes packIdentities gives for the same identities, also past the count it expected', () => {
+    const items = identities(1000);
+    for (const expected of [0, 10, 999, 1000, 5000]) {
+      const b = new PackedBuilder(expected);
+      add(b, items);
+      expect(b.length).toBe(1000);
+      expect(b.finish().equals(packIdentities(items)), `expected ${expected}`).toBe(true);
+    }
+    expect(new PackedBuilder(100).finish()).toHaveLength(0);
+  });
+
+  it('starts over on reset(): a hash absent after one present at the same place stays absent', () => {
+    const b = new PackedBuilder(4);
+    add(b, identities(8, 100).map((m) => ({ ...m, messageIdHash: 'ab'.repeat(32) })));
+    b.reset();
+    const items = identities(8).map((m) => ({ ...m, messageIdHash: null }));
+    add(b, items);
+    expect(b.finish().equals(packIdentities(items))).toBe(true);
+    expect(MessageList.fromPacked(b.finish()).toArray()).toEqual(items);
+  });
+
+  it('refuses a UID that does not fit in 32 bits, and keeps sizes over 32 bits as packIdentities does', () => {
+    const b = new PackedBuilder(2);
+    expect(() => b.add(2 ** 32, 1, '2026-01-01T00:00:00.000Z', false, false, null)).toThrow(RangeError);
+    b.add(5, 2 ** 33, '2026-01-01T00:00:00.000Z', true, false, null);
+    expect(b.finish().equals(packIdentities([{ uid: 5, sizeBytes: 2 ** 33, internalDate: '2026-01-01T00:00:00.000Z', messageIdHash: null, seen: true, deleted: false }]))).toBe(true);
+  });
+
+  it('the Message-ID digest is the hash the identities carry, as bytes', () => {
+    for (const h of ['Message-ID: <a@b>\r\n', 'message-id:\r\n <folded@x>\r\n', 'Message-ID:  \r\n', '', 'Subject: x\r\n']) {
+      const buf = Buffer.from(h, 'latin1');
+      expect(messageIdDigest(buf)?.toString('hex') ?? null, JSON.stringify(h)).toBe(messageIdHash(buf));
+    }
+    expect(messageIdHash(Buffer.from('Message-ID: <a@b>\r\n'))).not.toBeNull();
   });
 });

@@ -81,6 +81,82 @@ export function packIdentities(list: readonly MessageIdentity[]): Buffer {
   return buf;
 }
 
+/**
+ * Builds a blob of packIdentities' layout one identity at a time, straight from what the server sent, so a first
+ * recording of 100k messages never holds 100k identity objects: each column grows on its own (from `expected`
+ * records, doubling), and finish() lays them out. The same bytes as packIdentities of the same identities.
+ */
+export class PackedBuilder {
+  #cap = 0;
+  #n = 0;
+  #uids = new Uint32Array(0);
+  #sizes = new Uint32Array(0);
+  #flags = new Uint8Array(0);
+  #dates = Buffer.alloc(0);
+  #hashes = Buffer.alloc(0);
+
+  constructor(expected: number) {
+    // A count the server claimed: at most 2^20 records up front (the rest by doubling, as they come).
+    this.#grow(Math.max(16, Math.min(expected, 1 << 20)));
+  }
+
+  get length(): number {
+    return this.#n;
+  }
+
+  #grow(cap: number): void {
+    const grow = <T extends Uint32Array | Uint8Array | Buffer>(old: T, make: (n: number) => T, width: number): T => {
+      const next = make(cap * width);
+      next.set(old.subarray(0, this.#n * width));
+      return next;
+    };
+    this.#uids = grow(this.#uids, (n) => new Uint32Array(n), 1);
+    this.#sizes = grow(this.#sizes, (n) => new Uint32Array(n), 1);
+    this.#flags = grow(this.#flags, (n) => new Uint8Array(n), 1);
+    this.#dates = grow(this.#dates, (n) => Buffer.alloc(n), ISO_LEN);
+    this.#hashes = grow(this.#hashes, (n) => Buffer.alloc(n), HASH_LEN);
+    this.#cap = cap;
+  }
+
+  /**
+   * One identity: `uid` a 32-bit UID, `internalDate` an ISO string (as MessageIdentity holds it), `hash` the 32
+   * bytes of the Message-ID's sha256 or null when absent.
+   */
+  add(uid: number, sizeBytes: number, internalDate: string, seen: boolean, deleted: boolean, hash: Buffer | null): void {
+    if (!(Number.isInteger(uid) && uid >= 0 && uid <= 0xffffffff)) throw new RangeError(`UID ${uid} does not fit in 32 bits`);
+    if (this.#n === this.#cap) this.#grow(2 * this.#cap);
+    const i = this.#n;
+    this.#dates.write(isoText(internalDate), ISO_LEN * i, ISO_LEN, 'latin1');
+    const has = hash !== null && hash.length === HASH_LEN;
+    if (has) hash.copy(this.#hashes, HASH_LEN * i);
+    else this.#hashes.fill(0, HASH_LEN * i, HASH_LEN * (i + 1));
+    this.#uids[i] = uid;
+    this.#sizes[i] = Math.min(sizeBytes, 0xffffffff);
+    this.#flags[i] = (seen ? SEEN : 0) | (deleted ? DELETED : 0) | (has ? HAS_HASH : 0);
+    this.#n++;
+  }
+
+  /** Forget what was added (a read that starts over). */
+  reset(): void {
+    this.#n = 0;
+  }
+
+  /** The blob of everything added, in the order added. */
+  finish(): Buffer {
+    const n = this.#n;
+    const buf = Buffer.alloc(n * IDENTITY_BYTES);
+    if (n === 0) return buf;
+    for (let i = 0; i < n; i++) {
+      buf.writeUInt32LE(this.#uids[i]!, 4 * i);
+      buf.writeUInt32LE(this.#sizes[i]!, 4 * (n + i));
+    }
+    buf.set(this.#flags.subarray(0, n), 8 * n);
+    this.#dates.copy(buf, 9 * n, 0, ISO_LEN * n);
+    this.#hashes.copy(buf, 9 * n + ISO_LEN * n, 0, HASH_LEN * n);
+    return buf;
+  }
+}
+
 /** The uid and size columns as numbers: a view on the blob when it allows one, else read one by one. */
 function u32Columns(buf: Buffer, n: number): Uint32Array {
   if (LITTLE_ENDIAN && buf.byteOffset % 4 === 0) return new Uint32Array(buf.buffer, buf.byteOffset, 2 * n);

@@ -252,6 +252,9 @@ describe('probeImap against Dovecot', () => {
     expect(afterBulk - before).toBe(2);
     expect(logins() - afterBulk).toBe(1);
     expect(viaBulk.inbox.messageList).toHaveLength(4000);
+    // Either way the identities went straight into the history store's packed bytes (no identity objects).
+    expect(viaBulk.inbox.messageList!.packed).not.toBeNull();
+    expect(viaImapflow.inbox.messageList!.packed).not.toBeNull();
     expect(viaBulk.inbox.messageList!.toArray()).toEqual(viaImapflow.inbox.messageList!.toArray());
     expect(viaBulk.inbox.messageList!.toArray().filter((m) => m.messageIdHash === null)).toHaveLength(0);
   });

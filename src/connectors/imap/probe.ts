@@ -18,12 +18,11 @@ import { SAMPLE_MIN_MESSAGES } from './mailbox/sampling.js';
 import { sweepFolders, SWEEP_MIN_FOLDERS, SWEEP_MIN_FOLDERS_OPEN, type Swept } from './mailbox/sweep.js';
 import type { Ctx } from './mailbox/context.js';
 import { flagCounts, keywordCounts } from './mailbox/counts.js';
-import { messageList } from './mailbox/identities.js';
+import { packedMessageList } from './mailbox/identities.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
 import { bulkFetch, SearchSession } from './bulk.js';
 import { STREAM_SEARCH_MIN_MESSAGES } from './mailbox/search.js';
 import { arrivals, inboxState, repeatMessageList, type KnownMailboxes } from './repeat.js';
-import { MessageList } from '../../snapshot/message-list.js';
 import { pathWords } from '../../snapshot/paths.js';
 import { rawFetch } from './mailbox/fetch.js';
 import { atom } from './raw.js';
@@ -595,7 +594,7 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
     // A repeat read needs this INBOX's UIDNEXT and UIDVALIDITY to compare with the earlier list: else a full read.
     list = opts.known && uids.uidNext !== null && uids.uidValidity !== null
       ? (await repeatMessageList(ctx, total, inboxState({ ...box, uidNext: uids.uidNext, uidValidity: uids.uidValidity }), opts.known.inbox, onN)).list
-      : MessageList.from(await messageList(ctx, total, onN));
+      : await packedMessageList(ctx, total, onN);
   }
   const popSample = opts.popSample ? await popSampleOf(ctx, total) : undefined;
   const inbox: InboxFacts = {

@@ -12,7 +12,7 @@ import { derivePacked } from '../../snapshot/pack.js';
 import type { Folder, MessageIdentity } from '../../snapshot/schema.js';
 import type { Ctx } from './mailbox/context.js';
 import { rawFetch } from './mailbox/fetch.js';
-import { messageList } from './mailbox/identities.js';
+import { messageList, packedMessageList } from './mailbox/identities.js';
 import { messageIdHash } from './mailbox/message-id.js';
 import { atom, execRaw, parseEsearch, parseRanges } from './raw.js';
 
@@ -96,7 +96,7 @@ export async function repeatMessageList(
   known: KnownMailboxes['inbox'],
   onProgress?: (n: number) => void,
 ): Promise<{ list: MessageList; method: 'full' | 'repeat' | 'unchanged' }> {
-  const full = async () => ({ list: MessageList.from(await messageList(ctx, total, onProgress)), method: 'full' as const });
+  const full = async () => ({ list: await packedMessageList(ctx, total, onProgress), method: 'full' as const });
   if (!known || known.uidValidity !== box.uidValidity || total === 0) return full();
   // Same UIDVALIDITY, UIDNEXT and count, and the same HIGHESTMODSEQ: HIGHESTMODSEQ grows with every flag change,
   // arrival and expunge (RFC 7162), and the previous value was read before the previous list was, so equal

@@ -52,6 +52,22 @@ function esearch(r: Buffer): Map<string, string> | null {
   return out;
 }
 
+/** Per folder, flight 2: the dates and arrivals its FETCHes answered, and its commands in the batch (all must end OK). */
+interface SecondAnswers {
+  byUid: Map<number, Date>;
+  bySeq: Map<number, Date>;
+  idx: number[];
+  arrived: { count: number; hashes: string[] } | null;
+}
+
+/** One folder of the sweep: its name, its answers of both flights, and its commands of flight 1 by index. */
+interface FolderRun {
+  f: SweepFolder & { box: string };
+  a: FirstAnswers;
+  sent1: number[];
+  d: SecondAnswers | null;
+}
+
 /** Per folder: what EXAMINE showed and what each search answered. */
 interface FirstAnswers {
   ok: boolean;
@@ -78,15 +94,19 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
   const windowSecs = (days: number) => Math.max(1, Math.round(days * DAY_S + (Date.now() - now.getTime()) / 1000));
   const named = folders.map((f) => ({ ...f, box: quoted(f.path) })).filter((f): f is SweepFolder & { box: string } => f.box !== null);
 
+  // One record per folder, in LIST order (a name listed twice is two records, each read on its own).
+  const runs: FolderRun[] = named.map((f) => ({
+    f,
+    a: { ok: true, exists: null, uidValidity: null, c30: 0, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null },
+    sent1: [],
+    d: null,
+  }));
+
   // Flight 1: EXAMINE and the searches of every folder.
-  const first = new Map<string, FirstAnswers>();
   const batch1: PipelinedCommand[] = [];
-  /** Each folder's commands in the batch, by index: all must end OK. */
-  const sent1 = new Map<string, number[]>();
-  for (const f of named) {
-    const a: FirstAnswers = { ok: true, exists: null, uidValidity: null, c30: 0, all: '', y7: 0, y1: 0, sinceMin: null, lo: null, hi: null };
-    first.set(f.path, a);
-    const results: number[] = [];
+  for (const run of runs) {
+    const { f, a } = run;
+    const results = run.sent1;
     const cmd = (text: string, onUntagged?: (r: Buffer) => void, onSearchNumber?: (n: number) => void) => {
       results.push(batch1.length);
       batch1.push({ text, ...(onUntagged ? { onUntagged } : {}), ...(onSearchNumber ? { onSearchNumber } : {}) });
@@ -133,14 +153,12 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
         a.hi = e?.get('MAX') ?? null;
       });
     }
-    sent1.set(f.path, results);
   }
   const r1 = await session.pipeline(batch1, 'sweep');
-  for (const f of named) {
-    const a = first.get(f.path)!;
+  for (const { f, a, sent1 } of runs) {
     // Its UIDVALIDITY is not compared with the main session's: the answers are counts and dates of this session's
     // own EXAMINE (as the one-by-one path reads its own), and Courier mints a UIDVALIDITY per session anyway.
-    a.ok = sent1.get(f.path)!.every((i) => r1[i]!.ok) && a.exists !== null && a.exists <= 0xffffffff;
+    a.ok = sent1.every((i) => r1[i]!.ok) && a.exists !== null && a.exists <= 0xffffffff;
     // Arrivals compare UIDs with an earlier probe's: only under the UIDVALIDITY the main session saw.
     if (f.arrivals && a.uidValidity !== f.arrivals.uidValidity) a.ok = false;
     for (const n of [a.c30, a.y7, a.y1]) if (!Number.isSafeInteger(n) || n < 0) a.ok = false;
@@ -148,12 +166,11 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
 
   // Flight 2: the dates the answers call for.
   const batch2: PipelinedCommand[] = [];
-  const dates = new Map<string, { byUid: Map<number, Date>; bySeq: Map<number, Date>; idx: number[]; arrived: { count: number; hashes: string[] } | null }>();
-  for (const f of named) {
-    const a = first.get(f.path)!;
+  for (const run of runs) {
+    const { f, a } = run;
     if (!a.ok || a.exists === 0) continue;
-    const d = { byUid: new Map<number, Date>(), bySeq: new Map<number, Date>(), idx: [] as number[], arrived: null as { count: number; hashes: string[] } | null };
-    dates.set(f.path, d);
+    const d: SecondAnswers = { byUid: new Map(), bySeq: new Map(), idx: [], arrived: null };
+    run.d = d;
     const arr = f.arrivals;
     const wantArrivals = arr !== undefined && arr.uidNext > arr.sinceUidNext && arr.uidNext - arr.sinceUidNext <= MAX_ARRIVALS;
     if (wantArrivals) d.arrived = { count: 0, hashes: [] };
@@ -196,11 +213,10 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
   const r2 = batch2.length ? await session.pipeline(batch2, 'sweep dates') : [];
 
   const out = new Map<string, Swept>();
-  for (const f of named) {
-    const a = first.get(f.path)!;
+  for (const { f, a, d } of runs) {
     if (!a.ok) continue;
     const total = a.exists!;
-    const arrivalsOf = (d?: { arrived: { count: number; hashes: string[] } | null }): Pick<Swept, 'arrivals'> => {
+    const arrivalsOf = (d?: SecondAnswers | null): Pick<Swept, 'arrivals'> => {
       const arr = f.arrivals;
       if (!arr) return {};
       if (arr.uidNext <= arr.sinceUidNext) return { arrivals: { sinceUidNext: arr.sinceUidNext, count: 0, messageIdHashes: [] } };
@@ -212,7 +228,6 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
       out.set(f.path, { exists: 0, ages: emptyAges(), oldestInternalDate: null, newestInternalDate: null, agesMethod: 'empty', ...arrivalsOf() });
       continue;
     }
-    const d = dates.get(f.path);
     if (d && !d.idx.every((i) => r2[i]!.ok)) continue;
     const byUid = d?.byUid ?? new Map<number, Date>();
     const ages: AgeBuckets = emptyAges();

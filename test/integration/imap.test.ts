@@ -617,3 +617,32 @@ describe('probeImap against scripted servers', () => {
     if (!r.ok) expect(r.error.kind).toBe('dns');
   });
 });
+
+describe('a small INBOX: the flag and keyword counts from one FETCH of FLAGS', () => {
+  it('gives what the searches give, without a search per flag or keyword', async () => {
+    const tb = testbed();
+    const user = await newUser();
+    const now = Date.now();
+    const msgs: SeedMessage[] = Array.from({ length: 60 }, (_, i) => ({
+      date: sec(now - (i + 1) * 5 * HOUR),
+      flags: [...(i % 3 ? ['\\Seen'] : []), ...(i % 7 === 0 ? ['\\Answered'] : []), ...(i % 11 === 0 ? ['\\Flagged'] : []), ...(i % 13 === 0 ? ['\\Deleted'] : []), ...(i % 17 === 0 ? ['\\Draft'] : [])],
+      keywords: [...(i % 4 === 0 ? ['$Forwarded'] : []), ...(i % 5 === 0 ? ['$Junk'] : []), ...(i % 9 === 0 ? ['Project-X'] : [])],
+    }));
+    seedMaildir(tb, user, 'INBOX', msgs);
+    const count = (pred: (m: SeedMessage) => boolean) => msgs.filter(pred).length;
+    const has = (f: string) => (m: SeedMessage) => m.flags!.includes(f);
+    const kw = (k: string) => (m: SeedMessage) => m.keywords!.includes(k);
+    const steps: { step: string; detail: string | null }[] = [];
+    const fetched = ok(await probe(user, { trace: (e) => steps.push({ step: e.step, detail: e.detail ?? null }) }));
+    const searched = ok(await probe(user, { flagsFetchMax: 0 }));
+    expect(fetched.inbox.flags).toEqual({ seen: count(has('\\Seen')), answered: count(has('\\Answered')), flagged: count(has('\\Flagged')), deleted: count(has('\\Deleted')), draft: count(has('\\Draft')) });
+    expect(fetched.inbox.keywords).toEqual({ $Forwarded: count(kw('$Forwarded')), $Junk: count(kw('$Junk')), 'Project-X': count(kw('Project-X')) });
+    expect(fetched.inbox.flags).toEqual(searched.inbox.flags);
+    expect(fetched.inbox.keywords).toEqual(searched.inbox.keywords);
+    // No search per flag or keyword on the FETCH path (the date questions still search).
+    expect(steps.filter((s) => /^search (unseen|answered|flagged|deleted|draft|keyword)/.test(s.detail ?? ''))).toEqual([]);
+    expect(steps.filter((s) => /SEARCH/.test(s.step) && /^search INBOX younger/.test(s.detail ?? '')).length).toBeGreaterThan(0);
+    // Nothing changed: FETCH FLAGS sets no flag.
+    expect(ok(await probe(user)).inbox.flags).toEqual(fetched.inbox.flags);
+  });
+});

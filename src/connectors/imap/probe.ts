@@ -17,7 +17,7 @@ import { activity } from './mailbox/activity.js';
 import { SAMPLE_MIN_MESSAGES } from './mailbox/sampling.js';
 import { sweepFolders, SWEEP_MIN_FOLDERS, SWEEP_MIN_FOLDERS_OPEN, type Swept } from './mailbox/sweep.js';
 import type { Ctx } from './mailbox/context.js';
-import { flagCounts, keywordCounts } from './mailbox/counts.js';
+import { mailboxCounts } from './mailbox/counts.js';
 import { packedMessageList } from './mailbox/identities.js';
 import { hasQuota, quota, QUOTA_SOURCE } from './quota.js';
 import { bulkFetch, SearchSession } from './bulk.js';
@@ -66,6 +66,8 @@ export interface ImapProbeOptions extends ConnectOptions {
   sweep?: boolean;
   /** History lists of this many messages or more are read on a second session of our own (default BULK_MIN_MESSAGES; Infinity: never). */
   bulkMinMessages?: number;
+  /** Up to this many INBOX messages the flag and keyword counts come from one FETCH of FLAGS (tests: 0 for the searches). */
+  flagsFetchMax?: number;
   /** On servers without ESEARCH, mailboxes this big or bigger are searched on a streaming session of our own (default STREAM_SEARCH_MIN_MESSAGES; Infinity: never). */
   streamSearchMinMessages?: number;
   /** Where server data that made no sense is recorded (snapshot.anomalies). */
@@ -585,8 +587,7 @@ async function examineAll(opts: ImapProbeOptions, session: Session, state: RunSt
   }
   streamIn('INBOX', inboxUidValidity, total);
   const inboxActivity = await activity(ctx, total, 'INBOX', opts.sampleMinMessages);
-  const flags = total > 0 ? await flagCounts(ctx, total) : { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
-  const keywords = total > 0 ? await keywordCounts(ctx, box.flags) : {};
+  const { flags, keywords } = await mailboxCounts(ctx, total, box.flags, opts.flagsFetchMax);
   let list: InboxFacts['messageList'] = null;
   if (opts.history) {
     progress(`fetching identities of ${total} INBOX messages`);

@@ -146,13 +146,14 @@ export class PackedBuilder {
     const n = this.#n;
     const buf = Buffer.alloc(n * IDENTITY_BYTES);
     if (n === 0) return buf;
-    for (let i = 0; i < n; i++) {
-      buf.writeUInt32LE(this.#uids[i]!, 4 * i);
-      buf.writeUInt32LE(this.#sizes[i]!, 4 * (n + i));
+    const [uid, size, date, hash] = columnsOf(n);
+    for (const [col, at] of [[this.#uids, uid!.start], [this.#sizes, size!.start]] as const) {
+      if (LITTLE_ENDIAN) buf.set(new Uint8Array(col.buffer, 0, 4 * n), at);
+      else for (let i = 0; i < n; i++) buf.writeUInt32LE(col[i]!, at + 4 * i);
     }
     buf.set(this.#flags.subarray(0, n), 8 * n);
-    this.#dates.copy(buf, 9 * n, 0, ISO_LEN * n);
-    this.#hashes.copy(buf, 9 * n + ISO_LEN * n, 0, HASH_LEN * n);
+    this.#dates.copy(buf, date!.start, 0, ISO_LEN * n);
+    this.#hashes.copy(buf, hash!.start, 0, HASH_LEN * n);
     return buf;
   }
 }

@@ -286,7 +286,9 @@ describe('probeImap against Dovecot', () => {
       const { readFileSync } = await import('node:fs');
       const logins = () => readFileSync(testbed().logFile, 'utf8').split('\n').filter((l) => l.includes('imap-login: Info: Login: user=<' + big.user + '>')).length;
       const before = logins();
-      const swept = ok(await probe(big, { now, ignoreCapabilities: ignore }));
+      // When each event reaches the log: a step's start is that minus its duration.
+      const logged: { step: string; at: number; ms: number | null }[] = [];
+      const swept = ok(await probe(big, { now, ignoreCapabilities: ignore, trace: (e) => logged.push({ step: e.step, at: performance.now(), ms: e.ms }) }));
       // Without ESEARCH the INBOX searches share the sweep's session: one login more either way.
       expect(logins() - before, ignore.join(',')).toBe(2);
       const oneByOne = ok(await probe(big, { now, ignoreCapabilities: ignore, sweep: false }));
@@ -298,6 +300,10 @@ describe('probeImap against Dovecot', () => {
       // The main session reads the quota while the sweep runs: the same roots and numbers as when it comes last.
       expect(swept.quota.roots.length, ignore.join(',')).toBeGreaterThan(0);
       expect(swept.quota, ignore.join(',')).toEqual(oneByOne.quota);
+      // ...and it did start before the sweep ended (one command at a time, it would start after).
+      const sweepDone = logged.find((e) => e.step === 'sweep')!;
+      const quotaRead = logged.find((e) => e.step.startsWith('GETQUOTAROOT'))!;
+      expect(quotaRead.at - (quotaRead.ms ?? 0), ignore.join(',')).toBeLessThan(sweepDone.at - 2);
     }
   });
 

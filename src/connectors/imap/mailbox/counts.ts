@@ -17,6 +17,7 @@ const MAX_KEYWORDS = 64;
 export const FLAGS_FETCH_MAX = 200;
 
 type FlagCounts = Record<(typeof SYSTEM_FLAGS)[number], number>;
+const noFlags = (): FlagCounts => ({ seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 });
 const ATOM_RE = /^[^\s(){%*"\\\]\p{Cc}]+$/u;
 
 /**
@@ -24,7 +25,7 @@ const ATOM_RE = /^[^\s(){%*"\\\]\p{Cc}]+$/u;
  * UNSEEN: on Dovecot a SEARCH UNSEEN of 100k messages takes ~8 ms where SEARCH SEEN takes 30-60 ms.
  */
 export async function flagCounts(ctx: Ctx, total: number): Promise<FlagCounts> {
-  const out = { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
+  const out = noFlags();
   for (const f of SYSTEM_FLAGS) {
     if (f === 'seen') out.seen = Math.max(0, total - (await searchCount(ctx, [atom('UNSEEN')], 'unseen')).count);
     else out[f] = (await searchCount(ctx, [atom(f.toUpperCase())], f)).count;
@@ -71,7 +72,7 @@ export async function mailboxCounts(
   mailboxFlags: Iterable<string> | undefined,
   fetchMax = FLAGS_FETCH_MAX,
 ): Promise<{ flags: FlagCounts; keywords: Record<string, number> }> {
-  if (total === 0) return { flags: { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 }, keywords: {} };
+  if (total === 0) return { flags: noFlags(), keywords: {} };
   if (total <= fetchMax) {
     const bySeq = new Map<number, string[]>();
     let extra = false;
@@ -81,7 +82,7 @@ export async function mailboxCounts(
       else extra = true;
     });
     if (!extra && bySeq.size === total) {
-      const flags: FlagCounts = { seen: 0, answered: 0, flagged: 0, deleted: 0, draft: 0 };
+      const flags = noFlags();
       const keywordsOf = keywordCandidates(mailboxFlags);
       const byKey = new Map(keywordsOf.map((k) => [k.toLowerCase(), 0]));
       for (const list of bySeq.values()) {

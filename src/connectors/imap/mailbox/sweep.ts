@@ -216,7 +216,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
   for (const { f, a, d } of runs) {
     if (!a.ok) continue;
     const total = a.exists!;
-    const arrivalsOf = (d?: SecondAnswers | null): Pick<Swept, 'arrivals'> => {
+    const arrivalsOf = (): Pick<Swept, 'arrivals'> => {
       const arr = f.arrivals;
       if (!arr) return {};
       if (arr.uidNext <= arr.sinceUidNext) return { arrivals: { sinceUidNext: arr.sinceUidNext, count: 0, messageIdHashes: [] } };
@@ -273,7 +273,7 @@ export async function sweepFolders(session: SearchSession, folders: readonly Swe
       }
       method += '; oldest/newest from first/last message (approximate)';
     }
-    out.set(f.path, { exists: total, ages, oldestInternalDate: oldest ? oldest.toISOString() : null, newestInternalDate: newest ? newest.toISOString() : null, agesMethod: method, ...arrivalsOf(d) });
+    out.set(f.path, { exists: total, ages, oldestInternalDate: oldest ? oldest.toISOString() : null, newestInternalDate: newest ? newest.toISOString() : null, agesMethod: method, ...arrivalsOf() });
   }
   return out;
 }
